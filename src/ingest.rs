@@ -1,0 +1,408 @@
+//! Disclosure text → typed records, one list per contract table.
+//!
+//! The parser walks the document once. Tables are recognised by their header
+//! rows (never by line numbers), narrative figures by the sentences that carry
+//! them. Anything no rule recognises is kept as a [`Skipped`] region so that
+//! `budgetql ingest --check` can show it: nothing is dropped silently.
+
+pub mod amount;
+pub mod lines;
+mod narrative;
+mod tables;
+pub mod target;
+
+use crate::error::IngestError;
+use lines::Item;
+use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// The bundled default document (compiled into the binary).
+pub const BUNDLED_NAME: &str = "qinhuangdao-etdz-zhengfawei-2021.txt";
+pub const BUNDLED_TEXT: &str = include_str!("../datasets/raw/qinhuangdao-etdz-zhengfawei-2021.txt");
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DepartmentRec { pub line: usize, pub dept_name: String, pub region: Option<String> }
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitRec {
+    pub line: usize,
+    pub unit_code: Option<String>,
+    pub unit_name: String,
+    pub unit_kind: Option<String>,
+    pub rank: Option<String>,
+    pub funding_form: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetLineRec {
+    pub line: usize,
+    pub direction: &'static str,
+    pub item: String,
+    pub parent_item: Option<String>,
+    /// `total`, `part` or `memo` (a figure stated beside the breakdown, e.g. 机关运行经费).
+    pub line_kind: &'static str,
+    pub amount: Option<Decimal>,
+    pub change_vs_prior: Option<Decimal>,
+    /// The year the change is stated against, as printed (a typo stays a typo).
+    pub prior_year: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThreePublicRec {
+    pub line: usize,
+    pub year: i32,
+    pub category: String,
+    pub label: String,
+    pub parent_category: Option<String>,
+    pub amount: Option<Decimal>,
+    pub change_vs_prior: Option<Decimal>,
+    pub prior_year: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcurementRec {
+    pub line: usize,
+    /// `total`, `subtotal` or `item`.
+    pub row_kind: &'static str,
+    pub unit_code: Option<String>,
+    pub unit_name: Option<String>,
+    pub project_name: Option<String>,
+    pub project_budget: Option<Decimal>,
+    pub item_name: Option<String>,
+    pub catalog_code: Option<String>,
+    pub measure_unit: Option<String>,
+    pub quantity: Option<Decimal>,
+    pub unit_price: Option<Decimal>,
+    pub amount: Option<Decimal>,
+    pub general_public: Option<Decimal>,
+    pub gov_fund: Option<Decimal>,
+    pub state_capital: Option<Decimal>,
+    pub special_account: Option<Decimal>,
+    pub unit_funds: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssetRec {
+    pub line: usize,
+    pub item: String,
+    pub parent_item: Option<String>,
+    pub quantity: Option<Decimal>,
+    pub value: Option<Decimal>,
+    /// (year, month, day)
+    pub as_of: Option<(i32, u32, u32)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FuncClassRec {
+    pub line: usize,
+    pub code: String,
+    pub level: &'static str,
+    pub parent_code: Option<String>,
+    pub name: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectRec {
+    pub line: usize,
+    pub unit_code: Option<String>,
+    pub unit_name: String,
+    pub seq: i32,
+    pub project_code: String,
+    pub project_name: String,
+    pub budget: Decimal,
+    pub fiscal: Option<Decimal>,
+    pub other: Option<Decimal>,
+    pub purpose: Option<String>,
+    pub stated_budget: Option<Decimal>,
+    pub stated_fiscal: Option<Decimal>,
+    pub stated_other: Option<Decimal>,
+    pub stated_line: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoalRec { pub line: usize, pub project_code: String, pub seq: i32, pub goal: String }
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DisbursementRec { pub line: usize, pub project_code: String, pub month: i32, pub cumulative_pct: Option<Decimal> }
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorRec {
+    pub line: usize,
+    pub unit_code: Option<String>,
+    pub project_code: String,
+    pub level1: String,
+    pub level2: String,
+    pub level3: Option<String>,
+    pub description: Option<String>,
+    pub target: target::Target,
+    pub basis: Option<String>,
+}
+
+/// All records of one document.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Records {
+    pub departments: Vec<DepartmentRec>,
+    pub units: Vec<UnitRec>,
+    pub budget_lines: Vec<BudgetLineRec>,
+    pub three_public: Vec<ThreePublicRec>,
+    pub procurement: Vec<ProcurementRec>,
+    pub assets: Vec<AssetRec>,
+    pub func_classes: Vec<FuncClassRec>,
+    pub projects: Vec<ProjectRec>,
+    pub project_goals: Vec<GoalRec>,
+    pub disbursement: Vec<DisbursementRec>,
+    pub indicators: Vec<IndicatorRec>,
+}
+
+/// A part of the document that no rule recognised.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skipped {
+    pub first_line: usize,
+    pub last_line: usize,
+    /// `table` (unrecognised table rows) or `text` (prose).
+    pub kind: &'static str,
+    /// True when the region prints money figures (万元/元) that no table holds.
+    pub has_figures: bool,
+    pub preview: String,
+}
+
+/// A recognised-but-suspicious fact, reported without failing the ingest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Warning { pub line: usize, pub message: String }
+
+/// One ingested disclosure.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Document id: the file name without extension.
+    pub source: String,
+    /// The path or name the document was read from (for messages).
+    pub file: String,
+    pub sha256: String,
+    pub bytes: usize,
+    pub year: i32,
+    pub dept_code: String,
+    pub records: Records,
+    pub skipped: Vec<Skipped>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Document id from a path: `datasets/raw/foo-2021.txt` → `foo-2021`.
+pub fn source_id(path: &str) -> String {
+    let p = Path::new(path);
+    p.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| path.to_string())
+}
+
+/// Read and ingest a file.
+pub fn ingest_file(path: &Path) -> Result<Document, IngestError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| IngestError::Io {
+        file: name.clone(),
+        reason: match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file; check the path (budgetql reads plain-text disclosures)".into(),
+            _ => e.to_string(),
+        },
+    })?;
+    ingest_bytes(&name, &bytes)
+}
+
+/// The bundled 2021 document, ingested.
+pub fn ingest_bundled() -> Result<Document, IngestError> {
+    ingest_bytes(&format!("datasets/raw/{BUNDLED_NAME}"), BUNDLED_TEXT.as_bytes())
+}
+
+/// Validate that bytes are a text document, then ingest them.
+pub fn ingest_bytes(file: &str, bytes: &[u8]) -> Result<Document, IngestError> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(IngestError::Empty { file: file.to_string() });
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.valid_up_to();
+            let line = 1 + bytes[..at].iter().filter(|b| **b == b'\n').count();
+            let what = if bytes.starts_with(b"\xd0\xcf\x11\xe0") {
+                "a Word .doc file".to_string()
+            } else if bytes.starts_with(b"%PDF") {
+                "a PDF file".to_string()
+            } else if bytes.starts_with(b"PK\x03\x04") {
+                "a zip archive (a .docx or .xlsx?)".to_string()
+            } else {
+                format!("invalid UTF-8 at byte {at}; a GBK-encoded file must be converted to UTF-8")
+            };
+            return Err(IngestError::NotText { file: file.to_string(), line, what });
+        }
+    };
+    if let Some(pos) = text.find('\0') {
+        let line = 1 + text[..pos].matches('\n').count();
+        return Err(IngestError::NotText { file: file.to_string(), line, what: "it contains NUL bytes".into() });
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut doc = ingest_text(file, text)?;
+    doc.sha256 = format!("{:x}", Sha256::digest(bytes));
+    doc.bytes = bytes.len();
+    Ok(doc)
+}
+
+/// The parser state while walking a document.
+pub(crate) struct Parser<'a> {
+    pub file: &'a str,
+    pub items: Vec<Item>,
+    pub pos: usize,
+    pub consumed: Vec<bool>,
+    pub rec: Records,
+    pub warnings: Vec<Warning>,
+    pub year: Option<i32>,
+    /// Inside the 功能分类名词解释 list.
+    pub in_func_classes: bool,
+}
+
+impl Parser<'_> {
+    pub fn err(&self, line: usize, message: impl Into<String>) -> IngestError {
+        IngestError::Malformed { file: self.file.to_string(), line, message: message.into() }
+    }
+    pub fn mark(&mut self, i: usize) {
+        if let Some(c) = self.consumed.get_mut(i) {
+            *c = true;
+        }
+    }
+    pub fn warn(&mut self, line: usize, message: impl Into<String>) {
+        self.warnings.push(Warning { line, message: message.into() });
+    }
+    /// Index of the next non-blank item at or after `i`.
+    pub fn next_nonblank(&self, mut i: usize) -> Option<usize> {
+        while i < self.items.len() {
+            if !matches!(self.items[i], Item::Blank { .. }) {
+                return Some(i);
+            }
+            i += 1;
+        }
+        None
+    }
+    pub fn last_line(&self) -> usize {
+        self.items.last().map(|i| i.last_line()).unwrap_or(1)
+    }
+}
+
+/// Ingest a document's text. `file` names it in messages and gives its id.
+pub fn ingest_text(file: &str, text: &str) -> Result<Document, IngestError> {
+    if text.trim().is_empty() {
+        return Err(IngestError::Empty { file: file.to_string() });
+    }
+    let items = lines::items(text);
+    let n = items.len();
+    let mut p = Parser { file, items, pos: 0, consumed: vec![false; n], rec: Records::default(), warnings: vec![], year: None, in_func_classes: false };
+
+    while p.pos < p.items.len() {
+        let i = p.pos;
+        match p.items[i].clone() {
+            Item::Blank { .. } => {
+                p.mark(i);
+                p.pos += 1;
+            }
+            Item::Row(row) => {
+                if tables::try_table(&mut p, &row)? {
+                    continue;
+                }
+                p.pos += 1;
+            }
+            Item::Text { line, text } => {
+                if tables::is_project_title(&text) {
+                    tables::project(&mut p, line, &text)?;
+                    continue;
+                }
+                if narrative::try_text(&mut p, line, &text)? {
+                    continue;
+                }
+                p.pos += 1;
+            }
+        }
+    }
+
+    let year = p.year.ok_or_else(|| IngestError::Document {
+        file: file.to_string(),
+        message: "no budget year found: expected a title such as `2021年部门预算信息公开情况说明` near the top".into(),
+    })?;
+    if p.rec.projects.is_empty() && p.rec.budget_lines.is_empty() && p.rec.units.is_empty() {
+        return Err(IngestError::Document {
+            file: file.to_string(),
+            message: "no budget tables or budget figures were recognised; is this a 部门预算信息公开 document?".into(),
+        });
+    }
+    tables::link_units(&mut p);
+    let dept_code = tables::department(&mut p, file);
+    let skipped = skipped_regions(&p);
+    let Parser { rec, warnings, .. } = p;
+    Ok(Document {
+        source: source_id(file),
+        file: file.to_string(),
+        sha256: String::new(),
+        bytes: text.len(),
+        year,
+        dept_code,
+        records: rec,
+        skipped,
+        warnings,
+    })
+}
+
+/// Group the items no rule consumed into line ranges.
+fn skipped_regions(p: &Parser) -> Vec<Skipped> {
+    let mut out: Vec<Skipped> = Vec::new();
+    let mut cur: Option<(usize, usize, bool, bool, String)> = None; // first, last, is_table, figures, preview
+    for (i, item) in p.items.iter().enumerate() {
+        let blank = matches!(item, Item::Blank { .. });
+        if p.consumed[i] && !blank {
+            if let Some(c) = cur.take() {
+                out.push(region(c));
+            }
+            continue;
+        }
+        if blank {
+            continue;
+        }
+        let (text, is_table) = match item {
+            Item::Row(r) => (r.texts().join(" "), true),
+            Item::Text { text, .. } => (text.clone(), false),
+            Item::Blank { .. } => continue,
+        };
+        let figures = has_money_figure(&text) || (is_table && text.chars().any(|c| c.is_ascii_digit()));
+        match &mut cur {
+            Some(c) => {
+                c.1 = item.last_line();
+                c.2 |= is_table;
+                c.3 |= figures;
+            }
+            None => cur = Some((item.line(), item.last_line(), is_table, figures, lines::shorten(&text, 40))),
+        }
+    }
+    if let Some(c) = cur.take() {
+        out.push(region(c));
+    }
+    out
+}
+
+fn region((first, last, table, figures, preview): (usize, usize, bool, bool, String)) -> Skipped {
+    Skipped { first_line: first, last_line: last, kind: if table { "table" } else { "text" }, has_figures: figures, preview }
+}
+
+/// True when text prints an amount of money: digits followed by 万元 or 元.
+pub(crate) fn has_money_figure(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if *c == '万' || *c == '元' {
+            let mut j = i;
+            if *c == '万' && chars.get(i + 1) != Some(&'元') {
+                continue;
+            }
+            while j > 0 && (chars[j - 1] == ' ') {
+                j -= 1;
+            }
+            if j > 0 && chars[j - 1].is_ascii_digit() {
+                return true;
+            }
+        }
+    }
+    false
+}

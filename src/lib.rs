@@ -1,0 +1,116 @@
+//! budgetql: an embedded analytics engine for public budget disclosures.
+//!
+//! Pipeline: disclosure text → [`ingest`] → typed records → [`model`] → Polars
+//! frames → [`store`] (Parquet warehouse) → [`query`] (SQL) → [`render`].
+//! The CLI, scripts and (later) the REPL all go through [`Session::run`].
+
+pub mod error;
+pub mod ingest;
+pub mod model;
+pub mod query;
+pub mod render;
+pub mod store;
+
+pub use error::{Error, Result};
+pub use ingest::{ingest_bytes, ingest_file, Document};
+pub use render::Format;
+
+use polars::prelude::*;
+use polars::sql::SQLContext;
+use std::io::Write;
+use std::path::Path;
+
+/// A query session: the contract tables registered for SQL.
+pub struct Session {
+    ctx: SQLContext,
+    /// One line saying what is loaded, for banners and `--help`-style output.
+    pub description: String,
+}
+
+impl Session {
+    fn with_tables(tables: Vec<(&'static str, LazyFrame)>, description: String) -> Session {
+        let ctx = SQLContext::new();
+        for (name, lf) in tables {
+            ctx.register(name, lf);
+        }
+        Session { ctx, description }
+    }
+
+    /// The bundled 2021 document, ingested in memory.
+    pub fn bundled() -> Result<Session> {
+        let doc = ingest::ingest_bundled()?;
+        Session::from_documents(&[doc])
+    }
+
+    /// Documents ingested in memory, all tables concatenated.
+    pub fn from_documents(docs: &[Document]) -> Result<Session> {
+        let mut per_table: Vec<(&'static str, Vec<DataFrame>)> = model::TABLES.iter().map(|t| (t.name, vec![])).collect();
+        for doc in docs {
+            for (name, df) in model::frames(doc)? {
+                if let Some(slot) = per_table.iter_mut().find(|(n, _)| *n == name) {
+                    slot.1.push(df);
+                }
+            }
+        }
+        let mut tables = vec![];
+        for (name, dfs) in per_table {
+            let def = model::table(name).expect("every table is in the contract");
+            let df = match dfs.len() {
+                0 => DataFrame::empty_with_schema(&model::schema(def)),
+                _ => {
+                    let mut it = dfs.into_iter();
+                    let mut acc = it.next().expect("non-empty");
+                    for d in it {
+                        acc.vstack_mut(&d).map_err(|e| error::ModelError::Build { table: name.into(), message: e.to_string() })?;
+                    }
+                    acc
+                }
+            };
+            tables.push((name, df.lazy()));
+        }
+        let desc = match docs {
+            [d] => format!("{} ({}, {} projects, {} indicators)", d.source, d.year, d.records.projects.len(), d.records.indicators.len()),
+            _ => format!("{} documents", docs.len()),
+        };
+        Ok(Session::with_tables(tables, desc))
+    }
+
+    /// A warehouse on disk, scanned lazily.
+    pub fn open(dir: &Path) -> Result<Session> {
+        let manifest = store::read_manifest(dir)?;
+        let tables = store::scan(dir)?;
+        let years: std::collections::BTreeSet<i32> = manifest.documents.iter().map(|d| d.year).collect();
+        let desc = format!(
+            "warehouse {} ({} documents, years {})",
+            dir.display(),
+            manifest.documents.len(),
+            years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(", ")
+        );
+        Ok(Session::with_tables(tables, desc))
+    }
+
+    /// Execute one statement and return its result.
+    pub fn query(&mut self, sql: &str) -> Result<DataFrame> {
+        let stmts = query::split(sql);
+        let mut last = DataFrame::empty();
+        for s in &stmts {
+            last = query::execute(&mut self.ctx, "", s)?;
+        }
+        Ok(last)
+    }
+
+    /// Execute every statement of a script and print each result: the one
+    /// "execute and print" path of `-c`, `-f`, standard input and scripts.
+    /// `origin` prefixes positions in errors (`file.sql:` or empty).
+    pub fn run(&mut self, script: &str, origin: &str, format: Format, opts: &render::Options, out: &mut dyn Write) -> Result<usize> {
+        let stmts = query::split(script);
+        for (k, s) in stmts.iter().enumerate() {
+            let df = query::execute(&mut self.ctx, origin, s)?;
+            if k > 0 && format == Format::Table {
+                writeln!(out).map_err(error::RenderError::from)?;
+            }
+            render::render(&df, format, opts, out)?;
+        }
+        Ok(stmts.len())
+    }
+}

@@ -1,0 +1,197 @@
+//! The `budgetql` command: arguments only; the work is in the library.
+
+use budgetql::ingest::{self, Document};
+use budgetql::render::{self, Format};
+use budgetql::{model, store, Error, Session};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const ABOUT: &str = "Query public budget disclosures (部门预算信息公开) with SQL.";
+
+const AFTER_HELP: &str = "\
+Data:
+  With no --data, budgetql answers from the bundled 2021 disclosure of the
+  Qinhuangdao ETDZ 政法委 (compiled into the binary, ingested at start).
+  With --data DIR (or BUDGETQL_DATA) it scans a warehouse made by `budgetql ingest`.
+
+Tables:
+  departments, units, budget_lines, three_public, procurement, assets,
+  func_classes, projects, project_goals, disbursement, indicators
+  (money is exact: Decimal(38,4) in 万元; every row keeps `source` and `line`)
+
+Examples:
+  budgetql -c \"SELECT COUNT(*) FROM projects\"
+  budgetql --format csv -c \"SELECT unit_code, SUM(budget) FROM projects GROUP BY 1 ORDER BY 1\"
+  budgetql -f queries/unit_spending_share.sql
+  echo \"SELECT * FROM three_public\" | budgetql --format markdown
+  budgetql ingest datasets/raw/*.txt --into warehouse && budgetql --data warehouse -c \"SHOW TABLES\"
+  budgetql ingest --check my-disclosure.txt
+
+Exit status: 0 on success, 1 on any error (message on stderr), 2 on bad arguments.";
+
+#[derive(Parser, Debug)]
+#[command(name = "budgetql", version, about = ABOUT, after_help = AFTER_HELP, args_conflicts_with_subcommands = true)]
+struct Cli {
+    /// Run a SQL statement (or several, separated by `;`). Repeatable; runs in order with -f.
+    #[arg(short = 'c', long = "command", value_name = "SQL")]
+    command: Vec<String>,
+
+    /// Run a SQL script file (statements separated by `;`, `--` comments). Repeatable.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    file: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+
+    /// A warehouse folder made by `budgetql ingest --into DIR` (default: the bundled document).
+    #[arg(long, value_name = "DIR", env = "BUDGETQL_DATA")]
+    data: Option<PathBuf>,
+
+    /// Rows shown by the table format before the middle is elided.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    max_rows: usize,
+
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Ingest disclosure documents (UTF-8 text) into a Parquet warehouse, or check them.
+    #[command(after_help = "\
+Examples:
+  budgetql ingest datasets/raw/*.txt --into warehouse
+  budgetql ingest --check my-disclosure.txt
+
+The warehouse holds one Parquet file per table, year and document
+(DIR/projects/year=2021/<document>.parquet) and a manifest.json with each
+document's sha256 and row counts. Ingesting a document again replaces its rows.")]
+    Ingest {
+        /// Disclosure text files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// The warehouse folder to write (created when missing).
+        #[arg(long, value_name = "DIR", required_unless_present = "check")]
+        into: Option<PathBuf>,
+        /// Print rows recognised per table, warnings, and every skipped region.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match run(cli, &matches, &mut out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = out.flush();
+            eprintln!("budgetql: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The -c and -f arguments in command-line order.
+fn scripts(cli: &Cli, m: &ArgMatches) -> Result<Vec<(String, String)>, Error> {
+    let mut items: Vec<(usize, String, String)> = vec![];
+    if let Some(idx) = m.indices_of("command") {
+        for (i, sql) in idx.zip(&cli.command) {
+            items.push((i, String::new(), sql.clone()));
+        }
+    }
+    if let Some(idx) = m.indices_of("file") {
+        for (i, path) in idx.zip(&cli.file) {
+            let text = std::fs::read_to_string(path).map_err(|e| budgetql::error::QueryError::Script {
+                path: path.display().to_string(),
+                reason: if e.kind() == std::io::ErrorKind::NotFound { "no such file".into() } else { e.to_string() },
+            })?;
+            items.push((i, format!("{}:", path.display()), text));
+        }
+    }
+    items.sort_by_key(|x| x.0);
+    Ok(items.into_iter().map(|(_, o, t)| (o, t)).collect())
+}
+
+fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
+    if let Some(Cmd::Ingest { files, into, check }) = &cli.cmd {
+        return ingest_cmd(files, into.as_deref(), *check, out);
+    }
+    let opts = render::Options { max_rows: cli.max_rows, ..Default::default() };
+    let mut jobs = scripts(&cli, m)?;
+    let interactive = std::io::stdin().is_terminal();
+    if jobs.is_empty() && !interactive {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map_err(|e| budgetql::error::QueryError::Script { path: "<stdin>".into(), reason: e.to_string() })?;
+        jobs.push(("<stdin>:".into(), text));
+    }
+    let mut session = match &cli.data {
+        Some(dir) => Session::open(dir)?,
+        None => Session::bundled()?,
+    };
+    if jobs.is_empty() {
+        // no query and a terminal: say what is loaded and how to ask
+        writeln!(out, "budgetql {} — loaded {}", env!("CARGO_PKG_VERSION"), session.description).map_err(budgetql::error::RenderError::from)?;
+        writeln!(out, "Tables: {}", model::TABLES.iter().map(|t| t.name).collect::<Vec<_>>().join(", ")).map_err(budgetql::error::RenderError::from)?;
+        writeln!(out, "Ask with -c \"SQL\", -f FILE.sql, or SQL on standard input; `budgetql --help` has examples.").map_err(budgetql::error::RenderError::from)?;
+        return Ok(());
+    }
+    for (origin, text) in jobs {
+        session.run(&text, &origin, cli.format, &opts, out)?;
+    }
+    Ok(())
+}
+
+fn ingest_cmd(files: &[PathBuf], into: Option<&std::path::Path>, check: bool, out: &mut dyn Write) -> Result<(), Error> {
+    let w = |e: std::io::Error| Error::from(budgetql::error::RenderError::from(e));
+    let mut docs: Vec<Document> = vec![];
+    for f in files {
+        let doc = ingest::ingest_file(f)?;
+        if check {
+            report(&doc, out).map_err(w)?;
+        }
+        docs.push(doc);
+    }
+    if let Some(dir) = into {
+        let manifest = store::write(dir, &docs)?;
+        for d in &docs {
+            let total: usize = model::row_counts(d).iter().map(|(_, n)| n).sum();
+            writeln!(out, "ingested {} ({}, {} rows) into {}", d.file, d.year, total, dir.display()).map_err(w)?;
+        }
+        writeln!(out, "warehouse {} now holds {} document(s)", dir.display(), manifest.documents.len()).map_err(w)?;
+    }
+    Ok(())
+}
+
+/// The --check report of one document.
+fn report(doc: &Document, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "{}: year {}, department {}, sha256 {}", doc.file, doc.year, doc.dept_code, &doc.sha256[..12.min(doc.sha256.len())])?;
+    writeln!(out, "  rows recognised:")?;
+    for (t, n) in model::row_counts(doc) {
+        writeln!(out, "    {t:<14} {n:>5}")?;
+    }
+    if doc.warnings.is_empty() {
+        writeln!(out, "  warnings: none")?;
+    } else {
+        writeln!(out, "  warnings ({}):", doc.warnings.len())?;
+        for wn in &doc.warnings {
+            writeln!(out, "    {}:{}: {}", doc.file, wn.line, wn.message)?;
+        }
+    }
+    let with_figures = doc.skipped.iter().filter(|s| s.has_figures).count();
+    writeln!(out, "  skipped regions ({}, {} with figures):", doc.skipped.len(), with_figures)?;
+    for s in &doc.skipped {
+        let range = if s.first_line == s.last_line { format!("{}", s.first_line) } else { format!("{}-{}", s.first_line, s.last_line) };
+        let flag = if s.has_figures { "  [has figures]" } else { "" };
+        writeln!(out, "    {}:{range} {} `{}`{flag}", doc.file, s.kind, s.preview)?;
+    }
+    Ok(())
+}

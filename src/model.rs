@@ -1,0 +1,291 @@
+//! The table contract: one schema per table, and ingested records → Polars frames.
+//!
+//! Money is `Decimal(38,4)` in 万元. Every table starts with `year` and
+//! `dept_code` and ends with `source` and `line`, so many documents share one
+//! warehouse and every row can be traced back to its document line.
+
+use crate::error::ModelError;
+use crate::ingest::Document;
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+/// Precision and scale of every money column.
+pub const MONEY: (usize, usize) = (38, 4);
+
+/// The kinds of column the contract uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Int,
+    Money,
+    Float,
+    Date,
+}
+
+impl Kind {
+    pub fn dtype(self) -> DataType {
+        match self {
+            Kind::Text => DataType::String,
+            Kind::Int => DataType::Int32,
+            Kind::Money => DataType::Decimal(MONEY.0, MONEY.1),
+            Kind::Float => DataType::Float64,
+            Kind::Date => DataType::Date,
+        }
+    }
+}
+
+/// One table of the contract: its name, a one-line description and its columns.
+pub struct TableDef {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub columns: &'static [(&'static str, Kind)],
+}
+
+use Kind::*;
+
+/// The whole contract, in the order tables are listed to users.
+pub const TABLES: &[TableDef] = &[
+    TableDef { name: "departments", about: "one row per department and year", columns: &[
+        ("year", Int), ("dept_code", Text), ("dept_name", Text), ("region", Text), ("source", Text), ("line", Int)] },
+    TableDef { name: "units", about: "the department's budget units (部门机构设置)", columns: &[
+        ("year", Int), ("dept_code", Text), ("unit_code", Text), ("unit_name", Text), ("unit_kind", Text), ("rank", Text),
+        ("funding_form", Text), ("source", Text), ("line", Int)] },
+    TableDef { name: "budget_lines", about: "income and spending totals and parts stated in the text, with the change against the prior year", columns: &[
+        ("year", Int), ("dept_code", Text), ("direction", Text), ("item", Text), ("parent_item", Text), ("line_kind", Text),
+        ("amount", Money), ("change_vs_prior", Money), ("prior_year", Int), ("source", Text), ("line", Int)] },
+    TableDef { name: "three_public", about: "“三公” expenses by category, one row per stated year", columns: &[
+        ("year", Int), ("dept_code", Text), ("category", Text), ("label", Text), ("parent_category", Text), ("amount", Money),
+        ("change_vs_prior", Money), ("prior_year", Int), ("source", Text), ("line", Int)] },
+    TableDef { name: "procurement", about: "government procurement budget (政府采购预算), items with subtotal and total rows", columns: &[
+        ("year", Int), ("dept_code", Text), ("row_kind", Text), ("unit_code", Text), ("unit_name", Text), ("project_name", Text),
+        ("project_budget", Money), ("item_name", Text), ("catalog_code", Text), ("measure_unit", Text), ("quantity", Money),
+        ("unit_price", Money), ("amount", Money), ("general_public", Money), ("gov_fund", Money), ("state_capital", Money),
+        ("special_account", Money), ("unit_funds", Money), ("source", Text), ("line", Int)] },
+    TableDef { name: "assets", about: "fixed assets held (固定资产占用), quantity and value", columns: &[
+        ("year", Int), ("dept_code", Text), ("item", Text), ("parent_item", Text), ("quantity", Money), ("value", Money),
+        ("as_of", Date), ("source", Text), ("line", Int)] },
+    TableDef { name: "func_classes", about: "functional classification codes explained in the document (类/款/项)", columns: &[
+        ("year", Int), ("dept_code", Text), ("code", Text), ("level", Text), ("parent_code", Text), ("name", Text),
+        ("description", Text), ("source", Text), ("line", Int)] },
+    TableDef { name: "projects", about: "one row per project performance-goal table (项目绩效目标表)", columns: &[
+        ("year", Int), ("dept_code", Text), ("unit_code", Text), ("unit_name", Text), ("seq", Int), ("project_code", Text),
+        ("project_name", Text), ("budget", Money), ("fiscal", Money), ("other", Money), ("purpose", Text),
+        ("stated_budget", Money), ("stated_fiscal", Money), ("stated_other", Money), ("stated_line", Int),
+        ("source", Text), ("line", Int)] },
+    TableDef { name: "project_goals", about: "each project's numbered performance goals", columns: &[
+        ("year", Int), ("dept_code", Text), ("project_code", Text), ("seq", Int), ("goal", Text), ("source", Text), ("line", Int)] },
+    TableDef { name: "disbursement", about: "each project's cumulative disbursement plan (% by month 3/6/10/12)", columns: &[
+        ("year", Int), ("dept_code", Text), ("project_code", Text), ("month", Int), ("cumulative_pct", Money),
+        ("source", Text), ("line", Int)] },
+    TableDef { name: "indicators", about: "performance indicators: three-level tree, target value parsed", columns: &[
+        ("year", Int), ("dept_code", Text), ("unit_code", Text), ("project_code", Text), ("level1", Text), ("level2", Text),
+        ("level3", Text), ("description", Text), ("target_raw", Text), ("target_op", Text), ("target_value", Float),
+        ("target_unit", Text), ("basis", Text), ("source", Text), ("line", Int)] },
+];
+
+/// The definition of a table, by name.
+pub fn table(name: &str) -> Option<&'static TableDef> {
+    TABLES.iter().find(|t| t.name == name)
+}
+
+/// The Polars schema of a contract table.
+pub fn schema(def: &TableDef) -> Schema {
+    def.columns.iter().map(|(n, k)| Field::new((*n).into(), k.dtype())).collect()
+}
+
+/// One cell value while building a frame.
+#[derive(Debug, Clone)]
+pub enum Value {
+    Text(Option<String>),
+    Int(Option<i32>),
+    Money(Option<Decimal>),
+    Float(Option<f64>),
+    /// (year, month, day)
+    Date(Option<(i32, u32, u32)>),
+}
+
+fn t(s: &str) -> Value {
+    Value::Text(Some(s.to_string()))
+}
+fn ot(s: &Option<String>) -> Value {
+    Value::Text(s.clone())
+}
+fn m(d: &Option<Decimal>) -> Value {
+    Value::Money(*d)
+}
+fn i(n: usize) -> Value {
+    Value::Int(i32::try_from(n).ok())
+}
+
+/// Days since 1970-01-01 for a civil date (proleptic Gregorian).
+pub fn days_from_civil(y: i32, m: u32, d: u32) -> i32 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m as i32 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i32 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Build a frame from rows of values, checked against the table's schema.
+pub fn frame(def: &TableDef, rows: &[Vec<Value>]) -> Result<DataFrame, ModelError> {
+    let err = |message: String| ModelError::Build { table: def.name.to_string(), message };
+    let mut cols: Vec<Column> = Vec::with_capacity(def.columns.len());
+    for (ci, (name, kind)) in def.columns.iter().enumerate() {
+        let name: PlSmallStr = (*name).into();
+        let cell = |r: &Vec<Value>| r.get(ci).cloned();
+        let series = match kind {
+            Kind::Text => StringChunked::from_iter_options(
+                name,
+                rows.iter().map(|r| match cell(r) {
+                    Some(Value::Text(s)) => s,
+                    _ => None,
+                }),
+            )
+            .into_series(),
+            Kind::Int => Int32Chunked::from_iter_options(
+                name,
+                rows.iter().map(|r| match cell(r) {
+                    Some(Value::Int(v)) => v,
+                    _ => None,
+                }),
+            )
+            .into_series(),
+            Kind::Float => Float64Chunked::from_iter_options(
+                name,
+                rows.iter().map(|r| match cell(r) {
+                    Some(Value::Float(v)) => v,
+                    _ => None,
+                }),
+            )
+            .into_series(),
+            Kind::Date => Int32Chunked::from_iter_options(
+                name,
+                rows.iter().map(|r| match cell(r) {
+                    Some(Value::Date(Some((y, mo, d)))) => Some(days_from_civil(y, mo, d)),
+                    _ => None,
+                }),
+            )
+            .into_date()
+            .into_series(),
+            Kind::Money => {
+                let mut mantissas = Vec::with_capacity(rows.len());
+                for r in rows {
+                    mantissas.push(match cell(r) {
+                        Some(Value::Money(Some(d))) => Some(money_mantissa(d).map_err(|e| err(format!("column {}: {e}", def.columns[ci].0)))?),
+                        _ => None,
+                    });
+                }
+                Int128Chunked::from_iter_options(name, mantissas.into_iter())
+                    .into_decimal(MONEY.0, MONEY.1)
+                    .map_err(|e| err(e.to_string()))?
+                    .into_series()
+            }
+        };
+        cols.push(series.into_column());
+    }
+    for (ri, r) in rows.iter().enumerate() {
+        if r.len() != def.columns.len() {
+            return Err(err(format!("row {ri} has {} values for {} columns", r.len(), def.columns.len())));
+        }
+    }
+    DataFrame::new(rows.len(), cols).map_err(|e| err(e.to_string()))
+}
+
+/// The integer a Decimal(38,4) stores for `d` (d × 10⁴), refusing any rounding.
+pub fn money_mantissa(d: Decimal) -> Result<i128, String> {
+    let mut x = d.normalize();
+    if x.scale() > MONEY.1 as u32 {
+        return Err(format!("{d} has more than {} decimals", MONEY.1));
+    }
+    x.rescale(MONEY.1 as u32);
+    Ok(x.mantissa())
+}
+
+/// Every contract table of one document, in [`TABLES`] order.
+pub fn frames(doc: &Document) -> Result<Vec<(&'static str, DataFrame)>, ModelError> {
+    let y = Value::Int(Some(doc.year));
+    let dc = t(&doc.dept_code);
+    let src = t(&doc.source);
+    let r = &doc.records;
+    let wrap = |mut v: Vec<Value>, line: usize| {
+        let mut row = vec![y.clone(), dc.clone()];
+        row.append(&mut v);
+        row.push(src.clone());
+        row.push(i(line));
+        row
+    };
+    let mut out = vec![];
+    for def in TABLES {
+        let rows: Vec<Vec<Value>> = match def.name {
+            "departments" => r.departments.iter().map(|d| wrap(vec![t(&d.dept_name), ot(&d.region)], d.line)).collect(),
+            "units" => r.units.iter().map(|u| wrap(vec![ot(&u.unit_code), t(&u.unit_name), ot(&u.unit_kind), ot(&u.rank), ot(&u.funding_form)], u.line)).collect(),
+            "budget_lines" => r.budget_lines.iter().map(|b| wrap(vec![
+                t(b.direction), t(&b.item), ot(&b.parent_item), t(b.line_kind), m(&b.amount), m(&b.change_vs_prior), Value::Int(b.prior_year)], b.line)).collect(),
+            "three_public" => r.three_public.iter().map(|x| {
+                // the figure's own year: a 2021 document states 2020's 三公 too
+                let mut row = wrap(vec![t(&x.category), t(&x.label), ot(&x.parent_category), m(&x.amount), m(&x.change_vs_prior), Value::Int(x.prior_year)], x.line);
+                row[0] = Value::Int(Some(x.year));
+                row
+            }).collect(),
+            "procurement" => r.procurement.iter().map(|x| wrap(vec![
+                t(x.row_kind), ot(&x.unit_code), ot(&x.unit_name), ot(&x.project_name), m(&x.project_budget), ot(&x.item_name),
+                ot(&x.catalog_code), ot(&x.measure_unit), m(&x.quantity), m(&x.unit_price), m(&x.amount), m(&x.general_public),
+                m(&x.gov_fund), m(&x.state_capital), m(&x.special_account), m(&x.unit_funds)], x.line)).collect(),
+            "assets" => r.assets.iter().map(|x| wrap(vec![t(&x.item), ot(&x.parent_item), m(&x.quantity), m(&x.value), Value::Date(x.as_of)], x.line)).collect(),
+            "func_classes" => r.func_classes.iter().map(|x| wrap(vec![
+                t(&x.code), t(x.level), ot(&x.parent_code), t(&x.name), ot(&x.description)], x.line)).collect(),
+            "projects" => r.projects.iter().map(|x| wrap(vec![
+                ot(&x.unit_code), t(&x.unit_name), Value::Int(Some(x.seq)), t(&x.project_code), t(&x.project_name), Value::Money(Some(x.budget)),
+                m(&x.fiscal), m(&x.other), ot(&x.purpose), m(&x.stated_budget), m(&x.stated_fiscal), m(&x.stated_other),
+                Value::Int(x.stated_line.and_then(|l| i32::try_from(l).ok()))], x.line)).collect(),
+            "project_goals" => r.project_goals.iter().map(|x| wrap(vec![t(&x.project_code), Value::Int(Some(x.seq)), t(&x.goal)], x.line)).collect(),
+            "disbursement" => r.disbursement.iter().map(|x| wrap(vec![t(&x.project_code), Value::Int(Some(x.month)), m(&x.cumulative_pct)], x.line)).collect(),
+            "indicators" => r.indicators.iter().map(|x| wrap(vec![
+                ot(&x.unit_code), t(&x.project_code), t(&x.level1), t(&x.level2), ot(&x.level3), ot(&x.description),
+                t(&x.target.raw), Value::Text(x.target.op.map(str::to_string)), Value::Float(x.target.value), ot(&x.target.unit),
+                ot(&x.basis)], x.line)).collect(),
+            other => return Err(ModelError::Build { table: other.to_string(), message: "no record mapping".into() }),
+        };
+        out.push((def.name, frame(def, &rows)?));
+    }
+    Ok(out)
+}
+
+/// Row counts per table, in contract order.
+pub fn row_counts(doc: &Document) -> Vec<(&'static str, usize)> {
+    let r = &doc.records;
+    vec![
+        ("departments", r.departments.len()),
+        ("units", r.units.len()),
+        ("budget_lines", r.budget_lines.len()),
+        ("three_public", r.three_public.len()),
+        ("procurement", r.procurement.len()),
+        ("assets", r.assets.len()),
+        ("func_classes", r.func_classes.len()),
+        ("projects", r.projects.len()),
+        ("project_goals", r.project_goals.len()),
+        ("disbursement", r.disbursement.len()),
+        ("indicators", r.indicators.len()),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_days() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2020, 12, 31), 18627);
+        assert_eq!(days_from_civil(2000, 3, 1), 11017);
+    }
+
+    #[test]
+    fn mantissa_is_exact() {
+        assert_eq!(money_mantissa("162.00".parse().unwrap()).unwrap(), 1_620_000);
+        assert_eq!(money_mantissa("0.0001".parse().unwrap()).unwrap(), 1);
+        assert!(money_mantissa("0.00001".parse().unwrap()).is_err());
+    }
+}

@@ -1,0 +1,173 @@
+//! Queries: scripts split into statements, each parsed with sqlparser first (so a
+//! syntax error points at line:column with a caret), then executed by
+//! polars-sql on the registered LazyFrames.
+
+use crate::error::QueryError;
+use polars::prelude::*;
+use polars::sql::SQLContext;
+use regex::Regex;
+use sqlparser::dialect::GenericDialect;
+use sqlparser::parser::Parser as SQLParser;
+use std::sync::LazyLock;
+
+/// One statement of a script, with where it starts (1-based line and column).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    pub text: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Split a script on `;` outside quotes and comments. Empty statements
+/// (only whitespace and comments) are dropped.
+pub fn split(script: &str) -> Vec<Statement> {
+    let mut out = vec![];
+    let chars: Vec<char> = script.chars().collect();
+    let (mut i, mut line, mut col) = (0usize, 1usize, 1usize);
+    let mut cur = String::new();
+    let mut start: Option<(usize, usize)> = None;
+    let mut has_code = false;
+    let push = |cur: &mut String, start: &mut Option<(usize, usize)>, has_code: &mut bool, out: &mut Vec<Statement>| {
+        if *has_code {
+            let (l, c) = start.unwrap_or((1, 1));
+            out.push(Statement { text: cur.trim().to_string(), line: l, column: c });
+        }
+        cur.clear();
+        *start = None;
+        *has_code = false;
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        let advance = |n: usize, cur: &mut String, i: &mut usize, line: &mut usize, col: &mut usize| {
+            for _ in 0..n {
+                if let Some(&ch) = chars.get(*i) {
+                    cur.push(ch);
+                    if ch == '\n' {
+                        *line += 1;
+                        *col = 1;
+                    } else {
+                        *col += 1;
+                    }
+                    *i += 1;
+                }
+            }
+        };
+        if c == '-' && next == Some('-') {
+            while i < chars.len() && chars[i] != '\n' {
+                advance(1, &mut cur, &mut i, &mut line, &mut col);
+            }
+            continue;
+        }
+        if c == '/' && next == Some('*') {
+            advance(2, &mut cur, &mut i, &mut line, &mut col);
+            while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
+                advance(1, &mut cur, &mut i, &mut line, &mut col);
+            }
+            advance(2, &mut cur, &mut i, &mut line, &mut col);
+            continue;
+        }
+        if c == ';' {
+            i += 1;
+            col += 1;
+            push(&mut cur, &mut start, &mut has_code, &mut out);
+            continue;
+        }
+        if !c.is_whitespace() {
+            if start.is_none() {
+                start = Some((line, col));
+                // drop leading whitespace/comments so the statement text starts at its code
+                cur.clear();
+            }
+            has_code = true;
+        }
+        if c == '\'' || c == '"' || c == '`' {
+            advance(1, &mut cur, &mut i, &mut line, &mut col);
+            while i < chars.len() && chars[i] != c {
+                advance(1, &mut cur, &mut i, &mut line, &mut col);
+            }
+            advance(1, &mut cur, &mut i, &mut line, &mut col);
+            continue;
+        }
+        advance(1, &mut cur, &mut i, &mut line, &mut col);
+    }
+    push(&mut cur, &mut start, &mut has_code, &mut out);
+    out
+}
+
+static POS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\s*at Line: (\d+), Column: (\d+)").expect("valid"));
+
+/// A syntax error located in the script, with the offending line and a caret.
+fn syntax_error(origin: &str, stmt: &Statement, message: &str) -> QueryError {
+    let (l, c) = match POS.captures(message) {
+        Some(m) => (m[1].parse::<usize>().unwrap_or(1), m[2].parse::<usize>().unwrap_or(1)),
+        None => (1, 1),
+    };
+    let msg = POS.replace(message, "").to_string();
+    let msg = msg.strip_prefix("sql parser error: ").unwrap_or(&msg).to_string();
+    let line = stmt.line + l - 1;
+    let column = if l == 1 { stmt.column + c - 1 } else { c };
+    let src_line = stmt.text.lines().nth(l - 1).unwrap_or("");
+    let lead = if l == 1 { stmt.column - 1 } else { 0 };
+    let caret_pad: usize = src_line.chars().take(c.saturating_sub(1)).map(|ch| unicode_width::UnicodeWidthChar::width(ch).unwrap_or(1)).sum();
+    QueryError::Syntax {
+        message: format!(
+            "{origin}{line}:{column}: syntax error: {msg}\n  {}{}\n  {}^",
+            " ".repeat(lead),
+            src_line,
+            " ".repeat(lead + caret_pad)
+        ),
+    }
+}
+
+/// Parse a statement with sqlparser to report syntax errors with positions.
+pub fn check_syntax(origin: &str, stmt: &Statement) -> Result<(), QueryError> {
+    SQLParser::parse_sql(&GenericDialect {}, &stmt.text).map(|_| ()).map_err(|e| syntax_error(origin, stmt, &e.to_string()))
+}
+
+/// Execute one statement on the context and collect its result.
+pub fn execute(ctx: &mut SQLContext, origin: &str, stmt: &Statement) -> Result<DataFrame, QueryError> {
+    check_syntax(origin, stmt)?;
+    let at = format!("{origin}{}:{}", stmt.line, stmt.column);
+    let lf = ctx.execute(&stmt.text).map_err(|e| QueryError::Execution { message: format!("{at}: {}", explain(&e)) })?;
+    lf.collect().map_err(|e| QueryError::Execution { message: format!("{at}: {}", explain(&e)) })
+}
+
+/// Polars error text, made readable for an analyst.
+fn explain(e: &PolarsError) -> String {
+    let s = e.to_string();
+    let s = s.lines().filter(|l| !l.trim_start().starts_with("Resolved plan") && !l.contains("Error originated just after")).collect::<Vec<_>>().join("\n");
+    if s.contains("not found") && s.contains("relation") {
+        format!("{s}\n  hint: SHOW TABLES lists the tables")
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_respects_quotes_and_comments() {
+        let s = split("SELECT ';' AS a; -- one; two\nSELECT 2 /* ; */ ;\n\n  SELECT 3");
+        assert_eq!(s.len(), 3);
+        assert_eq!(s[0].text, "SELECT ';' AS a");
+        assert_eq!((s[1].line, s[1].column), (2, 1));
+        assert_eq!(s[1].text, "SELECT 2 /* ; */");
+        assert_eq!((s[2].line, s[2].column), (4, 3));
+    }
+
+    #[test]
+    fn empty_statements_are_dropped() {
+        assert!(split(" ; -- only a comment\n;").is_empty());
+    }
+
+    #[test]
+    fn syntax_errors_point_at_line_and_column() {
+        let st = &split("\n\nSELECT unit_code FROM projects WHERE ORDER BY 1")[0];
+        let e = check_syntax("q.sql:", st).unwrap_err().to_string();
+        assert!(e.starts_with("q.sql:3:"), "{e}");
+        assert!(e.contains('^'), "{e}");
+    }
+}

@@ -1,0 +1,329 @@
+//! Results → text: an aligned table (display-width aware, so Chinese lines up),
+//! CSV, JSON and Markdown. Everything writes to any `impl Write`, so rendering is
+//! tested into a `Vec<u8>`.
+//!
+//! Money (`Decimal`) keeps its exact digits: 2 decimals are shown unless more are
+//! significant (`162.00`, `0.125`), in every format.
+
+use crate::error::RenderError;
+use polars::prelude::*;
+use std::io::Write;
+use unicode_width::UnicodeWidthStr;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// aligned columns with a row count (default)
+    Table,
+    /// RFC 4180 comma-separated values with a header line
+    Csv,
+    /// a JSON array of objects; money as exact numbers
+    Json,
+    /// a GitHub-flavoured Markdown table
+    Markdown,
+}
+
+/// Display options for the table format.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Longest cell, in display columns, before it is cut with `…`.
+    pub max_width: usize,
+    /// Rows shown before the middle of a long result is elided.
+    pub max_rows: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { max_width: 48, max_rows: 200 }
+    }
+}
+
+/// A cell as text, plus whether it is a number (right-aligned).
+fn cell(av: &AnyValue, grouped: bool) -> (String, bool) {
+    match av {
+        AnyValue::Null => (String::new(), false),
+        AnyValue::String(s) => (s.to_string(), false),
+        AnyValue::StringOwned(s) => (s.to_string(), false),
+        AnyValue::Boolean(b) => (b.to_string(), false),
+        AnyValue::Decimal(v, _, scale) => (decimal(*v, *scale, grouped), true),
+        AnyValue::Float64(f) => (float(*f), true),
+        AnyValue::Float32(f) => (float(*f as f64), true),
+        AnyValue::Date(d) => (date(*d), false),
+        v if v.is_primitive_numeric() => (v.to_string(), true),
+        v => (v.to_string().trim_matches('"').to_string(), false),
+    }
+}
+
+fn float(f: f64) -> String {
+    if f.is_finite() && f == f.trunc() && f.abs() < 1e15 {
+        format!("{f:.1}")
+    } else {
+        let s = format!("{f}");
+        s
+    }
+}
+
+/// Exact text of a Decimal: at least 2 decimals, more only when significant.
+pub fn decimal(v: i128, scale: usize, grouped: bool) -> String {
+    let neg = v < 0;
+    let digits = v.unsigned_abs().to_string();
+    let (int, frac) = if scale == 0 {
+        (digits, String::new())
+    } else if digits.len() > scale {
+        (digits[..digits.len() - scale].to_string(), digits[digits.len() - scale..].to_string())
+    } else {
+        ("0".to_string(), format!("{digits:0>scale$}"))
+    };
+    let mut frac = frac.trim_end_matches('0').to_string();
+    while frac.len() < 2.min(scale) {
+        frac.push('0');
+    }
+    let int = if grouped { group(&int) } else { int };
+    let mut s = String::new();
+    if neg {
+        s.push('-');
+    }
+    s.push_str(&int);
+    if !frac.is_empty() {
+        s.push('.');
+        s.push_str(&frac);
+    }
+    s
+}
+
+fn group(int: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A Polars date (days since 1970-01-01) as `YYYY-MM-DD`.
+pub fn date(days: i32) -> String {
+    let z = days as i64 + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    format!("{:04}-{:02}-{:02}", if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn rows_of(df: &DataFrame, grouped: bool) -> Result<Vec<Vec<(String, bool, bool)>>, RenderError> {
+    let cols = df.columns();
+    let mut out = Vec::with_capacity(df.height());
+    for r in 0..df.height() {
+        let mut row = Vec::with_capacity(cols.len());
+        for c in cols {
+            let av = c.get(r).map_err(|e| RenderError::Data(e.to_string()))?;
+            let null = matches!(av, AnyValue::Null);
+            let (s, num) = cell(&av, grouped);
+            row.push((s, num, null));
+        }
+        out.push(row);
+    }
+    Ok(out)
+}
+
+fn names(df: &DataFrame) -> Vec<String> {
+    df.get_column_names().iter().map(|s| s.to_string()).collect()
+}
+
+fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+/// Cut `s` to at most `max` display columns, ending with `…` when cut.
+pub fn truncate(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if w + cw + 1 > max {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push('…');
+    out
+}
+
+fn pad(s: &str, w: usize, right: bool) -> String {
+    let fill = " ".repeat(w.saturating_sub(width(s)));
+    if right { format!("{fill}{s}") } else { format!("{s}{fill}") }
+}
+
+/// Render a result in `format` to `out`.
+pub fn render(df: &DataFrame, format: Format, opts: &Options, out: &mut dyn Write) -> Result<(), RenderError> {
+    match format {
+        Format::Table => table(df, opts, out),
+        Format::Csv => csv(df, out),
+        Format::Json => json(df, out),
+        Format::Markdown => markdown(df, out),
+    }
+}
+
+fn table(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), RenderError> {
+    let heads = names(df);
+    let all = rows_of(df, true)?;
+    let n = all.len();
+    let shown: Vec<Option<&Vec<(String, bool, bool)>>> = if n > opts.max_rows {
+        let head = opts.max_rows / 2;
+        let tail = opts.max_rows - head;
+        all[..head].iter().map(Some).chain(std::iter::once(None)).chain(all[n - tail..].iter().map(Some)).collect()
+    } else {
+        all.iter().map(Some).collect()
+    };
+    let shown: Vec<Option<Vec<(String, bool, bool)>>> = shown
+        .into_iter()
+        .map(|r| r.map(|r| r.iter().map(|(s, num, null)| (if *null { "NULL".to_string() } else { truncate(s, opts.max_width) }, *num, *null)).collect()))
+        .collect();
+    let mut w: Vec<usize> = heads.iter().map(|h| width(h)).collect();
+    for r in shown.iter().flatten() {
+        for (i, (s, _, _)) in r.iter().enumerate() {
+            w[i] = w[i].max(width(s));
+        }
+    }
+    let line = |l: &str, m: &str, r: &str| -> String {
+        let mut s = String::from(l);
+        for (i, wi) in w.iter().enumerate() {
+            s.push_str(&"─".repeat(wi + 2));
+            s.push_str(if i + 1 == w.len() { r } else { m });
+        }
+        s
+    };
+    if !heads.is_empty() {
+        writeln!(out, "{}", line("┌", "┬", "┐"))?;
+        let hs: Vec<String> = heads.iter().enumerate().map(|(i, h)| pad(h, w[i], false)).collect();
+        writeln!(out, "│ {} │", hs.join(" │ "))?;
+        writeln!(out, "{}", line("├", "┼", "┤"))?;
+        for r in &shown {
+            match r {
+                Some(r) => {
+                    let cs: Vec<String> = r.iter().enumerate().map(|(i, (s, num, _))| pad(s, w[i], *num)).collect();
+                    writeln!(out, "│ {} │", cs.join(" │ "))?;
+                }
+                None => {
+                    let cs: Vec<String> = w.iter().map(|wi| pad("·", *wi, false)).collect();
+                    writeln!(out, "│ {} │", cs.join(" │ "))?;
+                }
+            }
+        }
+        writeln!(out, "{}", line("└", "┴", "┘"))?;
+    }
+    let noun = if n == 1 { "row" } else { "rows" };
+    if n > opts.max_rows {
+        writeln!(out, "{n} {noun} ({} shown)", opts.max_rows)?;
+    } else {
+        writeln!(out, "{n} {noun}")?;
+    }
+    Ok(())
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn csv(df: &DataFrame, out: &mut dyn Write) -> Result<(), RenderError> {
+    let heads: Vec<String> = names(df).iter().map(|h| csv_field(h)).collect();
+    writeln!(out, "{}", heads.join(","))?;
+    for r in rows_of(df, false)? {
+        let cs: Vec<String> = r.iter().map(|(s, _, _)| csv_field(s)).collect();
+        writeln!(out, "{}", cs.join(","))?;
+    }
+    Ok(())
+}
+
+fn json(df: &DataFrame, out: &mut dyn Write) -> Result<(), RenderError> {
+    let heads = names(df);
+    let rows = rows_of(df, false)?;
+    writeln!(out, "[")?;
+    for (k, r) in rows.iter().enumerate() {
+        let fields: Vec<String> = r
+            .iter()
+            .zip(&heads)
+            .map(|((s, num, null), h)| {
+                let key = serde_json::to_string(h).unwrap_or_default();
+                let v = if *null {
+                    "null".to_string()
+                } else if *num && s.parse::<f64>().is_ok_and(|f| f.is_finite()) {
+                    s.clone()
+                } else {
+                    serde_json::to_string(s).unwrap_or_default()
+                };
+                format!("{key}:{v}")
+            })
+            .collect();
+        writeln!(out, "{{{}}}{}", fields.join(","), if k + 1 < rows.len() { "," } else { "" })?;
+    }
+    writeln!(out, "]")?;
+    Ok(())
+}
+
+fn markdown(df: &DataFrame, out: &mut dyn Write) -> Result<(), RenderError> {
+    let heads = names(df);
+    let rows = rows_of(df, true)?;
+    let esc = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    writeln!(out, "| {} |", heads.iter().map(|h| esc(h)).collect::<Vec<_>>().join(" | "))?;
+    let numeric: Vec<bool> = (0..heads.len()).map(|i| rows.iter().any(|r| r[i].1)).collect();
+    writeln!(out, "|{}|", numeric.iter().map(|n| if *n { "---:" } else { "---" }).collect::<Vec<_>>().join("|"))?;
+    for r in rows {
+        writeln!(out, "| {} |", r.iter().map(|(s, _, _)| esc(s)).collect::<Vec<_>>().join(" | "))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_show_two_places_unless_more_matter() {
+        assert_eq!(decimal(1_620_000, 4, false), "162.00");
+        assert_eq!(decimal(1_250, 4, false), "0.125");
+        assert_eq!(decimal(-5_000, 4, false), "-0.50");
+        assert_eq!(decimal(16_629_900, 4, true), "1,662.99");
+        assert_eq!(decimal(12_345_678_9000, 4, true), "12,345,678.90");
+        assert_eq!(decimal(7, 0, false), "7");
+        assert_eq!(decimal(1, 4, false), "0.0001");
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(date(0), "1970-01-01");
+        assert_eq!(date(18627), "2020-12-31");
+    }
+
+    #[test]
+    fn truncation_counts_display_columns() {
+        assert_eq!(truncate("政法委员会", 6), "政法…");
+        assert_eq!(width(&truncate("政法委员会", 6)), 5);
+        assert_eq!(truncate("abc", 6), "abc");
+    }
+
+    #[test]
+    fn table_aligns_chinese_text() {
+        let df = df!("name" => ["政法委", "ab"], "n" => [1i32, 22]).unwrap();
+        let mut buf = vec![];
+        table(&df, &Options::default(), &mut buf).unwrap();
+        let s = String::from_utf8(buf).unwrap();
+        let widths: Vec<usize> = s.lines().take(5).map(width).collect();
+        assert!(widths.windows(2).all(|w| w[0] == w[1]), "{s}");
+        assert!(s.ends_with("2 rows\n"));
+    }
+}

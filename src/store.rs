@@ -1,0 +1,146 @@
+//! The warehouse on disk: Parquet per table, hive-partitioned by year
+//! (`DIR/projects/year=2021/<document>.parquet`), and `manifest.json` listing the
+//! documents (sha256, rows per table). One file per (table, year, document), so
+//! ingesting a document again replaces exactly its rows.
+
+use crate::error::StoreError;
+use crate::ingest::Document;
+use crate::model::{self, TABLES};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+pub const MANIFEST: &str = "manifest.json";
+
+/// The manifest: what the warehouse holds.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    pub format: u32,
+    pub documents: Vec<ManifestDoc>,
+}
+
+/// One ingested document in the manifest.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ManifestDoc {
+    pub source: String,
+    pub file: String,
+    pub sha256: String,
+    pub bytes: usize,
+    pub year: i32,
+    pub dept_code: String,
+    pub rows: BTreeMap<String, usize>,
+}
+
+fn io(path: &Path, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Io { path: path.to_path_buf(), reason: e.to_string() }
+}
+
+/// Read the manifest of a warehouse folder.
+pub fn read_manifest(dir: &Path) -> Result<Manifest, StoreError> {
+    let path = dir.join(MANIFEST);
+    if !dir.is_dir() {
+        return Err(io(dir, "no such folder; create a warehouse with `budgetql ingest FILE... --into DIR`"));
+    }
+    if !path.exists() {
+        return Err(StoreError::NotAWarehouse { path: dir.to_path_buf() });
+    }
+    let text = fs::read_to_string(&path).map_err(|e| io(&path, e))?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Manifest { path, reason: e.to_string() })
+}
+
+/// Write a file atomically: to a temporary name in the same folder, then rename.
+fn write_atomic(path: &Path, write: impl FnOnce(&mut fs::File) -> Result<(), String>) -> Result<(), StoreError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let tmp = dir.join(format!(".{}.tmp-{}", path.file_name().map(|f| f.to_string_lossy()).unwrap_or_default(), std::process::id()));
+    let mut f = fs::File::create(&tmp).map_err(|e| io(&tmp, e))?;
+    if let Err(e) = write(&mut f).and_then(|_| f.sync_all().map_err(|e| e.to_string())) {
+        let _ = fs::remove_file(&tmp);
+        return Err(io(path, e));
+    }
+    fs::rename(&tmp, path).map_err(|e| io(path, e))
+}
+
+/// Ingested documents → the warehouse at `dir` (created when missing).
+/// Returns the manifest as written.
+pub fn write(dir: &Path, docs: &[Document]) -> Result<Manifest, crate::error::Error> {
+    fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let mut manifest = if dir.join(MANIFEST).exists() { read_manifest(dir)? } else { Manifest { format: 1, documents: vec![] } };
+    for doc in docs {
+        let frames = model::frames(doc)?;
+        let file_name = format!("{}.parquet", doc.source);
+        for (table, df) in frames {
+            // remove this document's previous rows of this table, in every year
+            let tdir = dir.join(table);
+            if tdir.is_dir() {
+                for entry in fs::read_dir(&tdir).map_err(|e| io(&tdir, e))? {
+                    let p = entry.map_err(|e| io(&tdir, e))?.path().join(&file_name);
+                    if p.exists() {
+                        fs::remove_file(&p).map_err(|e| io(&p, e))?;
+                    }
+                }
+            }
+            if df.height() == 0 {
+                continue;
+            }
+            let years = df.column("year").and_then(|c| c.i32().map(|ca| ca.unique())).map_err(|e| io(&tdir, e))?;
+            let years = years.map_err(|e| io(&tdir, e))?;
+            for y in years.iter().flatten() {
+                let mask = df.column("year").and_then(|c| c.i32().map(|ca| ca.equal(y))).map_err(|e| io(&tdir, e))?;
+                let mut part = df.filter(&mask).and_then(|d| d.drop("year")).map_err(|e| io(&tdir, e))?;
+                let path = tdir.join(format!("year={y}")).join(&file_name);
+                write_atomic(&path, |f| ParquetWriter::new(f).finish(&mut part).map(|_| ()).map_err(|e| e.to_string()))?;
+            }
+        }
+        let rows = model::row_counts(doc).into_iter().map(|(t, n)| (t.to_string(), n)).collect();
+        manifest.documents.retain(|d| d.source != doc.source);
+        manifest.documents.push(ManifestDoc {
+            source: doc.source.clone(),
+            file: doc.file.clone(),
+            sha256: doc.sha256.clone(),
+            bytes: doc.bytes,
+            year: doc.year,
+            dept_code: doc.dept_code.clone(),
+            rows,
+        });
+    }
+    manifest.documents.sort_by(|a, b| (a.year, &a.source).cmp(&(b.year, &b.source)));
+    let json = serde_json::to_string_pretty(&manifest).map_err(|e| io(dir, e))?;
+    write_atomic(&dir.join(MANIFEST), |f| {
+        use std::io::Write;
+        f.write_all(json.as_bytes()).map_err(|e| e.to_string())
+    })?;
+    Ok(manifest)
+}
+
+/// Lazy scans of every contract table of a warehouse: only the columns and
+/// `year` partitions a query needs are read.
+pub fn scan(dir: &Path) -> Result<Vec<(&'static str, LazyFrame)>, StoreError> {
+    read_manifest(dir)?;
+    let mut out = vec![];
+    for def in TABLES {
+        let tdir: PathBuf = dir.join(def.name);
+        let schema = model::schema(def);
+        let has_files = tdir.is_dir()
+            && fs::read_dir(&tdir).map_err(|e| io(&tdir, e))?.flatten().any(|e| {
+                e.path().is_dir() && fs::read_dir(e.path()).map(|mut r| r.any(|f| f.map(|f| f.path().extension().is_some_and(|x| x == "parquet")).unwrap_or(false))).unwrap_or(false)
+            });
+        if !has_files {
+            out.push((def.name, DataFrame::empty_with_schema(&schema).lazy()));
+            continue;
+        }
+        let hive_schema: Schema = [Field::new("year".into(), DataType::Int32)].into_iter().collect();
+        let args = ScanArgsParquet {
+            hive_options: HiveOptions { enabled: Some(true), hive_start_idx: 0, schema: Some(Arc::new(hive_schema)), try_parse_dates: false },
+            ..Default::default()
+        };
+        let pattern = format!("{}/*/*.parquet", tdir.display());
+        let lf = LazyFrame::scan_parquet(PlRefPath::from(pattern.as_str()), args)
+            .map_err(|e| StoreError::Parquet { path: tdir.clone(), reason: e.to_string() })?;
+        let cols: Vec<Expr> = def.columns.iter().map(|(n, _)| col(*n)).collect();
+        out.push((def.name, lf.select(cols)));
+    }
+    Ok(out)
+}

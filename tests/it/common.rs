@@ -1,0 +1,50 @@
+//! Helpers: run the real binary, make scratch folders, read the bundled document.
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub const BUNDLED: &str = include_str!("../../datasets/raw/qinhuangdao-etdz-zhengfawei-2021.txt");
+
+/// The budgetql binary built for this test run.
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_budgetql"));
+    c.env_remove("BUDGETQL_DATA");
+    c.stdin(Stdio::null());
+    c
+}
+
+/// Run budgetql with arguments; returns (exit code, stdout, stderr).
+pub fn run(args: &[&str]) -> (i32, String, String) {
+    let o = bin().args(args).output().expect("the binary runs");
+    decode(o)
+}
+
+pub fn decode(o: Output) -> (i32, String, String) {
+    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+/// Run and require success; returns stdout.
+pub fn ok(args: &[&str]) -> String {
+    let (code, out, err) = run(args);
+    assert_eq!(code, 0, "budgetql {args:?} failed:\n{err}");
+    assert!(err.is_empty(), "unexpected stderr: {err}");
+    out
+}
+
+static N: AtomicUsize = AtomicUsize::new(0);
+
+/// A fresh, empty scratch folder under the system temp folder.
+pub fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("budgetql-it-{}-{}-{name}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("scratch folder");
+    d
+}
+
+/// The error path contract: exit status 1, a message on stderr, never a panic.
+pub fn assert_clean_failure(code: i32, err: &str) {
+    assert_eq!(code, 1, "expected exit status 1, stderr:\n{err}");
+    assert!(!err.contains("panicked"), "the process panicked:\n{err}");
+    assert!(err.starts_with("budgetql: "), "{err}");
+}

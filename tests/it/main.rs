@@ -1,0 +1,7 @@
+//! All integration tests, in one binary (each test binary links Polars again).
+
+mod bad_input;
+mod cli;
+mod common;
+mod golden;
+mod warehouse;

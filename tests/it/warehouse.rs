@@ -1,0 +1,76 @@
+//! The Parquet warehouse: layout, manifest, re-ingest without duplicates, and
+//! queries over it giving the same answers as the in-memory default.
+
+use crate::common::*;
+
+const DOC: &str = "datasets/raw/qinhuangdao-etdz-zhengfawei-2021.txt";
+
+#[test]
+fn ingest_into_a_warehouse_and_query_it() {
+    let dir = scratch("wh");
+    let wh = dir.join("warehouse");
+    let out = ok(&["ingest", DOC, "--into", wh.to_str().unwrap()]);
+    assert!(out.contains("warehouse") && out.contains("1 document"), "{out}");
+    // hive partitions by year, one file per document
+    assert!(wh.join("projects/year=2021/qinhuangdao-etdz-zhengfawei-2021.parquet").is_file());
+    assert!(wh.join("three_public/year=2020/qinhuangdao-etdz-zhengfawei-2021.parquet").is_file());
+    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(wh.join("manifest.json")).unwrap()).unwrap();
+    let d = &manifest["documents"][0];
+    assert_eq!(d["source"], "qinhuangdao-etdz-zhengfawei-2021");
+    assert_eq!(d["year"], 2021);
+    assert_eq!(d["rows"]["projects"], 49);
+    assert_eq!(d["rows"]["indicators"], 320);
+    // sha256 of the shipped file, computed independently
+    let bytes = std::fs::read(DOC).unwrap();
+    let sha = {
+        use sha2::Digest;
+        format!("{:x}", sha2::Sha256::digest(&bytes))
+    };
+    assert_eq!(d["sha256"], sha);
+
+    let q = "SELECT unit_code, SUM(budget) FROM projects GROUP BY 1 ORDER BY 1";
+    let from_wh = ok(&["--data", wh.to_str().unwrap(), "--format", "csv", "-c", q]);
+    assert_eq!(from_wh, ok(&["--format", "csv", "-c", q]));
+    assert_eq!(from_wh, "unit_code,budget\n216001,515.82\n216003,90.90\n");
+
+    // the env variable works like --data
+    let o = bin().env("BUDGETQL_DATA", &wh).args(["--format", "csv", "-c", "SELECT COUNT(*) AS n FROM indicators"]).output().unwrap();
+    assert_eq!(decode(o).1, "n\n320\n");
+
+    // ingesting the same document again replaces its rows
+    ok(&["ingest", DOC, "--into", wh.to_str().unwrap()]);
+    let n = ok(&["--data", wh.to_str().unwrap(), "--format", "csv", "-c", "SELECT COUNT(*) AS n, SUM(budget) AS b FROM projects"]);
+    assert_eq!(n, "n,b\n49,606.72\n");
+    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(wh.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["documents"].as_array().unwrap().len(), 1);
+
+    // every table answers the same from the warehouse as in memory
+    for t in ["departments", "units", "budget_lines", "three_public", "procurement", "assets", "func_classes", "projects", "project_goals", "disbursement", "indicators"] {
+        let q = format!("SELECT * FROM {t} ORDER BY year, line, source");
+        let a = ok(&["--data", wh.to_str().unwrap(), "--format", "csv", "-c", &q]);
+        let b = ok(&["--format", "csv", "-c", &q]);
+        assert_eq!(a, b, "table {t} differs between warehouse and memory");
+    }
+}
+
+#[test]
+fn a_second_document_adds_to_the_warehouse() {
+    let dir = scratch("wh2");
+    let wh = dir.join("w");
+    // the same disclosure under another name and year stands in for a second department
+    let other = dir.join("copy-2022.txt");
+    std::fs::write(&other, BUNDLED.replacen("2021年部门预算信息公开情况说明", "2022年部门预算信息公开情况说明", 1)).unwrap();
+    ok(&["ingest", DOC, other.to_str().unwrap(), "--into", wh.to_str().unwrap()]);
+    let out = ok(&["--data", wh.to_str().unwrap(), "--format", "csv", "-c", "SELECT year, source, COUNT(*) AS n FROM projects GROUP BY 1, 2 ORDER BY 1"]);
+    assert_eq!(out, "year,source,n\n2021,qinhuangdao-etdz-zhengfawei-2021,49\n2022,copy-2022,49\n");
+    assert!(wh.join("projects/year=2022/copy-2022.parquet").is_file());
+}
+
+#[test]
+fn damaged_manifest_is_named() {
+    let dir = scratch("wh3");
+    std::fs::write(dir.join("manifest.json"), "{ not json").unwrap();
+    let (code, _, err) = run(&["--data", dir.to_str().unwrap(), "-c", "SELECT 1"]);
+    assert_clean_failure(code, &err);
+    assert!(err.contains("manifest.json: the warehouse manifest is damaged"), "{err}");
+}
