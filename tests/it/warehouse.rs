@@ -74,3 +74,17 @@ fn damaged_manifest_is_named() {
     assert_clean_failure(code, &err);
     assert!(err.contains("manifest.json: the warehouse manifest is damaged"), "{err}");
 }
+
+#[test]
+fn scans_read_only_the_needed_columns_and_years() {
+    let dir = scratch("wh4");
+    let wh = dir.join("w");
+    ok(&["ingest", DOC, "--into", wh.to_str().unwrap()]);
+    // three_public holds year=2020 and year=2021 partitions; a 2020 question must touch one file and two columns
+    let plan = ok(&["--data", wh.to_str().unwrap(), "--format", "csv", "-c", "EXPLAIN SELECT SUM(amount) FROM three_public WHERE year = 2020"]);
+    assert!(plan.contains("three_public/year=2020/qinhuangdao-etdz-zhengfawei-2021.parquet"), "{plan}");
+    assert!(!plan.contains("year=2021"), "the 2021 partition was scanned:\n{plan}");
+    assert!(plan.contains("PROJECT 2/10 COLUMNS"), "{plan}");
+    let out = ok(&["--data", wh.to_str().unwrap(), "--format", "csv", "-c", "SELECT SUM(amount) AS total FROM three_public WHERE year = 2020 AND category <> '合计'"]);
+    assert_eq!(out, "total\n5.61\n");
+}
