@@ -11,29 +11,28 @@ pub mod query;
 pub mod render;
 pub mod store;
 
+pub use query::Output;
+
 pub use error::{Error, Result};
 pub use ingest::{ingest_bytes, ingest_file, Document};
 pub use render::Format;
 
 use polars::prelude::*;
-use polars::sql::SQLContext;
 use std::io::Write;
 use std::path::Path;
 
-/// A query session: the contract tables registered for SQL.
+/// A query session: the contract tables registered for SQL, plus views,
+/// loaded files and parameters.
 pub struct Session {
-    ctx: SQLContext,
+    /// The engine that checks, rewrites and runs statements.
+    pub engine: query::Engine,
     /// One line saying what is loaded, for banners and `--help`-style output.
     pub description: String,
 }
 
 impl Session {
     fn with_tables(tables: Vec<(&'static str, LazyFrame)>, description: String) -> Session {
-        let ctx = SQLContext::new();
-        for (name, lf) in tables {
-            ctx.register(name, lf);
-        }
-        Session { ctx, description }
+        Session { engine: query::Engine::new(tables), description }
     }
 
     /// The bundled 2021 document, ingested in memory.
@@ -89,14 +88,21 @@ impl Session {
         Ok(Session::with_tables(tables, desc))
     }
 
-    /// Execute one statement and return its result.
+    /// Execute the statements of `sql` and return the last result table.
     pub fn query(&mut self, sql: &str) -> Result<DataFrame> {
         let stmts = query::split(sql);
         let mut last = DataFrame::empty();
         for s in &stmts {
-            last = query::execute(&mut self.ctx, "", s)?;
+            if let query::Output::Frame(df) = self.engine.execute("", s)? {
+                last = df;
+            }
         }
         Ok(last)
+    }
+
+    /// Bind a `:name` parameter (the value is SQL: a number or quoted text).
+    pub fn set_param(&mut self, name: &str, value: &str) {
+        self.engine.params.insert(name.to_string(), value.to_string());
     }
 
     /// Execute every statement of a script and print each result: the one
@@ -104,12 +110,22 @@ impl Session {
     /// `origin` prefixes positions in errors (`file.sql:` or empty).
     pub fn run(&mut self, script: &str, origin: &str, format: Format, opts: &render::Options, out: &mut dyn Write) -> Result<usize> {
         let stmts = query::split(script);
-        for (k, s) in stmts.iter().enumerate() {
-            let df = query::execute(&mut self.ctx, origin, s)?;
-            if k > 0 && format == Format::Table {
-                writeln!(out).map_err(error::RenderError::from)?;
+        let mut printed = false;
+        for s in &stmts {
+            match self.engine.execute(origin, s)? {
+                query::Output::Frame(df) => {
+                    if printed && format == Format::Table {
+                        writeln!(out).map_err(error::RenderError::from)?;
+                    }
+                    render::render(&df, format, opts, out)?;
+                    printed = true;
+                }
+                query::Output::Message(m) => {
+                    if format == Format::Table {
+                        writeln!(out, "{m}").map_err(error::RenderError::from)?;
+                    }
+                }
             }
-            render::render(&df, format, opts, out)?;
         }
         Ok(stmts.len())
     }

@@ -24,7 +24,8 @@ Tables:
 Examples:
   budgetql -c \"SELECT COUNT(*) FROM projects\"
   budgetql --format csv -c \"SELECT unit_code, SUM(budget) FROM projects GROUP BY 1 ORDER BY 1\"
-  budgetql -f queries/unit_spending_share.sql
+  budgetql -f queries/project_spending_by_unit.sql
+  budgetql --param min=100 -c \"SELECT project_name, budget FROM projects WHERE budget >= :min\"
   echo \"SELECT * FROM three_public\" | budgetql --format markdown
   budgetql ingest datasets/raw/*.txt --into warehouse && budgetql --data warehouse -c \"SHOW TABLES\"
   budgetql ingest --check my-disclosure.txt
@@ -49,6 +50,10 @@ struct Cli {
     /// A warehouse folder made by `budgetql ingest --into DIR` (default: the bundled document).
     #[arg(long, value_name = "DIR", env = "BUDGETQL_DATA")]
     data: Option<PathBuf>,
+
+    /// Bind a `:name` parameter used in statements, e.g. --param year=2021 or --param unit="'216001'".
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    params: Vec<(String, String)>,
 
     /// Rows shown by the table format before the middle is elided.
     #[arg(long, value_name = "N", default_value_t = 200)]
@@ -80,6 +85,22 @@ document's sha256 and row counts. Ingesting a document again replaces its rows."
         #[arg(long)]
         check: bool,
     },
+}
+
+/// `year=2021` → ("year", "2021"); text values keep their quotes, bare words become text.
+fn parse_param(s: &str) -> Result<(String, String), String> {
+    let (k, v) = s.split_once('=').ok_or_else(|| format!("`{s}` is not NAME=VALUE (e.g. year=2021)"))?;
+    let k = k.trim();
+    if k.is_empty() || !k.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return Err(format!("`{k}` is not a parameter name"));
+    }
+    let v = v.trim();
+    let v = if v.parse::<f64>().is_ok() || (v.starts_with('\'') && v.ends_with('\'') && v.len() >= 2) {
+        v.to_string()
+    } else {
+        format!("'{}'", v.replace('\'', "''"))
+    };
+    Ok((k.to_string(), v))
 }
 
 fn main() -> ExitCode {
@@ -137,6 +158,9 @@ fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
         Some(dir) => Session::open(dir)?,
         None => Session::bundled()?,
     };
+    for (k, v) in &cli.params {
+        session.set_param(k, v);
+    }
     if jobs.is_empty() {
         // no query and a terminal: say what is loaded and how to ask
         writeln!(out, "budgetql {} — loaded {}", env!("CARGO_PKG_VERSION"), session.description).map_err(budgetql::error::RenderError::from)?;

@@ -1,10 +1,15 @@
 //! Queries: scripts split into statements, each parsed with sqlparser first (so a
-//! syntax error points at line:column with a caret), then executed by
-//! polars-sql on the registered LazyFrames.
+//! syntax error points at line:column with a caret), names checked, budget
+//! extensions rewritten ([`rewrite`]), then executed by polars-sql on the
+//! registered LazyFrames ([`engine`]).
+
+pub mod engine;
+pub mod names;
+pub mod rewrite;
+
+pub use engine::{Engine, Output};
 
 use crate::error::QueryError;
-use polars::prelude::*;
-use polars::sql::SQLContext;
 use regex::Regex;
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser as SQLParser;
@@ -105,6 +110,13 @@ fn syntax_error(origin: &str, stmt: &Statement, message: &str) -> QueryError {
     };
     let msg = POS.replace(message, "").to_string();
     let msg = msg.strip_prefix("sql parser error: ").unwrap_or(&msg).to_string();
+    located(origin, stmt, l, c, &format!("syntax error: {msg}"))
+}
+
+/// An error at (line, column) of a statement, with the statement's line and a caret.
+pub fn located(origin: &str, stmt: &Statement, l: usize, c: usize, msg: &str) -> QueryError {
+    let l = l.max(1);
+    let c = c.max(1);
     let line = stmt.line + l - 1;
     let column = if l == 1 { stmt.column + c - 1 } else { c };
     let src_line = stmt.text.lines().nth(l - 1).unwrap_or("");
@@ -112,7 +124,7 @@ fn syntax_error(origin: &str, stmt: &Statement, message: &str) -> QueryError {
     let caret_pad: usize = src_line.chars().take(c.saturating_sub(1)).map(|ch| unicode_width::UnicodeWidthChar::width(ch).unwrap_or(1)).sum();
     QueryError::Syntax {
         message: format!(
-            "{origin}{line}:{column}: syntax error: {msg}\n  {}{}\n  {}^",
+            "{origin}{line}:{column}: {msg}\n  {}{}\n  {}^",
             " ".repeat(lead),
             src_line,
             " ".repeat(lead + caret_pad)
@@ -123,25 +135,6 @@ fn syntax_error(origin: &str, stmt: &Statement, message: &str) -> QueryError {
 /// Parse a statement with sqlparser to report syntax errors with positions.
 pub fn check_syntax(origin: &str, stmt: &Statement) -> Result<(), QueryError> {
     SQLParser::parse_sql(&GenericDialect {}, &stmt.text).map(|_| ()).map_err(|e| syntax_error(origin, stmt, &e.to_string()))
-}
-
-/// Execute one statement on the context and collect its result.
-pub fn execute(ctx: &mut SQLContext, origin: &str, stmt: &Statement) -> Result<DataFrame, QueryError> {
-    check_syntax(origin, stmt)?;
-    let at = format!("{origin}{}:{}", stmt.line, stmt.column);
-    let lf = ctx.execute(&stmt.text).map_err(|e| QueryError::Execution { message: format!("{at}: {}", explain(&e)) })?;
-    lf.collect().map_err(|e| QueryError::Execution { message: format!("{at}: {}", explain(&e)) })
-}
-
-/// Polars error text, made readable for an analyst.
-fn explain(e: &PolarsError) -> String {
-    let s = e.to_string();
-    let s = s.lines().filter(|l| !l.trim_start().starts_with("Resolved plan") && !l.contains("Error originated just after")).collect::<Vec<_>>().join("\n");
-    if s.contains("not found") && s.contains("relation") {
-        format!("{s}\n  hint: SHOW TABLES lists the tables")
-    } else {
-        s
-    }
 }
 
 #[cfg(test)]

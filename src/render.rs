@@ -38,6 +38,11 @@ impl Default for Options {
     }
 }
 
+/// A value as budgetql prints it (money exact, dates as YYYY-MM-DD), without separators.
+pub fn value_text(av: &AnyValue) -> String {
+    cell(av, false).0
+}
+
 /// A cell as text, plus whether it is a number (right-aligned).
 fn cell(av: &AnyValue, grouped: bool) -> (String, bool) {
     match av {

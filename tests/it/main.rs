@@ -4,4 +4,6 @@ mod bad_input;
 mod cli;
 mod common;
 mod golden;
+mod slt;
+mod statements;
 mod warehouse;

@@ -1,0 +1,763 @@
+//! The budget extensions, rewritten into SQL that polars-sql executes correctly:
+//!
+//! - `SHARE(x) [OVER (PARTITION BY …)]` → `CAST(x AS DOUBLE) / SUM(CAST(x AS DOUBLE)) OVER (…)`
+//! - `YOY(x) [OVER (…)]` → `(x − LAG(x)) / LAG(x)` over the previous year of the same group
+//! - any window over an aggregate (`SUM(SUM(x)) OVER ()`, `SHARE(SUM(x))`, `LAG(SUM(x))`)
+//!   is lowered into a CTE: group first, then the window over the grouped rows.
+//!   polars-sql silently computes these wrong when left in one grouped query.
+//! - `GROUP BY ROLLUP(a, b)` → a UNION ALL of the grouping levels, with 小计/合计
+//!   labels and budget-table order.
+//! - `FROM t PIVOT (agg(v) FOR col IN (…))` → conditional aggregates grouped by the
+//!   remaining columns.
+//! - `:name` parameters → literals.
+
+use sqlparser::ast::{
+    visit_expressions_mut, Expr as SQLExpr, Function as SQLFunction, FunctionArg, FunctionArgExpr, FunctionArguments,
+    GroupByExpr, Ident, ObjectNamePart, PivotValueSource, Query as SQLQuery, Select as SQLSelect, SelectItem,
+    SetExpr, Spanned, TableFactor, Value as SQLValue, WindowType,
+};
+use sqlparser::dialect::GenericDialect;
+use sqlparser::parser::Parser as SQLParser;
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+
+/// A rewrite failure, located (1-based line and column inside the statement).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RewriteError {
+    pub line: u64,
+    pub column: u64,
+    pub message: String,
+}
+
+fn err_at(node: &impl Spanned, message: impl Into<String>) -> RewriteError {
+    let s = node.span().start;
+    RewriteError { line: s.line.max(1), column: s.column.max(1), message: message.into() }
+}
+
+/// Column names of a relation (table name or subquery text), for PIVOT.
+pub trait Columns {
+    fn columns_of(&mut self, sql: &str) -> Result<Vec<String>, String>;
+}
+
+const AGGREGATES: &[&str] = &[
+    "SUM", "COUNT", "AVG", "MEAN", "MIN", "MAX", "MEDIAN", "STDDEV", "STDEV", "STDDEV_SAMP", "STDDEV_POP", "VARIANCE",
+    "VAR", "VAR_SAMP", "VAR_POP", "FIRST", "LAST", "QUANTILE_CONT", "QUANTILE_DISC", "PERCENTILE_CONT",
+    "PERCENTILE_DISC", "ARRAY_AGG", "STRING_AGG", "BOOL_AND", "BOOL_OR", "ANY_VALUE", "MODE", "CORR", "COVAR",
+    "COVAR_SAMP", "COVAR_POP",
+];
+
+fn fname(f: &SQLFunction) -> String {
+    match f.name.0.last() {
+        Some(ObjectNamePart::Identifier(i)) => i.value.to_uppercase(),
+        _ => String::new(),
+    }
+}
+
+fn is_aggregate(e: &SQLExpr) -> bool {
+    matches!(e, SQLExpr::Function(f) if f.over.is_none() && AGGREGATES.contains(&fname(f).as_str()))
+}
+
+fn is_ext(e: &SQLExpr) -> bool {
+    matches!(e, SQLExpr::Function(f) if matches!(fname(f).as_str(), "SHARE" | "YOY"))
+}
+
+/// True when `e` contains a node for which `pred` holds.
+fn contains(e: &SQLExpr, pred: &dyn Fn(&SQLExpr) -> bool) -> bool {
+    let mut c = e.clone();
+    let mut found = false;
+    let _ = visit_expressions_mut(&mut c, |x: &mut SQLExpr| {
+        if pred(x) {
+            found = true;
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    found
+}
+
+fn window_over_aggregate(e: &SQLExpr) -> bool {
+    contains(e, &|x| match x {
+        SQLExpr::Function(f) if f.over.is_some() => function_args(f).iter().any(|a| contains(a, &is_aggregate)),
+        _ => false,
+    })
+}
+
+fn function_args(f: &SQLFunction) -> Vec<SQLExpr> {
+    match &f.args {
+        FunctionArguments::List(l) => l
+            .args
+            .iter()
+            .filter_map(|a| match a {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e.clone()),
+                FunctionArg::Named { arg: FunctionArgExpr::Expr(e), .. } => Some(e.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => vec![],
+    }
+}
+
+/// Parse an expression from text (the rewrites build SQL from printed AST pieces).
+fn expr(text: &str) -> Result<SQLExpr, RewriteError> {
+    SQLParser::new(&GenericDialect {})
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|e| RewriteError { line: 1, column: 1, message: format!("internal rewrite produced invalid SQL `{text}`: {e}") })
+}
+
+/// Parse a query from text.
+pub fn query(text: &str) -> Result<SQLQuery, RewriteError> {
+    SQLParser::new(&GenericDialect {})
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_query())
+        .map(|q| *q)
+        .map_err(|e| RewriteError { line: 1, column: 1, message: format!("internal rewrite produced invalid SQL `{text}`: {e}") })
+}
+
+/// How SHARE and YOY are expanded where they stand.
+struct Windows<'a> {
+    /// default PARTITION BY for YOY (group keys except year)
+    yoy_partition: Option<Vec<String>>,
+    /// the year expression for YOY ordering
+    year: Option<String>,
+    _p: std::marker::PhantomData<&'a ()>,
+}
+
+fn over_text(f: &SQLFunction) -> Option<String> {
+    match &f.over {
+        Some(WindowType::WindowSpec(s)) => Some(format!("({s})")),
+        Some(WindowType::NamedWindow(n)) => Some(n.to_string()),
+        None => None,
+    }
+}
+
+impl Windows<'_> {
+    fn expand(&self, e: &mut SQLExpr) -> Result<(), RewriteError> {
+        let mut failure: Option<RewriteError> = None;
+        let _ = visit_expressions_mut(e, |x: &mut SQLExpr| {
+            if let SQLExpr::Function(f) = x {
+                let name = fname(f);
+                if name == "SHARE" || name == "YOY" {
+                    match self.expand_one(f, &name) {
+                        Ok(new) => *x = new,
+                        Err(er) => {
+                            failure = Some(er);
+                            return ControlFlow::Break(());
+                        }
+                    }
+                }
+            }
+            ControlFlow::Continue(())
+        });
+        failure.map_or(Ok(()), Err)
+    }
+
+    fn expand_one(&self, f: &SQLFunction, name: &str) -> Result<SQLExpr, RewriteError> {
+        let args = function_args(f);
+        if args.len() != 1 {
+            return Err(err_at(f, format!("{name} takes exactly one argument: {name}(amount)")));
+        }
+        let x = format!("CAST(({}) AS DOUBLE)", args[0]);
+        let text = if name == "SHARE" {
+            let over = over_text(f).unwrap_or_else(|| "()".into());
+            format!("({x} / SUM({x}) OVER {over})")
+        } else {
+            let over = match over_text(f) {
+                Some(o) => o,
+                None => {
+                    let Some(year) = &self.year else {
+                        return Err(err_at(
+                            f,
+                            "YOY needs years to compare: group by `year` (e.g. GROUP BY year, dept_code) or give the window, YOY(x) OVER (PARTITION BY dept_code ORDER BY year)",
+                        ));
+                    };
+                    let part = self.yoy_partition.clone().unwrap_or_default();
+                    if part.is_empty() {
+                        format!("(ORDER BY {year})")
+                    } else {
+                        format!("(PARTITION BY {} ORDER BY {year})", part.join(", "))
+                    }
+                }
+            };
+            format!("(({x} - LAG({x}) OVER {over}) / LAG({x}) OVER {over})")
+        };
+        expr(&text)
+    }
+}
+
+/// Replace every `:name` placeholder with its value.
+pub fn bind_params(q: &mut SQLQuery, params: &HashMap<String, String>) -> Result<(), RewriteError> {
+    let mut failure = None;
+    let _ = visit_expressions_mut(q, |x: &mut SQLExpr| {
+        if let SQLExpr::Value(v) = x {
+            if let SQLValue::Placeholder(p) = &v.value {
+                let key = p.trim_start_matches([':', '$', '@']).to_string();
+                match params.get(&key) {
+                    Some(val) => match expr(val) {
+                        Ok(e) => *x = e,
+                        Err(e) => failure = Some(e),
+                    },
+                    None => {
+                        let mut known: Vec<&String> = params.keys().collect();
+                        known.sort();
+                        let hint = if known.is_empty() { String::new() } else { format!(" (set: {})", known.iter().map(|k| format!(":{k}")).collect::<Vec<_>>().join(", ")) };
+                        failure = Some(err_at(&*v, format!("parameter {p} has no value; give it with `SET {key} = …;` or `--param {key}=…`{hint}")));
+                    }
+                }
+                if failure.is_some() {
+                    return ControlFlow::Break(());
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    });
+    failure.map_or(Ok(()), Err)
+}
+
+/// CTEs collected while rewriting: polars-sql resolves CTEs only at the top of a
+/// statement, so every CTE (the user's and the generated ones) is hoisted there,
+/// in dependency order.
+#[derive(Default)]
+struct Hoist {
+    ctes: Vec<String>,
+    n: usize,
+}
+
+impl Hoist {
+    fn name(&mut self, base: &str) -> String {
+        self.n += 1;
+        format!("__{base}{}", self.n)
+    }
+}
+
+/// Rewrite a query's extensions; returns the SQL polars-sql should run.
+pub fn rewrite(q: &SQLQuery, cols: &mut dyn Columns) -> Result<String, RewriteError> {
+    let mut h = Hoist::default();
+    let body = rewrite_q(q, cols, &mut h)?;
+    Ok(if h.ctes.is_empty() { body } else { format!("WITH {} {body}", h.ctes.join(", ")) })
+}
+
+/// Rewrite one query level; its CTEs go to `h`, the returned text has no WITH.
+fn rewrite_q(q: &SQLQuery, cols: &mut dyn Columns, h: &mut Hoist) -> Result<String, RewriteError> {
+    let mut q = q.clone();
+    if let Some(with) = q.with.take() {
+        for cte in &with.cte_tables {
+            let body = rewrite_q(&cte.query, cols, h)?;
+            h.ctes.push(format!("{} AS ({body})", cte.alias));
+        }
+    }
+    let SetExpr::Select(sel) = q.body.as_ref() else {
+        return Ok(q.to_string());
+    };
+    let mut sel = (**sel).clone();
+    rewrite_from(&mut sel, cols, h)?;
+
+    let rollup = match &sel.group_by {
+        GroupByExpr::Expressions(es, _) => es.iter().find(|e| matches!(e, SQLExpr::Rollup(_))).cloned(),
+        GroupByExpr::All(_) => None,
+    };
+    if let Some(r) = rollup {
+        return rollup_query(&q, &sel, &r, h);
+    }
+    let items: Vec<SQLExpr> = sel.projection.iter().filter_map(item_expr).collect();
+    // a bare column beside an aggregate without GROUP BY would be silently broadcast
+    if matches!(&sel.group_by, GroupByExpr::Expressions(es, _) if es.is_empty()) && items.iter().any(|e| contains(e, &is_aggregate)) {
+        if let Some(bare) = items.iter().find(|e| matches!(e, SQLExpr::Identifier(_) | SQLExpr::CompoundIdentifier(_))) {
+            return Err(err_at(bare, format!("`{bare}` is neither aggregated nor grouped; add GROUP BY {bare}, or aggregate it (e.g. MIN({bare}))")));
+        }
+    }
+    let grouped = !matches!(&sel.group_by, GroupByExpr::Expressions(es, _) if es.is_empty()) || items.iter().any(|e| contains(e, &is_aggregate));
+    let has_ext = items.iter().any(|e| contains(e, &is_ext));
+    let lowering = grouped && (has_ext || items.iter().any(window_over_aggregate) || sel.qualify.as_ref().is_some_and(window_over_aggregate));
+    if lowering {
+        return lower(&q, &sel, h);
+    }
+    if has_ext {
+        let w = Windows { yoy_partition: None, year: None, _p: Default::default() };
+        for it in &mut sel.projection {
+            if let Some(e) = item_expr_mut(it) {
+                w.expand(e)?;
+            }
+        }
+    }
+    q.body = Box::new(SetExpr::Select(Box::new(sel)));
+    Ok(q.to_string())
+}
+
+fn item_expr(it: &SelectItem) -> Option<SQLExpr> {
+    match it {
+        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => Some(e.clone()),
+        _ => None,
+    }
+}
+
+fn item_expr_mut(it: &mut SelectItem) -> Option<&mut SQLExpr> {
+    match it {
+        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => Some(e),
+        _ => None,
+    }
+}
+
+/// Rewrite derived tables and PIVOT in FROM.
+fn rewrite_from(sel: &mut SQLSelect, cols: &mut dyn Columns, h: &mut Hoist) -> Result<(), RewriteError> {
+    for twj in &mut sel.from {
+        rewrite_factor(&mut twj.relation, cols, h)?;
+        for j in &mut twj.joins {
+            rewrite_factor(&mut j.relation, cols, h)?;
+        }
+    }
+    Ok(())
+}
+
+fn rewrite_factor(tf: &mut TableFactor, cols: &mut dyn Columns, h: &mut Hoist) -> Result<(), RewriteError> {
+    match tf {
+        TableFactor::Derived { subquery, .. } => {
+            let text = rewrite_q(subquery, cols, h)?;
+            **subquery = query(&text)?;
+        }
+        TableFactor::Pivot { table, .. } => {
+            if let TableFactor::Derived { subquery, .. } = table.as_mut() {
+                let text = rewrite_q(subquery, cols, h)?;
+                **subquery = query(&text)?;
+            }
+            let (text, alias) = pivot(tf, cols, h)?;
+            *tf = TableFactor::Derived { lateral: false, subquery: Box::new(query(&text)?), alias: Some(alias), sample: None };
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The name polars would give an unaliased expression: its first column.
+fn natural_name(e: &SQLExpr) -> Option<String> {
+    match e {
+        SQLExpr::Identifier(i) => Some(i.value.clone()),
+        SQLExpr::CompoundIdentifier(is) => is.last().map(|i| i.value.clone()),
+        _ => {
+            let mut name = None;
+            let mut c = e.clone();
+            let _ = visit_expressions_mut(&mut c, |x: &mut SQLExpr| {
+                if name.is_none() {
+                    if let SQLExpr::Identifier(i) = x {
+                        name = Some(i.value.clone());
+                    }
+                }
+                ControlFlow::<()>::Continue(())
+            });
+            name
+        }
+    }
+}
+
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Group first, then windows: a CTE computes the groups and their aggregates,
+/// the outer query applies SHARE/YOY/window functions over the grouped rows.
+fn lower(q: &SQLQuery, sel: &SQLSelect, h: &mut Hoist) -> Result<String, RewriteError> {
+    let groups = h.name("groups");
+    let projection: Vec<SQLExpr> = sel.projection.iter().filter_map(item_expr).collect();
+    if projection.len() != sel.projection.len() {
+        return Err(err_at(sel, "`*` cannot be combined with SHARE, YOY or a window over an aggregate; list the columns"));
+    }
+    // group keys, positional references resolved
+    let GroupByExpr::Expressions(raw_keys, _) = &sel.group_by else {
+        return Err(err_at(sel, "GROUP BY ALL cannot be combined with SHARE or YOY; list the grouping columns"));
+    };
+    let mut keys: Vec<(SQLExpr, String)> = vec![]; // (expression, name in the CTE)
+    for (i, k) in raw_keys.iter().enumerate() {
+        let k = match k {
+            SQLExpr::Value(v) => match &v.value {
+                SQLValue::Number(n, _) => {
+                    let pos: usize = n.parse().map_err(|_| err_at(k, "GROUP BY position must be a whole number"))?;
+                    let Some(e) = projection.get(pos.wrapping_sub(1)) else {
+                        return Err(err_at(k, format!("GROUP BY {pos}: the SELECT list has {} items", projection.len())));
+                    };
+                    e.clone()
+                }
+                _ => k.clone(),
+            },
+            _ => k.clone(),
+        };
+        let name = match &k {
+            SQLExpr::Identifier(id) => id.value.clone(),
+            SQLExpr::CompoundIdentifier(ids) => ids.last().map(|i| i.value.clone()).unwrap_or_default(),
+            _ => format!("__k{}", i + 1),
+        };
+        keys.push((k, name));
+    }
+    // distinct aggregates in projection, QUALIFY and ORDER BY
+    let mut aggs: Vec<(String, String)> = vec![]; // (printed aggregate, __aN)
+    let mut collect = |e: &SQLExpr| {
+        let mut c = e.clone();
+        let _ = visit_expressions_mut(&mut c, |x: &mut SQLExpr| {
+            if is_aggregate(x) {
+                let t = x.to_string();
+                if !aggs.iter().any(|(a, _)| *a == t) {
+                    let n = format!("__a{}", aggs.len() + 1);
+                    aggs.push((t, n));
+                }
+            }
+            ControlFlow::<()>::Continue(())
+        });
+    };
+    for e in &projection {
+        collect(e);
+    }
+    if let Some(qf) = &sel.qualify {
+        collect(qf);
+    }
+    if let Some(ob) = &q.order_by {
+        collect_order(ob, &mut collect);
+    }
+    // replacement: aggregates → __aN, key expressions → key names
+    let key_texts: Vec<(String, String)> = keys.iter().map(|(e, n)| (e.to_string(), n.clone())).collect();
+    let replace = |e: &mut SQLExpr| {
+        let _ = visit_expressions_mut(e, |x: &mut SQLExpr| {
+            let t = x.to_string();
+            if let Some((_, n)) = aggs.iter().find(|(a, _)| *a == t) {
+                *x = SQLExpr::Identifier(Ident::new(n.clone()));
+            } else if let Some((_, n)) = key_texts.iter().find(|(k, _)| *k == t) {
+                if !matches!(x, SQLExpr::Identifier(_)) {
+                    *x = SQLExpr::Identifier(Ident::with_quote('"', n.clone()));
+                }
+            }
+            ControlFlow::<()>::Continue(())
+        });
+    };
+    let year = keys.iter().find(|(_, n)| n.eq_ignore_ascii_case("year")).map(|(_, n)| quote(n));
+    let partition: Vec<String> = keys.iter().filter(|(_, n)| !n.eq_ignore_ascii_case("year")).map(|(_, n)| quote(n)).collect();
+    let w = Windows { yoy_partition: Some(partition), year, _p: Default::default() };
+
+    // the inner, grouped query
+    let mut inner_items: Vec<String> = keys.iter().map(|(e, n)| format!("{e} AS {}", quote(n))).collect();
+    inner_items.extend(aggs.iter().map(|(a, n)| format!("{a} AS {n}")));
+    let mut inner = format!("SELECT {} FROM {}", inner_items.join(", "), sel.from.iter().map(|f| f.to_string()).collect::<Vec<_>>().join(", "));
+    if let Some(wh) = &sel.selection {
+        inner.push_str(&format!(" WHERE {wh}"));
+    }
+    if !keys.is_empty() {
+        inner.push_str(&format!(" GROUP BY {}", keys.iter().map(|(e, _)| e.to_string()).collect::<Vec<_>>().join(", ")));
+    }
+    if let Some(h) = &sel.having {
+        inner.push_str(&format!(" HAVING {h}"));
+    }
+
+    // the outer query over the groups
+    let mut used: Vec<String> = vec![];
+    let mut outer_items = vec![];
+    for it in &sel.projection {
+        let (mut e, alias) = match it {
+            SelectItem::ExprWithAlias { expr, alias } => (expr.clone(), Some(alias.value.clone())),
+            SelectItem::UnnamedExpr(expr) => (expr.clone(), None),
+            _ => unreachable!("checked above: no wildcards"),
+        };
+        let name = alias.unwrap_or_else(|| {
+            if let SQLExpr::Function(f) = &e {
+                match fname(f).as_str() {
+                    "SHARE" => return "share".to_string(),
+                    "YOY" => return "yoy".to_string(),
+                    _ => {}
+                }
+            }
+            natural_name(&e).unwrap_or_else(|| e.to_string())
+        });
+        let mut name = name;
+        let mut k = 2;
+        while used.contains(&name) {
+            name = format!("{}_{k}", name.trim_end_matches(&format!("_{}", k - 1)));
+            k += 1;
+        }
+        used.push(name.clone());
+        replace(&mut e);
+        w.expand(&mut e)?;
+        outer_items.push(format!("{e} AS {}", quote(&name)));
+    }
+    let mut outer = format!("SELECT {}{} FROM {groups}", if sel.distinct.is_some() { "DISTINCT " } else { "" }, outer_items.join(", "));
+    if let Some(qf) = &sel.qualify {
+        let mut e = qf.clone();
+        replace(&mut e);
+        w.expand(&mut e)?;
+        outer.push_str(&format!(" QUALIFY {e}"));
+    }
+    if let Some(ob) = &q.order_by {
+        let mut ob = ob.clone();
+        let _ = visit_expressions_mut(&mut ob, |x: &mut SQLExpr| {
+            let t = x.to_string();
+            if let Some((_, n)) = aggs.iter().find(|(a, _)| *a == t) {
+                *x = SQLExpr::Identifier(Ident::new(n.clone()));
+            }
+            ControlFlow::<()>::Continue(())
+        });
+        outer.push_str(&format!(" {ob}"));
+    }
+    if let Some(l) = &q.limit_clause {
+        outer.push_str(&format!("{l}"));
+    }
+    h.ctes.push(format!("{groups} AS ({inner})"));
+    Ok(outer)
+}
+
+fn collect_order(ob: &sqlparser::ast::OrderBy, f: &mut dyn FnMut(&SQLExpr)) {
+    if let sqlparser::ast::OrderByKind::Expressions(es) = &ob.kind {
+        for e in es {
+            f(&e.expr);
+        }
+    }
+}
+
+/// `GROUP BY ROLLUP(a, b)`: the grouped rows, a 小计 row after each group of `a`,
+/// and a 合计 row last. Key columns become text so they can hold the labels.
+fn rollup_query(q: &SQLQuery, sel: &SQLSelect, rollup: &SQLExpr, h: &mut Hoist) -> Result<String, RewriteError> {
+    let SQLExpr::Rollup(sets) = rollup else { unreachable!("matched by the caller") };
+    let GroupByExpr::Expressions(all, _) = &sel.group_by else { unreachable!("matched by the caller") };
+    if all.len() != 1 {
+        return Err(err_at(rollup, "ROLLUP must be the only GROUP BY item: GROUP BY ROLLUP(a, b)"));
+    }
+    if q.order_by.is_some() {
+        return Err(err_at(
+            rollup,
+            "ROLLUP prints rows in budget-table order (each 小计 after its group, 合计 last); to sort differently, wrap it: SELECT * FROM (… GROUP BY ROLLUP(…)) ORDER BY …",
+        ));
+    }
+    let mut keys: Vec<SQLExpr> = vec![];
+    for s in sets {
+        if s.len() != 1 {
+            return Err(err_at(rollup, "ROLLUP takes single columns: ROLLUP(a, b), not ROLLUP((a, b))"));
+        }
+        keys.push(s[0].clone());
+    }
+    let key_texts: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+    let items: Vec<(SQLExpr, String)> = sel
+        .projection
+        .iter()
+        .map(|it| match it {
+            SelectItem::ExprWithAlias { expr, alias } => Ok((expr.clone(), alias.value.clone())),
+            SelectItem::UnnamedExpr(expr) => Ok((expr.clone(), natural_name(expr).unwrap_or_else(|| expr.to_string()))),
+            _ => Err(err_at(sel, "`*` cannot be used with ROLLUP; list the columns")),
+        })
+        .collect::<Result<_, _>>()?;
+    if items.iter().any(|(e, _)| contains(e, &is_ext)) {
+        return Err(err_at(rollup, "SHARE and YOY cannot be combined with ROLLUP in one query; compute the shares in a CTE first"));
+    }
+    let from = sel.from.iter().map(|f| f.to_string()).collect::<Vec<_>>().join(", ");
+    let n = keys.len();
+    let mut branches = vec![];
+    for level in (0..=n).rev() {
+        let mut cols = vec![];
+        for (e, name) in &items {
+            let t = e.to_string();
+            match key_texts.iter().position(|k| *k == t) {
+                Some(i) if i < level => cols.push(format!("CAST({e} AS VARCHAR) AS {}", quote(name))),
+                Some(i) if i == level => cols.push(format!("'{}' AS {}", if level == 0 { "合计" } else { "小计" }, quote(name))),
+                Some(_) => cols.push(format!("CAST(NULL AS VARCHAR) AS {}", quote(name))),
+                None => {
+                    if !contains(e, &is_aggregate) && !matches!(e, SQLExpr::Value(_)) {
+                        return Err(err_at(e, format!("`{e}` is neither a ROLLUP key nor an aggregate; add it to ROLLUP(…) or aggregate it")));
+                    }
+                    cols.push(format!("{e} AS {}", quote(name)));
+                }
+            }
+        }
+        for (i, k) in keys.iter().enumerate() {
+            if i < level {
+                cols.push(format!("0 AS __t{i}, {k} AS __s{i}"));
+            } else {
+                cols.push(format!("1 AS __t{i}, NULL AS __s{i}"));
+            }
+        }
+        let mut b = format!("SELECT {} FROM {from}", cols.join(", "));
+        if let Some(wh) = &sel.selection {
+            b.push_str(&format!(" WHERE {wh}"));
+        }
+        if level > 0 {
+            b.push_str(&format!(" GROUP BY {}", key_texts[..level].join(", ")));
+        }
+        if let Some(h) = &sel.having {
+            b.push_str(&format!(" HAVING {h}"));
+        }
+        branches.push(b);
+    }
+    let order: Vec<String> = (0..n).map(|i| format!("__t{i}, __s{i}")).collect();
+    let names: Vec<String> = items.iter().map(|(_, n)| quote(n)).collect();
+    let r = h.name("rollup");
+    h.ctes.push(format!("{r} AS ({})", branches.join(" UNION ALL ")));
+    let mut out = format!("SELECT {} FROM {r} ORDER BY {}", names.join(", "), order.join(", "));
+    if let Some(l) = &q.limit_clause {
+        out.push_str(&format!("{l}"));
+    }
+    Ok(out)
+}
+
+/// `src PIVOT (agg(v) FOR col IN (x, y))` → conditional aggregates grouped by the other columns.
+fn pivot(tf: &TableFactor, cols: &mut dyn Columns, h: &mut Hoist) -> Result<(String, sqlparser::ast::TableAlias), RewriteError> {
+    let TableFactor::Pivot { table, aggregate_functions, value_column, value_source, default_on_null, alias } = tf else {
+        unreachable!("matched by the caller")
+    };
+    let PivotValueSource::List(values) = value_source else {
+        return Err(err_at(tf, "PIVOT needs an explicit value list: PIVOT (SUM(v) FOR col IN ('a', 'b'))"));
+    };
+    if value_column.len() != 1 {
+        return Err(err_at(tf, "PIVOT takes one FOR column"));
+    }
+    let pcol = value_column[0].to_string();
+    let src = match table.as_ref() {
+        TableFactor::Derived { subquery, .. } => format!("({subquery})"),
+        other => other.to_string(),
+    };
+    let probe = match table.as_ref() {
+        TableFactor::Derived { subquery, .. } => subquery.to_string(),
+        other => format!("SELECT * FROM {other}"),
+    };
+    // the source may read CTEs hoisted so far
+    let probe = if h.ctes.is_empty() { probe } else { format!("WITH {} {probe}", h.ctes.join(", ")) };
+    let all = cols.columns_of(&probe).map_err(|e| err_at(tf, format!("PIVOT source: {e}")))?;
+    let mut used: Vec<String> = vec![pcol.trim_matches('"').to_string()];
+    for a in aggregate_functions {
+        let mut c = a.expr.clone();
+        let _ = visit_expressions_mut(&mut c, |x: &mut SQLExpr| {
+            if let SQLExpr::Identifier(i) = x {
+                used.push(i.value.clone());
+            }
+            ControlFlow::<()>::Continue(())
+        });
+    }
+    if !all.iter().any(|c| *c == used[0]) {
+        return Err(err_at(tf, format!("PIVOT … FOR {pcol}: the source has no column `{pcol}`; it has {}", all.join(", "))));
+    }
+    let group: Vec<String> = all.iter().filter(|c| !used.contains(c)).map(|c| quote(c)).collect();
+    let mut items = group.clone();
+    for v in values {
+        let label = match &v.alias {
+            Some(a) => a.value.clone(),
+            None => match &v.expr {
+                SQLExpr::Value(x) => match &x.value {
+                    SQLValue::SingleQuotedString(s) | SQLValue::DoubleQuotedString(s) => s.clone(),
+                    other => other.to_string(),
+                },
+                other => other.to_string(),
+            },
+        };
+        for a in aggregate_functions {
+            let SQLExpr::Function(f) = &a.expr else {
+                return Err(err_at(&a.expr, "PIVOT needs an aggregate such as SUM(amount)"));
+            };
+            let args = function_args(f);
+            let inner = match args.first() {
+                Some(x) => format!("CASE WHEN {pcol} = {} THEN {x} END", v.expr),
+                None => format!("CASE WHEN {pcol} = {} THEN 1 END", v.expr),
+            };
+            let mut agg = format!("{}({inner})", f.name);
+            if let Some(d) = default_on_null {
+                agg = format!("COALESCE({agg}, {d})");
+            }
+            let name = if aggregate_functions.len() > 1 {
+                format!("{label}_{}", a.alias.as_ref().map(|x| x.value.clone()).unwrap_or_else(|| fname(f).to_lowercase()))
+            } else {
+                label.clone()
+            };
+            items.push(format!("{agg} AS {}", quote(&name)));
+        }
+    }
+    let mut text = format!("SELECT {} FROM {src} AS __pivot_src", items.join(", "));
+    if !group.is_empty() {
+        text.push_str(&format!(" GROUP BY {}", group.join(", ")));
+    }
+    let alias = alias.clone().unwrap_or_else(|| sqlparser::ast::TableAlias { explicit: true, name: Ident::new("__pivot"), columns: vec![], at: None });
+    Ok((text, alias))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoCols;
+    impl Columns for NoCols {
+        fn columns_of(&mut self, _: &str) -> Result<Vec<String>, String> {
+            Ok(vec!["unit_code".into(), "kind".into(), "amount".into()])
+        }
+    }
+
+    fn rw(sql: &str) -> String {
+        rewrite(&query(sql).unwrap(), &mut NoCols).unwrap()
+    }
+
+    #[test]
+    fn plain_sql_is_unchanged() {
+        let s = "SELECT unit_code, SUM(budget) FROM projects GROUP BY unit_code ORDER BY 2 DESC LIMIT 3";
+        assert_eq!(rw(s), s);
+    }
+
+    #[test]
+    fn share_on_rows_becomes_a_window() {
+        assert_eq!(
+            rw("SELECT budget, SHARE(budget) AS s FROM projects"),
+            "SELECT budget, (CAST((budget) AS DOUBLE) / SUM(CAST((budget) AS DOUBLE)) OVER ()) AS s FROM projects"
+        );
+    }
+
+    #[test]
+    fn share_of_an_aggregate_is_lowered_into_a_cte() {
+        let out = rw("SELECT unit_name, SUM(budget), SHARE(SUM(budget)) FROM projects GROUP BY unit_name ORDER BY 2 DESC");
+        assert_eq!(
+            out,
+            "WITH __groups1 AS (SELECT unit_name AS \"unit_name\", SUM(budget) AS __a1 FROM projects GROUP BY unit_name) \
+             SELECT unit_name AS \"unit_name\", __a1 AS \"budget\", (CAST((__a1) AS DOUBLE) / SUM(CAST((__a1) AS DOUBLE)) OVER ()) AS \"share\" \
+             FROM __groups1 ORDER BY 2 DESC"
+        );
+    }
+
+    #[test]
+    fn yoy_partitions_by_the_other_keys() {
+        let out = rw("SELECT year, dept_code, SUM(budget) AS b, YOY(SUM(budget)) AS g FROM projects GROUP BY year, dept_code");
+        assert!(out.contains("LAG(CAST((__a1) AS DOUBLE)) OVER (PARTITION BY \"dept_code\" ORDER BY \"year\")"), "{out}");
+    }
+
+    #[test]
+    fn yoy_without_years_is_an_error_at_the_call() {
+        let e = rewrite(&query("SELECT unit_code,\n  YOY(SUM(budget)) FROM projects GROUP BY unit_code").unwrap(), &mut NoCols).unwrap_err();
+        assert_eq!((e.line, e.column), (2, 3));
+        assert!(e.message.starts_with("YOY needs years"), "{}", e.message);
+    }
+
+    #[test]
+    fn rollup_becomes_union_of_levels() {
+        let out = rw("SELECT unit_code, seq, SUM(budget) AS b FROM projects GROUP BY ROLLUP(unit_code, seq)");
+        assert!(out.contains("'小计' AS \"seq\""), "{out}");
+        assert!(out.contains("'合计' AS \"unit_code\""), "{out}");
+        assert!(out.ends_with("ORDER BY __t0, __s0, __t1, __s1"), "{out}");
+    }
+
+    #[test]
+    fn pivot_becomes_conditional_aggregates() {
+        let out = rw("SELECT * FROM funds PIVOT (SUM(amount) FOR kind IN ('fiscal', 'other'))");
+        assert!(out.contains("SUM(CASE WHEN kind = 'fiscal' THEN amount END) AS \"fiscal\""), "{out}");
+        assert!(out.contains("GROUP BY \"unit_code\""), "{out}");
+    }
+
+    #[test]
+    fn rewritten_sql_parses_back_to_itself() {
+        for s in [
+            "SELECT unit_name, SUM(budget), SHARE(SUM(budget)) FROM projects GROUP BY unit_name",
+            "SELECT unit_code, seq, SUM(budget) AS b FROM projects GROUP BY ROLLUP(unit_code, seq)",
+            "SELECT * FROM funds PIVOT (SUM(amount) FOR kind IN ('fiscal', 'other'))",
+        ] {
+            let once = rw(s);
+            let again = query(&once).unwrap().to_string();
+            assert_eq!(once, again);
+        }
+    }
+
+    #[test]
+    fn params_bind_and_missing_ones_are_named() {
+        let mut q = query("SELECT * FROM projects WHERE year = :year").unwrap();
+        let mut p = HashMap::new();
+        p.insert("year".to_string(), "2021".to_string());
+        bind_params(&mut q, &p).unwrap();
+        assert_eq!(q.to_string(), "SELECT * FROM projects WHERE year = 2021");
+        let mut q = query("SELECT * FROM projects WHERE year = :yr").unwrap();
+        let e = bind_params(&mut q, &p).unwrap_err();
+        assert!(e.message.contains(":yr has no value"), "{}", e.message);
+        assert_eq!(e.column, 37);
+    }
+}

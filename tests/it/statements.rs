@@ -1,0 +1,106 @@
+//! Statements that touch files or need more than one document: COPY, LOAD, YOY over
+//! two years, parameters from the command line; and a differential test of the
+//! rewrites against hand-built Polars plans.
+
+use crate::common::*;
+use budgetql::ingest::{ingest_bundled, ingest_text};
+use budgetql::{model, Session};
+use polars::prelude::*;
+
+/// The bundled document as a 2022 edition in which 综治视联网建设经费 grows from 162 to 200.
+fn edition_2022() -> String {
+    let from = "\t综治视联网建设经费\n\n\t预算规模及资金用途\n\t预算数\n\t162.00";
+    assert!(BUNDLED.contains(from));
+    BUNDLED
+        .replacen("2021年部门预算信息公开情况说明", "2022年部门预算信息公开情况说明", 1)
+        .replacen(from, "\t综治视联网建设经费\n\n\t预算规模及资金用途\n\t预算数\n\t200.00", 1)
+}
+
+#[test]
+fn yoy_compares_with_the_previous_year_of_the_same_group() {
+    let d21 = ingest_bundled().unwrap();
+    let d22 = ingest_text("edition-2022.txt", &edition_2022()).unwrap();
+    let mut s = Session::from_documents(&[d21, d22]).unwrap();
+    // by hand: 2021 606.72; 2022 606.72 + 38 = 644.72; growth 38 / 606.72 = 0.06263185654008438
+    let df = s.query("SELECT year, dept_code, SUM(budget) AS budget, YOY(SUM(budget)) AS growth FROM projects GROUP BY year, dept_code ORDER BY year").unwrap();
+    let mut buf = vec![];
+    budgetql::render::render(&df, budgetql::Format::Csv, &Default::default(), &mut buf).unwrap();
+    assert_eq!(String::from_utf8(buf).unwrap(), "year,dept_code,budget,growth\n2021,216,606.72,\n2022,216,644.72,0.06263185654008438\n");
+    // per unit: 216001 grows by 38/515.82 = 0.0736691…, 216003 not at all
+    let df = s.query("SELECT unit_code, year, ROUND(YOY(SUM(budget)), 6) AS g FROM projects GROUP BY unit_code, year ORDER BY unit_code, year").unwrap();
+    let mut buf = vec![];
+    budgetql::render::render(&df, budgetql::Format::Csv, &Default::default(), &mut buf).unwrap();
+    assert_eq!(String::from_utf8(buf).unwrap(), "unit_code,year,g\n216001,2021,\n216001,2022,0.073669\n216003,2021,\n216003,2022,0.0\n");
+}
+
+#[test]
+fn share_matches_a_hand_built_polars_plan() {
+    let doc = ingest_bundled().unwrap();
+    let projects = model::frames(&doc).unwrap().into_iter().find(|(n, _)| *n == "projects").unwrap().1;
+    // the answer built directly with the lazy API: group, then divide by the total
+    let want = projects
+        .clone()
+        .lazy()
+        .group_by([col("unit_code")])
+        .agg([col("budget").sum()])
+        .with_column((col("budget").cast(DataType::Float64) / col("budget").cast(DataType::Float64).sum()).alias("share"))
+        .sort(["unit_code"], Default::default())
+        .collect()
+        .unwrap();
+    let mut s = Session::from_documents(&[doc]).unwrap();
+    let got = s.query("SELECT unit_code, SUM(budget) AS budget, SHARE(SUM(budget)) AS share FROM projects GROUP BY unit_code ORDER BY unit_code").unwrap();
+    assert!(got.equals_missing(&want), "got\n{got}\nwant\n{want}");
+    // and the window-over-aggregate trap: each group must see the grand total
+    let got = s.query("SELECT unit_code, SUM(budget) / SUM(SUM(budget)) OVER () AS frac FROM projects GROUP BY unit_code ORDER BY unit_code").unwrap();
+    let fracs: Vec<f64> = got.column("frac").unwrap().cast(&DataType::Float64).unwrap().f64().unwrap().into_no_null_iter().collect();
+    assert_eq!(fracs.len(), 2);
+    assert!((fracs[0] - 0.8502).abs() < 1e-3 && (fracs[1] - 0.1498).abs() < 1e-3, "{fracs:?}");
+}
+
+#[test]
+fn copy_writes_every_format_and_load_reads_them_back() {
+    let dir = scratch("copy");
+    for ext in ["csv", "parquet", "json", "arrow"] {
+        let path = dir.join(format!("units.{ext}"));
+        let p = path.to_str().unwrap();
+        let out = ok(&["-c", &format!("COPY (SELECT unit_code, SUM(budget) AS budget FROM projects GROUP BY 1 ORDER BY 1) TO '{p}'")]);
+        assert_eq!(out, format!("wrote 2 rows to {p}\n"));
+        let back = ok(&["--format", "csv", "-c", &format!("LOAD '{p}' AS t; SELECT unit_code, CAST(budget AS DOUBLE) AS budget FROM t ORDER BY 1")]);
+        assert!(back.ends_with("unit_code,budget\n216001,515.82\n216003,90.9\n"), "{ext}: {back}");
+    }
+    // the CSV keeps the exact digits
+    assert_eq!(std::fs::read_to_string(dir.join("units.csv")).unwrap(), "unit_code,budget\n216001,515.82\n216003,90.90\n");
+    // an existing file is not overwritten unless asked
+    let p = dir.join("units.csv");
+    let (code, _, err) = run(&["-c", &format!("COPY (SELECT 1 AS a) TO '{}'", p.display())]);
+    assert_clean_failure(code, &err);
+    assert!(err.contains("already exists; add (OVERWRITE) to replace it"), "{err}");
+    ok(&["-c", &format!("COPY (SELECT 1 AS a) TO '{}' (OVERWRITE)", p.display())]);
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), "a\n1\n");
+}
+
+#[test]
+fn load_a_disclosure_and_a_glob() {
+    let dir = scratch("load");
+    std::fs::write(dir.join("edition-2022.txt"), edition_2022()).unwrap();
+    let out = ok(&["--format", "csv", "-c", &format!("LOAD '{}/*.txt'; SELECT year, COUNT(*) AS n, SUM(budget) AS b FROM projects GROUP BY 1 ORDER BY 1", dir.display())]);
+    assert_eq!(out, "year,n,b\n2021,49,606.72\n2022,49,644.72\n");
+    let (code, _, err) = run(&["-c", &format!("LOAD '{}/*.pdf'", dir.display())]);
+    assert_clean_failure(code, &err);
+    assert!(err.contains("no file matches"), "{err}");
+}
+
+#[test]
+fn parameters_from_the_command_line() {
+    let q = "SELECT COUNT(*) AS n FROM projects WHERE budget >= :min AND unit_code = :unit";
+    let out = ok(&["--format", "csv", "--param", "min=100", "--param", "unit='216001'", "-c", q]);
+    assert_eq!(out, "n\n2\n");
+    // bare words are text; a bare number stays a number, and comparing it with a text column is explained
+    assert_eq!(ok(&["--format", "csv", "--param", "min=100", "--param", "unit=x216001", "-c", q]), "n\n0\n");
+    let (code, _, err) = run(&["--param", "min=100", "--param", "unit=216001", "-c", q]);
+    assert_clean_failure(code, &err);
+    assert!(err.contains("`unit_code` is text but is compared with the number 216001; quote the value: unit_code = '216001'"), "{err}");
+    let (code, _, err) = run(&["-c", "SELECT * FROM projects WHERE year = :year"]);
+    assert_clean_failure(code, &err);
+    assert!(err.contains("parameter :year has no value; give it with `SET year = …;` or `--param year=…`"), "{err}");
+}
