@@ -9,6 +9,7 @@ pub mod ingest;
 pub mod model;
 pub mod query;
 pub mod render;
+pub mod repl;
 pub mod store;
 
 pub use query::Output;
@@ -93,7 +94,7 @@ impl Session {
         let stmts = query::split(sql);
         let mut last = DataFrame::empty();
         for s in &stmts {
-            if let query::Output::Frame(df) = self.engine.execute("", s)? {
+            if let query::Output::Frame(df) | query::Output::Chart(df) = self.engine.execute("", s)? {
                 last = df;
             }
         }
@@ -106,18 +107,70 @@ impl Session {
     }
 
     /// Execute every statement of a script and print each result: the one
-    /// "execute and print" path of `-c`, `-f`, standard input and scripts.
-    /// `origin` prefixes positions in errors (`file.sql:` or empty).
+    /// "execute and print" path of `-c`, `-f`, standard input, scripts and the REPL.
+    /// Stops at the first error. `origin` prefixes positions in errors (`file.sql:`).
     pub fn run(&mut self, script: &str, origin: &str, format: Format, opts: &render::Options, out: &mut dyn Write) -> Result<usize> {
+        let mut first: Option<Error> = None;
+        let n = self.run_each(script, origin, format, opts, false, out, &mut |e| {
+            first = Some(e);
+            false
+        })?;
+        match first {
+            Some(e) => Err(e),
+            None => Ok(n),
+        }
+    }
+
+    /// Like [`Session::run`], but each statement's error goes to `on_error`, which
+    /// says whether to go on. With `echo`, each statement is printed before its result.
+    /// Returns the number of statements run; `Err` only when output cannot be written.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_each(
+        &mut self,
+        script: &str,
+        origin: &str,
+        format: Format,
+        opts: &render::Options,
+        echo: bool,
+        out: &mut dyn Write,
+        on_error: &mut dyn FnMut(Error) -> bool,
+    ) -> Result<usize> {
         let stmts = query::split(script);
         let mut printed = false;
+        let mut n = 0;
         for s in &stmts {
-            match self.engine.execute(origin, s)? {
+            n += 1;
+            if echo {
+                writeln!(out, "{};", s.text).map_err(error::RenderError::from)?;
+            }
+            let result = match self.engine.execute(origin, s) {
+                Ok(r) => r,
+                Err(e) => {
+                    out.flush().map_err(error::RenderError::from)?;
+                    if on_error(e.into()) {
+                        continue;
+                    }
+                    break;
+                }
+            };
+            let sep = printed && format == Format::Table;
+            match result {
                 query::Output::Frame(df) => {
-                    if printed && format == Format::Table {
+                    if sep {
                         writeln!(out).map_err(error::RenderError::from)?;
                     }
                     render::render(&df, format, opts, out)?;
+                    printed = true;
+                }
+                query::Output::Chart(df) => {
+                    if sep {
+                        writeln!(out).map_err(error::RenderError::from)?;
+                    }
+                    if format == Format::Table {
+                        render::chart::terminal(&df, opts, out)?;
+                    } else {
+                        render::render(&df, format, opts, out)?;
+                    }
                     printed = true;
                 }
                 query::Output::Message(m) => {
@@ -127,6 +180,6 @@ impl Session {
                 }
             }
         }
-        Ok(stmts.len())
+        Ok(n)
     }
 }

@@ -15,6 +15,8 @@ Data:
   With no --data, budgetql answers from the bundled 2021 disclosure of the
   Qinhuangdao ETDZ 政法委 (compiled into the binary, ingested at start).
   With --data DIR (or BUDGETQL_DATA) it scans a warehouse made by `budgetql ingest`.
+  With no -c/-f and a terminal on standard input, budgetql opens an interactive
+  shell (history in $XDG_DATA_HOME/budgetql/history; `.help` lists its commands).
 
 Tables:
   departments, units, budget_lines, three_public, procurement, assets,
@@ -58,6 +60,18 @@ struct Cli {
     /// Rows shown by the table format before the middle is elided.
     #[arg(long, value_name = "N", default_value_t = 200)]
     max_rows: usize,
+
+    /// Go on after a failing statement (the exit status is still 1).
+    #[arg(long)]
+    continue_on_error: bool,
+
+    /// Print each statement before its result.
+    #[arg(long)]
+    echo: bool,
+
+    /// The unit money is shown in (stored in 万元).
+    #[arg(long, value_enum, default_value_t = budgetql::render::MoneyUnit::Wan)]
+    money: budgetql::render::MoneyUnit,
 
     #[command(subcommand)]
     cmd: Option<Cmd>,
@@ -146,7 +160,7 @@ fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
     if let Some(Cmd::Ingest { files, into, check }) = &cli.cmd {
         return ingest_cmd(files, into.as_deref(), *check, out);
     }
-    let opts = render::Options { max_rows: cli.max_rows, ..Default::default() };
+    let opts = render::Options { max_rows: cli.max_rows, money: cli.money, ..Default::default() };
     let mut jobs = scripts(&cli, m)?;
     let interactive = std::io::stdin().is_terminal();
     if jobs.is_empty() && !interactive {
@@ -162,16 +176,35 @@ fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
         session.set_param(k, v);
     }
     if jobs.is_empty() {
-        // no query and a terminal: say what is loaded and how to ask
-        writeln!(out, "budgetql {} — loaded {}", env!("CARGO_PKG_VERSION"), session.description).map_err(budgetql::error::RenderError::from)?;
-        writeln!(out, "Tables: {}", model::TABLES.iter().map(|t| t.name).collect::<Vec<_>>().join(", ")).map_err(budgetql::error::RenderError::from)?;
-        writeln!(out, "Ask with -c \"SQL\", -f FILE.sql, or SQL on standard input; `budgetql --help` has examples.").map_err(budgetql::error::RenderError::from)?;
-        return Ok(());
+        // no query and a terminal: the interactive shell
+        return budgetql::repl::run(session, cli.format, opts);
     }
+    let mut failed: Option<Error> = None;
     for (origin, text) in jobs {
-        session.run(&text, &origin, cli.format, &opts, out)?;
+        let keep_going = cli.continue_on_error;
+        let mut stop = false;
+        session.run_each(&text, &origin, cli.format, &opts, cli.echo, out, &mut |e| {
+            if keep_going {
+                eprintln!("budgetql: {e}");
+                failed.get_or_insert(e);
+            } else {
+                failed = Some(e);
+                stop = true;
+            }
+            keep_going
+        })?;
+        if stop {
+            break;
+        }
     }
-    Ok(())
+    match failed {
+        // with --continue-on-error the messages were printed as they happened
+        Some(e) if cli.continue_on_error => Err(Error::Query(budgetql::error::QueryError::Execution {
+            message: format!("some statements failed (the first: {})", e.to_string().lines().next().unwrap_or("")),
+        })),
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 fn ingest_cmd(files: &[PathBuf], into: Option<&std::path::Path>, check: bool, out: &mut dyn Write) -> Result<(), Error> {

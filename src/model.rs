@@ -1,6 +1,6 @@
 //! The table contract: one schema per table, and ingested records → Polars frames.
 //!
-//! Money is `Decimal(38,4)` in 万元. Every table starts with `year` and
+//! Money is `Decimal(38,4)` in 万元; quantities and percentages are exact `Decimal(38,3)`. Every table starts with `year` and
 //! `dept_code` and ends with `source` and `line`, so many documents share one
 //! warehouse and every row can be traced back to its document line.
 
@@ -9,8 +9,12 @@ use crate::ingest::Document;
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
-/// Precision and scale of every money column.
+/// Precision and scale of every money column. Money is the only Decimal with scale 4,
+/// which lets the renderer apply `.money yuan|yi` to money alone.
 pub const MONEY: (usize, usize) = (38, 4);
+
+/// Precision and scale of exact non-money numbers (quantities, percentages).
+pub const NUMBER: (usize, usize) = (38, 3);
 
 /// The kinds of column the contract uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +22,8 @@ pub enum Kind {
     Text,
     Int,
     Money,
+    /// an exact non-money number: Decimal(38,3)
+    Number,
     Float,
     Date,
 }
@@ -28,6 +34,7 @@ impl Kind {
             Kind::Text => DataType::String,
             Kind::Int => DataType::Int32,
             Kind::Money => DataType::Decimal(MONEY.0, MONEY.1),
+            Kind::Number => DataType::Decimal(NUMBER.0, NUMBER.1),
             Kind::Float => DataType::Float64,
             Kind::Date => DataType::Date,
         }
@@ -58,11 +65,11 @@ pub const TABLES: &[TableDef] = &[
         ("change_vs_prior", Money), ("prior_year", Int), ("source", Text), ("line", Int)] },
     TableDef { name: "procurement", about: "government procurement budget (政府采购预算), items with subtotal and total rows", columns: &[
         ("year", Int), ("dept_code", Text), ("row_kind", Text), ("unit_code", Text), ("unit_name", Text), ("project_name", Text),
-        ("project_budget", Money), ("item_name", Text), ("catalog_code", Text), ("measure_unit", Text), ("quantity", Money),
+        ("project_budget", Money), ("item_name", Text), ("catalog_code", Text), ("measure_unit", Text), ("quantity", Number),
         ("unit_price", Money), ("amount", Money), ("general_public", Money), ("gov_fund", Money), ("state_capital", Money),
         ("special_account", Money), ("unit_funds", Money), ("source", Text), ("line", Int)] },
     TableDef { name: "assets", about: "fixed assets held (固定资产占用), quantity and value", columns: &[
-        ("year", Int), ("dept_code", Text), ("item", Text), ("parent_item", Text), ("quantity", Money), ("value", Money),
+        ("year", Int), ("dept_code", Text), ("item", Text), ("parent_item", Text), ("quantity", Number), ("value", Money),
         ("as_of", Date), ("source", Text), ("line", Int)] },
     TableDef { name: "func_classes", about: "functional classification codes explained in the document (类/款/项)", columns: &[
         ("year", Int), ("dept_code", Text), ("code", Text), ("level", Text), ("parent_code", Text), ("name", Text),
@@ -75,7 +82,7 @@ pub const TABLES: &[TableDef] = &[
     TableDef { name: "project_goals", about: "each project's numbered performance goals", columns: &[
         ("year", Int), ("dept_code", Text), ("project_code", Text), ("seq", Int), ("goal", Text), ("source", Text), ("line", Int)] },
     TableDef { name: "disbursement", about: "each project's cumulative disbursement plan (% by month 3/6/10/12)", columns: &[
-        ("year", Int), ("dept_code", Text), ("project_code", Text), ("month", Int), ("cumulative_pct", Money),
+        ("year", Int), ("dept_code", Text), ("project_code", Text), ("month", Int), ("cumulative_pct", Number),
         ("source", Text), ("line", Int)] },
     TableDef { name: "indicators", about: "performance indicators: three-level tree, target value parsed", columns: &[
         ("year", Int), ("dept_code", Text), ("unit_code", Text), ("project_code", Text), ("level1", Text), ("level2", Text),
@@ -169,16 +176,17 @@ pub fn frame(def: &TableDef, rows: &[Vec<Value>]) -> Result<DataFrame, ModelErro
             )
             .into_date()
             .into_series(),
-            Kind::Money => {
+            Kind::Money | Kind::Number => {
+                let (prec, scale) = if *kind == Kind::Money { MONEY } else { NUMBER };
                 let mut mantissas = Vec::with_capacity(rows.len());
                 for r in rows {
                     mantissas.push(match cell(r) {
-                        Some(Value::Money(Some(d))) => Some(money_mantissa(d).map_err(|e| err(format!("column {}: {e}", def.columns[ci].0)))?),
+                        Some(Value::Money(Some(d))) => Some(mantissa(d, scale).map_err(|e| err(format!("column {}: {e}", def.columns[ci].0)))?),
                         _ => None,
                     });
                 }
                 Int128Chunked::from_iter_options(name, mantissas.into_iter())
-                    .into_decimal(MONEY.0, MONEY.1)
+                    .into_decimal(prec, scale)
                     .map_err(|e| err(e.to_string()))?
                     .into_series()
             }
@@ -195,11 +203,16 @@ pub fn frame(def: &TableDef, rows: &[Vec<Value>]) -> Result<DataFrame, ModelErro
 
 /// The integer a Decimal(38,4) stores for `d` (d × 10⁴), refusing any rounding.
 pub fn money_mantissa(d: Decimal) -> Result<i128, String> {
+    mantissa(d, MONEY.1)
+}
+
+/// The integer a Decimal with `scale` stores for `d`, refusing any rounding.
+pub fn mantissa(d: Decimal, scale: usize) -> Result<i128, String> {
     let mut x = d.normalize();
-    if x.scale() > MONEY.1 as u32 {
-        return Err(format!("{d} has more than {} decimals", MONEY.1));
+    if x.scale() > scale as u32 {
+        return Err(format!("{d} has more than {scale} decimals"));
     }
-    x.rescale(MONEY.1 as u32);
+    x.rescale(scale as u32);
     Ok(x.mantissa())
 }
 

@@ -5,10 +5,36 @@
 //! Money (`Decimal`) keeps its exact digits: 2 decimals are shown unless more are
 //! significant (`162.00`, `0.125`), in every format.
 
+pub mod chart;
+
 use crate::error::RenderError;
 use polars::prelude::*;
 use std::io::Write;
 use unicode_width::UnicodeWidthStr;
+
+/// The unit money is displayed in (values are stored in 万元).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum MoneyUnit {
+    /// 万元 (10,000 yuan), as stored
+    #[default]
+    Wan,
+    /// 元
+    Yuan,
+    /// 亿元 (100 million yuan)
+    Yi,
+}
+
+impl std::str::FromStr for MoneyUnit {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_lowercase().as_str() {
+            "wan" | "万元" => Ok(MoneyUnit::Wan),
+            "yuan" | "元" => Ok(MoneyUnit::Yuan),
+            "yi" | "亿元" => Ok(MoneyUnit::Yi),
+            other => Err(format!("unknown money unit `{other}`; use wan, yuan or yi")),
+        }
+    }
+}
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -21,6 +47,15 @@ pub enum Format {
     Json,
     /// a GitHub-flavoured Markdown table
     Markdown,
+    /// one `column = value` line per field, a blank line between rows
+    Line,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        <Format as clap::ValueEnum>::from_str(s.trim(), true).map_err(|_| format!("unknown mode `{}`; use table, csv, json, markdown or line", s.trim()))
+    }
 }
 
 /// Display options for the table format.
@@ -30,26 +65,29 @@ pub struct Options {
     pub max_width: usize,
     /// Rows shown before the middle of a long result is elided.
     pub max_rows: usize,
+    /// The unit money (Decimal with scale 4) is shown in.
+    pub money: MoneyUnit,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { max_width: 48, max_rows: 200 }
+        Options { max_width: 48, max_rows: 200, money: MoneyUnit::Wan }
     }
 }
 
 /// A value as budgetql prints it (money exact, dates as YYYY-MM-DD), without separators.
 pub fn value_text(av: &AnyValue) -> String {
-    cell(av, false).0
+    cell(av, false, MoneyUnit::Wan).0
 }
 
 /// A cell as text, plus whether it is a number (right-aligned).
-fn cell(av: &AnyValue, grouped: bool) -> (String, bool) {
+fn cell(av: &AnyValue, grouped: bool, unit: MoneyUnit) -> (String, bool) {
     match av {
         AnyValue::Null => (String::new(), false),
         AnyValue::String(s) => (s.to_string(), false),
         AnyValue::StringOwned(s) => (s.to_string(), false),
         AnyValue::Boolean(b) => (b.to_string(), false),
+        AnyValue::Decimal(v, _, scale) if *scale == crate::model::MONEY.1 => (money(*v, *scale, grouped, unit), true),
         AnyValue::Decimal(v, _, scale) => (decimal(*v, *scale, grouped), true),
         AnyValue::Float64(f) => (float(*f), true),
         AnyValue::Float32(f) => (float(*f as f64), true),
@@ -65,6 +103,18 @@ fn float(f: f64) -> String {
     } else {
         let s = format!("{f}");
         s
+    }
+}
+
+/// Money in the chosen display unit, exact (万元 → 元 multiplies by 10⁴, → 亿元 divides).
+fn money(v: i128, scale: usize, grouped: bool, unit: MoneyUnit) -> String {
+    match unit {
+        MoneyUnit::Wan => decimal(v, scale, grouped),
+        MoneyUnit::Yuan => match v.checked_mul(10_000) {
+            Some(x) => decimal(x, scale, grouped),
+            None => decimal(v, scale - 4, grouped),
+        },
+        MoneyUnit::Yi => decimal(v, scale + 4, grouped),
     }
 }
 
@@ -121,7 +171,7 @@ pub fn date(days: i32) -> String {
     format!("{:04}-{:02}-{:02}", if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-fn rows_of(df: &DataFrame, grouped: bool) -> Result<Vec<Vec<(String, bool, bool)>>, RenderError> {
+fn rows_of(df: &DataFrame, grouped: bool, unit: MoneyUnit) -> Result<Vec<Vec<(String, bool, bool)>>, RenderError> {
     let cols = df.columns();
     let mut out = Vec::with_capacity(df.height());
     for r in 0..df.height() {
@@ -129,7 +179,7 @@ fn rows_of(df: &DataFrame, grouped: bool) -> Result<Vec<Vec<(String, bool, bool)
         for c in cols {
             let av = c.get(r).map_err(|e| RenderError::Data(e.to_string()))?;
             let null = matches!(av, AnyValue::Null);
-            let (s, num) = cell(&av, grouped);
+            let (s, num) = cell(&av, grouped, unit);
             row.push((s, num, null));
         }
         out.push(row);
@@ -173,15 +223,16 @@ fn pad(s: &str, w: usize, right: bool) -> String {
 pub fn render(df: &DataFrame, format: Format, opts: &Options, out: &mut dyn Write) -> Result<(), RenderError> {
     match format {
         Format::Table => table(df, opts, out),
-        Format::Csv => csv(df, out),
-        Format::Json => json(df, out),
-        Format::Markdown => markdown(df, out),
+        Format::Csv => csv(df, opts, out),
+        Format::Json => json(df, opts, out),
+        Format::Markdown => markdown(df, opts, out),
+        Format::Line => line(df, opts, out),
     }
 }
 
 fn table(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), RenderError> {
     let heads = names(df);
-    let all = rows_of(df, true)?;
+    let all = rows_of(df, true, opts.money)?;
     let n = all.len();
     let shown: Vec<Option<&Vec<(String, bool, bool)>>> = if n > opts.max_rows {
         let head = opts.max_rows / 2;
@@ -244,19 +295,19 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn csv(df: &DataFrame, out: &mut dyn Write) -> Result<(), RenderError> {
+fn csv(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), RenderError> {
     let heads: Vec<String> = names(df).iter().map(|h| csv_field(h)).collect();
     writeln!(out, "{}", heads.join(","))?;
-    for r in rows_of(df, false)? {
+    for r in rows_of(df, false, opts.money)? {
         let cs: Vec<String> = r.iter().map(|(s, _, _)| csv_field(s)).collect();
         writeln!(out, "{}", cs.join(","))?;
     }
     Ok(())
 }
 
-fn json(df: &DataFrame, out: &mut dyn Write) -> Result<(), RenderError> {
+fn json(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), RenderError> {
     let heads = names(df);
-    let rows = rows_of(df, false)?;
+    let rows = rows_of(df, false, opts.money)?;
     writeln!(out, "[")?;
     for (k, r) in rows.iter().enumerate() {
         let fields: Vec<String> = r
@@ -280,9 +331,25 @@ fn json(df: &DataFrame, out: &mut dyn Write) -> Result<(), RenderError> {
     Ok(())
 }
 
-fn markdown(df: &DataFrame, out: &mut dyn Write) -> Result<(), RenderError> {
+fn line(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), RenderError> {
     let heads = names(df);
-    let rows = rows_of(df, true)?;
+    let w = heads.iter().map(|h| width(h)).max().unwrap_or(0);
+    for (k, r) in rows_of(df, true, opts.money)?.iter().enumerate() {
+        if k > 0 {
+            writeln!(out)?;
+        }
+        for (h, (s, _, null)) in heads.iter().zip(r) {
+            writeln!(out, "{} = {}", pad(h, w, true), if *null { "NULL" } else { s })?;
+        }
+    }
+    let n = df.height();
+    writeln!(out, "{}{n} {}", if n > 0 { "\n" } else { "" }, if n == 1 { "row" } else { "rows" })?;
+    Ok(())
+}
+
+fn markdown(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), RenderError> {
+    let heads = names(df);
+    let rows = rows_of(df, true, opts.money)?;
     let esc = |s: &str| s.replace('|', "\\|").replace('\n', " ");
     writeln!(out, "| {} |", heads.iter().map(|h| esc(h)).collect::<Vec<_>>().join(" | "))?;
     let numeric: Vec<bool> = (0..heads.len()).map(|i| rows.iter().any(|r| r[i].1)).collect();
@@ -306,6 +373,23 @@ mod tests {
         assert_eq!(decimal(12_345_678_9000, 4, true), "12,345,678.90");
         assert_eq!(decimal(7, 0, false), "7");
         assert_eq!(decimal(1, 4, false), "0.0001");
+    }
+
+    #[test]
+    fn money_units_are_exact() {
+        assert_eq!(money(6_067_200, 4, true, MoneyUnit::Yuan), "6,067,200.00");
+        assert_eq!(money(6_067_200, 4, false, MoneyUnit::Yi), "0.060672");
+        assert_eq!(money(1, 4, false, MoneyUnit::Yi), "0.00000001");
+        assert_eq!("yi".parse::<MoneyUnit>().unwrap(), MoneyUnit::Yi);
+        assert!("usd".parse::<MoneyUnit>().is_err());
+    }
+
+    #[test]
+    fn line_mode() {
+        let df = df!("name" => ["政法委"], "n" => [1i32]).unwrap();
+        let mut buf = vec![];
+        line(&df, &Options::default(), &mut buf).unwrap();
+        assert_eq!(String::from_utf8(buf).unwrap(), "name = 政法委\n   n = 1\n\n1 row\n");
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub enum Output {
     Frame(DataFrame),
     /// A one-line report (COPY, LOAD, CREATE VIEW, SET): shown in the table format only.
     Message(String),
+    /// `CHART BAR q`: the result, drawn as a bar chart in the table format.
+    Chart(DataFrame),
 }
 
 /// What a registered name is.
@@ -116,6 +118,7 @@ impl Engine {
             "SHOW" if squash_upper(text) == "SHOWTABLES" => return self.show_tables().map(Output::Frame),
             "DESCRIBE" | "DESC" => return self.describe(origin, st),
             "EXPLAIN" => return self.explain(origin, st),
+            "CHART" => return self.chart(origin, st),
             _ => {}
         }
         check_syntax(origin, st)?;
@@ -446,6 +449,20 @@ impl Engine {
         Ok(Output::Frame(DataFrame::new(h, vec![Column::new("plan".into(), lines)]).map_err(|e| qerr(e.to_string()))?))
     }
 
+    fn chart(&mut self, origin: &str, st: &Statement) -> Result<Output, QueryError> {
+        static CHART_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?is)^CHART\s+BAR\s+(.*)$").expect("valid"));
+        let t = st.text.trim();
+        let Some(m) = CHART_RE.captures(t) else {
+            return Err(located(origin, st, 1, 1, "expected CHART BAR <query>, e.g. CHART BAR SELECT unit_name, SUM(budget) FROM projects GROUP BY 1"));
+        };
+        let start = m.get(1).map(|g| g.start()).unwrap_or(0);
+        let inner = Statement { text: m[1].to_string(), line: st.line, column: st.column + t[..start].chars().count() };
+        match self.execute(origin, &inner)? {
+            Output::Frame(df) | Output::Chart(df) => Ok(Output::Chart(df)),
+            Output::Message(_) => Err(located(origin, st, 1, 1, "CHART BAR needs a query that returns rows")),
+        }
+    }
+
     fn load(&mut self, origin: &str, st: &Statement) -> Result<Output, QueryError> {
         let Some(m) = LOAD_RE.captures(st.text.trim()) else {
             return Err(located(origin, st, 1, 1, "expected LOAD 'path' [AS name], e.g. LOAD 'data/*.csv' AS funds"));
@@ -507,14 +524,14 @@ impl Engine {
         let start = m.get(1).map(|g| g.start()).unwrap_or(0);
         let inner = Statement { text: inner_text, line: st.line, column: st.column + t[..start].chars().count() };
         let e = ext(&path);
-        if !matches!(e.as_str(), "csv" | "json" | "parquet" | "arrow" | "ipc") {
-            return Err(located(origin, st, 1, m.get(2).map(|g| g.start()).unwrap_or(1), &format!("cannot write `.{e}` files; use .csv, .json, .parquet or .arrow")));
+        if !matches!(e.as_str(), "csv" | "json" | "parquet" | "arrow" | "ipc" | "svg") {
+            return Err(located(origin, st, 1, m.get(2).map(|g| g.start()).unwrap_or(1), &format!("cannot write `.{e}` files; use .csv, .json, .parquet, .arrow or .svg (a bar chart)")));
         }
         if path.exists() && !overwrite {
             return Err(located(origin, st, 1, m.get(2).map(|g| g.start()).unwrap_or(1), &format!("{} already exists; add (OVERWRITE) to replace it", path.display())));
         }
         let df = match self.execute(origin, &inner)? {
-            Output::Frame(df) => df,
+            Output::Frame(df) | Output::Chart(df) => df,
             Output::Message(_) => return Err(located(origin, st, 1, 1, "COPY needs a query that returns rows")),
         };
         write_frame(&df, &path).map_err(|e| qerr(format!("{}: {e}", path.display())))?;
@@ -532,6 +549,10 @@ pub fn write_frame(df: &DataFrame, path: &Path) -> Result<(), String> {
         "json" => crate::render::render(df, crate::Format::Json, &Default::default(), &mut f).map_err(|e| e.to_string()),
         "parquet" => ParquetWriter::new(&mut f).finish(&mut df.clone()).map(|_| ()).map_err(|e| e.to_string()),
         "arrow" | "ipc" => IpcWriter::new(&mut f).finish(&mut df.clone()).map_err(|e| e.to_string()),
+        "svg" => crate::render::chart::svg(df, &Default::default()).map_err(|e| e.to_string()).and_then(|s| {
+            use std::io::Write as _;
+            f.write_all(s.as_bytes()).map_err(|e| e.to_string())
+        }),
         other => Err(format!("cannot write .{other}")),
     };
     drop(f);

@@ -1,0 +1,175 @@
+//! The interactive shell: a thin loop over [`Session::run`] with rustyline for
+//! editing, history, completion and highlighting, and meta commands.
+
+pub mod helper;
+pub mod meta;
+
+use crate::render::{Format, Options};
+use crate::{Error, Session};
+use helper::{BudgetHelper, Catalog};
+use meta::Meta;
+use rustyline::error::ReadlineError;
+use rustyline::history::DefaultHistory;
+use rustyline::{Config, Editor};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Where history is kept: `$XDG_DATA_HOME/budgetql/history`, else
+/// `~/.local/share/budgetql/history`; never the current folder.
+pub fn history_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
+    Some(base.join("budgetql").join("history"))
+}
+
+/// Shell state beyond the session: output settings and destinations.
+pub struct Shell {
+    pub format: Format,
+    pub opts: Options,
+    pub timer: bool,
+    output: Option<(PathBuf, std::fs::File)>,
+    once: Option<PathBuf>,
+}
+
+impl Shell {
+    pub fn new(format: Format, opts: Options) -> Shell {
+        Shell { format, opts, timer: false, output: None, once: None }
+    }
+
+    /// Run statements, printing to the current destination. Errors are printed, not returned.
+    pub fn run_sql(&mut self, session: &mut Session, text: &str, origin: &str, err: &mut dyn Write) {
+        let started = Instant::now();
+        let once = self.once.take();
+        let result = match (&once, &mut self.output) {
+            (Some(path), _) => match std::fs::File::create(path) {
+                Ok(mut f) => session.run(text, origin, self.format, &self.opts, &mut f),
+                Err(e) => {
+                    let _ = writeln!(err, "budgetql: .once {}: {e}", path.display());
+                    return;
+                }
+            },
+            (None, Some((_, f))) => session.run(text, origin, self.format, &self.opts, f),
+            (None, None) => {
+                let stdout = std::io::stdout();
+                let mut lock = stdout.lock();
+                let r = session.run(text, origin, self.format, &self.opts, &mut lock);
+                let _ = lock.flush();
+                r
+            }
+        };
+        if let Err(e) = result {
+            let _ = writeln!(err, "budgetql: {e}");
+        }
+        if self.timer {
+            let _ = writeln!(err, "time: {:.3} s", started.elapsed().as_secs_f64());
+        }
+    }
+
+    /// Apply a meta command. Returns false to leave the shell.
+    pub fn meta(&mut self, session: &mut Session, m: Meta, out: &mut dyn Write, err: &mut dyn Write) -> bool {
+        match m {
+            Meta::Help => {
+                let _ = writeln!(out, "{}", meta::help());
+            }
+            Meta::Tables => self.run_sql(session, "SHOW TABLES", "", err),
+            Meta::Schema(None) => {
+                for (t, _) in session.engine.tables() {
+                    let _ = writeln!(out, "{t}");
+                    self.run_sql(session, &format!("DESCRIBE \"{t}\""), "", err);
+                }
+            }
+            Meta::Schema(Some(t)) => self.run_sql(session, &format!("DESCRIBE {t}"), "", err),
+            Meta::Mode(f) => self.format = f,
+            Meta::MaxRows(n) => self.opts.max_rows = n,
+            Meta::MaxWidth(n) => self.opts.max_width = n.max(2),
+            Meta::Timer(on) => self.timer = on,
+            Meta::Read(path) => match std::fs::read_to_string(&path) {
+                Ok(text) => self.run_sql(session, &text, &format!("{path}:"), err),
+                Err(e) => {
+                    let _ = writeln!(err, "budgetql: .read {path}: {e}");
+                }
+            },
+            Meta::Output(None) => self.output = None,
+            Meta::Output(Some(path)) => match std::fs::File::create(&path) {
+                Ok(f) => self.output = Some((PathBuf::from(path), f)),
+                Err(e) => {
+                    let _ = writeln!(err, "budgetql: .output {path}: {e}");
+                }
+            },
+            Meta::Once(path) => self.once = Some(PathBuf::from(path)),
+            Meta::Money(u) => self.opts.money = u,
+            Meta::Quit => return false,
+        }
+        true
+    }
+}
+
+fn catalog(session: &mut Session) -> Catalog {
+    let mut tables = vec![];
+    for (t, _) in session.engine.tables() {
+        let cols = session.engine.schema_of(&t).map(|s| s.iter_names().map(|n| n.to_string()).collect()).unwrap_or_default();
+        tables.push((t, cols));
+    }
+    Catalog { tables }
+}
+
+/// The interactive loop.
+pub fn run(mut session: Session, format: Format, opts: Options) -> Result<(), Error> {
+    let config = Config::builder().auto_add_history(false).max_history_size(5000).map_err(io_err)?.build();
+    let mut ed: Editor<BudgetHelper, DefaultHistory> = Editor::with_config(config).map_err(io_err)?;
+    let color = std::env::var_os("NO_COLOR").is_none();
+    let helper = BudgetHelper { catalog: std::cell::RefCell::new(catalog(&mut session)), color };
+    ed.set_helper(Some(helper));
+    let hist = history_path();
+    if let Some(h) = &hist {
+        let _ = ed.load_history(h);
+    }
+    let mut shell = Shell::new(format, opts);
+    println!("budgetql {} — loaded {}", env!("CARGO_PKG_VERSION"), session.description);
+    println!("End statements with `;`. `.help` lists commands; Ctrl-C clears the input, Ctrl-D leaves.");
+    let mut stderr = std::io::stderr();
+    loop {
+        match ed.readline("budgetql> ") {
+            Ok(line) => {
+                let text = line.trim();
+                if text.is_empty() {
+                    continue;
+                }
+                let _ = ed.add_history_entry(text);
+                if text.starts_with('.') {
+                    match text.parse::<Meta>() {
+                        Ok(m) => {
+                            let mut stdout = std::io::stdout();
+                            if !shell.meta(&mut session, m, &mut stdout, &mut stderr) {
+                                break;
+                            }
+                        }
+                        Err(e) => eprintln!("budgetql: {e}"),
+                    }
+                } else {
+                    shell.run_sql(&mut session, text, "", &mut stderr);
+                }
+                if let Some(h) = ed.helper_mut() {
+                    *h.catalog.borrow_mut() = catalog(&mut session);
+                }
+            }
+            Err(ReadlineError::Interrupted) => continue,
+            Err(ReadlineError::Eof) => break,
+            Err(e) => return Err(io_err(e)),
+        }
+    }
+    if let Some(h) = &hist {
+        if let Some(dir) = h.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = ed.save_history(h);
+    }
+    Ok(())
+}
+
+fn io_err(e: impl std::fmt::Display) -> Error {
+    Error::Render(crate::error::RenderError::Data(format!("terminal: {e}")))
+}
