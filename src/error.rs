@@ -43,6 +43,8 @@ pub enum StoreError {
     Io { path: PathBuf, reason: String },
     #[error("{}: the warehouse manifest is damaged: {reason}; re-ingest the documents with `budgetql ingest FILE... --into DIR`", path.display())]
     Manifest { path: PathBuf, reason: String },
+    #[error("{}: this warehouse {reason}", path.display())]
+    Format { path: PathBuf, reason: String },
     #[error("{}: not a budgetql warehouse (no manifest.json); create one with `budgetql ingest FILE... --into {}`", path.display(), path.display())]
     NotAWarehouse { path: PathBuf },
     #[error("{}: {reason}", path.display())]

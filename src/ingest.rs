@@ -46,6 +46,8 @@ pub struct BudgetLineRec {
     pub change_vs_prior: Option<Decimal>,
     /// The year the change is stated against, as printed (a typo stays a typo).
     pub prior_year: Option<i32>,
+    /// The line of the sentence stating the change.
+    pub change_line: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +60,7 @@ pub struct ThreePublicRec {
     pub amount: Option<Decimal>,
     pub change_vs_prior: Option<Decimal>,
     pub prior_year: Option<i32>,
+    pub change_line: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -4,6 +4,7 @@
 //! frames → [`store`] (Parquet warehouse) → [`query`] (SQL) → [`render`].
 //! The CLI, scripts and (later) the REPL all go through [`Session::run`].
 
+pub mod audit;
 pub mod error;
 pub mod ingest;
 pub mod model;

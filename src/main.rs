@@ -35,7 +35,7 @@ Examples:
 Exit status: 0 on success, 1 on any error (message on stderr), 2 on bad arguments.";
 
 #[derive(Parser, Debug)]
-#[command(name = "budgetql", version, about = ABOUT, after_help = AFTER_HELP, args_conflicts_with_subcommands = true)]
+#[command(name = "budgetql", version, about = ABOUT, after_help = AFTER_HELP)]
 struct Cli {
     /// Run a SQL statement (or several, separated by `;`). Repeatable; runs in order with -f.
     #[arg(short = 'c', long = "command", value_name = "SQL")]
@@ -46,11 +46,11 @@ struct Cli {
     file: Vec<PathBuf>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, value_enum, default_value_t = Format::Table, global = true)]
     format: Format,
 
     /// A warehouse folder made by `budgetql ingest --into DIR` (default: the bundled document).
-    #[arg(long, value_name = "DIR", env = "BUDGETQL_DATA")]
+    #[arg(long, value_name = "DIR", env = "BUDGETQL_DATA", global = true)]
     data: Option<PathBuf>,
 
     /// Bind a `:name` parameter used in statements, e.g. --param year=2021 or --param unit="'216001'".
@@ -70,7 +70,7 @@ struct Cli {
     echo: bool,
 
     /// The unit money is shown in (stored in 万元).
-    #[arg(long, value_enum, default_value_t = budgetql::render::MoneyUnit::Wan)]
+    #[arg(long, value_enum, default_value_t = budgetql::render::MoneyUnit::Wan, global = true)]
     money: budgetql::render::MoneyUnit,
 
     #[command(subcommand)]
@@ -79,6 +79,21 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
+    /// Reconcile disclosures against themselves: totals vs parts, sentences vs tables,
+    /// changes vs years. Prints the findings (also queryable as `audit_findings`).
+    #[command(after_help = "\
+Without FILE, audits --data DIR (or the bundled document). The rules (R1-R11) are
+listed in the README. Exit status is 0 whether or not there are findings.
+
+Examples:
+  budgetql audit
+  budgetql audit datasets/raw/*.txt --format csv
+  budgetql -c \"SELECT rule, COUNT(*) FROM audit_findings GROUP BY rule\"")]
+    Audit {
+        /// Disclosure text files to ingest in memory and audit.
+        #[arg(value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
     /// Ingest disclosure documents (UTF-8 text) into a Parquet warehouse, or check them.
     #[command(after_help = "\
 Examples:
@@ -127,6 +142,8 @@ fn main() -> ExitCode {
     let mut out = stdout.lock();
     match run(cli, &matches, &mut out) {
         Ok(()) => ExitCode::SUCCESS,
+        // a closed pipe (`budgetql … | head`) is the reader's choice, not an error
+        Err(budgetql::Error::Render(budgetql::error::RenderError::Io(e))) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             let _ = out.flush();
             eprintln!("budgetql: {e}");
@@ -161,6 +178,21 @@ fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
         return ingest_cmd(files, into.as_deref(), *check, out);
     }
     let opts = render::Options { max_rows: cli.max_rows, money: cli.money, ..Default::default() };
+    if let Some(Cmd::Audit { files }) = &cli.cmd {
+        let mut session = if !files.is_empty() {
+            let docs = files.iter().map(|f| ingest::ingest_file(f)).collect::<Result<Vec<_>, _>>()?;
+            Session::from_documents(&docs)?
+        } else {
+            match &cli.data {
+                Some(dir) => Session::open(dir)?,
+                None => Session::bundled()?,
+            }
+        };
+        // the explanation is the point of an audit: show it whole
+        let opts = render::Options { max_width: opts.max_width.max(160), ..opts };
+        session.run("AUDIT", "", cli.format, &opts, out)?;
+        return Ok(());
+    }
     let mut jobs = scripts(&cli, m)?;
     let interactive = std::io::stdin().is_terminal();
     if jobs.is_empty() && !interactive {

@@ -59,10 +59,10 @@ pub const TABLES: &[TableDef] = &[
         ("funding_form", Text), ("source", Text), ("line", Int)] },
     TableDef { name: "budget_lines", about: "income and spending totals and parts stated in the text, with the change against the prior year", columns: &[
         ("year", Int), ("dept_code", Text), ("direction", Text), ("item", Text), ("parent_item", Text), ("line_kind", Text),
-        ("amount", Money), ("change_vs_prior", Money), ("prior_year", Int), ("source", Text), ("line", Int)] },
+        ("amount", Money), ("change_vs_prior", Money), ("prior_year", Int), ("change_line", Int), ("source", Text), ("line", Int)] },
     TableDef { name: "three_public", about: "“三公” expenses by category, one row per stated year", columns: &[
         ("year", Int), ("dept_code", Text), ("category", Text), ("label", Text), ("parent_category", Text), ("amount", Money),
-        ("change_vs_prior", Money), ("prior_year", Int), ("source", Text), ("line", Int)] },
+        ("change_vs_prior", Money), ("prior_year", Int), ("change_line", Int), ("source", Text), ("line", Int)] },
     TableDef { name: "procurement", about: "government procurement budget (政府采购预算), items with subtotal and total rows", columns: &[
         ("year", Int), ("dept_code", Text), ("row_kind", Text), ("unit_code", Text), ("unit_name", Text), ("project_name", Text),
         ("project_budget", Money), ("item_name", Text), ("catalog_code", Text), ("measure_unit", Text), ("quantity", Number),
@@ -122,6 +122,9 @@ fn m(d: &Option<Decimal>) -> Value {
 }
 fn i(n: usize) -> Value {
     Value::Int(i32::try_from(n).ok())
+}
+fn oi(n: Option<usize>) -> Value {
+    Value::Int(n.and_then(|n| i32::try_from(n).ok()))
 }
 
 /// Days since 1970-01-01 for a civil date (proleptic Gregorian).
@@ -235,10 +238,11 @@ pub fn frames(doc: &Document) -> Result<Vec<(&'static str, DataFrame)>, ModelErr
             "departments" => r.departments.iter().map(|d| wrap(vec![t(&d.dept_name), ot(&d.region)], d.line)).collect(),
             "units" => r.units.iter().map(|u| wrap(vec![ot(&u.unit_code), t(&u.unit_name), ot(&u.unit_kind), ot(&u.rank), ot(&u.funding_form)], u.line)).collect(),
             "budget_lines" => r.budget_lines.iter().map(|b| wrap(vec![
-                t(b.direction), t(&b.item), ot(&b.parent_item), t(b.line_kind), m(&b.amount), m(&b.change_vs_prior), Value::Int(b.prior_year)], b.line)).collect(),
+                t(b.direction), t(&b.item), ot(&b.parent_item), t(b.line_kind), m(&b.amount), m(&b.change_vs_prior), Value::Int(b.prior_year),
+                oi(b.change_line)], b.line)).collect(),
             "three_public" => r.three_public.iter().map(|x| {
                 // the figure's own year: a 2021 document states 2020's 三公 too
-                let mut row = wrap(vec![t(&x.category), t(&x.label), ot(&x.parent_category), m(&x.amount), m(&x.change_vs_prior), Value::Int(x.prior_year)], x.line);
+                let mut row = wrap(vec![t(&x.category), t(&x.label), ot(&x.parent_category), m(&x.amount), m(&x.change_vs_prior), Value::Int(x.prior_year), oi(x.change_line)], x.line);
                 row[0] = Value::Int(Some(x.year));
                 row
             }).collect(),

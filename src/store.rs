@@ -14,6 +14,10 @@ use std::path::{Path, PathBuf};
 
 pub const MANIFEST: &str = "manifest.json";
 
+/// The warehouse format this budgetql writes and reads (2: budget_lines and
+/// three_public gained `change_line`).
+pub const FORMAT: u32 = 2;
+
 /// The manifest: what the warehouse holds.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
@@ -47,7 +51,18 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, StoreError> {
         return Err(StoreError::NotAWarehouse { path: dir.to_path_buf() });
     }
     let text = fs::read_to_string(&path).map_err(|e| io(&path, e))?;
-    serde_json::from_str(&text).map_err(|e| StoreError::Manifest { path, reason: e.to_string() })
+    let m: Manifest = serde_json::from_str(&text).map_err(|e| StoreError::Manifest { path: path.clone(), reason: e.to_string() })?;
+    if m.format != FORMAT {
+        return Err(StoreError::Format {
+            path,
+            reason: format!(
+                "was written by {} budgetql (format {}, this one reads {FORMAT}); ingest the documents again into a new folder",
+                if m.format < FORMAT { "an older" } else { "a newer" },
+                m.format
+            ),
+        });
+    }
+    Ok(m)
 }
 
 /// Write a file atomically: to a temporary name in the same folder, then rename.
@@ -67,7 +82,7 @@ fn write_atomic(path: &Path, write: impl FnOnce(&mut fs::File) -> Result<(), Str
 /// Returns the manifest as written.
 pub fn write(dir: &Path, docs: &[Document]) -> Result<Manifest, crate::error::Error> {
     fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    let mut manifest = if dir.join(MANIFEST).exists() { read_manifest(dir)? } else { Manifest { format: 1, documents: vec![] } };
+    let mut manifest = if dir.join(MANIFEST).exists() { read_manifest(dir)? } else { Manifest { format: FORMAT, documents: vec![] } };
     for doc in docs {
         let frames = model::frames(doc)?;
         let file_name = format!("{}.parquet", doc.source);

@@ -239,7 +239,7 @@ pub(crate) fn try_text(p: &mut Parser, _line: usize, _text: &str) -> Result<bool
             let total = money(p, line, &m[2])?;
             p.rec.three_public.push(ThreePublicRec {
                 line, year: y, category: "合计".into(), label: "“三公”经费".into(), parent_category: None,
-                amount: Some(total), change_vs_prior: None, prior_year: None,
+                amount: Some(total), change_vs_prior: None, prior_year: None, change_line: None,
             });
             if let Some(list) = m.get(3) {
                 for part in parts(p, &para, list.as_str(), list.start())? {
@@ -297,7 +297,7 @@ pub(crate) fn try_text(p: &mut Parser, _line: usize, _text: &str) -> Result<bool
 fn push_line(p: &mut Parser, line: usize, direction: &'static str, item: &str, parent: Option<&str>, kind: &'static str, amount: Option<Decimal>) {
     p.rec.budget_lines.push(BudgetLineRec {
         line, direction, item: item.to_string(), parent_item: parent.map(str::to_string), line_kind: kind,
-        amount, change_vs_prior: None, prior_year: None,
+        amount, change_vs_prior: None, prior_year: None, change_line: None,
     });
 }
 
@@ -314,10 +314,11 @@ fn set_change(p: &mut Parser, line: usize, item: &str, kind: Option<&str>, chang
         Some(b) => {
             b.change_vs_prior = Some(change);
             b.prior_year = Some(prior);
+            b.change_line = Some(line);
         }
         None => p.rec.budget_lines.push(BudgetLineRec {
             line, direction: "expense", item: item.to_string(), parent_item: Some("支出合计".into()), line_kind: "part",
-            amount: None, change_vs_prior: Some(change), prior_year: Some(prior),
+            amount: None, change_vs_prior: Some(change), prior_year: Some(prior), change_line: Some(line),
         }),
     }
 }
@@ -351,13 +352,13 @@ fn push_three_public(p: &mut Parser, year: i32, part: &Part, _parent: Option<Str
     let (cat, parent) = tp_category(&part.label, !part.children.is_empty());
     p.rec.three_public.push(ThreePublicRec {
         line: part.line, year, category: cat.clone(), label: part.label.clone(), parent_category: parent,
-        amount: Some(part.value), change_vs_prior: None, prior_year: None,
+        amount: Some(part.value), change_vs_prior: None, prior_year: None, change_line: None,
     });
     for c in &part.children {
         let (cc, _) = tp_category(&c.label, false);
         p.rec.three_public.push(ThreePublicRec {
             line: c.line, year, category: cc, label: c.label.clone(), parent_category: Some(cat.clone()),
-            amount: Some(c.value), change_vs_prior: None, prior_year: None,
+            amount: Some(c.value), change_vs_prior: None, prior_year: None, change_line: None,
         });
     }
 }
@@ -367,12 +368,13 @@ fn set_tp_change(p: &mut Parser, line: usize, year: i32, category: &str, label: 
         Some(t) => {
             t.change_vs_prior = Some(change);
             t.prior_year = Some(prior);
+            t.change_line = Some(line);
         }
         None => {
             let (_, parent) = tp_category(label, false);
             p.rec.three_public.push(ThreePublicRec {
                 line, year, category: category.to_string(), label: label.to_string(), parent_category: parent,
-                amount: None, change_vs_prior: Some(change), prior_year: Some(prior),
+                amount: None, change_vs_prior: Some(change), prior_year: Some(prior), change_line: Some(line),
             });
         }
     }

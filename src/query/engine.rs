@@ -42,6 +42,8 @@ pub enum Kind {
     Loaded,
     /// A view made with CREATE VIEW.
     View,
+    /// A table computed by budgetql (audit_findings).
+    Derived,
 }
 
 impl Kind {
@@ -50,6 +52,7 @@ impl Kind {
             Kind::Contract => "table",
             Kind::Loaded => "loaded",
             Kind::View => "view",
+            Kind::Derived => "derived",
         }
     }
 }
@@ -119,6 +122,7 @@ impl Engine {
             "DESCRIBE" | "DESC" => return self.describe(origin, st),
             "EXPLAIN" => return self.explain(origin, st),
             "CHART" => return self.chart(origin, st),
+            "AUDIT" => return self.audit(origin, st),
             _ => {}
         }
         check_syntax(origin, st)?;
@@ -187,8 +191,44 @@ impl Engine {
         rewrite::rewrite(&q, &mut cols).map_err(|e| rw_err(origin, st, e))
     }
 
+    /// Run SQL that budgetql wrote itself (the audit rules): no checks, no rewrites.
+    pub fn internal_sql(&mut self, sql: &str) -> Result<DataFrame, String> {
+        self.ctx.execute(sql).and_then(|lf| lf.collect()).map_err(|e| e.to_string())
+    }
+
+    /// `AUDIT [WHERE condition]`: run the reconciliation rules and register the
+    /// findings as `audit_findings`.
+    fn audit(&mut self, origin: &str, st: &Statement) -> Result<Output, QueryError> {
+        static AUDIT_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?is)^AUDIT(?:\s+WHERE\s+(.+))?$").expect("valid"));
+        let t = st.text.trim();
+        let Some(m) = AUDIT_RE.captures(t) else {
+            return Err(located(origin, st, 1, 1, "expected AUDIT or AUDIT WHERE <condition on year, dept_code or source>"));
+        };
+        let filter = m.get(1).map(|g| g.as_str().trim().to_string());
+        if let Some(f) = &filter {
+            let start = m.get(1).map(|g| g.start()).unwrap_or(0);
+            let cond = Statement { text: format!("SELECT 1 FROM projects WHERE {f}"), line: st.line, column: st.column };
+            if let Err(e) = check_syntax(origin, &cond) {
+                return Err(located(origin, st, 1, start + 1, &format!("AUDIT WHERE: {}", e.to_string().lines().next().unwrap_or(""))));
+            }
+        }
+        let df = self.run_audit(filter.as_deref()).map_err(|e| located(origin, st, 1, 1, &format!("AUDIT failed: {e}")))?;
+        Ok(Output::Frame(df))
+    }
+
+    fn run_audit(&mut self, filter: Option<&str>) -> Result<DataFrame, String> {
+        let findings = crate::audit::run(self, filter)?;
+        let df = crate::audit::frame(&findings).map_err(|e| e.to_string())?;
+        self.register("audit_findings", df.clone().lazy(), Kind::Derived);
+        Ok(df)
+    }
+
     /// A query → a LazyFrame: parameters bound, names checked, extensions rewritten.
     fn frame(&mut self, origin: &str, st: &Statement, q: &SQLQuery) -> Result<LazyFrame, QueryError> {
+        // audit_findings is computed the first time a query reads it
+        if !self.frames.contains_key("audit_findings") && st.text.to_lowercase().contains("audit_findings") {
+            self.run_audit(None).map_err(|e| located(origin, st, 1, 1, &format!("AUDIT failed: {e}")))?;
+        }
         let sql = self.prepare(origin, st, q)?;
         self.ctx.execute(&sql).map_err(|e| self.explain_error(origin, st, &e))
     }
@@ -360,6 +400,7 @@ impl Engine {
             cols.push(ncols);
             about.push(match k {
                 Kind::Contract => model::table(&n).map(|t| t.about.to_string()),
+                Kind::Derived => Some(crate::audit::FINDINGS.about.to_string()),
                 _ => None,
             });
         }

@@ -1,5 +1,6 @@
 //! All integration tests, in one binary (each test binary links Polars again).
 
+mod audit;
 mod bad_input;
 mod cli;
 mod common;

@@ -1,0 +1,409 @@
+//! AUDIT: reconcile a disclosure against itself. Each rule reads the contract
+//! tables (through SQL, so it works on a warehouse as on memory), and every
+//! figure that does not add up becomes a row of `audit_findings`.
+//!
+//! Comparison is exact; a difference of 0.01 (one unit in the last printed digit
+//! of a 万元 figure) is a rounding warning, anything larger an error.
+
+use crate::model::{self, TableDef, Value};
+use crate::query::Engine;
+use crate::render::decimal;
+use polars::prelude::*;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+/// The rules, in the order the README documents them: (id, what must hold).
+pub const RULES: &[(&str, &str)] = &[
+    ("R1", "a total equals the sum of its parts (income sources, basic + project spending, personnel + public)"),
+    ("R2", "spending equals income: a department budget balances"),
+    ("R3", "项目支出 in the summary equals the sum of the project tables' budgets"),
+    ("R4", "each project's budget equals its fiscal plus other funds"),
+    ("R5", "each project's sentence (预算数…万元, 财政资金, 其他资金) states the table's figures"),
+    ("R6", "a stated change equals the sum of its stated parts, and current − prior = change where both years are stated"),
+    ("R7", "the 三公 total equals the sum of its categories, every year stated"),
+    ("R8", "procurement subtotal and total rows equal the sum of their items; quantity × unit price = amount"),
+    ("R9", "the asset total equals the sum of its categories"),
+    ("R10", "a disbursement plan never decreases and ends at 100%"),
+    ("R11", "the text compares against the year before the budget year"),
+];
+
+/// The findings table's columns.
+pub const FINDINGS: TableDef = TableDef {
+    name: "audit_findings",
+    about: "figures of the disclosures that do not add up (AUDIT)",
+    columns: &[
+        ("year", model::Kind::Int),
+        ("dept_code", model::Kind::Text),
+        ("rule", model::Kind::Text),
+        ("severity", model::Kind::Text),
+        ("table_name", model::Kind::Text),
+        ("source", model::Kind::Text),
+        ("line", model::Kind::Int),
+        ("lines", model::Kind::Text),
+        ("expected", model::Kind::Money),
+        ("found", model::Kind::Money),
+        ("difference", model::Kind::Money),
+        ("explanation", model::Kind::Text),
+    ],
+};
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub year: Option<i32>,
+    pub dept_code: Option<String>,
+    pub rule: &'static str,
+    pub severity: &'static str,
+    pub table: String,
+    pub source: String,
+    pub line: Option<i32>,
+    pub lines: String,
+    pub expected: Decimal,
+    pub found: Decimal,
+    pub explanation: String,
+}
+
+/// A row of a rule query, read by column name.
+struct Row<'a> {
+    df: &'a DataFrame,
+    i: usize,
+}
+
+impl Row<'_> {
+    fn av(&self, c: &str) -> AnyValue<'_> {
+        self.df.column(c).ok().and_then(|col| col.get(self.i).ok()).map(|v| v.into_static()).unwrap_or(AnyValue::Null)
+    }
+    fn dec(&self, c: &str) -> Option<Decimal> {
+        match self.av(c) {
+            AnyValue::Decimal(v, _, s) => Some(Decimal::from_i128_with_scale(v, s as u32)),
+            AnyValue::Int32(v) => Some(Decimal::from(v)),
+            AnyValue::Int64(v) => Some(Decimal::from(v)),
+            AnyValue::UInt32(v) => Some(Decimal::from(v)),
+            AnyValue::UInt64(v) => Some(Decimal::from(v)),
+            _ => None,
+        }
+    }
+    fn int(&self, c: &str) -> Option<i32> {
+        match self.av(c) {
+            AnyValue::Int32(v) => Some(v),
+            AnyValue::Int64(v) => i32::try_from(v).ok(),
+            AnyValue::UInt32(v) => i32::try_from(v).ok(),
+            _ => None,
+        }
+    }
+    fn text(&self, c: &str) -> String {
+        match self.av(c) {
+            AnyValue::String(s) => s.to_string(),
+            AnyValue::StringOwned(s) => s.to_string(),
+            AnyValue::Null => String::new(),
+            other => other.to_string(),
+        }
+    }
+}
+
+fn rows(df: &DataFrame) -> impl Iterator<Item = Row<'_>> {
+    (0..df.height()).map(move |i| Row { df, i })
+}
+
+/// Money as the document prints it: 2 decimals unless more are significant.
+fn m(d: Decimal) -> String {
+    let mut x = d.normalize();
+    if x.scale() > 4 {
+        return x.to_string();
+    }
+    x.rescale(4);
+    decimal(x.mantissa(), 4, false)
+}
+
+fn severity(diff: Decimal) -> &'static str {
+    if diff.abs() == Decimal::new(1, 2) { "warning" } else { "error" }
+}
+
+fn span(a: Option<i32>, b: Option<i32>, c: Option<i32>) -> String {
+    let mut v: Vec<i32> = [a, b, c].into_iter().flatten().collect();
+    v.sort();
+    v.dedup();
+    match v.as_slice() {
+        [] => String::new(),
+        [x] => x.to_string(),
+        [x, .., y] if v.len() > 2 => format!("{x}-{y}"),
+        _ => v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", "),
+    }
+}
+
+struct Auditor<'a> {
+    engine: &'a mut Engine,
+    filter: String,
+    out: Vec<Finding>,
+}
+
+impl Auditor<'_> {
+    fn q(&mut self, sql: &str) -> Result<DataFrame, String> {
+        let sql = sql.replace("{f}", &format!("({})", self.filter));
+        self.engine.internal_sql(&sql).map_err(|e| format!("{e}\n(in {sql})"))
+    }
+
+    /// Standard columns: year, dept_code, source, line, l0, l1, expected, found, what.
+    fn compare(&mut self, rule: &'static str, table: &str, sql: &str, explain: &dyn Fn(&Row, Decimal, Decimal) -> String) -> Result<(), String> {
+        let df = self.q(sql)?;
+        for r in rows(&df) {
+            let (Some(e), Some(f)) = (r.dec("expected"), r.dec("found")) else { continue };
+            if e == f {
+                continue;
+            }
+            self.out.push(Finding {
+                year: r.int("year"),
+                dept_code: Some(r.text("dept_code")),
+                rule,
+                severity: severity(f - e),
+                table: table.to_string(),
+                source: r.text("source"),
+                line: r.int("line"),
+                lines: span(r.int("line"), r.int("l0"), r.int("l1")),
+                expected: e,
+                found: f,
+                explanation: explain(&r, e, f),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Run every rule; `filter` is a SQL condition on year/dept_code/source (or `TRUE`).
+pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, String> {
+    let mut a = Auditor { engine, filter: filter.unwrap_or("TRUE").to_string(), out: vec![] };
+
+    // R1: totals = sum of parts
+    a.compare("R1", "budget_lines", "WITH b AS (SELECT * FROM budget_lines WHERE {f}), \
+        c AS (SELECT source, direction, parent_item, SUM(amount) AS s, MIN(line) AS l0, MAX(line) AS l1 FROM b WHERE line_kind = 'part' AND amount IS NOT NULL GROUP BY source, direction, parent_item) \
+        SELECT b.year, b.dept_code, b.source, b.line, c.l0, c.l1, b.amount AS expected, c.s AS found, b.item AS what \
+        FROM b JOIN c ON c.source = b.source AND c.direction = b.direction AND c.parent_item = b.item WHERE b.amount IS NOT NULL",
+        &|r, e, f| format!("{} is stated as {} but its parts add up to {}", r.text("what"), m(e), m(f)))?;
+
+    // R2: balanced budget
+    a.compare("R2", "budget_lines", "WITH b AS (SELECT * FROM budget_lines WHERE {f}) \
+        SELECT x.year, x.dept_code, x.source, x.line, i.line AS l0, i.line AS l1, i.amount AS expected, x.amount AS found \
+        FROM b x JOIN b i ON i.source = x.source \
+        WHERE x.item = '支出合计' AND x.direction = 'expense' AND i.item = '收入合计' AND i.direction = 'income'",
+        &|_, e, f| format!("spending (支出合计) is {} but income (收入合计) is {}; a department budget balances", m(f), m(e)))?;
+
+    // R3: 项目支出 = sum of project tables
+    a.compare("R3", "projects", "WITH b AS (SELECT * FROM budget_lines WHERE {f}), \
+        p AS (SELECT source, SUM(budget) AS s, COUNT(*) AS n, MIN(line) AS l0, MAX(line) AS l1 FROM projects WHERE {f} GROUP BY source) \
+        SELECT b.year, b.dept_code, b.source, b.line, p.l0, p.l1, p.n, b.amount AS expected, p.s AS found \
+        FROM b JOIN p ON p.source = b.source WHERE b.item = '项目支出' AND b.direction = 'expense' AND b.amount IS NOT NULL",
+        &|r, e, f| format!("the summary states 项目支出 {} but the {} project tables add up to {}", m(e), r.text("n"), m(f)))?;
+
+    // R4: budget = fiscal + other
+    a.compare("R4", "projects", "SELECT year, dept_code, source, line, line AS l0, line AS l1, project_name AS what, budget AS expected, fiscal + other AS found \
+        FROM projects WHERE {f} AND fiscal IS NOT NULL AND other IS NOT NULL",
+        &|r, e, f| format!("project {}: the budget is {} but fiscal plus other funds are {}", r.text("what"), m(e), m(f)))?;
+
+    // R5: the sentence states the table's figures
+    for (col, stated, cn) in [("budget", "stated_budget", "预算数"), ("fiscal", "stated_fiscal", "财政资金"), ("other", "stated_other", "其他资金")] {
+        let sql = format!(
+            "SELECT year, dept_code, source, stated_line AS line, line AS l0, stated_line AS l1, project_name AS what, {col} AS expected, {stated} AS found \
+             FROM projects WHERE {{f}} AND {stated} IS NOT NULL AND {col} IS NOT NULL"
+        );
+        a.compare("R5", "projects", &sql, &|r, e, f| format!("project {}: the sentence states {cn} {} but the table says {}", r.text("what"), m(f), m(e)))?;
+    }
+
+    // R6: changes
+    changes(&mut a)?;
+    a.compare("R6", "three_public", "WITH t AS (SELECT * FROM three_public WHERE {f}) \
+        SELECT c.year, c.dept_code, c.source, c.change_line AS line, p.line AS l0, c.line AS l1, c.category AS what, c.prior_year, \
+               c.change_vs_prior AS expected, c.amount - p.amount AS found \
+        FROM t c JOIN t p ON p.source = c.source AND p.category = c.category AND p.year = c.prior_year \
+        WHERE c.change_vs_prior IS NOT NULL AND c.amount IS NOT NULL AND p.amount IS NOT NULL",
+        &|r, e, f| format!("三公 {}: {} minus {} is {} but the stated change is {}", r.text("what"), r.text("year"), r.text("prior_year"), m(f), m(e)))?;
+
+    // R7: 三公 total = sum of categories, each year
+    a.compare("R7", "three_public", "WITH t AS (SELECT * FROM three_public WHERE {f}), \
+        c AS (SELECT source, year, parent_category, SUM(amount) AS s, MIN(line) AS l0, MAX(line) AS l1 FROM t WHERE amount IS NOT NULL AND parent_category IS NOT NULL GROUP BY source, year, parent_category) \
+        SELECT t.year, t.dept_code, t.source, t.line, c.l0, c.l1, t.category AS what, t.amount AS expected, c.s AS found \
+        FROM t JOIN c ON c.source = t.source AND c.year = t.year AND c.parent_category = t.category WHERE t.amount IS NOT NULL",
+        &|r, e, f| format!("三公 {} of {} is stated as {} but its categories add up to {}", r.text("what"), r.text("year"), m(e), m(f)))?;
+
+    // R8: procurement
+    a.compare("R8", "procurement", "WITH p AS (SELECT * FROM procurement WHERE {f}), \
+        i AS (SELECT source, SUM(amount) AS s, MIN(line) AS l0, MAX(line) AS l1 FROM p WHERE row_kind = 'item' AND amount IS NOT NULL GROUP BY source) \
+        SELECT p.year, p.dept_code, p.source, p.line, i.l0, i.l1, p.amount AS expected, i.s AS found FROM p JOIN i ON i.source = p.source WHERE p.row_kind = 'total'",
+        &|_, e, f| format!("the procurement total (合计) is {} but its items add up to {}", m(e), m(f)))?;
+    a.compare("R8", "procurement", "WITH p AS (SELECT * FROM procurement WHERE {f}), \
+        u AS (SELECT source, unit_name, SUM(amount) AS s, MIN(line) AS l0, MAX(line) AS l1 FROM p WHERE row_kind = 'item' AND amount IS NOT NULL GROUP BY source, unit_name) \
+        SELECT p.year, p.dept_code, p.source, p.line, u.l0, u.l1, p.unit_name AS what, p.amount AS expected, u.s AS found \
+        FROM p JOIN u ON u.source = p.source AND u.unit_name = p.unit_name WHERE p.row_kind = 'subtotal'",
+        &|r, e, f| format!("the procurement subtotal (小计) of {} is {} but its items add up to {}", r.text("what"), m(e), m(f)))?;
+    a.compare("R8", "procurement", "SELECT year, dept_code, source, line, line AS l0, line AS l1, project_name AS what, amount AS expected, quantity * unit_price AS found \
+        FROM procurement WHERE {f} AND row_kind = 'item' AND quantity IS NOT NULL AND unit_price IS NOT NULL AND amount IS NOT NULL",
+        &|r, e, f| format!("procurement item {}: quantity × unit price is {} but the amount is {}", r.text("what"), m(f), m(e)))?;
+
+    // R9: assets
+    a.compare("R9", "assets", "WITH s AS (SELECT * FROM assets WHERE {f}), \
+        c AS (SELECT source, parent_item, SUM(value) AS v, MIN(line) AS l0, MAX(line) AS l1 FROM s WHERE value IS NOT NULL AND parent_item IS NOT NULL GROUP BY source, parent_item) \
+        SELECT s.year, s.dept_code, s.source, s.line, c.l0, c.l1, s.item AS what, s.value AS expected, c.v AS found \
+        FROM s JOIN c ON c.source = s.source AND c.parent_item = s.item WHERE s.value IS NOT NULL",
+        &|r, e, f| format!("assets: {} is stated as {} but its categories add up to {}", r.text("what"), m(e), m(f)))?;
+
+    // R10: disbursement plans
+    disbursement(&mut a)?;
+
+    // R11: the compared year
+    for table in ["budget_lines", "three_public"] {
+        let df = a.q(&format!(
+            "SELECT year, dept_code, source, change_line, prior_year FROM {table} WHERE {{f}} AND prior_year IS NOT NULL AND prior_year <> year - 1"
+        ))?;
+        let mut seen: Vec<(String, Option<i32>)> = vec![];
+        for r in rows(&df) {
+            let key = (r.text("source"), r.int("change_line"));
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            let (Some(y), Some(p)) = (r.int("year"), r.int("prior_year")) else { continue };
+            a.out.push(Finding {
+                year: Some(y),
+                dept_code: Some(r.text("dept_code")),
+                rule: "R11",
+                severity: "error",
+                table: table.into(),
+                source: r.text("source"),
+                line: r.int("change_line"),
+                lines: span(r.int("change_line"), None, None),
+                expected: Decimal::from(y - 1),
+                found: Decimal::from(p),
+                explanation: format!("the text compares {y} with {p}; the year before the budget year is {}", y - 1),
+            });
+        }
+    }
+
+    let mut out = a.out;
+    out.sort_by(|x, y| (&x.source, x.line, x.rule).cmp(&(&y.source, y.line, y.rule)));
+    Ok(out)
+}
+
+/// R6, first half: a stated total change = the sum of its stated component changes.
+/// Components are the rows below the total that state a change, not counting a row
+/// whose parent already states one (no double counting across levels).
+fn changes(a: &mut Auditor) -> Result<(), String> {
+    for (table, item, parent, total) in [("budget_lines", "item", "parent_item", "支出合计"), ("three_public", "category", "parent_category", "合计")] {
+        let df = a.q(&format!(
+            "SELECT year, dept_code, source, {item} AS item, {parent} AS parent, change_vs_prior AS change, change_line FROM {table} WHERE {{f}} AND change_vs_prior IS NOT NULL"
+        ))?;
+        let mut groups: BTreeMap<(String, i32), Vec<(String, String, Decimal, Option<i32>, String)>> = BTreeMap::new();
+        for r in rows(&df) {
+            let (Some(y), Some(c)) = (r.int("year"), r.dec("change")) else { continue };
+            groups.entry((r.text("source"), y)).or_default().push((r.text("item"), r.text("parent"), c, r.int("change_line"), r.text("dept_code")));
+        }
+        for ((source, year), rs) in groups {
+            let Some(t) = rs.iter().find(|x| x.0 == total) else { continue };
+            let stated: Vec<&String> = rs.iter().map(|x| &x.0).collect();
+            let parts: Vec<&(String, String, Decimal, Option<i32>, String)> =
+                rs.iter().filter(|x| x.0 != total && (x.1 == total || !stated.contains(&&x.1))).collect();
+            if parts.is_empty() {
+                continue;
+            }
+            let sum: Decimal = parts.iter().map(|x| x.2).sum();
+            if sum == t.2 {
+                continue;
+            }
+            let lines: Vec<Option<i32>> = parts.iter().map(|x| x.3).collect();
+            a.out.push(Finding {
+                year: Some(year),
+                dept_code: Some(t.4.clone()),
+                rule: "R6",
+                severity: severity(sum - t.2),
+                table: table.into(),
+                source,
+                line: t.3,
+                lines: span(t.3, lines.iter().flatten().min().copied(), lines.iter().flatten().max().copied()),
+                expected: t.2,
+                found: sum,
+                explanation: format!(
+                    "the stated change of {total} is {} but its stated parts ({}) add up to {}",
+                    m(t.2),
+                    parts.iter().map(|x| format!("{} {}", x.0, m(x.2))).collect::<Vec<_>>().join(", "),
+                    m(sum)
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// R10: cumulative percentages never decrease and end at 100.
+fn disbursement(a: &mut Auditor) -> Result<(), String> {
+    let df = a.q("WITH d AS (SELECT * FROM disbursement WHERE {f}) \
+        SELECT d.year, d.dept_code, d.source, d.project_code, d.month, d.cumulative_pct, d.line, p.project_name \
+        FROM d LEFT JOIN projects p ON p.project_code = d.project_code AND p.source = d.source \
+        ORDER BY d.source, d.project_code, d.month")?;
+    let mut plans: BTreeMap<(String, String), Vec<(i32, Option<Decimal>, Option<i32>, Option<i32>, String, String)>> = BTreeMap::new();
+    for r in rows(&df) {
+        plans.entry((r.text("source"), r.text("project_code"))).or_default().push((
+            r.int("month").unwrap_or(0),
+            r.dec("cumulative_pct"),
+            r.int("line"),
+            r.int("year"),
+            r.text("dept_code"),
+            r.text("project_name"),
+        ));
+    }
+    let hundred = Decimal::from(100);
+    for ((source, code), mut plan) in plans {
+        plan.sort_by_key(|x| x.0);
+        let name = if plan[0].5.is_empty() { code.clone() } else { plan[0].5.clone() };
+        let mut prev: Option<(i32, Decimal)> = None;
+        for (month, pct, line, year, dept, _) in &plan {
+            let Some(p) = pct else { continue };
+            if let Some((pm, pv)) = prev {
+                if *p < pv {
+                    a.out.push(Finding {
+                        year: *year, dept_code: Some(dept.clone()), rule: "R10", severity: "error", table: "disbursement".into(),
+                        source: source.clone(), line: *line, lines: span(*line, None, None), expected: pv, found: *p,
+                        explanation: format!("project {name}: the cumulative plan falls from {}% at the end of month {pm} to {}% at month {month}", m(pv), m(*p)),
+                    });
+                }
+            }
+            prev = Some((*month, *p));
+        }
+        if let Some((_, Some(last), line, year, dept, _)) = plan.last() {
+            if *last != hundred {
+                a.out.push(Finding {
+                    year: *year, dept_code: Some(dept.clone()), rule: "R10", severity: "error", table: "disbursement".into(),
+                    source: source.clone(), line: *line, lines: span(*line, None, None), expected: hundred, found: *last,
+                    explanation: format!("project {name}: the plan ends at {}% instead of 100%", m(*last)),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Findings → the `audit_findings` frame.
+pub fn frame(findings: &[Finding]) -> Result<DataFrame, crate::error::ModelError> {
+    let rows: Vec<Vec<Value>> = findings
+        .iter()
+        .map(|f| {
+            vec![
+                Value::Int(f.year),
+                Value::Text(f.dept_code.clone()),
+                Value::Text(Some(f.rule.to_string())),
+                Value::Text(Some(f.severity.to_string())),
+                Value::Text(Some(f.table.clone())),
+                Value::Text(Some(f.source.clone())),
+                Value::Int(f.line),
+                Value::Text(Some(f.lines.clone())),
+                Value::Money(Some(round_money(f.expected))),
+                Value::Money(Some(round_money(f.found))),
+                Value::Money(Some(round_money(f.found - f.expected))),
+                Value::Text(Some(f.explanation.clone())),
+            ]
+        })
+        .collect();
+    model::frame(&FINDINGS, &rows)
+}
+
+/// Products (quantity × price) can carry more than 4 decimals; the table keeps 4.
+fn round_money(d: Decimal) -> Decimal {
+    d.round_dp(4)
+}
