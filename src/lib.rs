@@ -24,7 +24,8 @@ use std::io::Write;
 use std::path::Path;
 
 /// A query session: the contract tables registered for SQL, plus views,
-/// loaded files and parameters.
+/// loaded files and parameters. Cloning is cheap (lazy plans, shared data).
+#[derive(Clone)]
 pub struct Session {
     /// The engine that checks, rewrites and runs statements.
     pub engine: query::Engine,

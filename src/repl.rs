@@ -13,7 +13,12 @@ use rustyline::history::DefaultHistory;
 use rustyline::{Config, Editor};
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Set by the Ctrl-C handler while a statement runs.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Where history is kept: `$XDG_DATA_HOME/budgetql/history`, else
 /// `~/.local/share/budgetql/history`; never the current folder.
@@ -39,32 +44,77 @@ impl Shell {
         Shell { format, opts, timer: false, output: None, once: None }
     }
 
-    /// Run statements, printing to the current destination. Errors are printed, not returned.
-    pub fn run_sql(&mut self, session: &mut Session, text: &str, origin: &str, err: &mut dyn Write) {
-        let started = Instant::now();
-        let once = self.once.take();
-        let result = match (&once, &mut self.output) {
-            (Some(path), _) => match std::fs::File::create(path) {
-                Ok(mut f) => session.run(text, origin, self.format, &self.opts, &mut f),
+    /// Write a finished result to the current destination (`.once`, `.output` or the screen).
+    fn emit(&mut self, bytes: &[u8], err: &mut dyn Write) {
+        match (self.once.take(), &mut self.output) {
+            (Some(path), _) => match std::fs::File::create(&path) {
+                Ok(mut f) => {
+                    let _ = f.write_all(bytes);
+                }
                 Err(e) => {
                     let _ = writeln!(err, "budgetql: .once {}: {e}", path.display());
-                    return;
                 }
             },
-            (None, Some((_, f))) => session.run(text, origin, self.format, &self.opts, f),
+            (None, Some((_, f))) => {
+                let _ = f.write_all(bytes);
+            }
             (None, None) => {
                 let stdout = std::io::stdout();
                 let mut lock = stdout.lock();
-                let r = session.run(text, origin, self.format, &self.opts, &mut lock);
+                let _ = lock.write_all(bytes);
                 let _ = lock.flush();
-                r
             }
-        };
+        }
+    }
+
+    /// Run statements and print them. Errors are printed, not returned.
+    pub fn run_sql(&mut self, session: &mut Session, text: &str, origin: &str, err: &mut dyn Write) {
+        let started = Instant::now();
+        let mut buf = vec![];
+        let result = session.run(text, origin, self.format, &self.opts, &mut buf);
+        self.emit(&buf, err);
         if let Err(e) = result {
             let _ = writeln!(err, "budgetql: {e}");
         }
         if self.timer {
             let _ = writeln!(err, "time: {:.3} s", started.elapsed().as_secs_f64());
+        }
+    }
+
+    /// Run typed statements on a worker thread over a copy of the session, so that
+    /// Ctrl-C returns to the prompt at once. An interrupted statement runs on in the
+    /// background; its result and any state it would set (SET, CREATE VIEW, LOAD)
+    /// are dropped, and the session goes on as it was before it.
+    pub fn run_interruptible(&mut self, session: &mut Session, text: &str, err: &mut dyn Write) {
+        INTERRUPTED.store(false, Ordering::SeqCst);
+        let started = Instant::now();
+        let (tx, rx) = mpsc::channel();
+        let (mut s, format, opts, text) = (session.clone(), self.format, self.opts.clone(), text.to_string());
+        std::thread::spawn(move || {
+            let mut buf = vec![];
+            let result = s.run(&text, "", format, &opts, &mut buf).map(|_| ()).map_err(|e| e.to_string());
+            let _ = tx.send((s, buf, result));
+        });
+        loop {
+            match rx.recv_timeout(Duration::from_millis(50)) {
+                Ok((s, buf, result)) => {
+                    *session = s;
+                    self.emit(&buf, err);
+                    if let Err(e) = result {
+                        let _ = writeln!(err, "budgetql: {e}");
+                    }
+                    if self.timer {
+                        let _ = writeln!(err, "time: {:.3} s", started.elapsed().as_secs_f64());
+                    }
+                    return;
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) if INTERRUPTED.load(Ordering::SeqCst) => {
+                    let _ = writeln!(err, "interrupted; the statement is abandoned (its result and settings are dropped)");
+                    return;
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
         }
     }
 
@@ -123,6 +173,8 @@ pub fn run(mut session: Session, format: Format, opts: Options) -> Result<(), Er
     let color = std::env::var_os("NO_COLOR").is_none();
     let helper = BudgetHelper { catalog: std::cell::RefCell::new(catalog(&mut session)), color };
     ed.set_helper(Some(helper));
+    // while a statement runs the terminal is not in raw mode: Ctrl-C arrives as SIGINT
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
     let hist = history_path();
     if let Some(h) = &hist {
         let _ = ed.load_history(h);
@@ -150,7 +202,7 @@ pub fn run(mut session: Session, format: Format, opts: Options) -> Result<(), Er
                         Err(e) => eprintln!("budgetql: {e}"),
                     }
                 } else {
-                    shell.run_sql(&mut session, text, "", &mut stderr);
+                    shell.run_interruptible(&mut session, text, &mut stderr);
                 }
                 if let Some(h) = ed.helper_mut() {
                     *h.catalog.borrow_mut() = catalog(&mut session);

@@ -57,7 +57,8 @@ impl Kind {
     }
 }
 
-/// The query engine of a session.
+/// The query engine of a session. Cloning is cheap: frames are lazy plans.
+#[derive(Clone)]
 pub struct Engine {
     ctx: SQLContext,
     /// registered names in the order they appeared, with their kind

@@ -1,5 +1,6 @@
 //! The REPL in a real pseudo-terminal: a two-line query with tab completion, a meta
-//! command, markdown mode, Ctrl-D, and the history file in the user's data folder.
+//! command, markdown mode, Ctrl-C during a running statement, Ctrl-D, and the history
+//! file in the user's data folder.
 
 use crate::common::scratch;
 use rexpect::session::spawn_command;
@@ -43,6 +44,16 @@ fn repl_session_end_to_end() {
     pause();
     p.send_line("SELECT COUNT(*) AS n FROM projects;").unwrap();
     p.exp_string("| 49 |").unwrap();
+
+    // Ctrl-C while a (deliberately huge) statement runs returns to the prompt; the session goes on
+    pause();
+    p.send_line("SELECT COUNT(*) AS n FROM indicators a CROSS JOIN indicators b CROSS JOIN indicators c CROSS JOIN project_goals d;").unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    p.send_control('c').unwrap();
+    p.exp_string("interrupted").unwrap();
+    pause();
+    p.send_line("SELECT 7 * 6 AS answer;").unwrap();
+    p.exp_string("| 42 |").unwrap();
 
     pause();
     p.send_line(".tabels").unwrap();
