@@ -91,6 +91,20 @@ pub fn to_money(d: Decimal) -> Result<Decimal, String> {
     Ok(r)
 }
 
+/// The scale of exact non-money numbers (quantities, percentages): Decimal(38,3).
+pub const NUMBER_SCALE: u32 = 3;
+
+/// Parse an exact non-money number (a quantity), refusing more than 3 decimals.
+pub fn parse_quantity(s: &str) -> Result<Option<Decimal>, NumberError> {
+    match parse_decimal(s)? {
+        None => Ok(None),
+        Some(d) if d.normalize().scale() > NUMBER_SCALE => {
+            Err(NumberError(format!("`{}` has more than {NUMBER_SCALE} decimals", s.trim())))
+        }
+        Some(d) => Ok(Some(d)),
+    }
+}
+
 /// Convert an amount printed in 元 to 万元 exactly.
 pub fn yuan_to_wan(d: Decimal) -> Result<Decimal, String> {
     let w = d.checked_div(Decimal::from(10_000)).ok_or_else(|| "is too large".to_string())?;
@@ -106,6 +120,9 @@ pub fn parse_percent(s: &str) -> Result<Option<Decimal>, NumberError> {
     let t = normalize_number_text(s);
     let body = t.strip_suffix('%').unwrap_or(&t);
     match parse_decimal(body) {
+        Ok(Some(d)) if d.normalize().scale() > NUMBER_SCALE => {
+            Err(NumberError(format!("`{}` has more than {NUMBER_SCALE} decimals; percentages are kept to 0.001", s.trim())))
+        }
         Ok(Some(d)) => Ok(Some(d)),
         Ok(None) => Err(NumberError(format!("`{}` is not a percentage", s.trim()))),
         Err(_) => Err(NumberError(format!("`{}` is not a percentage (expected e.g. 25%, 25.00% or 0)", s.trim()))),
@@ -178,5 +195,8 @@ mod tests {
         assert_eq!(parse_percent("").unwrap(), None);
         assert!(parse_percent("half").is_err());
         assert!(parse_percent("%").is_err());
+        assert!(parse_percent("0.000001").is_err());
+        assert_eq!(parse_quantity("1.5").unwrap(), Some(d("1.5")));
+        assert!(parse_quantity("1.0001").is_err());
     }
 }

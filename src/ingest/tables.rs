@@ -2,7 +2,7 @@
 //! procurement (政府采购预算), assets (固定资产占用), and the per-project
 //! performance-goal tables (项目绩效目标表).
 
-use super::amount::{parse_amount, parse_decimal, parse_percent, NumberError};
+use super::amount::{parse_amount, parse_percent, parse_quantity, NumberError};
 use super::lines::{clean, squash, Cell, Item, Row};
 use super::narrative;
 use super::target::parse_target;
@@ -16,7 +16,7 @@ fn amount(p: &Parser, cell: &Cell, what: &str) -> Result<Option<Decimal>, Ingest
 }
 
 fn quantity(p: &Parser, cell: &Cell, what: &str) -> Result<Option<Decimal>, IngestError> {
-    parse_decimal(&cell.text).map_err(|NumberError(m)| p.err(cell.line, format!("{what}: {m}; expected a number")))
+    parse_quantity(&cell.text).map_err(|NumberError(m)| p.err(cell.line, format!("{what}: {m}; expected a number")))
 }
 
 fn opt(s: &str) -> Option<String> {

@@ -7,6 +7,7 @@ mod common;
 mod golden;
 mod modes;
 mod repl;
+mod robustness;
 mod scripts;
 mod slt;
 mod statements;

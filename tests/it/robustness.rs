@@ -1,0 +1,170 @@
+//! Structure-aware mutations of the bundled document (deleted, duplicated, swapped
+//! and cut lines, broken numbers, lost tabs, stray bytes): ingest must return a
+//! document or an error, never panic, and an ingested document must build its
+//! frames and survive AUDIT. A deterministic generator, so a failure reproduces;
+//! BUDGETQL_MUTATIONS=N runs more than the default 150.
+
+use crate::common::BUNDLED;
+use budgetql::ingest::ingest_bytes;
+use budgetql::{model, Session};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+const GARBAGE: &[&str] = &["\tx", "\t", "\t１２．５", "\t-", "\t999999999999999999999999999999", "\t1,2,3", "\t≥", "\t%", "\t(", "\t0.000001", "\t—", "\t\u{3000}"];
+
+fn mutate(rng: &mut Rng, lines: &mut Vec<String>) -> String {
+    let n = lines.len();
+    let i = rng.below(n);
+    match rng.below(8) {
+        0 => {
+            lines.remove(i);
+            format!("delete line {}", i + 1)
+        }
+        1 => {
+            let l = lines[i].clone();
+            lines.insert(i, l);
+            format!("duplicate line {}", i + 1)
+        }
+        2 if i + 1 < n => {
+            lines.swap(i, i + 1);
+            format!("swap lines {} and {}", i + 1, i + 2)
+        }
+        3 => {
+            lines.truncate(i.max(1));
+            format!("cut after line {}", i.max(1))
+        }
+        4 => {
+            let g = GARBAGE[rng.below(GARBAGE.len())];
+            lines[i] = g.to_string();
+            format!("line {} := {g:?}", i + 1)
+        }
+        5 => {
+            let t = lines[i].trim_start_matches('\t').to_string();
+            lines[i] = t;
+            format!("untab line {}", i + 1)
+        }
+        6 => {
+            lines[i] = format!("\t{}", lines[i]);
+            format!("tab line {}", i + 1)
+        }
+        _ => {
+            // drop a whole row (a run of tab-led lines)
+            let mut j = i;
+            while j < lines.len() && lines[j].starts_with('\t') {
+                lines.remove(j);
+            }
+            format!("drop the row at line {}", i + 1)
+        }
+    }
+}
+
+#[test]
+fn mutated_documents_never_panic() {
+    let runs: usize = std::env::var("BUDGETQL_MUTATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(150);
+    let base: Vec<String> = BUNDLED.split('\n').map(|s| s.to_string()).collect();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut failures = vec![];
+    let (mut ok, mut err) = (0, 0);
+    for run in 0..runs {
+        let mut lines = base.clone();
+        let steps = 1 + rng.below(3);
+        let what: Vec<String> = (0..steps).map(|_| mutate(&mut rng, &mut lines)).collect();
+        let text = lines.join("\n");
+        let outcome = catch_unwind(AssertUnwindSafe(|| match ingest_bytes("m.txt", text.as_bytes()) {
+            Ok(doc) => {
+                model::frames(&doc).expect("frames of an ingested document");
+                let mut s = Session::from_documents(&[doc]).expect("session");
+                s.query("AUDIT").expect("audit runs");
+                true
+            }
+            Err(e) => {
+                assert!(e.to_string().starts_with("m.txt"), "error without the file name: {e}");
+                false
+            }
+        }));
+        match outcome {
+            Ok(true) => ok += 1,
+            Ok(false) => err += 1,
+            Err(_) => failures.push(format!("run {run}: {}", what.join("; "))),
+        }
+    }
+    assert!(failures.is_empty(), "{} panics ({ok} ingested, {err} refused):\n{}", failures.len(), failures.join("\n"));
+    assert!(ok > 0 && err > 0, "the mutations should produce both outcomes: {ok} ingested, {err} refused");
+}
+
+const TOKENS: &[&str] = &["(", ")", ",", "'", "\"", ";", "SHARE(", "YOY(", "ROLLUP(", ":x", " OVER ()", " PIVOT (SUM(budget) FOR unit_code IN ('a'))", " GROUP BY 1", "*", "预算数", " ORDER BY", " QUALIFY", "--", "/*", "SUM(", " AS ", "0.1", "CAST(", " UNION ALL SELECT 1"];
+
+#[test]
+fn mutated_queries_never_panic() {
+    let runs: usize = std::env::var("BUDGETQL_MUTATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(150);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    // the queries of the .slt files and the saved scripts
+    let mut queries: Vec<String> = vec![];
+    for dir in ["tests/sql", "queries"] {
+        for e in std::fs::read_dir(root.join(dir)).unwrap().flatten() {
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            for block in text.split("\n\n") {
+                let body: Vec<&str> = block.lines().filter(|l| !l.starts_with('#') && !l.starts_with("--")).collect();
+                let sql: Vec<&str> = body.iter().skip_while(|l| l.starts_with("query") || l.starts_with("error") || l.starts_with("statement")).take_while(|l| **l != "----").copied().collect();
+                if !sql.is_empty() {
+                    queries.push(sql.join("\n"));
+                }
+            }
+        }
+    }
+    assert!(queries.len() > 40, "{}", queries.len());
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut s = Session::bundled().unwrap();
+    s.set_param("x", "1");
+    let mut failures = vec![];
+    let (mut answered, mut refused) = (0, 0);
+    for run in 0..runs {
+        let base = &queries[rng.below(queries.len())];
+        let mut chars: Vec<char> = base.chars().collect();
+        let at = rng.below(chars.len() + 1);
+        let what = match rng.below(3) {
+            0 => {
+                let len = 1 + rng.below(8);
+                let end = (at + len).min(chars.len());
+                chars.drain(at..end);
+                format!("delete {at}..{end}")
+            }
+            1 => {
+                let t = TOKENS[rng.below(TOKENS.len())];
+                for (k, c) in t.chars().enumerate() {
+                    chars.insert(at + k, c);
+                }
+                format!("insert {t:?} at {at}")
+            }
+            _ => {
+                chars.truncate(at);
+                format!("cut at {at}")
+            }
+        };
+        let sql: String = chars.into_iter().collect();
+        if sql.to_uppercase().contains("COPY") || sql.to_uppercase().contains("LOAD") {
+            continue; // no file system writes from a fuzz loop
+        }
+        let mut s2 = s.clone();
+        match catch_unwind(AssertUnwindSafe(|| s2.query(&sql).is_ok())) {
+            Ok(true) => answered += 1,
+            Ok(false) => refused += 1,
+            Err(_) => failures.push(format!("run {run}: {what} in\n{base}\n=> {sql}")),
+        }
+    }
+    assert!(failures.is_empty(), "{} panics:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(answered > 0 && refused > 0, "{answered} answered, {refused} refused");
+    eprintln!("{answered} answered, {refused} refused");
+}
