@@ -749,6 +749,23 @@ mod tests {
     }
 
     #[test]
+    fn extension_statements_print_back_to_the_same_statement() {
+        for s in [
+            "SELECT unit_name, SUM(budget), SHARE(SUM(budget)) FROM projects GROUP BY unit_name",
+            "SELECT project_name, SHARE(budget) OVER (PARTITION BY unit_code) AS s FROM projects",
+            "SELECT year, dept_code, YOY(SUM(budget)) AS g FROM projects GROUP BY year, dept_code",
+            "SELECT unit_code, level1, COUNT(*) FROM indicators GROUP BY ROLLUP(unit_code, level1)",
+            "SELECT * FROM t PIVOT(SUM(amount) FOR kind IN ('fiscal', 'other' AS o))",
+            "SELECT * FROM projects WHERE year = :year",
+            "SELECT unit_code AS 单位, SUM(budget) AS 预算数 FROM projects GROUP BY 1",
+        ] {
+            let q = query(s).unwrap();
+            let printed = q.to_string();
+            assert_eq!(query(&printed).unwrap(), q, "{s} printed as {printed}");
+        }
+    }
+
+    #[test]
     fn params_bind_and_missing_ones_are_named() {
         let mut q = query("SELECT * FROM projects WHERE year = :year").unwrap();
         let mut p = HashMap::new();
