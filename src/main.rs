@@ -61,6 +61,11 @@ struct Cli {
     #[arg(long, value_name = "N", default_value_t = 200)]
     max_rows: usize,
 
+    /// Refuse every statement that reads or writes files (LOAD, COPY … TO), e.g. to run a
+    /// script someone else wrote. The -f files given here are still read.
+    #[arg(long)]
+    safe: bool,
+
     /// Go on after a failing statement (the exit status is still 1).
     #[arg(long)]
     continue_on_error: bool,
@@ -206,6 +211,9 @@ fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
     };
     for (k, v) in &cli.params {
         session.set_param(k, v);
+    }
+    if cli.safe {
+        session.engine.set_safe();
     }
     if jobs.is_empty() {
         // no query and a terminal: the interactive shell

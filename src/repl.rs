@@ -120,7 +120,15 @@ impl Shell {
 
     /// Apply a meta command. Returns false to leave the shell.
     pub fn meta(&mut self, session: &mut Session, m: Meta, out: &mut dyn Write, err: &mut dyn Write) -> bool {
+        if session.engine.is_safe() && matches!(m, Meta::Read(_) | Meta::Output(Some(_)) | Meta::Once(_)) {
+            let _ = writeln!(err, "budgetql: safe mode: this command reads or writes files and is refused");
+            return true;
+        }
         match m {
+            Meta::Safe => {
+                session.engine.set_safe();
+                let _ = writeln!(out, "safe mode on: LOAD, COPY, .read, .output FILE and .once are refused from now on");
+            }
             Meta::Help => {
                 let _ = writeln!(out, "{}", meta::help());
             }

@@ -78,10 +78,46 @@ fn write_atomic(path: &Path, write: impl FnOnce(&mut fs::File) -> Result<(), Str
     fs::rename(&tmp, path).map_err(|e| io(path, e))
 }
 
+/// An exclusive lock on a warehouse folder (`DIR/.lock`), released on drop, so two
+/// ingests into one warehouse never interleave: the second fails clearly.
+struct Lock(PathBuf);
+
+impl Lock {
+    fn take(dir: &Path) -> Result<Lock, StoreError> {
+        let path = dir.join(".lock");
+        match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(mut f) => {
+                use std::io::Write;
+                let _ = writeln!(f, "{}", std::process::id());
+                Ok(Lock(path))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let pid = fs::read_to_string(&path).unwrap_or_default();
+                Err(StoreError::Io {
+                    path: dir.to_path_buf(),
+                    reason: format!(
+                        "another ingest is writing to this warehouse (lock file {}, process {}); wait for it to finish, or remove the lock file if no ingest is running",
+                        path.display(),
+                        pid.trim()
+                    ),
+                })
+            }
+            Err(e) => Err(io(&path, e)),
+        }
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+    }
+}
+
 /// Ingested documents → the warehouse at `dir` (created when missing).
 /// Returns the manifest as written.
 pub fn write(dir: &Path, docs: &[Document]) -> Result<Manifest, crate::error::Error> {
     fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let _lock = Lock::take(dir)?;
     let mut manifest = if dir.join(MANIFEST).exists() { read_manifest(dir)? } else { Manifest { format: FORMAT, documents: vec![] } };
     for doc in docs {
         let frames = model::frames(doc)?;

@@ -67,6 +67,8 @@ pub struct Engine {
     frames: HashMap<String, LazyFrame>,
     /// `:name` parameters
     pub params: HashMap<String, String>,
+    /// Safe mode: statements that read or write files are refused (one-way).
+    safe: bool,
 }
 
 fn qerr(message: impl Into<String>) -> QueryError {
@@ -82,7 +84,7 @@ impl Engine {
     /// An engine over the contract tables.
     pub fn new(tables: Vec<(&'static str, LazyFrame)>) -> Engine {
         let ctx = SQLContext::new();
-        let mut e = Engine { ctx, names: vec![], frames: HashMap::new(), params: HashMap::new() };
+        let mut e = Engine { ctx, names: vec![], frames: HashMap::new(), params: HashMap::new(), safe: false };
         for (n, lf) in tables {
             e.register(n, lf, Kind::Contract);
         }
@@ -97,6 +99,16 @@ impl Engine {
         } else {
             self.names.push((name.to_string(), kind));
         }
+    }
+
+    /// Turn safe mode on for the rest of the session: LOAD and COPY are refused.
+    pub fn set_safe(&mut self) {
+        self.safe = true;
+    }
+
+    /// True in safe mode.
+    pub fn is_safe(&self) -> bool {
+        self.safe
     }
 
     /// The registered names and kinds.
@@ -117,6 +129,12 @@ impl Engine {
         let first = WORD1.captures(text).map(|m| m[1].to_uppercase()).unwrap_or_default();
         match first.as_str() {
             "SET" => return self.set(origin, st),
+            "LOAD" | "COPY" if self.safe => {
+                return Err(located(origin, st, 1, 1, &format!(
+                    "safe mode: {first} {} files and is refused; this session only queries what is loaded",
+                    if first == "LOAD" { "reads" } else { "writes" }
+                )))
+            }
             "LOAD" => return self.load(origin, st),
             "COPY" => return self.copy(origin, st),
             "SHOW" if squash_upper(text) == "SHOWTABLES" => return self.show_tables().map(Output::Frame),

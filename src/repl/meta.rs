@@ -18,6 +18,7 @@ pub enum Meta {
     Output(Option<String>),
     Once(String),
     Money(MoneyUnit),
+    Safe,
     Quit,
 }
 
@@ -34,6 +35,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     (".output", "[FILE]", "send results to FILE; without FILE, back to the screen"),
     (".once", "FILE", "send the next result to FILE"),
     (".money", "wan|yuan|yi", "display money in 万元 (stored), 元 or 亿元"),
+    (".safe", "on", "refuse every statement and command that reads or writes files, for the rest of the session"),
     (".quit", "", "leave (also .exit or Ctrl-D)"),
 ];
 
@@ -87,6 +89,11 @@ impl FromStr for Meta {
             ".output" => Meta::Output(if arg.is_empty() { None } else { Some(arg.to_string()) }),
             ".once" => Meta::Once(need("a file")?),
             ".money" => Meta::Money(need("a unit: wan, yuan or yi")?.parse()?),
+            ".safe" => match arg {
+                "on" => Meta::Safe,
+                "off" => return Err(".safe cannot be turned off: safe mode lasts for the rest of the session".into()),
+                _ => return Err(".safe takes on".into()),
+            },
             ".quit" | ".exit" | ".q" => Meta::Quit,
             other => return Err(format!("unknown command `{other}`{}", closest_command(other))),
         })

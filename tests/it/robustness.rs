@@ -61,7 +61,7 @@ fn mutate(rng: &mut Rng, lines: &mut Vec<String>) -> String {
         }
         _ => {
             // drop a whole row (a run of tab-led lines)
-            let mut j = i;
+            let j = i;
             while j < lines.len() && lines[j].starts_with('\t') {
                 lines.remove(j);
             }

@@ -104,3 +104,35 @@ fn parameters_from_the_command_line() {
     assert_clean_failure(code, &err);
     assert!(err.contains("parameter :year has no value; give it with `SET year = …;` or `--param year=…`"), "{err}");
 }
+
+#[test]
+fn safe_mode_refuses_file_statements() {
+    let dir = scratch("safe");
+    let p = dir.join("x.csv");
+    for sql in [format!("COPY (SELECT 1 AS a) TO '{}'", p.display()), format!("LOAD '{}'", p.display())] {
+        let (code, _, err) = run(&["--safe", "-c", &sql]);
+        assert_clean_failure(code, &err);
+        assert!(err.contains("safe mode:") && err.contains("is refused"), "{err}");
+    }
+    assert!(!p.exists(), "nothing was written");
+    // queries still run
+    assert_eq!(ok(&["--safe", "--format", "csv", "-c", "SELECT COUNT(*) AS n FROM projects"]), "n\n49\n");
+}
+
+#[test]
+fn safe_mode_in_the_shell_is_one_way_and_covers_meta_commands() {
+    use budgetql::repl::meta::Meta;
+    use budgetql::repl::Shell;
+    let mut s = Session::bundled().unwrap();
+    let mut shell = Shell::new(budgetql::Format::Csv, Default::default());
+    let (mut out, mut err) = (vec![], vec![]);
+    assert!(shell.meta(&mut s, ".safe on".parse().unwrap(), &mut out, &mut err));
+    assert!(s.engine.is_safe());
+    assert_eq!(".safe off".parse::<Meta>().unwrap_err(), ".safe cannot be turned off: safe mode lasts for the rest of the session");
+    for cmd in [".read queries/largest_projects.sql", ".output /tmp/budgetql-safe-test.txt", ".once /tmp/budgetql-safe-test.txt"] {
+        let mut err = vec![];
+        shell.meta(&mut s, cmd.parse().unwrap(), &mut out, &mut err);
+        assert!(String::from_utf8(err).unwrap().contains("safe mode: this command reads or writes files and is refused"), "{cmd}");
+    }
+    assert!(!std::path::Path::new("/tmp/budgetql-safe-test.txt").exists());
+}

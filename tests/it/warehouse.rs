@@ -98,3 +98,20 @@ fn scans_read_only_the_needed_columns_and_years() {
     let out = ok(&["--data", wh.to_str().unwrap(), "--format", "csv", "-c", "SELECT SUM(amount) AS total FROM three_public WHERE year = 2020 AND category <> '合计'"]);
     assert_eq!(out, "total\n5.61\n");
 }
+
+#[test]
+fn a_second_ingest_into_a_busy_warehouse_fails_clearly() {
+    let dir = scratch("wh6");
+    let wh = dir.join("w");
+    ok(&["ingest", DOC, "--into", wh.to_str().unwrap()]);
+    // another process holds the lock
+    std::fs::write(wh.join(".lock"), "12345\n").unwrap();
+    let (code, _, err) = run(&["ingest", DOC, "--into", wh.to_str().unwrap()]);
+    assert_clean_failure(code, &err);
+    assert!(err.contains("another ingest is writing to this warehouse") && err.contains("process 12345"), "{err}");
+    // the warehouse is untouched and still answers; after the lock goes, ingest works again
+    assert_eq!(ok(&["--data", wh.to_str().unwrap(), "--format", "csv", "-c", "SELECT COUNT(*) AS n FROM projects"]), "n\n49\n");
+    std::fs::remove_file(wh.join(".lock")).unwrap();
+    ok(&["ingest", DOC, "--into", wh.to_str().unwrap()]);
+    assert!(!wh.join(".lock").exists(), "the lock is released");
+}
