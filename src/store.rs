@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 pub const MANIFEST: &str = "manifest.json";
 
 /// The warehouse format this budgetql writes and reads (2: budget_lines and
-/// three_public gained `change_line`).
-pub const FORMAT: u32 = 2;
+/// three_public gained `change_line`; 3: versioned files listed in the manifest).
+pub const FORMAT: u32 = 3;
 
 /// The manifest: what the warehouse holds.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -35,6 +35,10 @@ pub struct ManifestDoc {
     pub year: i32,
     pub dept_code: String,
     pub rows: BTreeMap<String, usize>,
+    /// The ingest that wrote this document's files (part of their names).
+    pub version: u64,
+    /// The document's Parquet files, relative to the warehouse folder: what scans read.
+    pub files: Vec<String>,
 }
 
 fn io(path: &Path, e: impl std::fmt::Display) -> StoreError {
@@ -93,6 +97,13 @@ impl Lock {
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 let pid = fs::read_to_string(&path).unwrap_or_default();
+                // a lock left by a process that no longer runs (killed) is taken over
+                let dead = cfg!(target_os = "linux")
+                    && pid.trim().parse::<u32>().is_ok_and(|p| !Path::new(&format!("/proc/{p}")).exists());
+                if dead {
+                    let _ = fs::remove_file(&path);
+                    return Lock::take(dir);
+                }
                 Err(StoreError::Io {
                     path: dir.to_path_buf(),
                     reason: format!(
@@ -118,31 +129,27 @@ impl Drop for Lock {
 pub fn write(dir: &Path, docs: &[Document]) -> Result<Manifest, crate::error::Error> {
     fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     let _lock = Lock::take(dir)?;
-    let mut manifest = if dir.join(MANIFEST).exists() { read_manifest(dir)? } else { Manifest { format: FORMAT, documents: vec![] } };
+    let old = if dir.join(MANIFEST).exists() { read_manifest(dir)? } else { Manifest { format: FORMAT, documents: vec![] } };
+    let mut manifest = old.clone();
+    let version = old.documents.iter().map(|d| d.version).max().unwrap_or(0) + 1;
+    // 1. write every new file under a name no reader knows yet (version in the name)
     for doc in docs {
         let frames = model::frames(doc)?;
-        let file_name = format!("{}.parquet", doc.source);
+        let file_name = format!("{}@{version}.parquet", doc.source);
+        let mut files = vec![];
         for (table, df) in frames {
-            // remove this document's previous rows of this table, in every year
-            let tdir = dir.join(table);
-            if tdir.is_dir() {
-                for entry in fs::read_dir(&tdir).map_err(|e| io(&tdir, e))? {
-                    let p = entry.map_err(|e| io(&tdir, e))?.path().join(&file_name);
-                    if p.exists() {
-                        fs::remove_file(&p).map_err(|e| io(&p, e))?;
-                    }
-                }
-            }
             if df.height() == 0 {
                 continue;
             }
+            let tdir = dir.join(table);
             let years = df.column("year").and_then(|c| c.i32().map(|ca| ca.unique())).map_err(|e| io(&tdir, e))?;
             let years = years.map_err(|e| io(&tdir, e))?;
             for y in years.iter().flatten() {
                 let mask = df.column("year").and_then(|c| c.i32().map(|ca| ca.equal(y))).map_err(|e| io(&tdir, e))?;
                 let mut part = df.filter(&mask).and_then(|d| d.drop("year")).map_err(|e| io(&tdir, e))?;
-                let path = tdir.join(format!("year={y}")).join(&file_name);
-                write_atomic(&path, |f| ParquetWriter::new(f).finish(&mut part).map(|_| ()).map_err(|e| e.to_string()))?;
+                let rel = format!("{table}/year={y}/{file_name}");
+                write_atomic(&dir.join(&rel), |f| ParquetWriter::new(f).finish(&mut part).map(|_| ()).map_err(|e| e.to_string()))?;
+                files.push(rel);
             }
         }
         let rows = model::row_counts(doc).into_iter().map(|(t, n)| (t.to_string(), n)).collect();
@@ -155,40 +162,66 @@ pub fn write(dir: &Path, docs: &[Document]) -> Result<Manifest, crate::error::Er
             year: doc.year,
             dept_code: doc.dept_code.clone(),
             rows,
+            version,
+            files,
         });
     }
     manifest.documents.sort_by(|a, b| (a.year, &a.source).cmp(&(b.year, &b.source)));
+    // 2. publish: the manifest names the files readers scan; its rename is the commit point
     let json = serde_json::to_string_pretty(&manifest).map_err(|e| io(dir, e))?;
     write_atomic(&dir.join(MANIFEST), |f| {
         use std::io::Write;
         f.write_all(json.as_bytes()).map_err(|e| e.to_string())
     })?;
+    // 3. the replaced versions are no longer read: remove them, and any leftovers of an
+    //    ingest that was killed before it published
+    let live: std::collections::HashSet<&String> = manifest.documents.iter().flat_map(|d| d.files.iter()).collect();
+    for def in TABLES {
+        let tdir = dir.join(def.name);
+        let Ok(parts) = fs::read_dir(&tdir) else { continue };
+        for part in parts.flatten() {
+            let Ok(entries) = fs::read_dir(part.path()) else { continue };
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().to_string();
+                let rel = format!("{}/{}/{name}", def.name, part.file_name().to_string_lossy());
+                let ours = name.ends_with(".parquet") || name.contains(".tmp-");
+                if ours && !live.contains(&rel) {
+                    let _ = fs::remove_file(e.path());
+                }
+            }
+        }
+    }
     Ok(manifest)
 }
 
 /// Lazy scans of every contract table of a warehouse: only the columns and
 /// `year` partitions a query needs are read.
 pub fn scan(dir: &Path) -> Result<Vec<(&'static str, LazyFrame)>, StoreError> {
-    read_manifest(dir)?;
+    let manifest = read_manifest(dir)?;
     let mut out = vec![];
     for def in TABLES {
         let tdir: PathBuf = dir.join(def.name);
         let schema = model::schema(def);
-        let has_files = tdir.is_dir()
-            && fs::read_dir(&tdir).map_err(|e| io(&tdir, e))?.flatten().any(|e| {
-                e.path().is_dir() && fs::read_dir(e.path()).map(|mut r| r.any(|f| f.map(|f| f.path().extension().is_some_and(|x| x == "parquet")).unwrap_or(false))).unwrap_or(false)
-            });
-        if !has_files {
+        let prefix = format!("{}/", def.name);
+        let files: Vec<PathBuf> = manifest.documents.iter().flat_map(|d| d.files.iter()).filter(|f| f.starts_with(&prefix)).map(|f| dir.join(f)).collect();
+        if files.is_empty() {
             out.push((def.name, DataFrame::empty_with_schema(&schema).lazy()));
             continue;
         }
+        if let Some(missing) = files.iter().find(|f| !f.is_file()) {
+            return Err(StoreError::Parquet {
+                path: missing.clone(),
+                reason: "the manifest lists this file but it is missing; ingest the documents again".into(),
+            });
+        }
         let hive_schema: Schema = [Field::new("year".into(), DataType::Int32)].into_iter().collect();
+        let base = format!("{}/", tdir.display());
         let args = ScanArgsParquet {
-            hive_options: HiveOptions { enabled: Some(true), hive_start_idx: 0, schema: Some(Arc::new(hive_schema)), try_parse_dates: false },
+            hive_options: HiveOptions { enabled: Some(true), hive_start_idx: base.len(), schema: Some(Arc::new(hive_schema)), try_parse_dates: false },
             ..Default::default()
         };
-        let pattern = format!("{}/*/*.parquet", tdir.display());
-        let lf = LazyFrame::scan_parquet(PlRefPath::from(pattern.as_str()), args)
+        let paths: Vec<PlRefPath> = files.iter().map(|f| PlRefPath::from(f.to_string_lossy().as_ref())).collect();
+        let lf = LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)
             .map_err(|e| StoreError::Parquet { path: tdir.clone(), reason: e.to_string() })?;
         let cols: Vec<Expr> = def.columns.iter().map(|(n, _)| col(*n)).collect();
         out.push((def.name, lf.select(cols)));
