@@ -22,12 +22,19 @@ Tables:
   departments, units, budget_lines, three_public, procurement, assets,
   func_classes, projects, project_goals, disbursement, indicators
   (money is exact: Decimal(38,4) in 万元; every row keeps `source` and `line`)
+  audit_findings: what AUDIT finds (computed when first read)
+
+SQL: SELECT … as polars-sql runs it, plus SHARE(x), YOY(x), GROUP BY ROLLUP(a, b),
+  PIVOT (agg FOR col IN (…)), :params, SHOW TABLES, DESCRIBE, EXPLAIN, LOAD, COPY … TO,
+  CREATE VIEW, CHART BAR, AUDIT. The README documents each with examples.
 
 Examples:
   budgetql -c \"SELECT COUNT(*) FROM projects\"
   budgetql --format csv -c \"SELECT unit_code, SUM(budget) FROM projects GROUP BY 1 ORDER BY 1\"
   budgetql -f queries/project_spending_by_unit.sql
   budgetql --param min=100 -c \"SELECT project_name, budget FROM projects WHERE budget >= :min\"
+  budgetql -c \"SELECT unit_name, SUM(budget), SHARE(SUM(budget)) FROM projects GROUP BY 1\"
+  budgetql audit
   echo \"SELECT * FROM three_public\" | budgetql --format markdown
   budgetql ingest datasets/raw/*.txt --into warehouse && budgetql --data warehouse -c \"SHOW TABLES\"
   budgetql ingest --check my-disclosure.txt
@@ -53,7 +60,8 @@ struct Cli {
     #[arg(long, value_name = "DIR", env = "BUDGETQL_DATA", global = true)]
     data: Option<PathBuf>,
 
-    /// Bind a `:name` parameter used in statements, e.g. --param year=2021 or --param unit="'216001'".
+    /// Bind a `:name` parameter, e.g. --param year=2021. Numbers stay numbers and other words
+    /// become text; quote a number meant as text: --param unit="'216001'".
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     params: Vec<(String, String)>,
 
