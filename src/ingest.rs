@@ -191,6 +191,20 @@ pub struct Document {
     pub warnings: Vec<Warning>,
 }
 
+/// Two documents with the same id (file name without extension) would replace each
+/// other's rows: refuse them, naming both files.
+pub fn check_distinct_sources(docs: &[Document]) -> Result<(), String> {
+    for (i, a) in docs.iter().enumerate() {
+        if let Some(b) = docs[..i].iter().find(|b| b.source == a.source) {
+            return Err(format!(
+                "{} and {} have the same document id `{}` (the file name without extension); rename one of them",
+                b.file, a.file, a.source
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Document id from a path: `datasets/raw/foo-2021.txt` → `foo-2021`.
 pub fn source_id(path: &str) -> String {
     let p = Path::new(path);

@@ -88,7 +88,9 @@ impl Session {
             manifest.documents.len(),
             years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(", ")
         );
-        Ok(Session::with_tables(tables, desc))
+        let mut s = Session::with_tables(tables, desc);
+        s.engine.set_scanned();
+        Ok(s)
     }
 
     /// Execute the statements of `sql` and return the last result table.

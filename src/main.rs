@@ -194,6 +194,7 @@ fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
     if let Some(Cmd::Audit { files }) = &cli.cmd {
         let mut session = if !files.is_empty() {
             let docs = files.iter().map(|f| ingest::ingest_file(f)).collect::<Result<Vec<_>, _>>()?;
+            ingest::check_distinct_sources(&docs).map_err(|message| budgetql::error::IngestError::Document { file: "audit".into(), message })?;
             Session::from_documents(&docs)?
         } else {
             match &cli.data {
@@ -266,6 +267,7 @@ fn ingest_cmd(files: &[PathBuf], into: Option<&std::path::Path>, check: bool, ou
         docs.push(doc);
     }
     if let Some(dir) = into {
+        ingest::check_distinct_sources(&docs).map_err(|message| budgetql::error::IngestError::Document { file: "ingest".into(), message })?;
         let manifest = store::write(dir, &docs)?;
         for d in &docs {
             let total: usize = model::row_counts(d).iter().map(|(_, n)| n).sum();

@@ -69,6 +69,8 @@ pub struct Engine {
     pub params: HashMap<String, String>,
     /// Safe mode: statements that read or write files are refused (one-way).
     safe: bool,
+    /// The contract tables are lazy scans of a warehouse (not in memory).
+    scanned: bool,
 }
 
 fn qerr(message: impl Into<String>) -> QueryError {
@@ -84,7 +86,7 @@ impl Engine {
     /// An engine over the contract tables.
     pub fn new(tables: Vec<(&'static str, LazyFrame)>) -> Engine {
         let ctx = SQLContext::new();
-        let mut e = Engine { ctx, names: vec![], frames: HashMap::new(), params: HashMap::new(), safe: false };
+        let mut e = Engine { ctx, names: vec![], frames: HashMap::new(), params: HashMap::new(), safe: false, scanned: false };
         for (n, lf) in tables {
             e.register(n, lf, Kind::Contract);
         }
@@ -99,6 +101,11 @@ impl Engine {
         } else {
             self.names.push((name.to_string(), kind));
         }
+    }
+
+    /// Say that the contract tables are warehouse scans, so LOAD keeps them lazy.
+    pub fn set_scanned(&mut self) {
+        self.scanned = true;
     }
 
     /// Turn safe mode on for the rest of the session: LOAD and COPY are refused.
@@ -541,18 +548,42 @@ impl Engine {
         }
         let mut report = vec![];
         if !docs.is_empty() {
+            crate::ingest::check_distinct_sources(&docs).map_err(|e| located(origin, st, 1, 6, &e))?;
             let frames_per_doc: Vec<Vec<(&'static str, DataFrame)>> = docs.iter().map(model::frames).collect::<Result<_, _>>().map_err(|e| qerr(e.to_string()))?;
+            // loading a document again replaces its rows, as ingesting into a warehouse does
+            let sources: Vec<String> = docs.iter().map(|d| d.source.clone()).collect();
             for def in model::TABLES {
-                let mut parts: Vec<LazyFrame> = vec![];
-                if let Some(lf) = self.frames.get(def.name) {
-                    parts.push(lf.clone());
-                }
-                for fs in &frames_per_doc {
-                    if let Some((_, df)) = fs.iter().find(|(n, _)| *n == def.name) {
-                        parts.push(df.clone().lazy());
+                let new_parts: Vec<DataFrame> = frames_per_doc.iter().filter_map(|fs| fs.iter().find(|(n, _)| *n == def.name).map(|(_, df)| df.clone())).collect();
+                let base = self.frames.get(def.name).cloned();
+                let lf = match base {
+                    // an in-memory table: stack the frames eagerly (polars 0.55 fails an ungrouped
+                    // COUNT(*) over a lazy union: "casting from UInt32 to UInt128 not supported")
+                    Some(lf) if !self.scanned => {
+                        let mut acc = sources
+                            .iter()
+                            .fold(lf, |lf, src| lf.filter(col("source").neq(lit(src.clone()))))
+                            .collect()
+                            .map_err(|e| qerr(e.to_string()))?;
+                        for d in &new_parts {
+                            acc.vstack_mut(d).map_err(|e| qerr(e.to_string()))?;
+                        }
+                        acc.lazy()
                     }
-                }
-                let lf = concat(parts, UnionArgs::default()).map_err(|e| qerr(e.to_string()))?;
+                    // a warehouse scan stays lazy; the loaded documents' rows replace theirs
+                    Some(lf) => {
+                        let mut parts = vec![sources.iter().fold(lf, |lf, src| lf.filter(col("source").neq(lit(src.clone()))))];
+                        parts.extend(new_parts.into_iter().map(|d| d.lazy()));
+                        concat(parts, UnionArgs::default()).map_err(|e| qerr(e.to_string()))?
+                    }
+                    None => {
+                        let mut it = new_parts.into_iter();
+                        let mut acc = it.next().unwrap_or_else(|| DataFrame::empty_with_schema(&model::schema(def)));
+                        for d in it {
+                            acc.vstack_mut(&d).map_err(|e| qerr(e.to_string()))?;
+                        }
+                        acc.lazy()
+                    }
+                };
                 self.register(def.name, lf, Kind::Contract);
             }
             report.push(format!("{} document(s) ingested into the contract tables", docs.len()));

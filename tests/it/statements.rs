@@ -136,3 +136,25 @@ fn safe_mode_in_the_shell_is_one_way_and_covers_meta_commands() {
     }
     assert!(!std::path::Path::new("/tmp/budgetql-safe-test.txt").exists());
 }
+
+#[test]
+fn loading_a_document_again_replaces_its_rows() {
+    let dir = scratch("reload");
+    let p = dir.join("qinhuangdao-etdz-zhengfawei-2021.txt");
+    std::fs::write(&p, BUNDLED).unwrap();
+    // the bundled document is loaded at start; LOAD of the same document id replaces it
+    let out = ok(&["--format", "csv", "-c", &format!("LOAD '{}'; LOAD '{}'; SELECT COUNT(*) AS n FROM projects", p.display(), p.display())]);
+    assert_eq!(out, "n\n49\n");
+}
+
+#[test]
+fn two_documents_with_one_id_are_refused() {
+    let a = scratch("same-a").join("doc-2021.txt");
+    let b = scratch("same-b").join("doc-2021.txt");
+    std::fs::write(&a, BUNDLED).unwrap();
+    std::fs::write(&b, BUNDLED).unwrap();
+    let wh = scratch("same-w").join("w");
+    let (code, _, err) = run(&["ingest", a.to_str().unwrap(), b.to_str().unwrap(), "--into", wh.to_str().unwrap()]);
+    assert_clean_failure(code, &err);
+    assert!(err.contains("have the same document id `doc-2021`"), "{err}");
+}
