@@ -250,6 +250,15 @@ fn rewrite_q(q: &SQLQuery, cols: &mut dyn Columns, h: &mut Hoist) -> Result<Stri
     };
     let mut sel = (**sel).clone();
     rewrite_from(&mut sel, cols, h)?;
+    // polars names an unaliased COUNT(*) `len`; an analyst expects `count`
+    for it in &mut sel.projection {
+        if let SelectItem::UnnamedExpr(SQLExpr::Function(f)) = it {
+            let star = matches!(&f.args, FunctionArguments::List(l) if l.args.len() == 1 && matches!(l.args[0], FunctionArg::Unnamed(FunctionArgExpr::Wildcard)));
+            if fname(f) == "COUNT" && star && f.over.is_none() {
+                *it = SelectItem::ExprWithAlias { expr: SQLExpr::Function(f.clone()), alias: Ident::new("count") };
+            }
+        }
+    }
 
     let rollup = match &sel.group_by {
         GroupByExpr::Expressions(es, _) => es.iter().find(|e| matches!(e, SQLExpr::Rollup(_))).cloned(),
