@@ -18,7 +18,9 @@ fn frontend(c: &mut Criterion) {
     let mut s = Session::bundled().expect("bundled data");
     let mut g = c.benchmark_group("frontend");
     for (name, sql) in QUERIES {
-        g.bench_function(*name, |b| b.iter(|| s.engine.front_end(black_box(sql)).expect("valid")));
+        g.bench_function(*name, |b| {
+            b.iter(|| s.engine.front_end(black_box(sql)).expect("valid"))
+        });
     }
     g.finish();
 }

@@ -10,9 +10,13 @@ fn ingest(c: &mut Criterion) {
     let bytes = BUNDLED_TEXT.as_bytes();
     let mut g = c.benchmark_group("ingest");
     g.throughput(Throughput::Bytes(bytes.len() as u64));
-    g.bench_function("parse bundled document", |b| b.iter(|| ingest_bytes("bundled.txt", black_box(bytes)).expect("ingests")));
+    g.bench_function("parse bundled document", |b| {
+        b.iter(|| ingest_bytes("bundled.txt", black_box(bytes)).expect("ingests"))
+    });
     let doc = ingest_bytes("bundled.txt", bytes).expect("ingests");
-    g.bench_function("records to frames", |b| b.iter(|| model::frames(black_box(&doc)).expect("frames")));
+    g.bench_function("records to frames", |b| {
+        b.iter(|| model::frames(black_box(&doc)).expect("frames"))
+    });
     g.bench_function("parse + frames", |b| {
         b.iter(|| {
             let d = ingest_bytes("bundled.txt", black_box(bytes)).expect("ingests");

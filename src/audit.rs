@@ -71,7 +71,12 @@ struct Row<'a> {
 
 impl Row<'_> {
     fn av(&self, c: &str) -> AnyValue<'_> {
-        self.df.column(c).ok().and_then(|col| col.get(self.i).ok()).map(|v| v.into_static()).unwrap_or(AnyValue::Null)
+        self.df
+            .column(c)
+            .ok()
+            .and_then(|col| col.get(self.i).ok())
+            .map(|v| v.into_static())
+            .unwrap_or(AnyValue::Null)
     }
     fn dec(&self, c: &str) -> Option<Decimal> {
         match self.av(c) {
@@ -116,7 +121,11 @@ fn m(d: Decimal) -> String {
 }
 
 fn severity(diff: Decimal) -> &'static str {
-    if diff.abs() == Decimal::new(1, 2) { "warning" } else { "error" }
+    if diff.abs() == Decimal::new(1, 2) {
+        "warning"
+    } else {
+        "error"
+    }
 }
 
 fn span(a: Option<i32>, b: Option<i32>, c: Option<i32>) -> String {
@@ -127,7 +136,11 @@ fn span(a: Option<i32>, b: Option<i32>, c: Option<i32>) -> String {
         [] => String::new(),
         [x] => x.to_string(),
         [x, .., y] if v.len() > 2 => format!("{x}-{y}"),
-        _ => v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", "),
+        _ => v
+            .iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
     }
 }
 
@@ -140,14 +153,24 @@ struct Auditor<'a> {
 impl Auditor<'_> {
     fn q(&mut self, sql: &str) -> Result<DataFrame, String> {
         let sql = sql.replace("{f}", &format!("({})", self.filter));
-        self.engine.internal_sql(&sql).map_err(|e| format!("{e}\n(in {sql})"))
+        self.engine
+            .internal_sql(&sql)
+            .map_err(|e| format!("{e}\n(in {sql})"))
     }
 
     /// Standard columns: year, dept_code, source, line, l0, l1, expected, found, what.
-    fn compare(&mut self, rule: &'static str, table: &str, sql: &str, explain: &dyn Fn(&Row, Decimal, Decimal) -> String) -> Result<(), String> {
+    fn compare(
+        &mut self,
+        rule: &'static str,
+        table: &str,
+        sql: &str,
+        explain: &dyn Fn(&Row, Decimal, Decimal) -> String,
+    ) -> Result<(), String> {
         let df = self.q(sql)?;
         for r in rows(&df) {
-            let (Some(e), Some(f)) = (r.dec("expected"), r.dec("found")) else { continue };
+            let (Some(e), Some(f)) = (r.dec("expected"), r.dec("found")) else {
+                continue;
+            };
             if e == f {
                 continue;
             }
@@ -171,7 +194,11 @@ impl Auditor<'_> {
 
 /// Run every rule; `filter` is a SQL condition on year/dept_code/source (or `TRUE`).
 pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, String> {
-    let mut a = Auditor { engine, filter: filter.unwrap_or("TRUE").to_string(), out: vec![] };
+    let mut a = Auditor {
+        engine,
+        filter: filter.unwrap_or("TRUE").to_string(),
+        out: vec![],
+    };
 
     // R1: totals = sum of parts
     a.compare("R1", "budget_lines", "WITH b AS (SELECT * FROM budget_lines WHERE {f}), \
@@ -200,12 +227,23 @@ pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, St
         &|r, e, f| format!("project {}: the budget is {} but fiscal plus other funds are {}", r.text("what"), m(e), m(f)))?;
 
     // R5: the sentence states the table's figures
-    for (col, stated, cn) in [("budget", "stated_budget", "预算数"), ("fiscal", "stated_fiscal", "财政资金"), ("other", "stated_other", "其他资金")] {
+    for (col, stated, cn) in [
+        ("budget", "stated_budget", "预算数"),
+        ("fiscal", "stated_fiscal", "财政资金"),
+        ("other", "stated_other", "其他资金"),
+    ] {
         let sql = format!(
             "SELECT year, dept_code, source, stated_line AS line, line AS l0, stated_line AS l1, project_name AS what, {col} AS expected, {stated} AS found \
              FROM projects WHERE {{f}} AND {stated} IS NOT NULL AND {col} IS NOT NULL"
         );
-        a.compare("R5", "projects", &sql, &|r, e, f| format!("project {}: the sentence states {cn} {} but the table says {}", r.text("what"), m(f), m(e)))?;
+        a.compare("R5", "projects", &sql, &|r, e, f| {
+            format!(
+                "project {}: the sentence states {cn} {} but the table says {}",
+                r.text("what"),
+                m(f),
+                m(e)
+            )
+        })?;
     }
 
     // R6: changes
@@ -260,7 +298,9 @@ pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, St
                 continue;
             }
             seen.push(key);
-            let (Some(y), Some(p)) = (r.int("year"), r.int("prior_year")) else { continue };
+            let (Some(y), Some(p)) = (r.int("year"), r.int("prior_year")) else {
+                continue;
+            };
             a.out.push(Finding {
                 year: Some(y),
                 dept_code: Some(r.text("dept_code")),
@@ -272,7 +312,10 @@ pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, St
                 lines: span(r.int("change_line"), None, None),
                 expected: Decimal::from(y - 1),
                 found: Decimal::from(p),
-                explanation: format!("the text compares {y} with {p}; the year before the budget year is {}", y - 1),
+                explanation: format!(
+                    "the text compares {y} with {p}; the year before the budget year is {}",
+                    y - 1
+                ),
             });
         }
     }
@@ -286,20 +329,38 @@ pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, St
 /// Components are the rows below the total that state a change, not counting a row
 /// whose parent already states one (no double counting across levels).
 fn changes(a: &mut Auditor) -> Result<(), String> {
-    for (table, item, parent, total) in [("budget_lines", "item", "parent_item", "支出合计"), ("three_public", "category", "parent_category", "合计")] {
+    for (table, item, parent, total) in [
+        ("budget_lines", "item", "parent_item", "支出合计"),
+        ("three_public", "category", "parent_category", "合计"),
+    ] {
         let df = a.q(&format!(
             "SELECT year, dept_code, source, {item} AS item, {parent} AS parent, change_vs_prior AS change, change_line FROM {table} WHERE {{f}} AND change_vs_prior IS NOT NULL"
         ))?;
-        let mut groups: BTreeMap<(String, i32), Vec<(String, String, Decimal, Option<i32>, String)>> = BTreeMap::new();
+        let mut groups: BTreeMap<
+            (String, i32),
+            Vec<(String, String, Decimal, Option<i32>, String)>,
+        > = BTreeMap::new();
         for r in rows(&df) {
-            let (Some(y), Some(c)) = (r.int("year"), r.dec("change")) else { continue };
-            groups.entry((r.text("source"), y)).or_default().push((r.text("item"), r.text("parent"), c, r.int("change_line"), r.text("dept_code")));
+            let (Some(y), Some(c)) = (r.int("year"), r.dec("change")) else {
+                continue;
+            };
+            groups.entry((r.text("source"), y)).or_default().push((
+                r.text("item"),
+                r.text("parent"),
+                c,
+                r.int("change_line"),
+                r.text("dept_code"),
+            ));
         }
         for ((source, year), rs) in groups {
-            let Some(t) = rs.iter().find(|x| x.0 == total) else { continue };
+            let Some(t) = rs.iter().find(|x| x.0 == total) else {
+                continue;
+            };
             let stated: Vec<&String> = rs.iter().map(|x| &x.0).collect();
-            let parts: Vec<&(String, String, Decimal, Option<i32>, String)> =
-                rs.iter().filter(|x| x.0 != total && (x.1 == total || !stated.contains(&&x.1))).collect();
+            let parts: Vec<&(String, String, Decimal, Option<i32>, String)> = rs
+                .iter()
+                .filter(|x| x.0 != total && (x.1 == total || !stated.contains(&&x.1)))
+                .collect();
             if parts.is_empty() {
                 continue;
             }
@@ -316,13 +377,21 @@ fn changes(a: &mut Auditor) -> Result<(), String> {
                 table: table.into(),
                 source,
                 line: t.3,
-                lines: span(t.3, lines.iter().flatten().min().copied(), lines.iter().flatten().max().copied()),
+                lines: span(
+                    t.3,
+                    lines.iter().flatten().min().copied(),
+                    lines.iter().flatten().max().copied(),
+                ),
                 expected: t.2,
                 found: sum,
                 explanation: format!(
                     "the stated change of {total} is {} but its stated parts ({}) add up to {}",
                     m(t.2),
-                    parts.iter().map(|x| format!("{} {}", x.0, m(x.2))).collect::<Vec<_>>().join(", "),
+                    parts
+                        .iter()
+                        .map(|x| format!("{} {}", x.0, m(x.2)))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     m(sum)
                 ),
             });
@@ -337,21 +406,38 @@ fn disbursement(a: &mut Auditor) -> Result<(), String> {
         SELECT d.year, d.dept_code, d.source, d.project_code, d.month, d.cumulative_pct, d.line, p.project_name \
         FROM d LEFT JOIN projects p ON p.project_code = d.project_code AND p.source = d.source \
         ORDER BY d.source, d.project_code, d.month")?;
-    let mut plans: BTreeMap<(String, String), Vec<(i32, Option<Decimal>, Option<i32>, Option<i32>, String, String)>> = BTreeMap::new();
+    let mut plans: BTreeMap<
+        (String, String),
+        Vec<(
+            i32,
+            Option<Decimal>,
+            Option<i32>,
+            Option<i32>,
+            String,
+            String,
+        )>,
+    > = BTreeMap::new();
     for r in rows(&df) {
-        plans.entry((r.text("source"), r.text("project_code"))).or_default().push((
-            r.int("month").unwrap_or(0),
-            r.dec("cumulative_pct"),
-            r.int("line"),
-            r.int("year"),
-            r.text("dept_code"),
-            r.text("project_name"),
-        ));
+        plans
+            .entry((r.text("source"), r.text("project_code")))
+            .or_default()
+            .push((
+                r.int("month").unwrap_or(0),
+                r.dec("cumulative_pct"),
+                r.int("line"),
+                r.int("year"),
+                r.text("dept_code"),
+                r.text("project_name"),
+            ));
     }
     let hundred = Decimal::from(100);
     for ((source, code), mut plan) in plans {
         plan.sort_by_key(|x| x.0);
-        let name = if plan[0].5.is_empty() { code.clone() } else { plan[0].5.clone() };
+        let name = if plan[0].5.is_empty() {
+            code.clone()
+        } else {
+            plan[0].5.clone()
+        };
         let mut prev: Option<(i32, Decimal)> = None;
         for (month, pct, line, year, dept, _) in &plan {
             let Some(p) = pct else { continue };
@@ -369,9 +455,20 @@ fn disbursement(a: &mut Auditor) -> Result<(), String> {
         if let Some((_, Some(last), line, year, dept, _)) = plan.last() {
             if *last != hundred {
                 a.out.push(Finding {
-                    year: *year, dept_code: Some(dept.clone()), rule: "R10", severity: "error", table: "disbursement".into(),
-                    source: source.clone(), line: *line, lines: span(*line, None, None), expected: hundred, found: *last,
-                    explanation: format!("project {name}: the plan ends at {}% instead of 100%", m(*last)),
+                    year: *year,
+                    dept_code: Some(dept.clone()),
+                    rule: "R10",
+                    severity: "error",
+                    table: "disbursement".into(),
+                    source: source.clone(),
+                    line: *line,
+                    lines: span(*line, None, None),
+                    expected: hundred,
+                    found: *last,
+                    explanation: format!(
+                        "project {name}: the plan ends at {}% instead of 100%",
+                        m(*last)
+                    ),
                 });
             }
         }

@@ -12,9 +12,17 @@ pub enum IngestError {
     #[error("{file}: the document is empty; expected a budget disclosure in plain text")]
     Empty { file: String },
     #[error("{file}:{line}: this is not a text document ({what}); export the disclosure as UTF-8 plain text first")]
-    NotText { file: String, line: usize, what: String },
+    NotText {
+        file: String,
+        line: usize,
+        what: String,
+    },
     #[error("{file}:{line}: {message}")]
-    Malformed { file: String, line: usize, message: String },
+    Malformed {
+        file: String,
+        line: usize,
+        message: String,
+    },
     #[error("{file}: {message}")]
     Document { file: String, message: String },
 }

@@ -22,7 +22,11 @@ pub const BUNDLED_NAME: &str = "qinhuangdao-etdz-zhengfawei-2021.txt";
 pub const BUNDLED_TEXT: &str = include_str!("../datasets/raw/qinhuangdao-etdz-zhengfawei-2021.txt");
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct DepartmentRec { pub line: usize, pub dept_name: String, pub region: Option<String> }
+pub struct DepartmentRec {
+    pub line: usize,
+    pub dept_name: String,
+    pub region: Option<String>,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnitRec {
@@ -125,10 +129,20 @@ pub struct ProjectRec {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct GoalRec { pub line: usize, pub project_code: String, pub seq: i32, pub goal: String }
+pub struct GoalRec {
+    pub line: usize,
+    pub project_code: String,
+    pub seq: i32,
+    pub goal: String,
+}
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct DisbursementRec { pub line: usize, pub project_code: String, pub month: i32, pub cumulative_pct: Option<Decimal> }
+pub struct DisbursementRec {
+    pub line: usize,
+    pub project_code: String,
+    pub month: i32,
+    pub cumulative_pct: Option<Decimal>,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndicatorRec {
@@ -173,7 +187,10 @@ pub struct Skipped {
 
 /// A recognised-but-suspicious fact, reported without failing the ingest.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Warning { pub line: usize, pub message: String }
+pub struct Warning {
+    pub line: usize,
+    pub message: String,
+}
 
 /// One ingested disclosure.
 #[derive(Debug, Clone)]
@@ -208,7 +225,9 @@ pub fn check_distinct_sources(docs: &[Document]) -> Result<(), String> {
 /// Document id from a path: `datasets/raw/foo-2021.txt` → `foo-2021`.
 pub fn source_id(path: &str) -> String {
     let p = Path::new(path);
-    p.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| path.to_string())
+    p.file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| path.to_string())
 }
 
 /// Read and ingest a file.
@@ -217,7 +236,9 @@ pub fn ingest_file(path: &Path) -> Result<Document, IngestError> {
     let bytes = std::fs::read(path).map_err(|e| IngestError::Io {
         file: name.clone(),
         reason: match e.kind() {
-            std::io::ErrorKind::NotFound => "no such file; check the path (budgetql reads plain-text disclosures)".into(),
+            std::io::ErrorKind::NotFound => {
+                "no such file; check the path (budgetql reads plain-text disclosures)".into()
+            }
             _ => e.to_string(),
         },
     })?;
@@ -226,13 +247,18 @@ pub fn ingest_file(path: &Path) -> Result<Document, IngestError> {
 
 /// The bundled 2021 document, ingested.
 pub fn ingest_bundled() -> Result<Document, IngestError> {
-    ingest_bytes(&format!("datasets/raw/{BUNDLED_NAME}"), BUNDLED_TEXT.as_bytes())
+    ingest_bytes(
+        &format!("datasets/raw/{BUNDLED_NAME}"),
+        BUNDLED_TEXT.as_bytes(),
+    )
 }
 
 /// Validate that bytes are a text document, then ingest them.
 pub fn ingest_bytes(file: &str, bytes: &[u8]) -> Result<Document, IngestError> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(IngestError::Empty { file: file.to_string() });
+        return Err(IngestError::Empty {
+            file: file.to_string(),
+        });
     }
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
@@ -248,12 +274,20 @@ pub fn ingest_bytes(file: &str, bytes: &[u8]) -> Result<Document, IngestError> {
             } else {
                 format!("invalid UTF-8 at byte {at}; a GBK-encoded file must be converted to UTF-8")
             };
-            return Err(IngestError::NotText { file: file.to_string(), line, what });
+            return Err(IngestError::NotText {
+                file: file.to_string(),
+                line,
+                what,
+            });
         }
     };
     if let Some(pos) = text.find('\0') {
         let line = 1 + text[..pos].matches('\n').count();
-        return Err(IngestError::NotText { file: file.to_string(), line, what: "it contains NUL bytes".into() });
+        return Err(IngestError::NotText {
+            file: file.to_string(),
+            line,
+            what: "it contains NUL bytes".into(),
+        });
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut doc = ingest_text(file, text)?;
@@ -277,7 +311,11 @@ pub(crate) struct Parser<'a> {
 
 impl Parser<'_> {
     pub fn err(&self, line: usize, message: impl Into<String>) -> IngestError {
-        IngestError::Malformed { file: self.file.to_string(), line, message: message.into() }
+        IngestError::Malformed {
+            file: self.file.to_string(),
+            line,
+            message: message.into(),
+        }
     }
     pub fn mark(&mut self, i: usize) {
         if let Some(c) = self.consumed.get_mut(i) {
@@ -285,7 +323,10 @@ impl Parser<'_> {
         }
     }
     pub fn warn(&mut self, line: usize, message: impl Into<String>) {
-        self.warnings.push(Warning { line, message: message.into() });
+        self.warnings.push(Warning {
+            line,
+            message: message.into(),
+        });
     }
     /// Index of the next non-blank item at or after `i`.
     pub fn next_nonblank(&self, mut i: usize) -> Option<usize> {
@@ -305,11 +346,22 @@ impl Parser<'_> {
 /// Ingest a document's text. `file` names it in messages and gives its id.
 pub fn ingest_text(file: &str, text: &str) -> Result<Document, IngestError> {
     if text.trim().is_empty() {
-        return Err(IngestError::Empty { file: file.to_string() });
+        return Err(IngestError::Empty {
+            file: file.to_string(),
+        });
     }
     let items = lines::items(text);
     let n = items.len();
-    let mut p = Parser { file, items, pos: 0, consumed: vec![false; n], rec: Records::default(), warnings: vec![], year: None, in_func_classes: false };
+    let mut p = Parser {
+        file,
+        items,
+        pos: 0,
+        consumed: vec![false; n],
+        rec: Records::default(),
+        warnings: vec![],
+        year: None,
+        in_func_classes: false,
+    };
 
     while p.pos < p.items.len() {
         let i = p.pos;
@@ -384,14 +436,23 @@ fn skipped_regions(p: &Parser) -> Vec<Skipped> {
             Item::Text { text, .. } => (text.clone(), false),
             Item::Blank { .. } => continue,
         };
-        let figures = has_money_figure(&text) || (is_table && text.chars().any(|c| c.is_ascii_digit()));
+        let figures =
+            has_money_figure(&text) || (is_table && text.chars().any(|c| c.is_ascii_digit()));
         match &mut cur {
             Some(c) => {
                 c.1 = item.last_line();
                 c.2 |= is_table;
                 c.3 |= figures;
             }
-            None => cur = Some((item.line(), item.last_line(), is_table, figures, lines::shorten(&text, 40))),
+            None => {
+                cur = Some((
+                    item.line(),
+                    item.last_line(),
+                    is_table,
+                    figures,
+                    lines::shorten(&text, 40),
+                ))
+            }
         }
     }
     if let Some(c) = cur.take() {
@@ -401,7 +462,13 @@ fn skipped_regions(p: &Parser) -> Vec<Skipped> {
 }
 
 fn region((first, last, table, figures, preview): (usize, usize, bool, bool, String)) -> Skipped {
-    Skipped { first_line: first, last_line: last, kind: if table { "table" } else { "text" }, has_figures: figures, preview }
+    Skipped {
+        first_line: first,
+        last_line: last,
+        kind: if table { "table" } else { "text" },
+        has_figures: figures,
+        preview,
+    }
 }
 
 /// True when text prints an amount of money: digits followed by 万元 or 元.

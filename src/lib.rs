@@ -35,7 +35,10 @@ pub struct Session {
 
 impl Session {
     fn with_tables(tables: Vec<(&'static str, LazyFrame)>, description: String) -> Session {
-        Session { engine: query::Engine::new(tables), description }
+        Session {
+            engine: query::Engine::new(tables),
+            description,
+        }
     }
 
     /// The bundled 2021 document, ingested in memory.
@@ -46,7 +49,8 @@ impl Session {
 
     /// Documents ingested in memory, all tables concatenated.
     pub fn from_documents(docs: &[Document]) -> Result<Session> {
-        let mut per_table: Vec<(&'static str, Vec<DataFrame>)> = model::TABLES.iter().map(|t| (t.name, vec![])).collect();
+        let mut per_table: Vec<(&'static str, Vec<DataFrame>)> =
+            model::TABLES.iter().map(|t| (t.name, vec![])).collect();
         for doc in docs {
             for (name, df) in model::frames(doc)? {
                 if let Some(slot) = per_table.iter_mut().find(|(n, _)| *n == name) {
@@ -63,7 +67,10 @@ impl Session {
                     let mut it = dfs.into_iter();
                     let mut acc = it.next().expect("non-empty");
                     for d in it {
-                        acc.vstack_mut(&d).map_err(|e| error::ModelError::Build { table: name.into(), message: e.to_string() })?;
+                        acc.vstack_mut(&d).map_err(|e| error::ModelError::Build {
+                            table: name.into(),
+                            message: e.to_string(),
+                        })?;
                     }
                     acc
                 }
@@ -71,7 +78,13 @@ impl Session {
             tables.push((name, df.lazy()));
         }
         let desc = match docs {
-            [d] => format!("{} ({}, {} projects, {} indicators)", d.source, d.year, d.records.projects.len(), d.records.indicators.len()),
+            [d] => format!(
+                "{} ({}, {} projects, {} indicators)",
+                d.source,
+                d.year,
+                d.records.projects.len(),
+                d.records.indicators.len()
+            ),
             _ => format!("{} documents", docs.len()),
         };
         Ok(Session::with_tables(tables, desc))
@@ -81,12 +94,17 @@ impl Session {
     pub fn open(dir: &Path) -> Result<Session> {
         let manifest = store::read_manifest(dir)?;
         let tables = store::scan(dir)?;
-        let years: std::collections::BTreeSet<i32> = manifest.documents.iter().map(|d| d.year).collect();
+        let years: std::collections::BTreeSet<i32> =
+            manifest.documents.iter().map(|d| d.year).collect();
         let desc = format!(
             "warehouse {} ({} documents, years {})",
             dir.display(),
             manifest.documents.len(),
-            years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(", ")
+            years
+                .iter()
+                .map(|y| y.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         let mut s = Session::with_tables(tables, desc);
         s.engine.set_scanned();
@@ -98,7 +116,9 @@ impl Session {
         let stmts = query::split(sql);
         let mut last = DataFrame::empty();
         for s in &stmts {
-            if let query::Output::Frame(df) | query::Output::Chart(df) = self.engine.execute("", s)? {
+            if let query::Output::Frame(df) | query::Output::Chart(df) =
+                self.engine.execute("", s)?
+            {
                 last = df;
             }
         }
@@ -107,13 +127,22 @@ impl Session {
 
     /// Bind a `:name` parameter (the value is SQL: a number or quoted text).
     pub fn set_param(&mut self, name: &str, value: &str) {
-        self.engine.params.insert(name.to_string(), value.to_string());
+        self.engine
+            .params
+            .insert(name.to_string(), value.to_string());
     }
 
     /// Execute every statement of a script and print each result: the one
     /// "execute and print" path of `-c`, `-f`, standard input, scripts and the REPL.
     /// Stops at the first error. `origin` prefixes positions in errors (`file.sql:`).
-    pub fn run(&mut self, script: &str, origin: &str, format: Format, opts: &render::Options, out: &mut dyn Write) -> Result<usize> {
+    pub fn run(
+        &mut self,
+        script: &str,
+        origin: &str,
+        format: Format,
+        opts: &render::Options,
+        out: &mut dyn Write,
+    ) -> Result<usize> {
         let mut first: Option<Error> = None;
         let n = self.run_each(script, origin, format, opts, false, out, &mut |e| {
             first = Some(e);

@@ -131,17 +131,20 @@ document's sha256 and row counts. Ingesting a document again replaces its rows."
 
 /// `year=2021` → ("year", "2021"); text values keep their quotes, bare words become text.
 fn parse_param(s: &str) -> Result<(String, String), String> {
-    let (k, v) = s.split_once('=').ok_or_else(|| format!("`{s}` is not NAME=VALUE (e.g. year=2021)"))?;
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not NAME=VALUE (e.g. year=2021)"))?;
     let k = k.trim();
     if k.is_empty() || !k.chars().all(|c| c.is_alphanumeric() || c == '_') {
         return Err(format!("`{k}` is not a parameter name"));
     }
     let v = v.trim();
-    let v = if v.parse::<f64>().is_ok() || (v.starts_with('\'') && v.ends_with('\'') && v.len() >= 2) {
-        v.to_string()
-    } else {
-        format!("'{}'", v.replace('\'', "''"))
-    };
+    let v =
+        if v.parse::<f64>().is_ok() || (v.starts_with('\'') && v.ends_with('\'') && v.len() >= 2) {
+            v.to_string()
+        } else {
+            format!("'{}'", v.replace('\'', "''"))
+        };
     Ok((k.to_string(), v))
 }
 
@@ -156,7 +159,11 @@ fn main() -> ExitCode {
     match run(cli, &matches, &mut out) {
         Ok(()) => ExitCode::SUCCESS,
         // a closed pipe (`budgetql … | head`) is the reader's choice, not an error
-        Err(budgetql::Error::Render(budgetql::error::RenderError::Io(e))) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(budgetql::Error::Render(budgetql::error::RenderError::Io(e)))
+            if e.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             let _ = out.flush();
             eprintln!("budgetql: {e}");
@@ -175,10 +182,15 @@ fn scripts(cli: &Cli, m: &ArgMatches) -> Result<Vec<(String, String)>, Error> {
     }
     if let Some(idx) = m.indices_of("file") {
         for (i, path) in idx.zip(&cli.file) {
-            let text = std::fs::read_to_string(path).map_err(|e| budgetql::error::QueryError::Script {
-                path: path.display().to_string(),
-                reason: if e.kind() == std::io::ErrorKind::NotFound { "no such file".into() } else { e.to_string() },
-            })?;
+            let text =
+                std::fs::read_to_string(path).map_err(|e| budgetql::error::QueryError::Script {
+                    path: path.display().to_string(),
+                    reason: if e.kind() == std::io::ErrorKind::NotFound {
+                        "no such file".into()
+                    } else {
+                        e.to_string()
+                    },
+                })?;
             items.push((i, format!("{}:", path.display()), text));
         }
     }
@@ -190,11 +202,23 @@ fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
     if let Some(Cmd::Ingest { files, into, check }) = &cli.cmd {
         return ingest_cmd(files, into.as_deref(), *check, out);
     }
-    let opts = render::Options { max_rows: cli.max_rows, money: cli.money, ..Default::default() };
+    let opts = render::Options {
+        max_rows: cli.max_rows,
+        money: cli.money,
+        ..Default::default()
+    };
     if let Some(Cmd::Audit { files }) = &cli.cmd {
         let mut session = if !files.is_empty() {
-            let docs = files.iter().map(|f| ingest::ingest_file(f)).collect::<Result<Vec<_>, _>>()?;
-            ingest::check_distinct_sources(&docs).map_err(|message| budgetql::error::IngestError::Document { file: "audit".into(), message })?;
+            let docs = files
+                .iter()
+                .map(|f| ingest::ingest_file(f))
+                .collect::<Result<Vec<_>, _>>()?;
+            ingest::check_distinct_sources(&docs).map_err(|message| {
+                budgetql::error::IngestError::Document {
+                    file: "audit".into(),
+                    message,
+                }
+            })?;
             Session::from_documents(&docs)?
         } else {
             match &cli.data {
@@ -203,7 +227,10 @@ fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
             }
         };
         // the explanation is the point of an audit: show it whole
-        let opts = render::Options { max_width: opts.max_width.max(160), ..opts };
+        let opts = render::Options {
+            max_width: opts.max_width.max(160),
+            ..opts
+        };
         session.run("AUDIT", "", cli.format, &opts, out)?;
         return Ok(());
     }
@@ -211,7 +238,12 @@ fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
     let interactive = std::io::stdin().is_terminal();
     if jobs.is_empty() && !interactive {
         let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| budgetql::error::QueryError::Script { path: "<stdin>".into(), reason: e.to_string() })?;
+        std::io::stdin().read_to_string(&mut text).map_err(|e| {
+            budgetql::error::QueryError::Script {
+                path: "<stdin>".into(),
+                reason: e.to_string(),
+            }
+        })?;
         jobs.push(("<stdin>:".into(), text));
     }
     let mut session = match &cli.data {
@@ -248,15 +280,25 @@ fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
     }
     match failed {
         // with --continue-on-error the messages were printed as they happened
-        Some(e) if cli.continue_on_error => Err(Error::Query(budgetql::error::QueryError::Execution {
-            message: format!("some statements failed (the first: {})", e.to_string().lines().next().unwrap_or("")),
-        })),
+        Some(e) if cli.continue_on_error => {
+            Err(Error::Query(budgetql::error::QueryError::Execution {
+                message: format!(
+                    "some statements failed (the first: {})",
+                    e.to_string().lines().next().unwrap_or("")
+                ),
+            }))
+        }
         Some(e) => Err(e),
         None => Ok(()),
     }
 }
 
-fn ingest_cmd(files: &[PathBuf], into: Option<&std::path::Path>, check: bool, out: &mut dyn Write) -> Result<(), Error> {
+fn ingest_cmd(
+    files: &[PathBuf],
+    into: Option<&std::path::Path>,
+    check: bool,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     let w = |e: std::io::Error| Error::from(budgetql::error::RenderError::from(e));
     let mut docs: Vec<Document> = vec![];
     for f in files {
@@ -267,20 +309,46 @@ fn ingest_cmd(files: &[PathBuf], into: Option<&std::path::Path>, check: bool, ou
         docs.push(doc);
     }
     if let Some(dir) = into {
-        ingest::check_distinct_sources(&docs).map_err(|message| budgetql::error::IngestError::Document { file: "ingest".into(), message })?;
+        ingest::check_distinct_sources(&docs).map_err(|message| {
+            budgetql::error::IngestError::Document {
+                file: "ingest".into(),
+                message,
+            }
+        })?;
         let manifest = store::write(dir, &docs)?;
         for d in &docs {
             let total: usize = model::row_counts(d).iter().map(|(_, n)| n).sum();
-            writeln!(out, "ingested {} ({}, {} rows) into {}", d.file, d.year, total, dir.display()).map_err(w)?;
+            writeln!(
+                out,
+                "ingested {} ({}, {} rows) into {}",
+                d.file,
+                d.year,
+                total,
+                dir.display()
+            )
+            .map_err(w)?;
         }
-        writeln!(out, "warehouse {} now holds {} document(s)", dir.display(), manifest.documents.len()).map_err(w)?;
+        writeln!(
+            out,
+            "warehouse {} now holds {} document(s)",
+            dir.display(),
+            manifest.documents.len()
+        )
+        .map_err(w)?;
     }
     Ok(())
 }
 
 /// The --check report of one document.
 fn report(doc: &Document, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(out, "{}: year {}, department {}, sha256 {}", doc.file, doc.year, doc.dept_code, &doc.sha256[..12.min(doc.sha256.len())])?;
+    writeln!(
+        out,
+        "{}: year {}, department {}, sha256 {}",
+        doc.file,
+        doc.year,
+        doc.dept_code,
+        &doc.sha256[..12.min(doc.sha256.len())]
+    )?;
     writeln!(out, "  rows recognised:")?;
     for (t, n) in model::row_counts(doc) {
         writeln!(out, "    {t:<14} {n:>5}")?;
@@ -294,11 +362,24 @@ fn report(doc: &Document, out: &mut dyn Write) -> std::io::Result<()> {
         }
     }
     let with_figures = doc.skipped.iter().filter(|s| s.has_figures).count();
-    writeln!(out, "  skipped regions ({}, {} with figures):", doc.skipped.len(), with_figures)?;
+    writeln!(
+        out,
+        "  skipped regions ({}, {} with figures):",
+        doc.skipped.len(),
+        with_figures
+    )?;
     for s in &doc.skipped {
-        let range = if s.first_line == s.last_line { format!("{}", s.first_line) } else { format!("{}-{}", s.first_line, s.last_line) };
+        let range = if s.first_line == s.last_line {
+            format!("{}", s.first_line)
+        } else {
+            format!("{}-{}", s.first_line, s.last_line)
+        };
         let flag = if s.has_figures { "  [has figures]" } else { "" };
-        writeln!(out, "    {}:{range} {} `{}`{flag}", doc.file, s.kind, s.preview)?;
+        writeln!(
+            out,
+            "    {}:{range} {} `{}`{flag}",
+            doc.file, s.kind, s.preview
+        )?;
     }
     Ok(())
 }

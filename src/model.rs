@@ -97,7 +97,10 @@ pub fn table(name: &str) -> Option<&'static TableDef> {
 
 /// The Polars schema of a contract table.
 pub fn schema(def: &TableDef) -> Schema {
-    def.columns.iter().map(|(n, k)| Field::new((*n).into(), k.dtype())).collect()
+    def.columns
+        .iter()
+        .map(|(n, k)| Field::new((*n).into(), k.dtype()))
+        .collect()
 }
 
 /// One cell value while building a frame.
@@ -140,7 +143,10 @@ pub fn days_from_civil(y: i32, m: u32, d: u32) -> i32 {
 
 /// Build a frame from rows of values, checked against the table's schema.
 pub fn frame(def: &TableDef, rows: &[Vec<Value>]) -> Result<DataFrame, ModelError> {
-    let err = |message: String| ModelError::Build { table: def.name.to_string(), message };
+    let err = |message: String| ModelError::Build {
+        table: def.name.to_string(),
+        message,
+    };
     let mut cols: Vec<Column> = Vec::with_capacity(def.columns.len());
     for (ci, (name, kind)) in def.columns.iter().enumerate() {
         let name: PlSmallStr = (*name).into();
@@ -184,7 +190,10 @@ pub fn frame(def: &TableDef, rows: &[Vec<Value>]) -> Result<DataFrame, ModelErro
                 let mut mantissas = Vec::with_capacity(rows.len());
                 for r in rows {
                     mantissas.push(match cell(r) {
-                        Some(Value::Money(Some(d))) => Some(mantissa(d, scale).map_err(|e| err(format!("column {}: {e}", def.columns[ci].0)))?),
+                        Some(Value::Money(Some(d))) => Some(
+                            mantissa(d, scale)
+                                .map_err(|e| err(format!("column {}: {e}", def.columns[ci].0)))?,
+                        ),
                         _ => None,
                     });
                 }
@@ -198,7 +207,11 @@ pub fn frame(def: &TableDef, rows: &[Vec<Value>]) -> Result<DataFrame, ModelErro
     }
     for (ri, r) in rows.iter().enumerate() {
         if r.len() != def.columns.len() {
-            return Err(err(format!("row {ri} has {} values for {} columns", r.len(), def.columns.len())));
+            return Err(err(format!(
+                "row {ri} has {} values for {} columns",
+                r.len(),
+                def.columns.len()
+            )));
         }
     }
     DataFrame::new(rows.len(), cols).map_err(|e| err(e.to_string()))
@@ -235,35 +248,202 @@ pub fn frames(doc: &Document) -> Result<Vec<(&'static str, DataFrame)>, ModelErr
     let mut out = vec![];
     for def in TABLES {
         let rows: Vec<Vec<Value>> = match def.name {
-            "departments" => r.departments.iter().map(|d| wrap(vec![t(&d.dept_name), ot(&d.region)], d.line)).collect(),
-            "units" => r.units.iter().map(|u| wrap(vec![ot(&u.unit_code), t(&u.unit_name), ot(&u.unit_kind), ot(&u.rank), ot(&u.funding_form)], u.line)).collect(),
-            "budget_lines" => r.budget_lines.iter().map(|b| wrap(vec![
-                t(b.direction), t(&b.item), ot(&b.parent_item), t(b.line_kind), m(&b.amount), m(&b.change_vs_prior), Value::Int(b.prior_year),
-                oi(b.change_line)], b.line)).collect(),
-            "three_public" => r.three_public.iter().map(|x| {
-                // the figure's own year: a 2021 document states 2020's 三公 too
-                let mut row = wrap(vec![t(&x.category), t(&x.label), ot(&x.parent_category), m(&x.amount), m(&x.change_vs_prior), Value::Int(x.prior_year), oi(x.change_line)], x.line);
-                row[0] = Value::Int(Some(x.year));
-                row
-            }).collect(),
-            "procurement" => r.procurement.iter().map(|x| wrap(vec![
-                t(x.row_kind), ot(&x.unit_code), ot(&x.unit_name), ot(&x.project_name), m(&x.project_budget), ot(&x.item_name),
-                ot(&x.catalog_code), ot(&x.measure_unit), m(&x.quantity), m(&x.unit_price), m(&x.amount), m(&x.general_public),
-                m(&x.gov_fund), m(&x.state_capital), m(&x.special_account), m(&x.unit_funds)], x.line)).collect(),
-            "assets" => r.assets.iter().map(|x| wrap(vec![t(&x.item), ot(&x.parent_item), m(&x.quantity), m(&x.value), Value::Date(x.as_of)], x.line)).collect(),
-            "func_classes" => r.func_classes.iter().map(|x| wrap(vec![
-                t(&x.code), t(x.level), ot(&x.parent_code), t(&x.name), ot(&x.description)], x.line)).collect(),
-            "projects" => r.projects.iter().map(|x| wrap(vec![
-                ot(&x.unit_code), t(&x.unit_name), Value::Int(Some(x.seq)), t(&x.project_code), t(&x.project_name), Value::Money(Some(x.budget)),
-                m(&x.fiscal), m(&x.other), ot(&x.purpose), m(&x.stated_budget), m(&x.stated_fiscal), m(&x.stated_other),
-                Value::Int(x.stated_line.and_then(|l| i32::try_from(l).ok()))], x.line)).collect(),
-            "project_goals" => r.project_goals.iter().map(|x| wrap(vec![t(&x.project_code), Value::Int(Some(x.seq)), t(&x.goal)], x.line)).collect(),
-            "disbursement" => r.disbursement.iter().map(|x| wrap(vec![t(&x.project_code), Value::Int(Some(x.month)), m(&x.cumulative_pct)], x.line)).collect(),
-            "indicators" => r.indicators.iter().map(|x| wrap(vec![
-                ot(&x.unit_code), t(&x.project_code), t(&x.level1), t(&x.level2), ot(&x.level3), ot(&x.description),
-                t(&x.target.raw), Value::Text(x.target.op.map(str::to_string)), Value::Float(x.target.value), ot(&x.target.unit),
-                ot(&x.basis)], x.line)).collect(),
-            other => return Err(ModelError::Build { table: other.to_string(), message: "no record mapping".into() }),
+            "departments" => r
+                .departments
+                .iter()
+                .map(|d| wrap(vec![t(&d.dept_name), ot(&d.region)], d.line))
+                .collect(),
+            "units" => r
+                .units
+                .iter()
+                .map(|u| {
+                    wrap(
+                        vec![
+                            ot(&u.unit_code),
+                            t(&u.unit_name),
+                            ot(&u.unit_kind),
+                            ot(&u.rank),
+                            ot(&u.funding_form),
+                        ],
+                        u.line,
+                    )
+                })
+                .collect(),
+            "budget_lines" => r
+                .budget_lines
+                .iter()
+                .map(|b| {
+                    wrap(
+                        vec![
+                            t(b.direction),
+                            t(&b.item),
+                            ot(&b.parent_item),
+                            t(b.line_kind),
+                            m(&b.amount),
+                            m(&b.change_vs_prior),
+                            Value::Int(b.prior_year),
+                            oi(b.change_line),
+                        ],
+                        b.line,
+                    )
+                })
+                .collect(),
+            "three_public" => r
+                .three_public
+                .iter()
+                .map(|x| {
+                    // the figure's own year: a 2021 document states 2020's 三公 too
+                    let mut row = wrap(
+                        vec![
+                            t(&x.category),
+                            t(&x.label),
+                            ot(&x.parent_category),
+                            m(&x.amount),
+                            m(&x.change_vs_prior),
+                            Value::Int(x.prior_year),
+                            oi(x.change_line),
+                        ],
+                        x.line,
+                    );
+                    row[0] = Value::Int(Some(x.year));
+                    row
+                })
+                .collect(),
+            "procurement" => r
+                .procurement
+                .iter()
+                .map(|x| {
+                    wrap(
+                        vec![
+                            t(x.row_kind),
+                            ot(&x.unit_code),
+                            ot(&x.unit_name),
+                            ot(&x.project_name),
+                            m(&x.project_budget),
+                            ot(&x.item_name),
+                            ot(&x.catalog_code),
+                            ot(&x.measure_unit),
+                            m(&x.quantity),
+                            m(&x.unit_price),
+                            m(&x.amount),
+                            m(&x.general_public),
+                            m(&x.gov_fund),
+                            m(&x.state_capital),
+                            m(&x.special_account),
+                            m(&x.unit_funds),
+                        ],
+                        x.line,
+                    )
+                })
+                .collect(),
+            "assets" => r
+                .assets
+                .iter()
+                .map(|x| {
+                    wrap(
+                        vec![
+                            t(&x.item),
+                            ot(&x.parent_item),
+                            m(&x.quantity),
+                            m(&x.value),
+                            Value::Date(x.as_of),
+                        ],
+                        x.line,
+                    )
+                })
+                .collect(),
+            "func_classes" => r
+                .func_classes
+                .iter()
+                .map(|x| {
+                    wrap(
+                        vec![
+                            t(&x.code),
+                            t(x.level),
+                            ot(&x.parent_code),
+                            t(&x.name),
+                            ot(&x.description),
+                        ],
+                        x.line,
+                    )
+                })
+                .collect(),
+            "projects" => r
+                .projects
+                .iter()
+                .map(|x| {
+                    wrap(
+                        vec![
+                            ot(&x.unit_code),
+                            t(&x.unit_name),
+                            Value::Int(Some(x.seq)),
+                            t(&x.project_code),
+                            t(&x.project_name),
+                            Value::Money(Some(x.budget)),
+                            m(&x.fiscal),
+                            m(&x.other),
+                            ot(&x.purpose),
+                            m(&x.stated_budget),
+                            m(&x.stated_fiscal),
+                            m(&x.stated_other),
+                            Value::Int(x.stated_line.and_then(|l| i32::try_from(l).ok())),
+                        ],
+                        x.line,
+                    )
+                })
+                .collect(),
+            "project_goals" => r
+                .project_goals
+                .iter()
+                .map(|x| {
+                    wrap(
+                        vec![t(&x.project_code), Value::Int(Some(x.seq)), t(&x.goal)],
+                        x.line,
+                    )
+                })
+                .collect(),
+            "disbursement" => r
+                .disbursement
+                .iter()
+                .map(|x| {
+                    wrap(
+                        vec![
+                            t(&x.project_code),
+                            Value::Int(Some(x.month)),
+                            m(&x.cumulative_pct),
+                        ],
+                        x.line,
+                    )
+                })
+                .collect(),
+            "indicators" => r
+                .indicators
+                .iter()
+                .map(|x| {
+                    wrap(
+                        vec![
+                            ot(&x.unit_code),
+                            t(&x.project_code),
+                            t(&x.level1),
+                            t(&x.level2),
+                            ot(&x.level3),
+                            ot(&x.description),
+                            t(&x.target.raw),
+                            Value::Text(x.target.op.map(str::to_string)),
+                            Value::Float(x.target.value),
+                            ot(&x.target.unit),
+                            ot(&x.basis),
+                        ],
+                        x.line,
+                    )
+                })
+                .collect(),
+            other => {
+                return Err(ModelError::Build {
+                    table: other.to_string(),
+                    message: "no record mapping".into(),
+                })
+            }
         };
         out.push((def.name, frame(def, &rows)?));
     }
@@ -301,7 +481,10 @@ mod tests {
 
     #[test]
     fn mantissa_is_exact() {
-        assert_eq!(money_mantissa("162.00".parse().unwrap()).unwrap(), 1_620_000);
+        assert_eq!(
+            money_mantissa("162.00".parse().unwrap()).unwrap(),
+            1_620_000
+        );
         assert_eq!(money_mantissa("0.0001".parse().unwrap()).unwrap(), 1);
         assert!(money_mantissa("0.00001".parse().unwrap()).is_err());
     }

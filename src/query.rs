@@ -32,10 +32,17 @@ pub fn split(script: &str) -> Vec<Statement> {
     let mut cur = String::new();
     let mut start: Option<(usize, usize)> = None;
     let mut has_code = false;
-    let push = |cur: &mut String, start: &mut Option<(usize, usize)>, has_code: &mut bool, out: &mut Vec<Statement>| {
+    let push = |cur: &mut String,
+                start: &mut Option<(usize, usize)>,
+                has_code: &mut bool,
+                out: &mut Vec<Statement>| {
         if *has_code {
             let (l, c) = start.unwrap_or((1, 1));
-            out.push(Statement { text: cur.trim().to_string(), line: l, column: c });
+            out.push(Statement {
+                text: cur.trim().to_string(),
+                line: l,
+                column: c,
+            });
         }
         cur.clear();
         *start = None;
@@ -44,20 +51,21 @@ pub fn split(script: &str) -> Vec<Statement> {
     while i < chars.len() {
         let c = chars[i];
         let next = chars.get(i + 1).copied();
-        let advance = |n: usize, cur: &mut String, i: &mut usize, line: &mut usize, col: &mut usize| {
-            for _ in 0..n {
-                if let Some(&ch) = chars.get(*i) {
-                    cur.push(ch);
-                    if ch == '\n' {
-                        *line += 1;
-                        *col = 1;
-                    } else {
-                        *col += 1;
+        let advance =
+            |n: usize, cur: &mut String, i: &mut usize, line: &mut usize, col: &mut usize| {
+                for _ in 0..n {
+                    if let Some(&ch) = chars.get(*i) {
+                        cur.push(ch);
+                        if ch == '\n' {
+                            *line += 1;
+                            *col = 1;
+                        } else {
+                            *col += 1;
+                        }
+                        *i += 1;
                     }
-                    *i += 1;
                 }
-            }
-        };
+            };
         if c == '-' && next == Some('-') {
             while i < chars.len() && chars[i] != '\n' {
                 advance(1, &mut cur, &mut i, &mut line, &mut col);
@@ -100,16 +108,23 @@ pub fn split(script: &str) -> Vec<Statement> {
     out
 }
 
-static POS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\s*at Line: (\d+), Column: (\d+)").expect("valid"));
+static POS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\s*at Line: (\d+), Column: (\d+)").expect("valid"));
 
 /// A syntax error located in the script, with the offending line and a caret.
 fn syntax_error(origin: &str, stmt: &Statement, message: &str) -> QueryError {
     let (l, c) = match POS.captures(message) {
-        Some(m) => (m[1].parse::<usize>().unwrap_or(1), m[2].parse::<usize>().unwrap_or(1)),
+        Some(m) => (
+            m[1].parse::<usize>().unwrap_or(1),
+            m[2].parse::<usize>().unwrap_or(1),
+        ),
         None => (1, 1),
     };
     let msg = POS.replace(message, "").to_string();
-    let msg = msg.strip_prefix("sql parser error: ").unwrap_or(&msg).to_string();
+    let msg = msg
+        .strip_prefix("sql parser error: ")
+        .unwrap_or(&msg)
+        .to_string();
     located(origin, stmt, l, c, &format!("syntax error: {msg}"))
 }
 
@@ -121,7 +136,11 @@ pub fn located(origin: &str, stmt: &Statement, l: usize, c: usize, msg: &str) ->
     let column = if l == 1 { stmt.column + c - 1 } else { c };
     let src_line = stmt.text.lines().nth(l - 1).unwrap_or("");
     let lead = if l == 1 { stmt.column - 1 } else { 0 };
-    let caret_pad: usize = src_line.chars().take(c.saturating_sub(1)).map(|ch| unicode_width::UnicodeWidthChar::width(ch).unwrap_or(1)).sum();
+    let caret_pad: usize = src_line
+        .chars()
+        .take(c.saturating_sub(1))
+        .map(|ch| unicode_width::UnicodeWidthChar::width(ch).unwrap_or(1))
+        .sum();
     QueryError::Syntax {
         message: format!(
             "{origin}{line}:{column}: {msg}\n  {}{}\n  {}^",
@@ -134,7 +153,9 @@ pub fn located(origin: &str, stmt: &Statement, l: usize, c: usize, msg: &str) ->
 
 /// Parse a statement with sqlparser to report syntax errors with positions.
 pub fn check_syntax(origin: &str, stmt: &Statement) -> Result<(), QueryError> {
-    SQLParser::parse_sql(&GenericDialect {}, &stmt.text).map(|_| ()).map_err(|e| syntax_error(origin, stmt, &e.to_string()))
+    SQLParser::parse_sql(&GenericDialect {}, &stmt.text)
+        .map(|_| ())
+        .map_err(|e| syntax_error(origin, stmt, &e.to_string()))
 }
 
 #[cfg(test)]

@@ -54,7 +54,12 @@ pub enum Format {
 impl std::str::FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        <Format as clap::ValueEnum>::from_str(s.trim(), true).map_err(|_| format!("unknown mode `{}`; use table, csv, json, markdown or line", s.trim()))
+        <Format as clap::ValueEnum>::from_str(s.trim(), true).map_err(|_| {
+            format!(
+                "unknown mode `{}`; use table, csv, json, markdown or line",
+                s.trim()
+            )
+        })
     }
 }
 
@@ -71,7 +76,11 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { max_width: 48, max_rows: 200, money: MoneyUnit::Wan }
+        Options {
+            max_width: 48,
+            max_rows: 200,
+            money: MoneyUnit::Wan,
+        }
     }
 }
 
@@ -87,7 +96,9 @@ fn cell(av: &AnyValue, grouped: bool, unit: MoneyUnit) -> (String, bool) {
         AnyValue::String(s) => (s.to_string(), false),
         AnyValue::StringOwned(s) => (s.to_string(), false),
         AnyValue::Boolean(b) => (b.to_string(), false),
-        AnyValue::Decimal(v, _, scale) if *scale == crate::model::MONEY.1 => (money(*v, *scale, grouped, unit), true),
+        AnyValue::Decimal(v, _, scale) if *scale == crate::model::MONEY.1 => {
+            (money(*v, *scale, grouped, unit), true)
+        }
         AnyValue::Decimal(v, _, scale) => (decimal(*v, *scale, grouped), true),
         AnyValue::Float64(f) => (float(*f), true),
         AnyValue::Float32(f) => (float(*f as f64), true),
@@ -125,7 +136,10 @@ pub fn decimal(v: i128, scale: usize, grouped: bool) -> String {
     let (int, frac) = if scale == 0 {
         (digits, String::new())
     } else if digits.len() > scale {
-        (digits[..digits.len() - scale].to_string(), digits[digits.len() - scale..].to_string())
+        (
+            digits[..digits.len() - scale].to_string(),
+            digits[digits.len() - scale..].to_string(),
+        )
     } else {
         ("0".to_string(), format!("{digits:0>scale$}"))
     };
@@ -171,7 +185,11 @@ pub fn date(days: i32) -> String {
     format!("{:04}-{:02}-{:02}", if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-fn rows_of(df: &DataFrame, grouped: bool, unit: MoneyUnit) -> Result<Vec<Vec<(String, bool, bool)>>, RenderError> {
+fn rows_of(
+    df: &DataFrame,
+    grouped: bool,
+    unit: MoneyUnit,
+) -> Result<Vec<Vec<(String, bool, bool)>>, RenderError> {
     let cols = df.columns();
     let mut out = Vec::with_capacity(df.height());
     for r in 0..df.height() {
@@ -188,7 +206,10 @@ fn rows_of(df: &DataFrame, grouped: bool, unit: MoneyUnit) -> Result<Vec<Vec<(St
 }
 
 fn names(df: &DataFrame) -> Vec<String> {
-    df.get_column_names().iter().map(|s| s.to_string()).collect()
+    df.get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 
 fn width(s: &str) -> usize {
@@ -216,11 +237,20 @@ pub fn truncate(s: &str, max: usize) -> String {
 
 fn pad(s: &str, w: usize, right: bool) -> String {
     let fill = " ".repeat(w.saturating_sub(width(s)));
-    if right { format!("{fill}{s}") } else { format!("{s}{fill}") }
+    if right {
+        format!("{fill}{s}")
+    } else {
+        format!("{s}{fill}")
+    }
 }
 
 /// Render a result in `format` to `out`.
-pub fn render(df: &DataFrame, format: Format, opts: &Options, out: &mut dyn Write) -> Result<(), RenderError> {
+pub fn render(
+    df: &DataFrame,
+    format: Format,
+    opts: &Options,
+    out: &mut dyn Write,
+) -> Result<(), RenderError> {
     match format {
         Format::Table => table(df, opts, out),
         Format::Csv => csv(df, opts, out),
@@ -237,13 +267,34 @@ fn table(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), Rend
     let shown: Vec<Option<&Vec<(String, bool, bool)>>> = if n > opts.max_rows {
         let head = opts.max_rows / 2;
         let tail = opts.max_rows - head;
-        all[..head].iter().map(Some).chain(std::iter::once(None)).chain(all[n - tail..].iter().map(Some)).collect()
+        all[..head]
+            .iter()
+            .map(Some)
+            .chain(std::iter::once(None))
+            .chain(all[n - tail..].iter().map(Some))
+            .collect()
     } else {
         all.iter().map(Some).collect()
     };
     let shown: Vec<Option<Vec<(String, bool, bool)>>> = shown
         .into_iter()
-        .map(|r| r.map(|r| r.iter().map(|(s, num, null)| (if *null { "NULL".to_string() } else { truncate(s, opts.max_width) }, *num, *null)).collect()))
+        .map(|r| {
+            r.map(|r| {
+                r.iter()
+                    .map(|(s, num, null)| {
+                        (
+                            if *null {
+                                "NULL".to_string()
+                            } else {
+                                truncate(s, opts.max_width)
+                            },
+                            *num,
+                            *null,
+                        )
+                    })
+                    .collect()
+            })
+        })
         .collect();
     let mut w: Vec<usize> = heads.iter().map(|h| width(h)).collect();
     for r in shown.iter().flatten() {
@@ -261,13 +312,21 @@ fn table(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), Rend
     };
     if !heads.is_empty() {
         writeln!(out, "{}", line("┌", "┬", "┐"))?;
-        let hs: Vec<String> = heads.iter().enumerate().map(|(i, h)| pad(h, w[i], false)).collect();
+        let hs: Vec<String> = heads
+            .iter()
+            .enumerate()
+            .map(|(i, h)| pad(h, w[i], false))
+            .collect();
         writeln!(out, "│ {} │", hs.join(" │ "))?;
         writeln!(out, "{}", line("├", "┼", "┤"))?;
         for r in &shown {
             match r {
                 Some(r) => {
-                    let cs: Vec<String> = r.iter().enumerate().map(|(i, (s, num, _))| pad(s, w[i], *num)).collect();
+                    let cs: Vec<String> = r
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (s, num, _))| pad(s, w[i], *num))
+                        .collect();
                     writeln!(out, "│ {} │", cs.join(" │ "))?;
                 }
                 None => {
@@ -325,7 +384,12 @@ fn json(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), Rende
                 format!("{key}:{v}")
             })
             .collect();
-        writeln!(out, "{{{}}}{}", fields.join(","), if k + 1 < rows.len() { "," } else { "" })?;
+        writeln!(
+            out,
+            "{{{}}}{}",
+            fields.join(","),
+            if k + 1 < rows.len() { "," } else { "" }
+        )?;
     }
     writeln!(out, "]")?;
     Ok(())
@@ -339,11 +403,21 @@ fn line(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), Rende
             writeln!(out)?;
         }
         for (h, (s, _, null)) in heads.iter().zip(r) {
-            writeln!(out, "{} = {}", pad(h, w, true), if *null { "NULL" } else { s })?;
+            writeln!(
+                out,
+                "{} = {}",
+                pad(h, w, true),
+                if *null { "NULL" } else { s }
+            )?;
         }
     }
     let n = df.height();
-    writeln!(out, "{}{n} {}", if n > 0 { "\n" } else { "" }, if n == 1 { "row" } else { "rows" })?;
+    writeln!(
+        out,
+        "{}{n} {}",
+        if n > 0 { "\n" } else { "" },
+        if n == 1 { "row" } else { "rows" }
+    )?;
     Ok(())
 }
 
@@ -351,11 +425,32 @@ fn markdown(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), R
     let heads = names(df);
     let rows = rows_of(df, true, opts.money)?;
     let esc = |s: &str| s.replace('|', "\\|").replace('\n', " ");
-    writeln!(out, "| {} |", heads.iter().map(|h| esc(h)).collect::<Vec<_>>().join(" | "))?;
-    let numeric: Vec<bool> = (0..heads.len()).map(|i| rows.iter().any(|r| r[i].1)).collect();
-    writeln!(out, "|{}|", numeric.iter().map(|n| if *n { "---:" } else { "---" }).collect::<Vec<_>>().join("|"))?;
+    writeln!(
+        out,
+        "| {} |",
+        heads.iter().map(|h| esc(h)).collect::<Vec<_>>().join(" | ")
+    )?;
+    let numeric: Vec<bool> = (0..heads.len())
+        .map(|i| rows.iter().any(|r| r[i].1))
+        .collect();
+    writeln!(
+        out,
+        "|{}|",
+        numeric
+            .iter()
+            .map(|n| if *n { "---:" } else { "---" })
+            .collect::<Vec<_>>()
+            .join("|")
+    )?;
     for r in rows {
-        writeln!(out, "| {} |", r.iter().map(|(s, _, _)| esc(s)).collect::<Vec<_>>().join(" | "))?;
+        writeln!(
+            out,
+            "| {} |",
+            r.iter()
+                .map(|(s, _, _)| esc(s))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        )?;
     }
     Ok(())
 }
@@ -389,7 +484,10 @@ mod tests {
         let df = df!("name" => ["政法委"], "n" => [1i32]).unwrap();
         let mut buf = vec![];
         line(&df, &Options::default(), &mut buf).unwrap();
-        assert_eq!(String::from_utf8(buf).unwrap(), "name = 政法委\n   n = 1\n\n1 row\n");
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "name = 政法委\n   n = 1\n\n1 row\n"
+        );
     }
 
     #[test]

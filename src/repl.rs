@@ -41,7 +41,13 @@ pub struct Shell {
 
 impl Shell {
     pub fn new(format: Format, opts: Options) -> Shell {
-        Shell { format, opts, timer: false, output: None, once: None }
+        Shell {
+            format,
+            opts,
+            timer: false,
+            output: None,
+            once: None,
+        }
     }
 
     /// Write a finished result to the current destination (`.once`, `.output` or the screen).
@@ -68,7 +74,13 @@ impl Shell {
     }
 
     /// Run statements and print them. Errors are printed, not returned.
-    pub fn run_sql(&mut self, session: &mut Session, text: &str, origin: &str, err: &mut dyn Write) {
+    pub fn run_sql(
+        &mut self,
+        session: &mut Session,
+        text: &str,
+        origin: &str,
+        err: &mut dyn Write,
+    ) {
         let started = Instant::now();
         let mut buf = vec![];
         let result = session.run(text, origin, self.format, &self.opts, &mut buf);
@@ -89,10 +101,18 @@ impl Shell {
         INTERRUPTED.store(false, Ordering::SeqCst);
         let started = Instant::now();
         let (tx, rx) = mpsc::channel();
-        let (mut s, format, opts, text) = (session.clone(), self.format, self.opts.clone(), text.to_string());
+        let (mut s, format, opts, text) = (
+            session.clone(),
+            self.format,
+            self.opts.clone(),
+            text.to_string(),
+        );
         std::thread::spawn(move || {
             let mut buf = vec![];
-            let result = s.run(&text, "", format, &opts, &mut buf).map(|_| ()).map_err(|e| e.to_string());
+            let result = s
+                .run(&text, "", format, &opts, &mut buf)
+                .map(|_| ())
+                .map_err(|e| e.to_string());
             let _ = tx.send((s, buf, result));
         });
         loop {
@@ -119,9 +139,20 @@ impl Shell {
     }
 
     /// Apply a meta command. Returns false to leave the shell.
-    pub fn meta(&mut self, session: &mut Session, m: Meta, out: &mut dyn Write, err: &mut dyn Write) -> bool {
-        if session.engine.is_safe() && matches!(m, Meta::Read(_) | Meta::Output(Some(_)) | Meta::Once(_)) {
-            let _ = writeln!(err, "budgetql: safe mode: this command reads or writes files and is refused");
+    pub fn meta(
+        &mut self,
+        session: &mut Session,
+        m: Meta,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> bool {
+        if session.engine.is_safe()
+            && matches!(m, Meta::Read(_) | Meta::Output(Some(_)) | Meta::Once(_))
+        {
+            let _ = writeln!(
+                err,
+                "budgetql: safe mode: this command reads or writes files and is refused"
+            );
             return true;
         }
         match m {
@@ -168,7 +199,11 @@ impl Shell {
 fn catalog(session: &mut Session) -> Catalog {
     let mut tables = vec![];
     for (t, _) in session.engine.tables() {
-        let cols = session.engine.schema_of(&t).map(|s| s.iter_names().map(|n| n.to_string()).collect()).unwrap_or_default();
+        let cols = session
+            .engine
+            .schema_of(&t)
+            .map(|s| s.iter_names().map(|n| n.to_string()).collect())
+            .unwrap_or_default();
         tables.push((t, cols));
     }
     Catalog { tables }
@@ -176,10 +211,18 @@ fn catalog(session: &mut Session) -> Catalog {
 
 /// The interactive loop.
 pub fn run(mut session: Session, format: Format, opts: Options) -> Result<(), Error> {
-    let config = Config::builder().auto_add_history(false).max_history_size(5000).map_err(io_err)?.build();
-    let mut ed: Editor<BudgetHelper, DefaultHistory> = Editor::with_config(config).map_err(io_err)?;
+    let config = Config::builder()
+        .auto_add_history(false)
+        .max_history_size(5000)
+        .map_err(io_err)?
+        .build();
+    let mut ed: Editor<BudgetHelper, DefaultHistory> =
+        Editor::with_config(config).map_err(io_err)?;
     let color = std::env::var_os("NO_COLOR").is_none();
-    let helper = BudgetHelper { catalog: std::cell::RefCell::new(catalog(&mut session)), color };
+    let helper = BudgetHelper {
+        catalog: std::cell::RefCell::new(catalog(&mut session)),
+        color,
+    };
     ed.set_helper(Some(helper));
     // while a statement runs the terminal is not in raw mode: Ctrl-C arrives as SIGINT
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
@@ -188,8 +231,14 @@ pub fn run(mut session: Session, format: Format, opts: Options) -> Result<(), Er
         let _ = ed.load_history(h);
     }
     let mut shell = Shell::new(format, opts);
-    println!("budgetql {} — loaded {}", env!("CARGO_PKG_VERSION"), session.description);
-    println!("End statements with `;`. `.help` lists commands; Ctrl-C clears the input, Ctrl-D leaves.");
+    println!(
+        "budgetql {} — loaded {}",
+        env!("CARGO_PKG_VERSION"),
+        session.description
+    );
+    println!(
+        "End statements with `;`. `.help` lists commands; Ctrl-C clears the input, Ctrl-D leaves."
+    );
     let mut stderr = std::io::stderr();
     loop {
         match ed.readline("budgetql> ") {

@@ -42,20 +42,31 @@ pub struct ManifestDoc {
 }
 
 fn io(path: &Path, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Io { path: path.to_path_buf(), reason: e.to_string() }
+    StoreError::Io {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
 }
 
 /// Read the manifest of a warehouse folder.
 pub fn read_manifest(dir: &Path) -> Result<Manifest, StoreError> {
     let path = dir.join(MANIFEST);
     if !dir.is_dir() {
-        return Err(io(dir, "no such folder; create a warehouse with `budgetql ingest FILE... --into DIR`"));
+        return Err(io(
+            dir,
+            "no such folder; create a warehouse with `budgetql ingest FILE... --into DIR`",
+        ));
     }
     if !path.exists() {
-        return Err(StoreError::NotAWarehouse { path: dir.to_path_buf() });
+        return Err(StoreError::NotAWarehouse {
+            path: dir.to_path_buf(),
+        });
     }
     let text = fs::read_to_string(&path).map_err(|e| io(&path, e))?;
-    let m: Manifest = serde_json::from_str(&text).map_err(|e| StoreError::Manifest { path: path.clone(), reason: e.to_string() })?;
+    let m: Manifest = serde_json::from_str(&text).map_err(|e| StoreError::Manifest {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
     if m.format != FORMAT {
         return Err(StoreError::Format {
             path,
@@ -70,10 +81,19 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, StoreError> {
 }
 
 /// Write a file atomically: to a temporary name in the same folder, then rename.
-fn write_atomic(path: &Path, write: impl FnOnce(&mut fs::File) -> Result<(), String>) -> Result<(), StoreError> {
+fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut fs::File) -> Result<(), String>,
+) -> Result<(), StoreError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    let tmp = dir.join(format!(".{}.tmp-{}", path.file_name().map(|f| f.to_string_lossy()).unwrap_or_default(), std::process::id()));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name()
+            .map(|f| f.to_string_lossy())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
     let mut f = fs::File::create(&tmp).map_err(|e| io(&tmp, e))?;
     if let Err(e) = write(&mut f).and_then(|_| f.sync_all().map_err(|e| e.to_string())) {
         let _ = fs::remove_file(&tmp);
@@ -89,7 +109,11 @@ struct Lock(PathBuf);
 impl Lock {
     fn take(dir: &Path) -> Result<Lock, StoreError> {
         let path = dir.join(".lock");
-        match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
             Ok(mut f) => {
                 use std::io::Write;
                 let _ = writeln!(f, "{}", std::process::id());
@@ -99,7 +123,10 @@ impl Lock {
                 let pid = fs::read_to_string(&path).unwrap_or_default();
                 // a lock left by a process that no longer runs (killed) is taken over
                 let dead = cfg!(target_os = "linux")
-                    && pid.trim().parse::<u32>().is_ok_and(|p| !Path::new(&format!("/proc/{p}")).exists());
+                    && pid
+                        .trim()
+                        .parse::<u32>()
+                        .is_ok_and(|p| !Path::new(&format!("/proc/{p}")).exists());
                 if dead {
                     let _ = fs::remove_file(&path);
                     return Lock::take(dir);
@@ -129,7 +156,14 @@ impl Drop for Lock {
 pub fn write(dir: &Path, docs: &[Document]) -> Result<Manifest, crate::error::Error> {
     fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     let _lock = Lock::take(dir)?;
-    let old = if dir.join(MANIFEST).exists() { read_manifest(dir)? } else { Manifest { format: FORMAT, documents: vec![] } };
+    let old = if dir.join(MANIFEST).exists() {
+        read_manifest(dir)?
+    } else {
+        Manifest {
+            format: FORMAT,
+            documents: vec![],
+        }
+    };
     let mut manifest = old.clone();
     let version = old.documents.iter().map(|d| d.version).max().unwrap_or(0) + 1;
     // 1. write every new file under a name no reader knows yet (version in the name)
@@ -142,17 +176,34 @@ pub fn write(dir: &Path, docs: &[Document]) -> Result<Manifest, crate::error::Er
                 continue;
             }
             let tdir = dir.join(table);
-            let years = df.column("year").and_then(|c| c.i32().map(|ca| ca.unique())).map_err(|e| io(&tdir, e))?;
+            let years = df
+                .column("year")
+                .and_then(|c| c.i32().map(|ca| ca.unique()))
+                .map_err(|e| io(&tdir, e))?;
             let years = years.map_err(|e| io(&tdir, e))?;
             for y in years.iter().flatten() {
-                let mask = df.column("year").and_then(|c| c.i32().map(|ca| ca.equal(y))).map_err(|e| io(&tdir, e))?;
-                let mut part = df.filter(&mask).and_then(|d| d.drop("year")).map_err(|e| io(&tdir, e))?;
+                let mask = df
+                    .column("year")
+                    .and_then(|c| c.i32().map(|ca| ca.equal(y)))
+                    .map_err(|e| io(&tdir, e))?;
+                let mut part = df
+                    .filter(&mask)
+                    .and_then(|d| d.drop("year"))
+                    .map_err(|e| io(&tdir, e))?;
                 let rel = format!("{table}/year={y}/{file_name}");
-                write_atomic(&dir.join(&rel), |f| ParquetWriter::new(f).finish(&mut part).map(|_| ()).map_err(|e| e.to_string()))?;
+                write_atomic(&dir.join(&rel), |f| {
+                    ParquetWriter::new(f)
+                        .finish(&mut part)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                })?;
                 files.push(rel);
             }
         }
-        let rows = model::row_counts(doc).into_iter().map(|(t, n)| (t.to_string(), n)).collect();
+        let rows = model::row_counts(doc)
+            .into_iter()
+            .map(|(t, n)| (t.to_string(), n))
+            .collect();
         manifest.documents.retain(|d| d.source != doc.source);
         manifest.documents.push(ManifestDoc {
             source: doc.source.clone(),
@@ -166,7 +217,9 @@ pub fn write(dir: &Path, docs: &[Document]) -> Result<Manifest, crate::error::Er
             files,
         });
     }
-    manifest.documents.sort_by(|a, b| (a.year, &a.source).cmp(&(b.year, &b.source)));
+    manifest
+        .documents
+        .sort_by(|a, b| (a.year, &a.source).cmp(&(b.year, &b.source)));
     // 2. publish: the manifest names the files readers scan; its rename is the commit point
     let json = serde_json::to_string_pretty(&manifest).map_err(|e| io(dir, e))?;
     write_atomic(&dir.join(MANIFEST), |f| {
@@ -175,12 +228,20 @@ pub fn write(dir: &Path, docs: &[Document]) -> Result<Manifest, crate::error::Er
     })?;
     // 3. the replaced versions are no longer read: remove them, and any leftovers of an
     //    ingest that was killed before it published
-    let live: std::collections::HashSet<&String> = manifest.documents.iter().flat_map(|d| d.files.iter()).collect();
+    let live: std::collections::HashSet<&String> = manifest
+        .documents
+        .iter()
+        .flat_map(|d| d.files.iter())
+        .collect();
     for def in TABLES {
         let tdir = dir.join(def.name);
-        let Ok(parts) = fs::read_dir(&tdir) else { continue };
+        let Ok(parts) = fs::read_dir(&tdir) else {
+            continue;
+        };
         for part in parts.flatten() {
-            let Ok(entries) = fs::read_dir(part.path()) else { continue };
+            let Ok(entries) = fs::read_dir(part.path()) else {
+                continue;
+            };
             for e in entries.flatten() {
                 let name = e.file_name().to_string_lossy().to_string();
                 let rel = format!("{}/{}/{name}", def.name, part.file_name().to_string_lossy());
@@ -203,7 +264,13 @@ pub fn scan(dir: &Path) -> Result<Vec<(&'static str, LazyFrame)>, StoreError> {
         let tdir: PathBuf = dir.join(def.name);
         let schema = model::schema(def);
         let prefix = format!("{}/", def.name);
-        let files: Vec<PathBuf> = manifest.documents.iter().flat_map(|d| d.files.iter()).filter(|f| f.starts_with(&prefix)).map(|f| dir.join(f)).collect();
+        let files: Vec<PathBuf> = manifest
+            .documents
+            .iter()
+            .flat_map(|d| d.files.iter())
+            .filter(|f| f.starts_with(&prefix))
+            .map(|f| dir.join(f))
+            .collect();
         if files.is_empty() {
             out.push((def.name, DataFrame::empty_with_schema(&schema).lazy()));
             continue;
@@ -211,18 +278,34 @@ pub fn scan(dir: &Path) -> Result<Vec<(&'static str, LazyFrame)>, StoreError> {
         if let Some(missing) = files.iter().find(|f| !f.is_file()) {
             return Err(StoreError::Parquet {
                 path: missing.clone(),
-                reason: "the manifest lists this file but it is missing; ingest the documents again".into(),
+                reason:
+                    "the manifest lists this file but it is missing; ingest the documents again"
+                        .into(),
             });
         }
-        let hive_schema: Schema = [Field::new("year".into(), DataType::Int32)].into_iter().collect();
+        let hive_schema: Schema = [Field::new("year".into(), DataType::Int32)]
+            .into_iter()
+            .collect();
         let base = format!("{}/", tdir.display());
         let args = ScanArgsParquet {
-            hive_options: HiveOptions { enabled: Some(true), hive_start_idx: base.len(), schema: Some(Arc::new(hive_schema)), try_parse_dates: false },
+            hive_options: HiveOptions {
+                enabled: Some(true),
+                hive_start_idx: base.len(),
+                schema: Some(Arc::new(hive_schema)),
+                try_parse_dates: false,
+            },
             ..Default::default()
         };
-        let paths: Vec<PlRefPath> = files.iter().map(|f| PlRefPath::from(f.to_string_lossy().as_ref())).collect();
-        let lf = LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)
-            .map_err(|e| StoreError::Parquet { path: tdir.clone(), reason: e.to_string() })?;
+        let paths: Vec<PlRefPath> = files
+            .iter()
+            .map(|f| PlRefPath::from(f.to_string_lossy().as_ref()))
+            .collect();
+        let lf = LazyFrame::scan_parquet_files(paths.into_iter().collect(), args).map_err(|e| {
+            StoreError::Parquet {
+                path: tdir.clone(),
+                reason: e.to_string(),
+            }
+        })?;
         let cols: Vec<Expr> = def.columns.iter().map(|(n, _)| col(*n)).collect();
         out.push((def.name, lf.select(cols)));
     }

@@ -34,7 +34,9 @@ pub struct NumberError(pub String);
 /// True for cells that mean "no figure": empty, dashes, a lone placeholder.
 pub fn is_blank_figure(s: &str) -> bool {
     let t = normalize_number_text(s);
-    t.is_empty() || t.chars().all(|c| matches!(c, '-' | '—' | '/' | '－' | '―' | ' ' | '*'))
+    t.is_empty()
+        || t.chars()
+            .all(|c| matches!(c, '-' | '—' | '/' | '－' | '―' | ' ' | '*'))
 }
 
 /// Parse a decimal number as printed in a table cell: `1,234.50`, `０.５`, `-3`,
@@ -51,23 +53,32 @@ pub fn parse_decimal(s: &str) -> Result<Option<Decimal>, NumberError> {
     let cleaned: String = body.chars().filter(|c| *c != ',' && *c != ' ').collect();
     let cleaned = cleaned.strip_prefix('+').unwrap_or(&cleaned).to_string();
     let valid = !cleaned.is_empty()
-        && cleaned.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || c == '.' || (c == '-' && i == 0))
+        && cleaned
+            .chars()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_digit() || c == '.' || (c == '-' && i == 0))
         && cleaned.chars().filter(|c| *c == '.').count() <= 1
         && cleaned.chars().any(|c| c.is_ascii_digit());
     // thousands separators must sit every three digits; `1,23` is a typo, not 123
     if valid && body.contains(',') {
         let int_part = body.split('.').next().unwrap_or("").trim_start_matches('-');
         let groups: Vec<&str> = int_part.split(',').collect();
-        let ok = groups.first().is_some_and(|g| !g.is_empty() && g.len() <= 3)
+        let ok = groups
+            .first()
+            .is_some_and(|g| !g.is_empty() && g.len() <= 3)
             && groups.iter().skip(1).all(|g| g.len() == 3);
         if !ok {
-            return Err(NumberError(format!("`{}` has misplaced thousands separators", s.trim())));
+            return Err(NumberError(format!(
+                "`{}` has misplaced thousands separators",
+                s.trim()
+            )));
         }
     }
     if !valid {
         return Err(NumberError(format!("`{}` is not a number", s.trim())));
     }
-    let d = Decimal::from_str(&cleaned).map_err(|e| NumberError(format!("`{}` is not a number ({e})", s.trim())))?;
+    let d = Decimal::from_str(&cleaned)
+        .map_err(|e| NumberError(format!("`{}` is not a number ({e})", s.trim())))?;
     Ok(Some(if neg_paren { -d } else { d }))
 }
 
@@ -76,7 +87,9 @@ pub fn parse_decimal(s: &str) -> Result<Option<Decimal>, NumberError> {
 pub fn parse_amount(s: &str) -> Result<Option<Decimal>, NumberError> {
     match parse_decimal(s)? {
         None => Ok(None),
-        Some(d) => Ok(Some(to_money(d).map_err(|m| NumberError(format!("`{}` {m}", s.trim())))?)),
+        Some(d) => Ok(Some(
+            to_money(d).map_err(|m| NumberError(format!("`{}` {m}", s.trim())))?,
+        )),
     }
 }
 
@@ -98,16 +111,19 @@ pub const NUMBER_SCALE: u32 = 3;
 pub fn parse_quantity(s: &str) -> Result<Option<Decimal>, NumberError> {
     match parse_decimal(s)? {
         None => Ok(None),
-        Some(d) if d.normalize().scale() > NUMBER_SCALE => {
-            Err(NumberError(format!("`{}` has more than {NUMBER_SCALE} decimals", s.trim())))
-        }
+        Some(d) if d.normalize().scale() > NUMBER_SCALE => Err(NumberError(format!(
+            "`{}` has more than {NUMBER_SCALE} decimals",
+            s.trim()
+        ))),
         Some(d) => Ok(Some(d)),
     }
 }
 
 /// Convert an amount printed in 元 to 万元 exactly.
 pub fn yuan_to_wan(d: Decimal) -> Result<Decimal, String> {
-    let w = d.checked_div(Decimal::from(10_000)).ok_or_else(|| "is too large".to_string())?;
+    let w = d
+        .checked_div(Decimal::from(10_000))
+        .ok_or_else(|| "is too large".to_string())?;
     to_money(w)
 }
 
@@ -120,12 +136,16 @@ pub fn parse_percent(s: &str) -> Result<Option<Decimal>, NumberError> {
     let t = normalize_number_text(s);
     let body = t.strip_suffix('%').unwrap_or(&t);
     match parse_decimal(body) {
-        Ok(Some(d)) if d.normalize().scale() > NUMBER_SCALE => {
-            Err(NumberError(format!("`{}` has more than {NUMBER_SCALE} decimals; percentages are kept to 0.001", s.trim())))
-        }
+        Ok(Some(d)) if d.normalize().scale() > NUMBER_SCALE => Err(NumberError(format!(
+            "`{}` has more than {NUMBER_SCALE} decimals; percentages are kept to 0.001",
+            s.trim()
+        ))),
         Ok(Some(d)) => Ok(Some(d)),
         Ok(None) => Err(NumberError(format!("`{}` is not a percentage", s.trim()))),
-        Err(_) => Err(NumberError(format!("`{}` is not a percentage (expected e.g. 25%, 25.00% or 0)", s.trim()))),
+        Err(_) => Err(NumberError(format!(
+            "`{}` is not a percentage (expected e.g. 25%, 25.00% or 0)",
+            s.trim()
+        ))),
     }
 }
 
@@ -142,9 +162,15 @@ mod tests {
         assert_eq!(parse_amount("162.00").unwrap(), Some(d("162.0000")));
         assert_eq!(parse_amount("0").unwrap(), Some(d("0.0000")));
         assert_eq!(parse_amount("5.5").unwrap(), Some(d("5.5000")));
-        assert_eq!(parse_amount("0.1").unwrap().unwrap() + parse_amount("0.2").unwrap().unwrap(), d("0.3"));
+        assert_eq!(
+            parse_amount("0.1").unwrap().unwrap() + parse_amount("0.2").unwrap().unwrap(),
+            d("0.3")
+        );
         assert_eq!(parse_amount("1,662.99").unwrap(), Some(d("1662.99")));
-        assert_eq!(parse_amount("12,345,678.0001").unwrap(), Some(d("12345678.0001")));
+        assert_eq!(
+            parse_amount("12,345,678.0001").unwrap(),
+            Some(d("12345678.0001"))
+        );
     }
 
     #[test]

@@ -73,12 +73,15 @@ impl Item {
 
 /// Whitespace of every width removed: `合    计` → `合计`, `计量  单位` → `计量单位`.
 pub fn squash(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace() && *c != '\u{3000}').collect()
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{3000}')
+        .collect()
 }
 
 /// Trim ASCII, ideographic and no-break spaces.
 pub fn clean(s: &str) -> String {
-    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}' || c == '\u{feff}').to_string()
+    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}' || c == '\u{feff}')
+        .to_string()
 }
 
 /// At most `n` characters, with an ellipsis when cut.
@@ -100,11 +103,16 @@ pub fn items(text: &str) -> Vec<Item> {
         let line = i + 1;
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
         if let Some(cell) = raw.strip_prefix('\t') {
-            row.push(Cell { line, text: clean(cell) });
+            row.push(Cell {
+                line,
+                text: clean(cell),
+            });
             continue;
         }
         if !row.is_empty() {
-            out.push(Item::Row(Row { cells: std::mem::take(&mut row) }));
+            out.push(Item::Row(Row {
+                cells: std::mem::take(&mut row),
+            }));
         }
         let t = clean(raw);
         if t.is_empty() {
@@ -133,7 +141,13 @@ mod tests {
     fn rows_prose_and_blanks() {
         let it = items("title\n\n\tA\n\t B \n\n\tC\r\nnext\n");
         assert_eq!(it.len(), 6);
-        assert_eq!(it[0], Item::Text { line: 1, text: "title".into() });
+        assert_eq!(
+            it[0],
+            Item::Text {
+                line: 1,
+                text: "title".into()
+            }
+        );
         assert_eq!(it[1], Item::Blank { line: 2 });
         match &it[2] {
             Item::Row(r) => {
@@ -152,7 +166,18 @@ mod tests {
     fn squash_and_lookup() {
         assert_eq!(squash("合    计"), "合计");
         assert_eq!(squash("计量\u{3000}单位"), "计量单位");
-        let r = Row { cells: vec![Cell { line: 1, text: "项目编码".into() }, Cell { line: 2, text: "X1".into() }] };
+        let r = Row {
+            cells: vec![
+                Cell {
+                    line: 1,
+                    text: "项目编码".into(),
+                },
+                Cell {
+                    line: 2,
+                    text: "X1".into(),
+                },
+            ],
+        };
         assert_eq!(r.after("项目编码").map(|c| c.text.as_str()), Some("X1"));
         assert!(r.after("项目名称").is_none());
     }

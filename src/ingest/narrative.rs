@@ -12,7 +12,8 @@ use std::sync::LazyLock;
 
 macro_rules! re {
     ($name:ident, $pat:expr) => {
-        static $name: LazyLock<Regex> = LazyLock::new(|| Regex::new($pat).expect("a valid pattern"));
+        static $name: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new($pat).expect("a valid pattern"));
     };
 }
 
@@ -20,14 +21,46 @@ const AMT: &str = r"(\d+(?:\.\d+)?)\s*万元";
 const Q: &str = r"[“”「」‘’\x22]?";
 
 re!(TITLE, r"^\s*(\d{4})\s*年(?:度)?\s*部门(?:预算|决算)");
-re!(INCOME, &format!(r"(\d{{4}})年(?:部门)?预算收入(?:为|合计|总计)?\s*{AMT}[，,]?\s*其中[：:]\s*([^。]*)"));
-re!(EXPENSE, &format!(r"(\d{{4}})年(?:部门)?预算支出(?:为|合计|总计)?\s*{AMT}[，,]?\s*其中[：:]\s*([^。]*)"));
-re!(CHANGE, &format!(r"(\d{{4}})年(?:部门)?预算(?:较|比)(\d{{4}})年(增加|减少)\s*{AMT}[，,]?\s*(?:其中[：:]\s*([^。]*?))?(?:[，,]\s*主要原因|。|$)"));
-re!(RUNNING, &format!(r"机关运行经费(?:共计)?(?:安排|预算为?)\s*{AMT}"));
-re!(TP_CURRENT, &format!(r"(\d{{4}})年{Q}三公经费?{Q}预算(?:总额|合计)?为?\s*{AMT}[，,]?\s*(?:其中[：:]\s*([^。]*))?"));
-re!(TP_PRIOR, &format!(r"(\d{{4}})年{Q}三公经费?{Q}(?:预算)?(?:总额)?为\s*{AMT}[，,]?\s*(?:其中[：:]\s*([^。]*))?"));
-re!(TP_CHANGE, &format!(r"与(\d{{4}})年相比[，,]\s*(\d{{4}})年{Q}三公经费?{Q}(增加|减少)了?\s*{AMT}[，,]?\s*(?:其中[：:]\s*([^。]*))?"));
-re!(PART, r"([^，,、；;：:。]*?)(增加了|增加|减少了|减少|增长了|增长|下降了|下降)?\s*(\d+(?:\.\d+)?)\s*万元");
+re!(
+    INCOME,
+    &format!(r"(\d{{4}})年(?:部门)?预算收入(?:为|合计|总计)?\s*{AMT}[，,]?\s*其中[：:]\s*([^。]*)")
+);
+re!(
+    EXPENSE,
+    &format!(r"(\d{{4}})年(?:部门)?预算支出(?:为|合计|总计)?\s*{AMT}[，,]?\s*其中[：:]\s*([^。]*)")
+);
+re!(
+    CHANGE,
+    &format!(
+        r"(\d{{4}})年(?:部门)?预算(?:较|比)(\d{{4}})年(增加|减少)\s*{AMT}[，,]?\s*(?:其中[：:]\s*([^。]*?))?(?:[，,]\s*主要原因|。|$)"
+    )
+);
+re!(
+    RUNNING,
+    &format!(r"机关运行经费(?:共计)?(?:安排|预算为?)\s*{AMT}")
+);
+re!(
+    TP_CURRENT,
+    &format!(
+        r"(\d{{4}})年{Q}三公经费?{Q}预算(?:总额|合计)?为?\s*{AMT}[，,]?\s*(?:其中[：:]\s*([^。]*))?"
+    )
+);
+re!(
+    TP_PRIOR,
+    &format!(
+        r"(\d{{4}})年{Q}三公经费?{Q}(?:预算)?(?:总额)?为\s*{AMT}[，,]?\s*(?:其中[：:]\s*([^。]*))?"
+    )
+);
+re!(
+    TP_CHANGE,
+    &format!(
+        r"与(\d{{4}})年相比[，,]\s*(\d{{4}})年{Q}三公经费?{Q}(增加|减少)了?\s*{AMT}[，,]?\s*(?:其中[：:]\s*([^。]*))?"
+    )
+);
+re!(
+    PART,
+    r"([^，,、；;：:。]*?)(增加了|增加|减少了|减少|增长了|增长|下降了|下降)?\s*(\d+(?:\.\d+)?)\s*万元"
+);
 re!(STATED_BUDGET, &format!(r"预算(?:数|资金|金额)?为?\s*{AMT}"));
 re!(STATED_FISCAL, &format!(r"财政资金\s*{AMT}"));
 re!(STATED_OTHER, &format!(r"其他资金\s*{AMT}"));
@@ -74,7 +107,11 @@ fn money(p: &Parser, line: usize, s: &str) -> Result<Decimal, IngestError> {
 }
 
 fn sign(word: &str) -> Decimal {
-    if word.starts_with("减少") || word.starts_with("下降") { Decimal::NEGATIVE_ONE } else { Decimal::ONE }
+    if word.starts_with("减少") || word.starts_with("下降") {
+        Decimal::NEGATIVE_ONE
+    } else {
+        Decimal::ONE
+    }
 }
 
 fn strip_label(s: &str) -> String {
@@ -108,7 +145,16 @@ fn parts(p: &Parser, para: &Para, list: &str, offset: usize) -> Result<Vec<Part>
             if let Some(w) = m.get(2) {
                 v *= sign(w.as_str());
             }
-            items.push((Part { label: strip_label(&m[1]), value: v, line, children: vec![] }, whole.start(), whole.end()));
+            items.push((
+                Part {
+                    label: strip_label(&m[1]),
+                    value: v,
+                    line,
+                    children: vec![],
+                },
+                whole.start(),
+                whole.end(),
+            ));
         }
         if items.is_empty() {
             continue;
@@ -144,7 +190,10 @@ pub(crate) fn try_text(p: &mut Parser, _line: usize, _text: &str) -> Result<bool
             _ => break,
         }
     }
-    let mut para = Para { text: String::new(), starts: vec![] };
+    let mut para = Para {
+        text: String::new(),
+        starts: vec![],
+    };
     for it in &p.items[start..end] {
         if let Item::Text { line, text } = it {
             para.starts.push((para.text.len(), *line));
@@ -160,14 +209,18 @@ pub(crate) fn try_text(p: &mut Parser, _line: usize, _text: &str) -> Result<bool
         let y = year(&m[1]);
         match p.year {
             None => p.year = Some(y),
-            Some(y0) if y0 != y => p.warn(first_line, format!("this heading names the year {y} but the document's title says {y0}")),
+            Some(y0) if y0 != y => p.warn(
+                first_line,
+                format!("this heading names the year {y} but the document's title says {y0}"),
+            ),
             _ => {}
         }
         matched = true;
     }
 
     // 功能分类名词解释: the list of classification codes that follows
-    if para.text.contains("功能分类名词解释") || para.text.contains("功能分类科目解释") {
+    if para.text.contains("功能分类名词解释") || para.text.contains("功能分类科目解释")
+    {
         p.in_func_classes = true;
         matched = true;
     } else if p.in_func_classes {
@@ -187,11 +240,22 @@ pub(crate) fn try_text(p: &mut Parser, _line: usize, _text: &str) -> Result<bool
 
     let mut spans: Vec<(usize, usize)> = vec![];
     let text = para.text.clone();
-    for (re, direction, total_item) in [(&*INCOME, "income", "收入合计"), (&*EXPENSE, "expense", "支出合计")] {
+    for (re, direction, total_item) in [
+        (&*INCOME, "income", "收入合计"),
+        (&*EXPENSE, "expense", "支出合计"),
+    ] {
         if let Some(m) = re.captures(&text) {
             let whole = m.get(0).expect("m");
             let total = money(p, para.line_at(m.get(2).expect("group").start()), &m[2])?;
-            push_line(p, para.line_at(whole.start()), direction, total_item, None, "total", Some(total));
+            push_line(
+                p,
+                para.line_at(whole.start()),
+                direction,
+                total_item,
+                None,
+                "total",
+                Some(total),
+            );
             let list = m.get(3).expect("group");
             for part in parts(p, &para, list.as_str(), list.start())? {
                 push_tree(p, direction, total_item, &part);
@@ -206,7 +270,12 @@ pub(crate) fn try_text(p: &mut Parser, _line: usize, _text: &str) -> Result<bool
         let change = money(p, line, &m[4])? * sign(&m[3]);
         if let Some(y) = p.year {
             if budget_year != y {
-                p.warn(line, format!("the change sentence speaks of {budget_year}, the document's year is {y}"));
+                p.warn(
+                    line,
+                    format!(
+                        "the change sentence speaks of {budget_year}, the document's year is {y}"
+                    ),
+                );
             }
         }
         set_change(p, line, "支出合计", Some("total"), change, prior);
@@ -227,7 +296,10 @@ pub(crate) fn try_text(p: &mut Parser, _line: usize, _text: &str) -> Result<bool
     for re in [&*TP_CURRENT, &*TP_PRIOR] {
         for m in re.captures_iter(&text) {
             let whole = m.get(0).expect("m");
-            if spans.iter().any(|(a, b)| whole.start() < *b && *a < whole.end()) {
+            if spans
+                .iter()
+                .any(|(a, b)| whole.start() < *b && *a < whole.end())
+            {
                 continue;
             }
             let y = year(&m[1]);
@@ -238,8 +310,15 @@ pub(crate) fn try_text(p: &mut Parser, _line: usize, _text: &str) -> Result<bool
             let line = para.line_at(whole.start());
             let total = money(p, line, &m[2])?;
             p.rec.three_public.push(ThreePublicRec {
-                line, year: y, category: "合计".into(), label: "“三公”经费".into(), parent_category: None,
-                amount: Some(total), change_vs_prior: None, prior_year: None, change_line: None,
+                line,
+                year: y,
+                category: "合计".into(),
+                label: "“三公”经费".into(),
+                parent_category: None,
+                amount: Some(total),
+                change_vs_prior: None,
+                prior_year: None,
+                change_line: None,
             });
             if let Some(list) = m.get(3) {
                 for part in parts(p, &para, list.as_str(), list.start())? {
@@ -283,7 +362,13 @@ pub(crate) fn try_text(p: &mut Parser, _line: usize, _text: &str) -> Result<bool
         }
         rest.push_str(&text[last.min(text.len())..]);
         if has_money_figure(&rest) {
-            p.warn(first_line, format!("figures in this paragraph were not captured: `{}`", lines::shorten(&rest, 60)));
+            p.warn(
+                first_line,
+                format!(
+                    "figures in this paragraph were not captured: `{}`",
+                    lines::shorten(&rest, 60)
+                ),
+            );
         }
     }
     if matched {
@@ -294,22 +379,54 @@ pub(crate) fn try_text(p: &mut Parser, _line: usize, _text: &str) -> Result<bool
     Ok(true)
 }
 
-fn push_line(p: &mut Parser, line: usize, direction: &'static str, item: &str, parent: Option<&str>, kind: &'static str, amount: Option<Decimal>) {
+fn push_line(
+    p: &mut Parser,
+    line: usize,
+    direction: &'static str,
+    item: &str,
+    parent: Option<&str>,
+    kind: &'static str,
+    amount: Option<Decimal>,
+) {
     p.rec.budget_lines.push(BudgetLineRec {
-        line, direction, item: item.to_string(), parent_item: parent.map(str::to_string), line_kind: kind,
-        amount, change_vs_prior: None, prior_year: None, change_line: None,
+        line,
+        direction,
+        item: item.to_string(),
+        parent_item: parent.map(str::to_string),
+        line_kind: kind,
+        amount,
+        change_vs_prior: None,
+        prior_year: None,
+        change_line: None,
     });
 }
 
 fn push_tree(p: &mut Parser, direction: &'static str, parent: &str, part: &Part) {
-    push_line(p, part.line, direction, &part.label, Some(parent), "part", Some(part.value));
+    push_line(
+        p,
+        part.line,
+        direction,
+        &part.label,
+        Some(parent),
+        "part",
+        Some(part.value),
+    );
     for c in &part.children {
         push_tree(p, direction, &part.label, c);
     }
 }
 
-fn set_change(p: &mut Parser, line: usize, item: &str, kind: Option<&str>, change: Decimal, prior: i32) {
-    let found = p.rec.budget_lines.iter_mut().rev().find(|b| b.direction == "expense" && b.item == item && kind.is_none_or(|k| b.line_kind == k));
+fn set_change(
+    p: &mut Parser,
+    line: usize,
+    item: &str,
+    kind: Option<&str>,
+    change: Decimal,
+    prior: i32,
+) {
+    let found = p.rec.budget_lines.iter_mut().rev().find(|b| {
+        b.direction == "expense" && b.item == item && kind.is_none_or(|k| b.line_kind == k)
+    });
     match found {
         Some(b) => {
             b.change_vs_prior = Some(change);
@@ -317,8 +434,15 @@ fn set_change(p: &mut Parser, line: usize, item: &str, kind: Option<&str>, chang
             b.change_line = Some(line);
         }
         None => p.rec.budget_lines.push(BudgetLineRec {
-            line, direction: "expense", item: item.to_string(), parent_item: Some("支出合计".into()), line_kind: "part",
-            amount: None, change_vs_prior: Some(change), prior_year: Some(prior), change_line: Some(line),
+            line,
+            direction: "expense",
+            item: item.to_string(),
+            parent_item: Some("支出合计".into()),
+            line_kind: "part",
+            amount: None,
+            change_vs_prior: Some(change),
+            prior_year: Some(prior),
+            change_line: Some(line),
         }),
     }
 }
@@ -336,7 +460,8 @@ fn tp_category(label: &str, has_children: bool) -> (String, Option<String>) {
     } else if l.contains("接待") {
         (s("公务接待费"), Some(s("合计")))
     } else if l.contains("公务用车") || l.contains("车辆") {
-        if has_children || (l.contains("购置") && (l.contains("运行") || l.contains("运维"))) {
+        if has_children || (l.contains("购置") && (l.contains("运行") || l.contains("运维")))
+        {
             (s(CAR), Some(s("合计")))
         } else if l.contains("购置") {
             (s("公务用车购置费"), Some(s(CAR)))
@@ -351,20 +476,47 @@ fn tp_category(label: &str, has_children: bool) -> (String, Option<String>) {
 fn push_three_public(p: &mut Parser, year: i32, part: &Part, _parent: Option<String>) {
     let (cat, parent) = tp_category(&part.label, !part.children.is_empty());
     p.rec.three_public.push(ThreePublicRec {
-        line: part.line, year, category: cat.clone(), label: part.label.clone(), parent_category: parent,
-        amount: Some(part.value), change_vs_prior: None, prior_year: None, change_line: None,
+        line: part.line,
+        year,
+        category: cat.clone(),
+        label: part.label.clone(),
+        parent_category: parent,
+        amount: Some(part.value),
+        change_vs_prior: None,
+        prior_year: None,
+        change_line: None,
     });
     for c in &part.children {
         let (cc, _) = tp_category(&c.label, false);
         p.rec.three_public.push(ThreePublicRec {
-            line: c.line, year, category: cc, label: c.label.clone(), parent_category: Some(cat.clone()),
-            amount: Some(c.value), change_vs_prior: None, prior_year: None, change_line: None,
+            line: c.line,
+            year,
+            category: cc,
+            label: c.label.clone(),
+            parent_category: Some(cat.clone()),
+            amount: Some(c.value),
+            change_vs_prior: None,
+            prior_year: None,
+            change_line: None,
         });
     }
 }
 
-fn set_tp_change(p: &mut Parser, line: usize, year: i32, category: &str, label: &str, change: Decimal, prior: i32) {
-    match p.rec.three_public.iter_mut().find(|t| t.year == year && t.category == category) {
+fn set_tp_change(
+    p: &mut Parser,
+    line: usize,
+    year: i32,
+    category: &str,
+    label: &str,
+    change: Decimal,
+    prior: i32,
+) {
+    match p
+        .rec
+        .three_public
+        .iter_mut()
+        .find(|t| t.year == year && t.category == category)
+    {
         Some(t) => {
             t.change_vs_prior = Some(change);
             t.prior_year = Some(prior);
@@ -373,22 +525,37 @@ fn set_tp_change(p: &mut Parser, line: usize, year: i32, category: &str, label: 
         None => {
             let (_, parent) = tp_category(label, false);
             p.rec.three_public.push(ThreePublicRec {
-                line, year, category: category.to_string(), label: label.to_string(), parent_category: parent,
-                amount: None, change_vs_prior: Some(change), prior_year: Some(prior), change_line: Some(line),
+                line,
+                year,
+                category: category.to_string(),
+                label: label.to_string(),
+                parent_category: parent,
+                amount: None,
+                change_vs_prior: Some(change),
+                prior_year: Some(prior),
+                change_line: Some(line),
             });
         }
     }
 }
 
 /// "预算数15万元。其中：财政资金12万元，其他资金0万元。" → (15, 12, 0).
-pub(crate) fn stated_budget(p: &Parser, line: usize, text: &str) -> Result<(Option<Decimal>, Option<Decimal>, Option<Decimal>), IngestError> {
+pub(crate) fn stated_budget(
+    p: &Parser,
+    line: usize,
+    text: &str,
+) -> Result<(Option<Decimal>, Option<Decimal>, Option<Decimal>), IngestError> {
     let get = |re: &Regex| -> Result<Option<Decimal>, IngestError> {
         match re.captures(text) {
             Some(m) => Ok(Some(money(p, line, &m[1])?)),
             None => Ok(None),
         }
     };
-    Ok((get(&STATED_BUDGET)?, get(&STATED_FISCAL)?, get(&STATED_OTHER)?))
+    Ok((
+        get(&STATED_BUDGET)?,
+        get(&STATED_FISCAL)?,
+        get(&STATED_OTHER)?,
+    ))
 }
 
 /// One line of the 功能分类名词解释 list; returns true when it held codes.
@@ -405,7 +572,10 @@ fn func_class_line(p: &mut Parser, line: usize, text: &str) -> bool {
         None => (body.as_str(), None),
     };
     let codes: Vec<regex::Captures> = FUNC_CODE.captures_iter(head).collect();
-    let codes: Vec<regex::Captures> = codes.into_iter().filter(|c| matches!(c[1].len(), 3 | 5 | 7)).collect();
+    let codes: Vec<regex::Captures> = codes
+        .into_iter()
+        .filter(|c| matches!(c[1].len(), 3 | 5 | 7))
+        .collect();
     if codes.is_empty() || !head.trim_start().starts_with(|c: char| c.is_ascii_digit()) {
         return false;
     }
@@ -413,10 +583,16 @@ fn func_class_line(p: &mut Parser, line: usize, text: &str) -> bool {
     for (i, c) in codes.iter().enumerate() {
         let code = c[1].to_string();
         let from = c.get(0).expect("m").end();
-        let to = codes.get(i + 1).map(|x| x.get(0).expect("m").start()).unwrap_or(head.len());
+        let to = codes
+            .get(i + 1)
+            .map(|x| x.get(0).expect("m").start())
+            .unwrap_or(head.len());
         let raw_name = &head[from..to];
         let marker = c.get(2).map(|m| m.as_str().to_string()).or_else(|| {
-            ["（类）", "（款）", "（项）", "(类)", "(款)", "(项)"].iter().find(|m| raw_name.contains(**m)).map(|m| m.to_string())
+            ["（类）", "（款）", "（项）", "(类)", "(款)", "(项)"]
+                .iter()
+                .find(|m| raw_name.contains(**m))
+                .map(|m| m.to_string())
         });
         let mut name = raw_name.to_string();
         for m in ["（类）", "（款）", "（项）", "(类)", "(款)", "(项)"] {
@@ -430,13 +606,31 @@ fn func_class_line(p: &mut Parser, line: usize, text: &str) -> bool {
         };
         if let Some(mk) = &marker {
             if !mk.contains(level) {
-                p.warn(line, format!("code {code} has {} digits (a {level}) but is marked {mk}", code.len()));
+                p.warn(
+                    line,
+                    format!(
+                        "code {code} has {} digits (a {level}) but is marked {mk}",
+                        code.len()
+                    ),
+                );
             }
         }
-        let parent_code = if code.len() > 3 { Some(code[..code.len() - 2].to_string()) } else { None };
+        let parent_code = if code.len() > 3 {
+            Some(code[..code.len() - 2].to_string())
+        } else {
+            None
+        };
         p.rec.func_classes.push(FuncClassRec {
-            line, code, level, parent_code, name,
-            description: if i + 1 == n { desc.clone().filter(|d| !d.is_empty()) } else { None },
+            line,
+            code,
+            level,
+            parent_code,
+            name,
+            description: if i + 1 == n {
+                desc.clone().filter(|d| !d.is_empty())
+            } else {
+                None
+            },
         });
     }
     true
@@ -449,10 +643,22 @@ mod tests {
     #[test]
     fn three_public_categories() {
         assert_eq!(tp_category("公务出国", false).0, "因公出国（境）费");
-        assert_eq!(tp_category("公务用车运行费", true).0, "公务用车购置及运行费");
-        assert_eq!(tp_category("公务用车购置及运维费", false).0, "公务用车购置及运行费");
-        assert_eq!(tp_category("公务用车购置及运维费中的公务用车购置费", false).0, "公务用车购置费");
-        assert_eq!(tp_category("公务用车运行维护费", false).0, "公务用车运行维护费");
+        assert_eq!(
+            tp_category("公务用车运行费", true).0,
+            "公务用车购置及运行费"
+        );
+        assert_eq!(
+            tp_category("公务用车购置及运维费", false).0,
+            "公务用车购置及运行费"
+        );
+        assert_eq!(
+            tp_category("公务用车购置及运维费中的公务用车购置费", false).0,
+            "公务用车购置费"
+        );
+        assert_eq!(
+            tp_category("公务用车运行维护费", false).0,
+            "公务用车运行维护费"
+        );
         assert_eq!(tp_category("公务接待", false).0, "公务接待费");
     }
 }

@@ -17,24 +17,104 @@ pub struct Target {
 
 /// Units seen in disclosures, longest first so that `人次` wins over `人`.
 const UNITS: &[&str] = &[
-    "平方米", "千米", "公里", "小时", "人次", "场次", "户次", "万元", "万人", "工作日", "个月",
-    "%", "‰", "次", "人", "项", "个", "元", "天", "日", "月", "年", "件", "户", "台", "套", "篇",
-    "场", "期", "家", "册", "份", "所", "名", "座", "辆", "处", "条", "本", "批", "张", "部", "类",
-    "分", "米", "亩", "吨", "批次", "课时", "学时", "周", "季度", "km", "m²", "m2",
+    "平方米",
+    "千米",
+    "公里",
+    "小时",
+    "人次",
+    "场次",
+    "户次",
+    "万元",
+    "万人",
+    "工作日",
+    "个月",
+    "%",
+    "‰",
+    "次",
+    "人",
+    "项",
+    "个",
+    "元",
+    "天",
+    "日",
+    "月",
+    "年",
+    "件",
+    "户",
+    "台",
+    "套",
+    "篇",
+    "场",
+    "期",
+    "家",
+    "册",
+    "份",
+    "所",
+    "名",
+    "座",
+    "辆",
+    "处",
+    "条",
+    "本",
+    "批",
+    "张",
+    "部",
+    "类",
+    "分",
+    "米",
+    "亩",
+    "吨",
+    "批次",
+    "课时",
+    "学时",
+    "周",
+    "季度",
+    "km",
+    "m²",
+    "m2",
 ];
 
 /// Comparison words and symbols, longest first.
 const OPS: &[(&str, &str)] = &[
-    ("大于等于", ">="), ("小于等于", "<="), ("不低于", ">="), ("不少于", ">="), ("不小于", ">="),
-    ("不高于", "<="), ("不超过", "<="), ("不多于", "<="), ("不大于", "<="), ("至少", ">="),
-    ("≥", ">="), ("≧", ">="), (">=", ">="), ("＞＝", ">="), ("≤", "<="), ("≦", "<="), ("<=", "<="), ("＜＝", "<="),
-    ("大于", ">"), ("小于", "<"), ("高于", ">"), ("低于", "<"), ("＞", ">"), (">", ">"), ("＜", "<"), ("<", "<"),
-    ("＝", "="), ("=", "="), ("等于", "="),
+    ("大于等于", ">="),
+    ("小于等于", "<="),
+    ("不低于", ">="),
+    ("不少于", ">="),
+    ("不小于", ">="),
+    ("不高于", "<="),
+    ("不超过", "<="),
+    ("不多于", "<="),
+    ("不大于", "<="),
+    ("至少", ">="),
+    ("≥", ">="),
+    ("≧", ">="),
+    (">=", ">="),
+    ("＞＝", ">="),
+    ("≤", "<="),
+    ("≦", "<="),
+    ("<=", "<="),
+    ("＜＝", "<="),
+    ("大于", ">"),
+    ("小于", "<"),
+    ("高于", ">"),
+    ("低于", "<"),
+    ("＞", ">"),
+    (">", ">"),
+    ("＜", "<"),
+    ("<", "<"),
+    ("＝", "="),
+    ("=", "="),
+    ("等于", "="),
 ];
 
 /// Parse an indicator value. Never fails: text that is not a number keeps only `raw`.
 pub fn parse_target(raw: &str) -> Target {
-    let none = Target { raw: raw.to_string(), op: None, value: None, unit: None };
+    let none = Target {
+        raw: raw.to_string(),
+        op: None,
+        value: None,
+        unit: None,
+    };
     let t = normalize_number_text(raw);
     if t.is_empty() {
         return none;
@@ -58,7 +138,9 @@ pub fn parse_target(raw: &str) -> Target {
         return none;
     }
     let num: String = rest[..num_len].chars().filter(|c| *c != ',').collect();
-    let Ok(d) = Decimal::from_str(&num) else { return none };
+    let Ok(d) = Decimal::from_str(&num) else {
+        return none;
+    };
     let Some(value) = d.to_f64() else { return none };
     let after = rest[num_len..].trim_start();
     // trailing words after the unit ("100%显著提升", "≥90%以上") are kept in raw only
@@ -71,10 +153,17 @@ pub fn parse_target(raw: &str) -> Target {
         Some(u) => Some(u),
         None if after.is_empty() => None,
         // an unknown short unit word such as `场次` or `瓶`
-        None if after.chars().count() <= 2 && after.chars().all(|c| !c.is_ascii_punctuation()) => Some(after.to_string()),
+        None if after.chars().count() <= 2 && after.chars().all(|c| !c.is_ascii_punctuation()) => {
+            Some(after.to_string())
+        }
         None => None,
     };
-    Target { raw: raw.to_string(), op: Some(op.unwrap_or("=")), value: Some(value), unit }
+    Target {
+        raw: raw.to_string(),
+        op: Some(op.unwrap_or("=")),
+        value: Some(value),
+        unit,
+    }
 }
 
 #[cfg(test)]
@@ -96,7 +185,10 @@ mod tests {
         assert_eq!(p("≥1人"), (Some(">="), Some(1.0), Some("人".into())));
         assert_eq!(p("≥2项"), (Some(">="), Some(2.0), Some("项".into())));
         assert_eq!(p("95%"), (Some("="), Some(95.0), Some("%".into())));
-        assert_eq!(p("100%显著提升"), (Some("="), Some(100.0), Some("%".into())));
+        assert_eq!(
+            p("100%显著提升"),
+            (Some("="), Some(100.0), Some("%".into()))
+        );
     }
 
     #[test]
@@ -104,17 +196,33 @@ mod tests {
         assert_eq!(p("＞＝９５％"), (Some(">="), Some(95.0), Some("%".into())));
         assert_eq!(p(">= 80 %"), (Some(">="), Some(80.0), Some("%".into())));
         assert_eq!(p("不低于98%"), (Some(">="), Some(98.0), Some("%".into())));
-        assert_eq!(p("≥1000人次"), (Some(">="), Some(1000.0), Some("人次".into())));
+        assert_eq!(
+            p("≥1000人次"),
+            (Some(">="), Some(1000.0), Some("人次".into()))
+        );
         assert_eq!(p("≤15万元"), (Some("<="), Some(15.0), Some("万元".into())));
         assert_eq!(p("3"), (Some("="), Some(3.0), None));
         assert_eq!(p("≥0.5"), (Some(">="), Some(0.5), None));
-        assert_eq!(p("1,200平方米"), (Some("="), Some(1200.0), Some("平方米".into())));
+        assert_eq!(
+            p("1,200平方米"),
+            (Some("="), Some(1200.0), Some("平方米".into()))
+        );
         assert_eq!(p("≥2场次"), (Some(">="), Some(2.0), Some("场次".into())));
     }
 
     #[test]
     fn words_keep_only_raw() {
-        for s in ["合理", "提高", "有效提升", "", "  ", "≥", "好", "逐步完善", "％"] {
+        for s in [
+            "合理",
+            "提高",
+            "有效提升",
+            "",
+            "  ",
+            "≥",
+            "好",
+            "逐步完善",
+            "％",
+        ] {
             assert_eq!(p(s), (None, None, None), "{s}");
         }
     }

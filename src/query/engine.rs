@@ -12,8 +12,9 @@ use polars::prelude::*;
 use polars::sql::SQLContext;
 use regex::Regex;
 use sqlparser::ast::{
-    visit_expressions_mut, BinaryOperator, Expr as SQLExpr, ObjectName, ObjectNamePart, Query as SQLQuery, SetExpr,
-    Spanned, Statement as SQLStatement, TableFactor, Value as SQLValue, Visit, Visitor,
+    visit_expressions_mut, BinaryOperator, Expr as SQLExpr, ObjectName, ObjectNamePart,
+    Query as SQLQuery, SetExpr, Spanned, Statement as SQLStatement, TableFactor, Value as SQLValue,
+    Visit, Visitor,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser as SQLParser;
@@ -74,19 +75,34 @@ pub struct Engine {
 }
 
 fn qerr(message: impl Into<String>) -> QueryError {
-    QueryError::Execution { message: message.into() }
+    QueryError::Execution {
+        message: message.into(),
+    }
 }
 
-static SET_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?is)^SET\s+([\p{L}_][\p{L}\p{N}_]*)\s*(?:=|TO)\s*(.+)$").expect("valid"));
-static LOAD_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?is)^LOAD\s+'([^']+)'(?:\s+AS\s+([\p{L}_][\p{L}\p{N}_]*))?$").expect("valid"));
-static COPY_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?is)^COPY\s*\((.*)\)\s*TO\s+'([^']+)'\s*(\(\s*OVERWRITE\s*\))?$").expect("valid"));
+static SET_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?is)^SET\s+([\p{L}_][\p{L}\p{N}_]*)\s*(?:=|TO)\s*(.+)$").expect("valid")
+});
+static LOAD_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?is)^LOAD\s+'([^']+)'(?:\s+AS\s+([\p{L}_][\p{L}\p{N}_]*))?$").expect("valid")
+});
+static COPY_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?is)^COPY\s*\((.*)\)\s*TO\s+'([^']+)'\s*(\(\s*OVERWRITE\s*\))?$").expect("valid")
+});
 static WORD1: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*([A-Za-z]+)").expect("valid"));
 
 impl Engine {
     /// An engine over the contract tables.
     pub fn new(tables: Vec<(&'static str, LazyFrame)>) -> Engine {
         let ctx = SQLContext::new();
-        let mut e = Engine { ctx, names: vec![], frames: HashMap::new(), params: HashMap::new(), safe: false, scanned: false };
+        let mut e = Engine {
+            ctx,
+            names: vec![],
+            frames: HashMap::new(),
+            params: HashMap::new(),
+            safe: false,
+            scanned: false,
+        };
         for (n, lf) in tables {
             e.register(n, lf, Kind::Contract);
         }
@@ -120,7 +136,10 @@ impl Engine {
 
     /// The registered names and kinds.
     pub fn tables(&self) -> Vec<(String, &'static str)> {
-        self.names.iter().map(|(n, k)| (n.clone(), k.label())).collect()
+        self.names
+            .iter()
+            .map(|(n, k)| (n.clone(), k.label()))
+            .collect()
     }
 
     /// The schema of a registered table or view.
@@ -133,7 +152,10 @@ impl Engine {
     /// Execute one statement. `origin` prefixes positions (`file.sql:`).
     pub fn execute(&mut self, origin: &str, st: &Statement) -> Result<Output, QueryError> {
         let text = st.text.trim();
-        let first = WORD1.captures(text).map(|m| m[1].to_uppercase()).unwrap_or_default();
+        let first = WORD1
+            .captures(text)
+            .map(|m| m[1].to_uppercase())
+            .unwrap_or_default();
         match first.as_str() {
             "SET" => return self.set(origin, st),
             "LOAD" | "COPY" if self.safe => {
@@ -152,28 +174,52 @@ impl Engine {
             _ => {}
         }
         check_syntax(origin, st)?;
-        let mut stmts = SQLParser::parse_sql(&GenericDialect {}, text).map_err(|e| qerr(e.to_string()))?;
+        let mut stmts =
+            SQLParser::parse_sql(&GenericDialect {}, text).map_err(|e| qerr(e.to_string()))?;
         if stmts.len() != 1 {
             return Err(located(origin, st, 1, 1, "expected one statement"));
         }
         match stmts.remove(0) {
             SQLStatement::Query(q) => {
-                let df = self.frame(origin, st, &q)?.collect().map_err(|e| self.explain_error(origin, st, &e))?;
+                let df = self
+                    .frame(origin, st, &q)?
+                    .collect()
+                    .map_err(|e| self.explain_error(origin, st, &e))?;
                 Ok(Output::Frame(df))
             }
             SQLStatement::CreateView(cv) => {
                 let name = object_name(&cv.name);
-                if self.names.iter().any(|(n, k)| *n == name && *k != Kind::View) && !cv.or_replace {
-                    return Err(located(origin, st, 1, 1, &format!("`{name}` is already a table; choose another view name")));
+                if self
+                    .names
+                    .iter()
+                    .any(|(n, k)| *n == name && *k != Kind::View)
+                    && !cv.or_replace
+                {
+                    return Err(located(
+                        origin,
+                        st,
+                        1,
+                        1,
+                        &format!("`{name}` is already a table; choose another view name"),
+                    ));
                 }
                 let lf = self.frame(origin, st, &cv.query)?;
                 self.register(&name, lf, Kind::View);
                 Ok(Output::Message(format!("view {name} created")))
             }
-            SQLStatement::Drop { object_type, names, if_exists, .. } if object_type.to_string().eq_ignore_ascii_case("VIEW") => {
+            SQLStatement::Drop {
+                object_type,
+                names,
+                if_exists,
+                ..
+            } if object_type.to_string().eq_ignore_ascii_case("VIEW") => {
                 for n in names {
                     let name = object_name(&n);
-                    match self.names.iter().position(|(x, k)| *x == name && *k == Kind::View) {
+                    match self
+                        .names
+                        .iter()
+                        .position(|(x, k)| *x == name && *k == Kind::View)
+                    {
                         Some(i) => {
                             self.names.remove(i);
                             self.frames.remove(&name);
@@ -182,16 +228,36 @@ impl Engine {
                         None if if_exists => {}
                         None => {
                             let (l, c) = position_of(text, &name).unwrap_or((1, 1));
-                            let views: Vec<&str> = self.names.iter().filter(|(_, k)| *k == Kind::View).map(|(n, _)| n.as_str()).collect();
-                            let hint = if views.is_empty() { "; this session has no views".to_string() } else { did_you_mean(&closest(&name, views)) };
-                            return Err(located(origin, st, l, c, &format!("there is no view `{name}`{hint}")));
+                            let views: Vec<&str> = self
+                                .names
+                                .iter()
+                                .filter(|(_, k)| *k == Kind::View)
+                                .map(|(n, _)| n.as_str())
+                                .collect();
+                            let hint = if views.is_empty() {
+                                "; this session has no views".to_string()
+                            } else {
+                                did_you_mean(&closest(&name, views))
+                            };
+                            return Err(located(
+                                origin,
+                                st,
+                                l,
+                                c,
+                                &format!("there is no view `{name}`{hint}"),
+                            ));
                         }
                     }
                 }
                 Ok(Output::Message("view dropped".into()))
             }
             other => {
-                let kw = other.to_string().split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+                let kw = other
+                    .to_string()
+                    .split_whitespace()
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 Err(located(origin, st, 1, 1, &format!(
                     "`{kw}` is not supported: budgetql reads budgets, it does not change them; supported are SELECT/WITH, SHOW TABLES, DESCRIBE, EXPLAIN, LOAD, COPY, CREATE VIEW, DROP VIEW, SET"
                 )))
@@ -202,13 +268,22 @@ impl Engine {
     /// The front end alone: parse, bind parameters, check names and types, rewrite.
     /// Returns the SQL polars-sql would run (benchmarked; also handy for debugging).
     pub fn front_end(&mut self, sql: &str) -> Result<String, QueryError> {
-        let st = Statement { text: sql.trim().to_string(), line: 1, column: 1 };
+        let st = Statement {
+            text: sql.trim().to_string(),
+            line: 1,
+            column: 1,
+        };
         check_syntax("", &st)?;
         let q = parse_query(&st.text).map_err(qerr)?;
         self.prepare("", &st, &q)
     }
 
-    fn prepare(&mut self, origin: &str, st: &Statement, q: &SQLQuery) -> Result<String, QueryError> {
+    fn prepare(
+        &mut self,
+        origin: &str,
+        st: &Statement,
+        q: &SQLQuery,
+    ) -> Result<String, QueryError> {
         let mut q = q.clone();
         rewrite::bind_params(&mut q, &self.params).map_err(|e| rw_err(origin, st, e))?;
         self.check_names(origin, st, &q)?;
@@ -219,26 +294,51 @@ impl Engine {
 
     /// Run SQL that budgetql wrote itself (the audit rules): no checks, no rewrites.
     pub fn internal_sql(&mut self, sql: &str) -> Result<DataFrame, String> {
-        self.ctx.execute(sql).and_then(|lf| lf.collect()).map_err(|e| e.to_string())
+        self.ctx
+            .execute(sql)
+            .and_then(|lf| lf.collect())
+            .map_err(|e| e.to_string())
     }
 
     /// `AUDIT [WHERE condition]`: run the reconciliation rules and register the
     /// findings as `audit_findings`.
     fn audit(&mut self, origin: &str, st: &Statement) -> Result<Output, QueryError> {
-        static AUDIT_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?is)^AUDIT(?:\s+WHERE\s+(.+))?$").expect("valid"));
+        static AUDIT_RE: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new(r"(?is)^AUDIT(?:\s+WHERE\s+(.+))?$").expect("valid"));
         let t = st.text.trim();
         let Some(m) = AUDIT_RE.captures(t) else {
-            return Err(located(origin, st, 1, 1, "expected AUDIT or AUDIT WHERE <condition on year, dept_code or source>"));
+            return Err(located(
+                origin,
+                st,
+                1,
+                1,
+                "expected AUDIT or AUDIT WHERE <condition on year, dept_code or source>",
+            ));
         };
         let filter = m.get(1).map(|g| g.as_str().trim().to_string());
         if let Some(f) = &filter {
             let start = m.get(1).map(|g| g.start()).unwrap_or(0);
-            let cond = Statement { text: format!("SELECT 1 FROM projects WHERE {f}"), line: st.line, column: st.column };
+            let cond = Statement {
+                text: format!("SELECT 1 FROM projects WHERE {f}"),
+                line: st.line,
+                column: st.column,
+            };
             if let Err(e) = check_syntax(origin, &cond) {
-                return Err(located(origin, st, 1, start + 1, &format!("AUDIT WHERE: {}", e.to_string().lines().next().unwrap_or(""))));
+                return Err(located(
+                    origin,
+                    st,
+                    1,
+                    start + 1,
+                    &format!(
+                        "AUDIT WHERE: {}",
+                        e.to_string().lines().next().unwrap_or("")
+                    ),
+                ));
             }
         }
-        let df = self.run_audit(filter.as_deref()).map_err(|e| located(origin, st, 1, 1, &format!("AUDIT failed: {e}")))?;
+        let df = self
+            .run_audit(filter.as_deref())
+            .map_err(|e| located(origin, st, 1, 1, &format!("AUDIT failed: {e}")))?;
         Ok(Output::Frame(df))
     }
 
@@ -250,38 +350,75 @@ impl Engine {
     }
 
     /// A query → a LazyFrame: parameters bound, names checked, extensions rewritten.
-    fn frame(&mut self, origin: &str, st: &Statement, q: &SQLQuery) -> Result<LazyFrame, QueryError> {
+    fn frame(
+        &mut self,
+        origin: &str,
+        st: &Statement,
+        q: &SQLQuery,
+    ) -> Result<LazyFrame, QueryError> {
         // audit_findings is computed the first time a query reads it
-        if !self.frames.contains_key("audit_findings") && st.text.to_lowercase().contains("audit_findings") {
-            self.run_audit(None).map_err(|e| located(origin, st, 1, 1, &format!("AUDIT failed: {e}")))?;
+        if !self.frames.contains_key("audit_findings")
+            && st.text.to_lowercase().contains("audit_findings")
+        {
+            self.run_audit(None)
+                .map_err(|e| located(origin, st, 1, 1, &format!("AUDIT failed: {e}")))?;
         }
         let sql = self.prepare(origin, st, q)?;
-        self.ctx.execute(&sql).map_err(|e| self.explain_error(origin, st, &e))
+        self.ctx
+            .execute(&sql)
+            .map_err(|e| self.explain_error(origin, st, &e))
     }
 
     /// Unknown tables: the closest names, located.
     fn check_names(&self, origin: &str, st: &Statement, q: &SQLQuery) -> Result<(), QueryError> {
-        let mut v = Relations { ctes: vec![], rels: vec![] };
+        let mut v = Relations {
+            ctes: vec![],
+            rels: vec![],
+        };
         let _ = q.visit(&mut v);
         for rel in v.rels {
             let name = object_name(&rel);
-            if v.ctes.iter().any(|c| c.eq_ignore_ascii_case(&name)) || self.names.iter().any(|(n, _)| *n == name) {
+            if v.ctes.iter().any(|c| c.eq_ignore_ascii_case(&name))
+                || self.names.iter().any(|(n, _)| *n == name)
+            {
                 continue;
             }
             let s = rel.span().start;
-            let (l, c) = if s.line > 0 { (s.line as usize, s.column as usize) } else { position_of(&st.text, &name).unwrap_or((1, 1)) };
+            let (l, c) = if s.line > 0 {
+                (s.line as usize, s.column as usize)
+            } else {
+                position_of(&st.text, &name).unwrap_or((1, 1))
+            };
             let mut cands: Vec<&str> = self.names.iter().map(|(n, _)| n.as_str()).collect();
             cands.extend(v.ctes.iter().map(|c| c.as_str()));
             let hint = did_you_mean(&closest(&name, cands));
-            let hint = if hint.is_empty() { "; SHOW TABLES lists the tables".to_string() } else { hint };
-            return Err(located(origin, st, l, c, &format!("unknown table `{name}`{hint}")));
+            let hint = if hint.is_empty() {
+                "; SHOW TABLES lists the tables".to_string()
+            } else {
+                hint
+            };
+            return Err(located(
+                origin,
+                st,
+                l,
+                c,
+                &format!("unknown table `{name}`{hint}"),
+            ));
         }
         Ok(())
     }
 
     /// Money or numbers compared with text (`budget > 'abc'`) would silently match nothing.
-    fn check_types(&mut self, origin: &str, st: &Statement, q: &SQLQuery) -> Result<(), QueryError> {
-        let mut v = Relations { ctes: vec![], rels: vec![] };
+    fn check_types(
+        &mut self,
+        origin: &str,
+        st: &Statement,
+        q: &SQLQuery,
+    ) -> Result<(), QueryError> {
+        let mut v = Relations {
+            ctes: vec![],
+            rels: vec![],
+        };
         let _ = q.visit(&mut v);
         let mut types: HashMap<String, DataType> = HashMap::new();
         for rel in &v.rels {
@@ -295,7 +432,15 @@ impl Engine {
         let mut qc = q.clone();
         let _ = visit_expressions_mut(&mut qc, |x: &mut SQLExpr| {
             if let SQLExpr::BinaryOp { left, op, right } = x {
-                let cmp = matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq | BinaryOperator::Lt | BinaryOperator::LtEq | BinaryOperator::Gt | BinaryOperator::GtEq);
+                let cmp = matches!(
+                    op,
+                    BinaryOperator::Eq
+                        | BinaryOperator::NotEq
+                        | BinaryOperator::Lt
+                        | BinaryOperator::LtEq
+                        | BinaryOperator::Gt
+                        | BinaryOperator::GtEq
+                );
                 if cmp {
                     for (a, b) in [(&**left, &**right), (&**right, &**left)] {
                         let col = match a {
@@ -312,7 +457,8 @@ impl Engine {
                             _ => (None, None),
                         };
                         if let Some((c, dt)) = col.and_then(|c| types.get(&c).map(|dt| (c, dt))) {
-                            let numeric = dt.is_primitive_numeric() || matches!(dt, DataType::Decimal(..));
+                            let numeric =
+                                dt.is_primitive_numeric() || matches!(dt, DataType::Decimal(..));
                             if let (true, Some(s)) = (numeric, &text) {
                                 if s.trim().parse::<f64>().is_err() {
                                     failure = Some((b.span().start, format!(
@@ -330,10 +476,20 @@ impl Engine {
                     }
                 }
             }
-            if failure.is_some() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+            if failure.is_some() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
         });
         match failure {
-            Some((loc, m)) => Err(located(origin, st, loc.line as usize, loc.column as usize, &m)),
+            Some((loc, m)) => Err(located(
+                origin,
+                st,
+                loc.line as usize,
+                loc.column as usize,
+                &m,
+            )),
             None => Ok(()),
         }
     }
@@ -341,21 +497,54 @@ impl Engine {
     /// A Polars error, made readable and located where possible.
     fn explain_error(&self, origin: &str, st: &Statement, e: &PolarsError) -> QueryError {
         let raw = e.to_string();
-        let msg: String = raw.lines().filter(|l| !l.trim().is_empty() && !l.contains("Resolved plan") && !l.contains("Error originated")).collect::<Vec<_>>().join(" ");
-        static COL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"unable to find column "([^"]+)"(?:; valid columns: \[([^\]]*)\])?"#).expect("valid"));
-        static OP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"`(\w+)` operation not supported for dtype `(\w+)`").expect("valid"));
+        let msg: String = raw
+            .lines()
+            .filter(|l| {
+                !l.trim().is_empty()
+                    && !l.contains("Resolved plan")
+                    && !l.contains("Error originated")
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        static COL: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r#"unable to find column "([^"]+)"(?:; valid columns: \[([^\]]*)\])?"#)
+                .expect("valid")
+        });
+        static OP: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"`(\w+)` operation not supported for dtype `(\w+)`").expect("valid")
+        });
         if let Some(m) = COL.captures(&msg) {
             let name = m[1].to_string();
-            let valid: Vec<String> = m.get(2).map(|v| v.as_str().split(',').map(|s| s.trim().trim_matches('"').to_string()).collect()).unwrap_or_default();
+            let valid: Vec<String> = m
+                .get(2)
+                .map(|v| {
+                    v.as_str()
+                        .split(',')
+                        .map(|s| s.trim().trim_matches('"').to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
             let mut hint = did_you_mean(&closest(&name, valid.iter().map(|s| s.as_str())));
             let elsewhere: Vec<&str> = self
                 .names
                 .iter()
-                .filter(|(n, _)| self.frames.get(n.as_str()).and_then(|lf| lf.clone().collect_schema().ok()).is_some_and(|s| s.contains(&name)))
+                .filter(|(n, _)| {
+                    self.frames
+                        .get(n.as_str())
+                        .and_then(|lf| lf.clone().collect_schema().ok())
+                        .is_some_and(|s| s.contains(&name))
+                })
                 .map(|(n, _)| n.as_str())
                 .collect();
             if !elsewhere.is_empty() {
-                hint.push_str(&format!("; `{name}` is a column of {}, which this query does not read", elsewhere.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")));
+                hint.push_str(&format!(
+                    "; `{name}` is a column of {}, which this query does not read",
+                    elsewhere
+                        .iter()
+                        .map(|t| format!("`{t}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
             }
             let (l, c) = position_of(&st.text, &name).unwrap_or((1, 1));
             return located(origin, st, l, c, &format!("unknown column `{name}`{hint}"));
@@ -371,10 +560,15 @@ impl Engine {
             let (l, c) = position_of(&st.text, &op).unwrap_or((1, 1));
             return located(origin, st, l, c, &format!("{op}(…) needs numbers or money, but its argument is {dt}; pick a numeric column (DESCRIBE shows the types)"));
         }
-        static JOINCOL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"no column named '([^']+)' found in table '([^']+)'").expect("valid"));
+        static JOINCOL: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"no column named '([^']+)' found in table '([^']+)'").expect("valid")
+        });
         if let Some(m) = JOINCOL.captures(&msg) {
             let name = m[1].to_string();
-            let mut v = Relations { ctes: vec![], rels: vec![] };
+            let mut v = Relations {
+                ctes: vec![],
+                rels: vec![],
+            };
             if let Ok(stmts) = SQLParser::parse_sql(&GenericDialect {}, &st.text) {
                 let _ = stmts.visit(&mut v);
             }
@@ -388,27 +582,61 @@ impl Engine {
             }
             let hint = did_you_mean(&closest(&name, cols.iter().map(|s| s.as_str())));
             let (l, c) = position_of(&st.text, &name).unwrap_or((1, 1));
-            return located(origin, st, l, c, &format!("unknown column `{}.{name}`{hint}", &m[2]));
+            return located(
+                origin,
+                st,
+                l,
+                c,
+                &format!("unknown column `{}.{name}`{hint}", &m[2]),
+            );
         }
-        if msg.contains("unexpected subquery") || msg.contains("subquery") && msg.contains("not supported") {
-            static SUB: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\(\s*SELECT\b").expect("valid"));
-            let (l, c) = SUB.find(&st.text).map(|m| line_col(&st.text, m.start())).unwrap_or((1, 1));
+        if msg.contains("unexpected subquery")
+            || msg.contains("subquery") && msg.contains("not supported")
+        {
+            static SUB: LazyLock<Regex> =
+                LazyLock::new(|| Regex::new(r"(?i)\(\s*SELECT\b").expect("valid"));
+            let (l, c) = SUB
+                .find(&st.text)
+                .map(|m| line_col(&st.text, m.start()))
+                .unwrap_or((1, 1));
             return located(origin, st, l, c, "a subquery inside an expression is not supported by the engine; compute it in a CTE and join it: WITH t AS (SELECT SUM(budget) AS total FROM projects) SELECT … FROM projects CROSS JOIN t");
         }
-        if msg.contains("not yet implemented") || msg.contains("not supported") || msg.contains("is not currently supported") {
-            return located(origin, st, 1, 1, &format!("not supported by the SQL engine: {msg}"));
+        if msg.contains("not yet implemented")
+            || msg.contains("not supported")
+            || msg.contains("is not currently supported")
+        {
+            return located(
+                origin,
+                st,
+                1,
+                1,
+                &format!("not supported by the SQL engine: {msg}"),
+            );
         }
         located(origin, st, 1, 1, &msg)
     }
 
     fn set(&mut self, origin: &str, st: &Statement) -> Result<Output, QueryError> {
         let Some(m) = SET_RE.captures(st.text.trim()) else {
-            return Err(located(origin, st, 1, 1, "expected SET name = value, e.g. SET year = 2021"));
+            return Err(located(
+                origin,
+                st,
+                1,
+                1,
+                "expected SET name = value, e.g. SET year = 2021",
+            ));
         };
         let value = m[2].trim().to_string();
-        let ok = value.parse::<f64>().is_ok() || (value.starts_with('\'') && value.ends_with('\'') && value.len() >= 2);
+        let ok = value.parse::<f64>().is_ok()
+            || (value.starts_with('\'') && value.ends_with('\'') && value.len() >= 2);
         if !ok {
-            return Err(located(origin, st, 1, m.get(2).map(|g| g.start() + 1).unwrap_or(1), &format!("`{value}` is not a value: use a number (2021) or quoted text ('216')")));
+            return Err(located(
+                origin,
+                st,
+                1,
+                m.get(2).map(|g| g.start() + 1).unwrap_or(1),
+                &format!("`{value}` is not a value: use a number (2021) or quoted text ('216')"),
+            ));
         }
         self.params.insert(m[1].to_string(), value.clone());
         Ok(Output::Message(format!("{} = {value}", &m[1])))
@@ -431,49 +659,87 @@ impl Engine {
             });
         }
         let h = names.len();
-        DataFrame::new(h, vec![
-            Column::new("name".into(), names),
-            Column::new("kind".into(), kinds),
-            Column::new("columns".into(), cols),
-            Column::new("about".into(), about),
-        ])
+        DataFrame::new(
+            h,
+            vec![
+                Column::new("name".into(), names),
+                Column::new("kind".into(), kinds),
+                Column::new("columns".into(), cols),
+                Column::new("about".into(), about),
+            ],
+        )
         .map_err(|e| qerr(e.to_string()))
     }
 
     fn describe(&mut self, origin: &str, st: &Statement) -> Result<Output, QueryError> {
         let t = st.text.trim();
-        let rest = t.split_once(char::is_whitespace).map(|x| x.1.trim()).unwrap_or("");
+        let rest = t
+            .split_once(char::is_whitespace)
+            .map(|x| x.1.trim())
+            .unwrap_or("");
         if rest.is_empty() {
-            return Err(located(origin, st, 1, 1, "DESCRIBE needs a table or a query: DESCRIBE projects, DESCRIBE SELECT …"));
+            return Err(located(
+                origin,
+                st,
+                1,
+                1,
+                "DESCRIBE needs a table or a query: DESCRIBE projects, DESCRIBE SELECT …",
+            ));
         }
         let upper = rest.to_uppercase();
-        let lf = if upper.starts_with("SELECT") || upper.starts_with("WITH") || rest.starts_with('(') {
-            let offset = t.len() - rest.len();
-            let inner = Statement { text: rest.to_string(), line: st.line, column: st.column + t[..offset].chars().count() };
-            check_syntax(origin, &inner)?;
-            let q = parse_query(&inner.text).map_err(|e| qerr(e))?;
-            self.frame(origin, &inner, &q)?
-        } else {
-            let name = rest.trim_matches('"').to_string();
-            match self.frames.get(&name) {
-                Some(lf) => lf.clone(),
-                None => {
-                    let cands: Vec<&str> = self.names.iter().map(|(n, _)| n.as_str()).collect();
-                    let (l, c) = position_of(t, &name).unwrap_or((1, 1));
-                    let hint = did_you_mean(&closest(&name, cands));
-                    return Err(located(origin, st, l, c, &format!("unknown table `{name}`{}", if hint.is_empty() { "; SHOW TABLES lists the tables".to_string() } else { hint })));
+        let lf =
+            if upper.starts_with("SELECT") || upper.starts_with("WITH") || rest.starts_with('(') {
+                let offset = t.len() - rest.len();
+                let inner = Statement {
+                    text: rest.to_string(),
+                    line: st.line,
+                    column: st.column + t[..offset].chars().count(),
+                };
+                check_syntax(origin, &inner)?;
+                let q = parse_query(&inner.text).map_err(|e| qerr(e))?;
+                self.frame(origin, &inner, &q)?
+            } else {
+                let name = rest.trim_matches('"').to_string();
+                match self.frames.get(&name) {
+                    Some(lf) => lf.clone(),
+                    None => {
+                        let cands: Vec<&str> = self.names.iter().map(|(n, _)| n.as_str()).collect();
+                        let (l, c) = position_of(t, &name).unwrap_or((1, 1));
+                        let hint = did_you_mean(&closest(&name, cands));
+                        return Err(located(
+                            origin,
+                            st,
+                            l,
+                            c,
+                            &format!(
+                                "unknown table `{name}`{}",
+                                if hint.is_empty() {
+                                    "; SHOW TABLES lists the tables".to_string()
+                                } else {
+                                    hint
+                                }
+                            ),
+                        ));
+                    }
                 }
-            }
-        };
+            };
         let mut lf = lf;
         let schema = lf.collect_schema().map_err(|e| qerr(e.to_string()))?;
         let mut exprs = vec![];
         for (n, _) in schema.iter() {
             exprs.push(col(n.clone()).null_count().alias(format!("{n}\u{1}nulls")));
-            exprs.push(col(n.clone()).drop_nulls().first().alias(format!("{n}\u{1}example")));
+            exprs.push(
+                col(n.clone())
+                    .drop_nulls()
+                    .first()
+                    .alias(format!("{n}\u{1}example")),
+            );
         }
         exprs.push(len().alias("\u{1}rows"));
-        let stats = lf.select(exprs).collect().map_err(|e| self.explain_error(origin, st, &e))?;
+        let stats = lf
+            .select(exprs)
+            .collect()
+            .map_err(|e| self.explain_error(origin, st, &e))?;
         let mut c_name = vec![];
         let mut c_type = vec![];
         let mut c_nulls: Vec<Option<i64>> = vec![];
@@ -481,7 +747,11 @@ impl Engine {
         for (n, dt) in schema.iter() {
             c_name.push(n.to_string());
             c_type.push(type_name(dt));
-            let nulls = stats.column(&format!("{n}\u{1}nulls")).ok().and_then(|c| c.get(0).ok()).and_then(|v| v.extract::<i64>());
+            let nulls = stats
+                .column(&format!("{n}\u{1}nulls"))
+                .ok()
+                .and_then(|c| c.get(0).ok())
+                .and_then(|v| v.extract::<i64>());
             c_nulls.push(nulls);
             let ex = stats
                 .column(&format!("{n}\u{1}example"))
@@ -492,12 +762,15 @@ impl Engine {
             c_ex.push(ex);
         }
         let h = c_name.len();
-        let df = DataFrame::new(h, vec![
-            Column::new("column".into(), c_name),
-            Column::new("type".into(), c_type),
-            Column::new("null_count".into(), c_nulls),
-            Column::new("example".into(), c_ex),
-        ])
+        let df = DataFrame::new(
+            h,
+            vec![
+                Column::new("column".into(), c_name),
+                Column::new("type".into(), c_type),
+                Column::new("null_count".into(), c_nulls),
+                Column::new("example".into(), c_ex),
+            ],
+        )
         .map_err(|e| qerr(e.to_string()))?;
         Ok(Output::Frame(df))
     }
@@ -506,33 +779,59 @@ impl Engine {
         let t = st.text.trim();
         let rest = t[7..].trim_start();
         let offset = t.len() - rest.len();
-        let inner = Statement { text: rest.to_string(), line: st.line, column: st.column + t[..offset].chars().count() };
+        let inner = Statement {
+            text: rest.to_string(),
+            line: st.line,
+            column: st.column + t[..offset].chars().count(),
+        };
         check_syntax(origin, &inner)?;
         let q = parse_query(&inner.text).map_err(|e| located(origin, &inner, 1, 1, &e))?;
         let lf = self.frame(origin, &inner, &q)?;
-        let plan = lf.describe_optimized_plan().map_err(|e| self.explain_error(origin, &inner, &e))?;
+        let plan = lf
+            .describe_optimized_plan()
+            .map_err(|e| self.explain_error(origin, &inner, &e))?;
         let lines: Vec<String> = plan.lines().map(|l| l.to_string()).collect();
         let h = lines.len();
-        Ok(Output::Frame(DataFrame::new(h, vec![Column::new("plan".into(), lines)]).map_err(|e| qerr(e.to_string()))?))
+        Ok(Output::Frame(
+            DataFrame::new(h, vec![Column::new("plan".into(), lines)])
+                .map_err(|e| qerr(e.to_string()))?,
+        ))
     }
 
     fn chart(&mut self, origin: &str, st: &Statement) -> Result<Output, QueryError> {
-        static CHART_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?is)^CHART\s+BAR\s+(.*)$").expect("valid"));
+        static CHART_RE: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new(r"(?is)^CHART\s+BAR\s+(.*)$").expect("valid"));
         let t = st.text.trim();
         let Some(m) = CHART_RE.captures(t) else {
             return Err(located(origin, st, 1, 1, "expected CHART BAR <query>, e.g. CHART BAR SELECT unit_name, SUM(budget) FROM projects GROUP BY 1"));
         };
         let start = m.get(1).map(|g| g.start()).unwrap_or(0);
-        let inner = Statement { text: m[1].to_string(), line: st.line, column: st.column + t[..start].chars().count() };
+        let inner = Statement {
+            text: m[1].to_string(),
+            line: st.line,
+            column: st.column + t[..start].chars().count(),
+        };
         match self.execute(origin, &inner)? {
             Output::Frame(df) | Output::Chart(df) => Ok(Output::Chart(df)),
-            Output::Message(_) => Err(located(origin, st, 1, 1, "CHART BAR needs a query that returns rows")),
+            Output::Message(_) => Err(located(
+                origin,
+                st,
+                1,
+                1,
+                "CHART BAR needs a query that returns rows",
+            )),
         }
     }
 
     fn load(&mut self, origin: &str, st: &Statement) -> Result<Output, QueryError> {
         let Some(m) = LOAD_RE.captures(st.text.trim()) else {
-            return Err(located(origin, st, 1, 1, "expected LOAD 'path' [AS name], e.g. LOAD 'data/*.csv' AS funds"));
+            return Err(located(
+                origin,
+                st,
+                1,
+                1,
+                "expected LOAD 'path' [AS name], e.g. LOAD 'data/*.csv' AS funds",
+            ));
         };
         let pattern = m[1].to_string();
         let alias = m.get(2).map(|a| a.as_str().to_string());
@@ -548,12 +847,24 @@ impl Engine {
         }
         let mut report = vec![];
         if !docs.is_empty() {
-            crate::ingest::check_distinct_sources(&docs).map_err(|e| located(origin, st, 1, 6, &e))?;
-            let frames_per_doc: Vec<Vec<(&'static str, DataFrame)>> = docs.iter().map(model::frames).collect::<Result<_, _>>().map_err(|e| qerr(e.to_string()))?;
+            crate::ingest::check_distinct_sources(&docs)
+                .map_err(|e| located(origin, st, 1, 6, &e))?;
+            let frames_per_doc: Vec<Vec<(&'static str, DataFrame)>> = docs
+                .iter()
+                .map(model::frames)
+                .collect::<Result<_, _>>()
+                .map_err(|e| qerr(e.to_string()))?;
             // loading a document again replaces its rows, as ingesting into a warehouse does
             let sources: Vec<String> = docs.iter().map(|d| d.source.clone()).collect();
             for def in model::TABLES {
-                let new_parts: Vec<DataFrame> = frames_per_doc.iter().filter_map(|fs| fs.iter().find(|(n, _)| *n == def.name).map(|(_, df)| df.clone())).collect();
+                let new_parts: Vec<DataFrame> = frames_per_doc
+                    .iter()
+                    .filter_map(|fs| {
+                        fs.iter()
+                            .find(|(n, _)| *n == def.name)
+                            .map(|(_, df)| df.clone())
+                    })
+                    .collect();
                 let base = self.frames.get(def.name).cloned();
                 let lf = match base {
                     // an in-memory table: stack the frames eagerly (polars 0.55 fails an ungrouped
@@ -571,13 +882,17 @@ impl Engine {
                     }
                     // a warehouse scan stays lazy; the loaded documents' rows replace theirs
                     Some(lf) => {
-                        let mut parts = vec![sources.iter().fold(lf, |lf, src| lf.filter(col("source").neq(lit(src.clone()))))];
+                        let mut parts = vec![sources
+                            .iter()
+                            .fold(lf, |lf, src| lf.filter(col("source").neq(lit(src.clone()))))];
                         parts.extend(new_parts.into_iter().map(|d| d.lazy()));
                         concat(parts, UnionArgs::default()).map_err(|e| qerr(e.to_string()))?
                     }
                     None => {
                         let mut it = new_parts.into_iter();
-                        let mut acc = it.next().unwrap_or_else(|| DataFrame::empty_with_schema(&model::schema(def)));
+                        let mut acc = it
+                            .next()
+                            .unwrap_or_else(|| DataFrame::empty_with_schema(&model::schema(def)));
                         for d in it {
                             acc.vstack_mut(&d).map_err(|e| qerr(e.to_string()))?;
                         }
@@ -586,16 +901,32 @@ impl Engine {
                 };
                 self.register(def.name, lf, Kind::Contract);
             }
-            report.push(format!("{} document(s) ingested into the contract tables", docs.len()));
+            report.push(format!(
+                "{} document(s) ingested into the contract tables",
+                docs.len()
+            ));
         }
         if !others.is_empty() {
-            let name = alias.clone().unwrap_or_else(|| sanitize(&ingest::source_id(&others[0].to_string_lossy())));
+            let name = alias
+                .clone()
+                .unwrap_or_else(|| sanitize(&ingest::source_id(&others[0].to_string_lossy())));
             let mut parts = vec![];
             for p in &others {
-                parts.push(scan_file(p).map_err(|e| located(origin, st, 1, 6, &format!("{}: {e}", p.display())))?);
+                parts
+                    .push(scan_file(p).map_err(|e| {
+                        located(origin, st, 1, 6, &format!("{}: {e}", p.display()))
+                    })?);
             }
-            let lf = if parts.len() == 1 { parts.remove(0) } else { concat(parts, UnionArgs::default()).map_err(|e| qerr(e.to_string()))? };
-            if self.names.iter().any(|(n, k)| *n == name && *k == Kind::Contract) {
+            let lf = if parts.len() == 1 {
+                parts.remove(0)
+            } else {
+                concat(parts, UnionArgs::default()).map_err(|e| qerr(e.to_string()))?
+            };
+            if self
+                .names
+                .iter()
+                .any(|(n, k)| *n == name && *k == Kind::Contract)
+            {
                 return Err(located(origin, st, 1, 1, &format!("`{name}` is a contract table; load the file under another name: LOAD '{pattern}' AS my_{name}")));
             }
             self.register(&name, lf, Kind::Loaded);
@@ -613,20 +944,48 @@ impl Engine {
         let path = PathBuf::from(&m[2]);
         let overwrite = m.get(3).is_some();
         let start = m.get(1).map(|g| g.start()).unwrap_or(0);
-        let inner = Statement { text: inner_text, line: st.line, column: st.column + t[..start].chars().count() };
+        let inner = Statement {
+            text: inner_text,
+            line: st.line,
+            column: st.column + t[..start].chars().count(),
+        };
         let e = ext(&path);
-        if !matches!(e.as_str(), "csv" | "json" | "parquet" | "arrow" | "ipc" | "svg") {
+        if !matches!(
+            e.as_str(),
+            "csv" | "json" | "parquet" | "arrow" | "ipc" | "svg"
+        ) {
             return Err(located(origin, st, 1, m.get(2).map(|g| g.start()).unwrap_or(1), &format!("cannot write `.{e}` files; use .csv, .json, .parquet, .arrow or .svg (a bar chart)")));
         }
         if path.exists() && !overwrite {
-            return Err(located(origin, st, 1, m.get(2).map(|g| g.start()).unwrap_or(1), &format!("{} already exists; add (OVERWRITE) to replace it", path.display())));
+            return Err(located(
+                origin,
+                st,
+                1,
+                m.get(2).map(|g| g.start()).unwrap_or(1),
+                &format!(
+                    "{} already exists; add (OVERWRITE) to replace it",
+                    path.display()
+                ),
+            ));
         }
         let df = match self.execute(origin, &inner)? {
             Output::Frame(df) | Output::Chart(df) => df,
-            Output::Message(_) => return Err(located(origin, st, 1, 1, "COPY needs a query that returns rows")),
+            Output::Message(_) => {
+                return Err(located(
+                    origin,
+                    st,
+                    1,
+                    1,
+                    "COPY needs a query that returns rows",
+                ))
+            }
         };
         write_frame(&df, &path).map_err(|e| qerr(format!("{}: {e}", path.display())))?;
-        Ok(Output::Message(format!("wrote {} rows to {}", df.height(), path.display())))
+        Ok(Output::Message(format!(
+            "wrote {} rows to {}",
+            df.height(),
+            path.display()
+        )))
     }
 }
 
@@ -636,14 +995,23 @@ pub fn write_frame(df: &DataFrame, path: &Path) -> Result<(), String> {
     let tmp = path.with_extension(format!("{e}.tmp-{}", std::process::id()));
     let mut f = std::fs::File::create(&tmp).map_err(|e| e.to_string())?;
     let res = match e.as_str() {
-        "csv" => crate::render::render(df, crate::Format::Csv, &Default::default(), &mut f).map_err(|e| e.to_string()),
-        "json" => crate::render::render(df, crate::Format::Json, &Default::default(), &mut f).map_err(|e| e.to_string()),
-        "parquet" => ParquetWriter::new(&mut f).finish(&mut df.clone()).map(|_| ()).map_err(|e| e.to_string()),
-        "arrow" | "ipc" => IpcWriter::new(&mut f).finish(&mut df.clone()).map_err(|e| e.to_string()),
-        "svg" => crate::render::chart::svg(df, &Default::default()).map_err(|e| e.to_string()).and_then(|s| {
-            use std::io::Write as _;
-            f.write_all(s.as_bytes()).map_err(|e| e.to_string())
-        }),
+        "csv" => crate::render::render(df, crate::Format::Csv, &Default::default(), &mut f)
+            .map_err(|e| e.to_string()),
+        "json" => crate::render::render(df, crate::Format::Json, &Default::default(), &mut f)
+            .map_err(|e| e.to_string()),
+        "parquet" => ParquetWriter::new(&mut f)
+            .finish(&mut df.clone())
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        "arrow" | "ipc" => IpcWriter::new(&mut f)
+            .finish(&mut df.clone())
+            .map_err(|e| e.to_string()),
+        "svg" => crate::render::chart::svg(df, &Default::default())
+            .map_err(|e| e.to_string())
+            .and_then(|s| {
+                use std::io::Write as _;
+                f.write_all(s.as_bytes()).map_err(|e| e.to_string())
+            }),
         other => Err(format!("cannot write .{other}")),
     };
     drop(f);
@@ -660,43 +1028,82 @@ fn scan_file(p: &Path) -> Result<LazyFrame, String> {
     let s = p.to_string_lossy().to_string();
     let path = PlRefPath::from(s.as_str());
     match ext(p).as_str() {
-        "csv" => LazyCsvReader::new(path).with_has_header(true).finish().map_err(|e| e.to_string()),
+        "csv" => LazyCsvReader::new(path)
+            .with_has_header(true)
+            .finish()
+            .map_err(|e| e.to_string()),
         "parquet" => LazyFrame::scan_parquet(path, Default::default()).map_err(|e| e.to_string()),
-        "arrow" | "ipc" | "feather" => LazyFrame::scan_ipc(path, Default::default(), Default::default()).map_err(|e| e.to_string()),
+        "arrow" | "ipc" | "feather" => {
+            LazyFrame::scan_ipc(path, Default::default(), Default::default())
+                .map_err(|e| e.to_string())
+        }
         "json" | "ndjson" | "jsonl" => {
             let file = std::fs::File::open(p).map_err(|e| e.to_string())?;
-            let fmt = if ext(p) == "json" { JsonFormat::Json } else { JsonFormat::JsonLines };
-            JsonReader::new(file).with_json_format(fmt).finish().map(|d| d.lazy()).map_err(|e| e.to_string())
+            let fmt = if ext(p) == "json" {
+                JsonFormat::Json
+            } else {
+                JsonFormat::JsonLines
+            };
+            JsonReader::new(file)
+                .with_json_format(fmt)
+                .finish()
+                .map(|d| d.lazy())
+                .map_err(|e| e.to_string())
         }
         other => Err(format!("unknown file kind .{other}")),
     }
 }
 
 fn ext(p: &Path) -> String {
-    p.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default()
+    p.extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default()
 }
 
 fn sanitize(s: &str) -> String {
-    let t: String = s.chars().map(|c| if c.is_alphanumeric() || c == '_' { c } else { '_' }).collect();
-    if t.chars().next().is_some_and(|c| c.is_ascii_digit()) { format!("t_{t}") } else { t }
+    let t: String = s
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if t.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        format!("t_{t}")
+    } else {
+        t
+    }
 }
 
 /// Expand `*` and `?` in the file-name part of a path; a path without them must exist.
 fn expand_glob(pattern: &str) -> Result<Vec<PathBuf>, String> {
     let p = Path::new(pattern);
-    let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     if !name.contains(['*', '?']) {
         if !p.is_file() {
             return Err(format!("{pattern}: no such file"));
         }
         return Ok(vec![p.to_path_buf()]);
     }
-    let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = p
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
         .flatten()
         .map(|e| e.path())
-        .filter(|f| f.is_file() && f.file_name().is_some_and(|n| wildcard(&name, &n.to_string_lossy())))
+        .filter(|f| {
+            f.is_file()
+                && f.file_name()
+                    .is_some_and(|n| wildcard(&name, &n.to_string_lossy()))
+        })
         .collect();
     out.sort();
     if out.is_empty() {
@@ -749,12 +1156,20 @@ pub fn type_name(dt: &DataType) -> String {
 fn line_col(text: &str, byte: usize) -> (usize, usize) {
     let before = &text[..byte.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, col)
 }
 
 fn squash_upper(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase()
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase()
 }
 
 fn object_name(n: &ObjectName) -> String {
@@ -768,7 +1183,11 @@ fn object_name(n: &ObjectName) -> String {
 }
 
 fn parse_query(text: &str) -> Result<SQLQuery, String> {
-    SQLParser::new(&GenericDialect {}).try_with_sql(text).and_then(|mut p| p.parse_query()).map(|q| *q).map_err(|e| e.to_string())
+    SQLParser::new(&GenericDialect {})
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_query())
+        .map(|q| *q)
+        .map_err(|e| e.to_string())
 }
 
 fn rw_err(origin: &str, st: &Statement, e: RewriteError) -> QueryError {

@@ -30,7 +30,8 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
             let d = distance(name, c);
             let lname = name.to_lowercase();
             let lc = c.to_lowercase();
-            let near = d <= limit || (n >= 3 && (lc.contains(&lname) || lname.contains(&lc)) && !lc.is_empty());
+            let near = d <= limit
+                || (n >= 3 && (lc.contains(&lname) || lname.contains(&lc)) && !lc.is_empty());
             near.then(|| (d, c.to_string()))
         })
         .collect();
@@ -44,15 +45,25 @@ pub fn did_you_mean(c: &[String]) -> String {
     match c {
         [] => String::new(),
         [a] => format!("; did you mean `{a}`?"),
-        [init @ .., last] => format!("; did you mean {} or `{last}`?", init.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ")),
+        [init @ .., last] => format!(
+            "; did you mean {} or `{last}`?",
+            init.iter()
+                .map(|x| format!("`{x}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
 /// 1-based (line, column) of the first word token equal to `name` (case-insensitive).
 pub fn position_of(sql: &str, name: &str) -> Option<(usize, usize)> {
-    let tokens = Tokenizer::new(&GenericDialect {}, sql).tokenize_with_location().ok()?;
+    let tokens = Tokenizer::new(&GenericDialect {}, sql)
+        .tokenize_with_location()
+        .ok()?;
     tokens.iter().find_map(|t| match &t.token {
-        Token::Word(w) if w.value.eq_ignore_ascii_case(name) => Some((t.span.start.line as usize, t.span.start.column as usize)),
+        Token::Word(w) if w.value.eq_ignore_ascii_case(name) => {
+            Some((t.span.start.line as usize, t.span.start.column as usize))
+        }
         _ => None,
     })
 }
@@ -64,16 +75,31 @@ mod tests {
     #[test]
     fn close_names() {
         assert_eq!(distance("budgt", "budget"), 1);
-        assert_eq!(closest("budgt", ["budget", "fiscal", "other"]), vec!["budget"]);
-        assert_eq!(closest("projcts", ["projects", "project_goals"]), vec!["projects"]);
-        assert_eq!(closest("level", ["level1", "level2", "level3", "basis"]), vec!["level1", "level2", "level3"]);
+        assert_eq!(
+            closest("budgt", ["budget", "fiscal", "other"]),
+            vec!["budget"]
+        );
+        assert_eq!(
+            closest("projcts", ["projects", "project_goals"]),
+            vec!["projects"]
+        );
+        assert_eq!(
+            closest("level", ["level1", "level2", "level3", "basis"]),
+            vec!["level1", "level2", "level3"]
+        );
         assert!(closest("zzz", ["budget"]).is_empty());
-        assert_eq!(did_you_mean(&["a".into(), "b".into()]), "; did you mean `a` or `b`?");
+        assert_eq!(
+            did_you_mean(&["a".into(), "b".into()]),
+            "; did you mean `a` or `b`?"
+        );
     }
 
     #[test]
     fn positions() {
-        assert_eq!(position_of("SELECT budgt\nFROM projects", "projects"), Some((2, 6)));
+        assert_eq!(
+            position_of("SELECT budgt\nFROM projects", "projects"),
+            Some((2, 6))
+        );
         assert_eq!(position_of("SELECT \"预算\" FROM t", "预算"), Some((1, 8)));
     }
 }

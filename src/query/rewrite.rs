@@ -12,9 +12,9 @@
 //! - `:name` parameters → literals.
 
 use sqlparser::ast::{
-    visit_expressions_mut, Expr as SQLExpr, Function as SQLFunction, FunctionArg, FunctionArgExpr, FunctionArguments,
-    GroupByExpr, Ident, ObjectNamePart, PivotValueSource, Query as SQLQuery, Select as SQLSelect, SelectItem,
-    SetExpr, Spanned, TableFactor, Value as SQLValue, WindowType,
+    visit_expressions_mut, Expr as SQLExpr, Function as SQLFunction, FunctionArg, FunctionArgExpr,
+    FunctionArguments, GroupByExpr, Ident, ObjectNamePart, PivotValueSource, Query as SQLQuery,
+    Select as SQLSelect, SelectItem, SetExpr, Spanned, TableFactor, Value as SQLValue, WindowType,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser as SQLParser;
@@ -31,7 +31,11 @@ pub struct RewriteError {
 
 fn err_at(node: &impl Spanned, message: impl Into<String>) -> RewriteError {
     let s = node.span().start;
-    RewriteError { line: s.line.max(1), column: s.column.max(1), message: message.into() }
+    RewriteError {
+        line: s.line.max(1),
+        column: s.column.max(1),
+        message: message.into(),
+    }
 }
 
 /// Column names of a relation (table name or subquery text), for PIVOT.
@@ -40,10 +44,37 @@ pub trait Columns {
 }
 
 const AGGREGATES: &[&str] = &[
-    "SUM", "COUNT", "AVG", "MEAN", "MIN", "MAX", "MEDIAN", "STDDEV", "STDEV", "STDDEV_SAMP", "STDDEV_POP", "VARIANCE",
-    "VAR", "VAR_SAMP", "VAR_POP", "FIRST", "LAST", "QUANTILE_CONT", "QUANTILE_DISC", "PERCENTILE_CONT",
-    "PERCENTILE_DISC", "ARRAY_AGG", "STRING_AGG", "BOOL_AND", "BOOL_OR", "ANY_VALUE", "MODE", "CORR", "COVAR",
-    "COVAR_SAMP", "COVAR_POP",
+    "SUM",
+    "COUNT",
+    "AVG",
+    "MEAN",
+    "MIN",
+    "MAX",
+    "MEDIAN",
+    "STDDEV",
+    "STDEV",
+    "STDDEV_SAMP",
+    "STDDEV_POP",
+    "VARIANCE",
+    "VAR",
+    "VAR_SAMP",
+    "VAR_POP",
+    "FIRST",
+    "LAST",
+    "QUANTILE_CONT",
+    "QUANTILE_DISC",
+    "PERCENTILE_CONT",
+    "PERCENTILE_DISC",
+    "ARRAY_AGG",
+    "STRING_AGG",
+    "BOOL_AND",
+    "BOOL_OR",
+    "ANY_VALUE",
+    "MODE",
+    "CORR",
+    "COVAR",
+    "COVAR_SAMP",
+    "COVAR_POP",
 ];
 
 fn fname(f: &SQLFunction) -> String {
@@ -76,7 +107,9 @@ fn contains(e: &SQLExpr, pred: &dyn Fn(&SQLExpr) -> bool) -> bool {
 
 fn window_over_aggregate(e: &SQLExpr) -> bool {
     contains(e, &|x| match x {
-        SQLExpr::Function(f) if f.over.is_some() => function_args(f).iter().any(|a| contains(a, &is_aggregate)),
+        SQLExpr::Function(f) if f.over.is_some() => {
+            function_args(f).iter().any(|a| contains(a, &is_aggregate))
+        }
         _ => false,
     })
 }
@@ -88,7 +121,10 @@ fn function_args(f: &SQLFunction) -> Vec<SQLExpr> {
             .iter()
             .filter_map(|a| match a {
                 FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e.clone()),
-                FunctionArg::Named { arg: FunctionArgExpr::Expr(e), .. } => Some(e.clone()),
+                FunctionArg::Named {
+                    arg: FunctionArgExpr::Expr(e),
+                    ..
+                } => Some(e.clone()),
                 _ => None,
             })
             .collect(),
@@ -101,7 +137,11 @@ fn expr(text: &str) -> Result<SQLExpr, RewriteError> {
     SQLParser::new(&GenericDialect {})
         .try_with_sql(text)
         .and_then(|mut p| p.parse_expr())
-        .map_err(|e| RewriteError { line: 1, column: 1, message: format!("internal rewrite produced invalid SQL `{text}`: {e}") })
+        .map_err(|e| RewriteError {
+            line: 1,
+            column: 1,
+            message: format!("internal rewrite produced invalid SQL `{text}`: {e}"),
+        })
 }
 
 /// Parse a query from text.
@@ -110,7 +150,11 @@ pub fn query(text: &str) -> Result<SQLQuery, RewriteError> {
         .try_with_sql(text)
         .and_then(|mut p| p.parse_query())
         .map(|q| *q)
-        .map_err(|e| RewriteError { line: 1, column: 1, message: format!("internal rewrite produced invalid SQL `{text}`: {e}") })
+        .map_err(|e| RewriteError {
+            line: 1,
+            column: 1,
+            message: format!("internal rewrite produced invalid SQL `{text}`: {e}"),
+        })
 }
 
 /// How SHARE and YOY are expanded where they stand.
@@ -154,7 +198,10 @@ impl Windows<'_> {
     fn expand_one(&self, f: &SQLFunction, name: &str) -> Result<SQLExpr, RewriteError> {
         let args = function_args(f);
         if args.len() != 1 {
-            return Err(err_at(f, format!("{name} takes exactly one argument: {name}(amount)")));
+            return Err(err_at(
+                f,
+                format!("{name} takes exactly one argument: {name}(amount)"),
+            ));
         }
         let x = format!("CAST(({}) AS DOUBLE)", args[0]);
         let text = if name == "SHARE" {
@@ -199,7 +246,18 @@ pub fn bind_params(q: &mut SQLQuery, params: &HashMap<String, String>) -> Result
                     None => {
                         let mut known: Vec<&String> = params.keys().collect();
                         known.sort();
-                        let hint = if known.is_empty() { String::new() } else { format!(" (set: {})", known.iter().map(|k| format!(":{k}")).collect::<Vec<_>>().join(", ")) };
+                        let hint = if known.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                " (set: {})",
+                                known
+                                    .iter()
+                                    .map(|k| format!(":{k}"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        };
                         failure = Some(err_at(&*v, format!("parameter {p} has no value; give it with `SET {key} = …;` or `--param {key}=…`{hint}")));
                     }
                 }
@@ -233,7 +291,11 @@ impl Hoist {
 pub fn rewrite(q: &SQLQuery, cols: &mut dyn Columns) -> Result<String, RewriteError> {
     let mut h = Hoist::default();
     let body = rewrite_q(q, cols, &mut h)?;
-    Ok(if h.ctes.is_empty() { body } else { format!("WITH {} {body}", h.ctes.join(", ")) })
+    Ok(if h.ctes.is_empty() {
+        body
+    } else {
+        format!("WITH {} {body}", h.ctes.join(", "))
+    })
 }
 
 /// Rewrite one query level; its CTEs go to `h`, the returned text has no WITH.
@@ -255,13 +317,18 @@ fn rewrite_q(q: &SQLQuery, cols: &mut dyn Columns, h: &mut Hoist) -> Result<Stri
         if let SelectItem::UnnamedExpr(SQLExpr::Function(f)) = it {
             let star = matches!(&f.args, FunctionArguments::List(l) if l.args.len() == 1 && matches!(l.args[0], FunctionArg::Unnamed(FunctionArgExpr::Wildcard)));
             if fname(f) == "COUNT" && star && f.over.is_none() {
-                *it = SelectItem::ExprWithAlias { expr: SQLExpr::Function(f.clone()), alias: Ident::new("count") };
+                *it = SelectItem::ExprWithAlias {
+                    expr: SQLExpr::Function(f.clone()),
+                    alias: Ident::new("count"),
+                };
             }
         }
     }
 
     let rollup = match &sel.group_by {
-        GroupByExpr::Expressions(es, _) => es.iter().find(|e| matches!(e, SQLExpr::Rollup(_))).cloned(),
+        GroupByExpr::Expressions(es, _) => {
+            es.iter().find(|e| matches!(e, SQLExpr::Rollup(_))).cloned()
+        }
         GroupByExpr::All(_) => None,
     };
     if let Some(r) = rollup {
@@ -269,19 +336,32 @@ fn rewrite_q(q: &SQLQuery, cols: &mut dyn Columns, h: &mut Hoist) -> Result<Stri
     }
     let items: Vec<SQLExpr> = sel.projection.iter().filter_map(item_expr).collect();
     // a bare column beside an aggregate without GROUP BY would be silently broadcast
-    if matches!(&sel.group_by, GroupByExpr::Expressions(es, _) if es.is_empty()) && items.iter().any(|e| contains(e, &is_aggregate)) {
-        if let Some(bare) = items.iter().find(|e| matches!(e, SQLExpr::Identifier(_) | SQLExpr::CompoundIdentifier(_))) {
+    if matches!(&sel.group_by, GroupByExpr::Expressions(es, _) if es.is_empty())
+        && items.iter().any(|e| contains(e, &is_aggregate))
+    {
+        if let Some(bare) = items
+            .iter()
+            .find(|e| matches!(e, SQLExpr::Identifier(_) | SQLExpr::CompoundIdentifier(_)))
+        {
             return Err(err_at(bare, format!("`{bare}` is neither aggregated nor grouped; add GROUP BY {bare}, or aggregate it (e.g. MIN({bare}))")));
         }
     }
-    let grouped = !matches!(&sel.group_by, GroupByExpr::Expressions(es, _) if es.is_empty()) || items.iter().any(|e| contains(e, &is_aggregate));
+    let grouped = !matches!(&sel.group_by, GroupByExpr::Expressions(es, _) if es.is_empty())
+        || items.iter().any(|e| contains(e, &is_aggregate));
     let has_ext = items.iter().any(|e| contains(e, &is_ext));
-    let lowering = grouped && (has_ext || items.iter().any(window_over_aggregate) || sel.qualify.as_ref().is_some_and(window_over_aggregate));
+    let lowering = grouped
+        && (has_ext
+            || items.iter().any(window_over_aggregate)
+            || sel.qualify.as_ref().is_some_and(window_over_aggregate));
     if lowering {
         return lower(&q, &sel, h);
     }
     if has_ext {
-        let w = Windows { yoy_partition: None, year: None, _p: Default::default() };
+        let w = Windows {
+            yoy_partition: None,
+            year: None,
+            _p: Default::default(),
+        };
         for it in &mut sel.projection {
             if let Some(e) = item_expr_mut(it) {
                 w.expand(e)?;
@@ -307,7 +387,11 @@ fn item_expr_mut(it: &mut SelectItem) -> Option<&mut SQLExpr> {
 }
 
 /// Rewrite derived tables and PIVOT in FROM.
-fn rewrite_from(sel: &mut SQLSelect, cols: &mut dyn Columns, h: &mut Hoist) -> Result<(), RewriteError> {
+fn rewrite_from(
+    sel: &mut SQLSelect,
+    cols: &mut dyn Columns,
+    h: &mut Hoist,
+) -> Result<(), RewriteError> {
     for twj in &mut sel.from {
         rewrite_factor(&mut twj.relation, cols, h)?;
         for j in &mut twj.joins {
@@ -317,7 +401,11 @@ fn rewrite_from(sel: &mut SQLSelect, cols: &mut dyn Columns, h: &mut Hoist) -> R
     Ok(())
 }
 
-fn rewrite_factor(tf: &mut TableFactor, cols: &mut dyn Columns, h: &mut Hoist) -> Result<(), RewriteError> {
+fn rewrite_factor(
+    tf: &mut TableFactor,
+    cols: &mut dyn Columns,
+    h: &mut Hoist,
+) -> Result<(), RewriteError> {
     match tf {
         TableFactor::Derived { subquery, .. } => {
             let text = rewrite_q(subquery, cols, h)?;
@@ -329,7 +417,12 @@ fn rewrite_factor(tf: &mut TableFactor, cols: &mut dyn Columns, h: &mut Hoist) -
                 **subquery = query(&text)?;
             }
             let (text, alias) = pivot(tf, cols, h)?;
-            *tf = TableFactor::Derived { lateral: false, subquery: Box::new(query(&text)?), alias: Some(alias), sample: None };
+            *tf = TableFactor::Derived {
+                lateral: false,
+                subquery: Box::new(query(&text)?),
+                alias: Some(alias),
+                sample: None,
+            };
         }
         _ => {}
     }
@@ -371,16 +464,27 @@ fn lower(q: &SQLQuery, sel: &SQLSelect, h: &mut Hoist) -> Result<String, Rewrite
     }
     // group keys, positional references resolved
     let GroupByExpr::Expressions(raw_keys, _) = &sel.group_by else {
-        return Err(err_at(sel, "GROUP BY ALL cannot be combined with SHARE or YOY; list the grouping columns"));
+        return Err(err_at(
+            sel,
+            "GROUP BY ALL cannot be combined with SHARE or YOY; list the grouping columns",
+        ));
     };
     let mut keys: Vec<(SQLExpr, String)> = vec![]; // (expression, name in the CTE)
     for (i, k) in raw_keys.iter().enumerate() {
         let k = match k {
             SQLExpr::Value(v) => match &v.value {
                 SQLValue::Number(n, _) => {
-                    let pos: usize = n.parse().map_err(|_| err_at(k, "GROUP BY position must be a whole number"))?;
+                    let pos: usize = n
+                        .parse()
+                        .map_err(|_| err_at(k, "GROUP BY position must be a whole number"))?;
                     let Some(e) = projection.get(pos.wrapping_sub(1)) else {
-                        return Err(err_at(k, format!("GROUP BY {pos}: the SELECT list has {} items", projection.len())));
+                        return Err(err_at(
+                            k,
+                            format!(
+                                "GROUP BY {pos}: the SELECT list has {} items",
+                                projection.len()
+                            ),
+                        ));
                     };
                     e.clone()
                 }
@@ -390,7 +494,9 @@ fn lower(q: &SQLQuery, sel: &SQLSelect, h: &mut Hoist) -> Result<String, Rewrite
         };
         let name = match &k {
             SQLExpr::Identifier(id) => id.value.clone(),
-            SQLExpr::CompoundIdentifier(ids) => ids.last().map(|i| i.value.clone()).unwrap_or_default(),
+            SQLExpr::CompoundIdentifier(ids) => {
+                ids.last().map(|i| i.value.clone()).unwrap_or_default()
+            }
             _ => format!("__k{}", i + 1),
         };
         keys.push((k, name));
@@ -420,7 +526,10 @@ fn lower(q: &SQLQuery, sel: &SQLSelect, h: &mut Hoist) -> Result<String, Rewrite
         collect_order(ob, &mut collect);
     }
     // replacement: aggregates → __aN, key expressions → key names
-    let key_texts: Vec<(String, String)> = keys.iter().map(|(e, n)| (e.to_string(), n.clone())).collect();
+    let key_texts: Vec<(String, String)> = keys
+        .iter()
+        .map(|(e, n)| (e.to_string(), n.clone()))
+        .collect();
     let replace = |e: &mut SQLExpr| {
         let _ = visit_expressions_mut(e, |x: &mut SQLExpr| {
             let t = x.to_string();
@@ -434,19 +543,47 @@ fn lower(q: &SQLQuery, sel: &SQLSelect, h: &mut Hoist) -> Result<String, Rewrite
             ControlFlow::<()>::Continue(())
         });
     };
-    let year = keys.iter().find(|(_, n)| n.eq_ignore_ascii_case("year")).map(|(_, n)| quote(n));
-    let partition: Vec<String> = keys.iter().filter(|(_, n)| !n.eq_ignore_ascii_case("year")).map(|(_, n)| quote(n)).collect();
-    let w = Windows { yoy_partition: Some(partition), year, _p: Default::default() };
+    let year = keys
+        .iter()
+        .find(|(_, n)| n.eq_ignore_ascii_case("year"))
+        .map(|(_, n)| quote(n));
+    let partition: Vec<String> = keys
+        .iter()
+        .filter(|(_, n)| !n.eq_ignore_ascii_case("year"))
+        .map(|(_, n)| quote(n))
+        .collect();
+    let w = Windows {
+        yoy_partition: Some(partition),
+        year,
+        _p: Default::default(),
+    };
 
     // the inner, grouped query
-    let mut inner_items: Vec<String> = keys.iter().map(|(e, n)| format!("{e} AS {}", quote(n))).collect();
+    let mut inner_items: Vec<String> = keys
+        .iter()
+        .map(|(e, n)| format!("{e} AS {}", quote(n)))
+        .collect();
     inner_items.extend(aggs.iter().map(|(a, n)| format!("{a} AS {n}")));
-    let mut inner = format!("SELECT {} FROM {}", inner_items.join(", "), sel.from.iter().map(|f| f.to_string()).collect::<Vec<_>>().join(", "));
+    let mut inner = format!(
+        "SELECT {} FROM {}",
+        inner_items.join(", "),
+        sel.from
+            .iter()
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     if let Some(wh) = &sel.selection {
         inner.push_str(&format!(" WHERE {wh}"));
     }
     if !keys.is_empty() {
-        inner.push_str(&format!(" GROUP BY {}", keys.iter().map(|(e, _)| e.to_string()).collect::<Vec<_>>().join(", ")));
+        inner.push_str(&format!(
+            " GROUP BY {}",
+            keys.iter()
+                .map(|(e, _)| e.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     if let Some(h) = &sel.having {
         inner.push_str(&format!(" HAVING {h}"));
@@ -482,7 +619,15 @@ fn lower(q: &SQLQuery, sel: &SQLSelect, h: &mut Hoist) -> Result<String, Rewrite
         w.expand(&mut e)?;
         outer_items.push(format!("{e} AS {}", quote(&name)));
     }
-    let mut outer = format!("SELECT {}{} FROM {groups}", if sel.distinct.is_some() { "DISTINCT " } else { "" }, outer_items.join(", "));
+    let mut outer = format!(
+        "SELECT {}{} FROM {groups}",
+        if sel.distinct.is_some() {
+            "DISTINCT "
+        } else {
+            ""
+        },
+        outer_items.join(", ")
+    );
     if let Some(qf) = &sel.qualify {
         let mut e = qf.clone();
         replace(&mut e);
@@ -517,11 +662,23 @@ fn collect_order(ob: &sqlparser::ast::OrderBy, f: &mut dyn FnMut(&SQLExpr)) {
 
 /// `GROUP BY ROLLUP(a, b)`: the grouped rows, a 小计 row after each group of `a`,
 /// and a 合计 row last. Key columns become text so they can hold the labels.
-fn rollup_query(q: &SQLQuery, sel: &SQLSelect, rollup: &SQLExpr, h: &mut Hoist) -> Result<String, RewriteError> {
-    let SQLExpr::Rollup(sets) = rollup else { unreachable!("matched by the caller") };
-    let GroupByExpr::Expressions(all, _) = &sel.group_by else { unreachable!("matched by the caller") };
+fn rollup_query(
+    q: &SQLQuery,
+    sel: &SQLSelect,
+    rollup: &SQLExpr,
+    h: &mut Hoist,
+) -> Result<String, RewriteError> {
+    let SQLExpr::Rollup(sets) = rollup else {
+        unreachable!("matched by the caller")
+    };
+    let GroupByExpr::Expressions(all, _) = &sel.group_by else {
+        unreachable!("matched by the caller")
+    };
     if all.len() != 1 {
-        return Err(err_at(rollup, "ROLLUP must be the only GROUP BY item: GROUP BY ROLLUP(a, b)"));
+        return Err(err_at(
+            rollup,
+            "ROLLUP must be the only GROUP BY item: GROUP BY ROLLUP(a, b)",
+        ));
     }
     if q.order_by.is_some() {
         return Err(err_at(
@@ -532,7 +689,10 @@ fn rollup_query(q: &SQLQuery, sel: &SQLSelect, rollup: &SQLExpr, h: &mut Hoist) 
     let mut keys: Vec<SQLExpr> = vec![];
     for s in sets {
         if s.len() != 1 {
-            return Err(err_at(rollup, "ROLLUP takes single columns: ROLLUP(a, b), not ROLLUP((a, b))"));
+            return Err(err_at(
+                rollup,
+                "ROLLUP takes single columns: ROLLUP(a, b), not ROLLUP((a, b))",
+            ));
         }
         keys.push(s[0].clone());
     }
@@ -542,14 +702,25 @@ fn rollup_query(q: &SQLQuery, sel: &SQLSelect, rollup: &SQLExpr, h: &mut Hoist) 
         .iter()
         .map(|it| match it {
             SelectItem::ExprWithAlias { expr, alias } => Ok((expr.clone(), alias.value.clone())),
-            SelectItem::UnnamedExpr(expr) => Ok((expr.clone(), natural_name(expr).unwrap_or_else(|| expr.to_string()))),
-            _ => Err(err_at(sel, "`*` cannot be used with ROLLUP; list the columns")),
+            SelectItem::UnnamedExpr(expr) => Ok((
+                expr.clone(),
+                natural_name(expr).unwrap_or_else(|| expr.to_string()),
+            )),
+            _ => Err(err_at(
+                sel,
+                "`*` cannot be used with ROLLUP; list the columns",
+            )),
         })
         .collect::<Result<_, _>>()?;
     if items.iter().any(|(e, _)| contains(e, &is_ext)) {
         return Err(err_at(rollup, "SHARE and YOY cannot be combined with ROLLUP in one query; compute the shares in a CTE first"));
     }
-    let from = sel.from.iter().map(|f| f.to_string()).collect::<Vec<_>>().join(", ");
+    let from = sel
+        .from
+        .iter()
+        .map(|f| f.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
     let n = keys.len();
     let mut branches = vec![];
     for level in (0..=n).rev() {
@@ -557,8 +728,14 @@ fn rollup_query(q: &SQLQuery, sel: &SQLSelect, rollup: &SQLExpr, h: &mut Hoist) 
         for (e, name) in &items {
             let t = e.to_string();
             match key_texts.iter().position(|k| *k == t) {
-                Some(i) if i < level => cols.push(format!("CAST({e} AS VARCHAR) AS {}", quote(name))),
-                Some(i) if i == level => cols.push(format!("'{}' AS {}", if level == 0 { "合计" } else { "小计" }, quote(name))),
+                Some(i) if i < level => {
+                    cols.push(format!("CAST({e} AS VARCHAR) AS {}", quote(name)))
+                }
+                Some(i) if i == level => cols.push(format!(
+                    "'{}' AS {}",
+                    if level == 0 { "合计" } else { "小计" },
+                    quote(name)
+                )),
                 Some(_) => cols.push(format!("CAST(NULL AS VARCHAR) AS {}", quote(name))),
                 None => {
                     if !contains(e, &is_aggregate) && !matches!(e, SQLExpr::Value(_)) {
@@ -590,8 +767,13 @@ fn rollup_query(q: &SQLQuery, sel: &SQLSelect, rollup: &SQLExpr, h: &mut Hoist) 
     let order: Vec<String> = (0..n).map(|i| format!("__t{i}, __s{i}")).collect();
     let names: Vec<String> = items.iter().map(|(_, n)| quote(n)).collect();
     let r = h.name("rollup");
-    h.ctes.push(format!("{r} AS ({})", branches.join(" UNION ALL ")));
-    let mut out = format!("SELECT {} FROM {r} ORDER BY {}", names.join(", "), order.join(", "));
+    h.ctes
+        .push(format!("{r} AS ({})", branches.join(" UNION ALL ")));
+    let mut out = format!(
+        "SELECT {} FROM {r} ORDER BY {}",
+        names.join(", "),
+        order.join(", ")
+    );
     if let Some(l) = &q.limit_clause {
         out.push_str(&format!("{l}"));
     }
@@ -599,12 +781,27 @@ fn rollup_query(q: &SQLQuery, sel: &SQLSelect, rollup: &SQLExpr, h: &mut Hoist) 
 }
 
 /// `src PIVOT (agg(v) FOR col IN (x, y))` → conditional aggregates grouped by the other columns.
-fn pivot(tf: &TableFactor, cols: &mut dyn Columns, h: &mut Hoist) -> Result<(String, sqlparser::ast::TableAlias), RewriteError> {
-    let TableFactor::Pivot { table, aggregate_functions, value_column, value_source, default_on_null, alias } = tf else {
+fn pivot(
+    tf: &TableFactor,
+    cols: &mut dyn Columns,
+    h: &mut Hoist,
+) -> Result<(String, sqlparser::ast::TableAlias), RewriteError> {
+    let TableFactor::Pivot {
+        table,
+        aggregate_functions,
+        value_column,
+        value_source,
+        default_on_null,
+        alias,
+    } = tf
+    else {
         unreachable!("matched by the caller")
     };
     let PivotValueSource::List(values) = value_source else {
-        return Err(err_at(tf, "PIVOT needs an explicit value list: PIVOT (SUM(v) FOR col IN ('a', 'b'))"));
+        return Err(err_at(
+            tf,
+            "PIVOT needs an explicit value list: PIVOT (SUM(v) FOR col IN ('a', 'b'))",
+        ));
     };
     if value_column.len() != 1 {
         return Err(err_at(tf, "PIVOT takes one FOR column"));
@@ -619,8 +816,14 @@ fn pivot(tf: &TableFactor, cols: &mut dyn Columns, h: &mut Hoist) -> Result<(Str
         other => format!("SELECT * FROM {other}"),
     };
     // the source may read CTEs hoisted so far
-    let probe = if h.ctes.is_empty() { probe } else { format!("WITH {} {probe}", h.ctes.join(", ")) };
-    let all = cols.columns_of(&probe).map_err(|e| err_at(tf, format!("PIVOT source: {e}")))?;
+    let probe = if h.ctes.is_empty() {
+        probe
+    } else {
+        format!("WITH {} {probe}", h.ctes.join(", "))
+    };
+    let all = cols
+        .columns_of(&probe)
+        .map_err(|e| err_at(tf, format!("PIVOT source: {e}")))?;
     let mut used: Vec<String> = vec![pcol.trim_matches('"').to_string()];
     for a in aggregate_functions {
         let mut c = a.expr.clone();
@@ -632,9 +835,19 @@ fn pivot(tf: &TableFactor, cols: &mut dyn Columns, h: &mut Hoist) -> Result<(Str
         });
     }
     if !all.iter().any(|c| *c == used[0]) {
-        return Err(err_at(tf, format!("PIVOT … FOR {pcol}: the source has no column `{pcol}`; it has {}", all.join(", "))));
+        return Err(err_at(
+            tf,
+            format!(
+                "PIVOT … FOR {pcol}: the source has no column `{pcol}`; it has {}",
+                all.join(", ")
+            ),
+        ));
     }
-    let group: Vec<String> = all.iter().filter(|c| !used.contains(c)).map(|c| quote(c)).collect();
+    let group: Vec<String> = all
+        .iter()
+        .filter(|c| !used.contains(c))
+        .map(|c| quote(c))
+        .collect();
     let mut items = group.clone();
     for v in values {
         let label = match &v.alias {
@@ -649,7 +862,10 @@ fn pivot(tf: &TableFactor, cols: &mut dyn Columns, h: &mut Hoist) -> Result<(Str
         };
         for a in aggregate_functions {
             let SQLExpr::Function(f) = &a.expr else {
-                return Err(err_at(&a.expr, "PIVOT needs an aggregate such as SUM(amount)"));
+                return Err(err_at(
+                    &a.expr,
+                    "PIVOT needs an aggregate such as SUM(amount)",
+                ));
             };
             let args = function_args(f);
             let inner = match args.first() {
@@ -661,7 +877,13 @@ fn pivot(tf: &TableFactor, cols: &mut dyn Columns, h: &mut Hoist) -> Result<(Str
                 agg = format!("COALESCE({agg}, {d})");
             }
             let name = if aggregate_functions.len() > 1 {
-                format!("{label}_{}", a.alias.as_ref().map(|x| x.value.clone()).unwrap_or_else(|| fname(f).to_lowercase()))
+                format!(
+                    "{label}_{}",
+                    a.alias
+                        .as_ref()
+                        .map(|x| x.value.clone())
+                        .unwrap_or_else(|| fname(f).to_lowercase())
+                )
             } else {
                 label.clone()
             };
@@ -672,7 +894,12 @@ fn pivot(tf: &TableFactor, cols: &mut dyn Columns, h: &mut Hoist) -> Result<(Str
     if !group.is_empty() {
         text.push_str(&format!(" GROUP BY {}", group.join(", ")));
     }
-    let alias = alias.clone().unwrap_or_else(|| sqlparser::ast::TableAlias { explicit: true, name: Ident::new("__pivot"), columns: vec![], at: None });
+    let alias = alias.clone().unwrap_or_else(|| sqlparser::ast::TableAlias {
+        explicit: true,
+        name: Ident::new("__pivot"),
+        columns: vec![],
+        at: None,
+    });
     Ok((text, alias))
 }
 
@@ -719,19 +946,31 @@ mod tests {
     #[test]
     fn yoy_partitions_by_the_other_keys() {
         let out = rw("SELECT year, dept_code, SUM(budget) AS b, YOY(SUM(budget)) AS g FROM projects GROUP BY year, dept_code");
-        assert!(out.contains("LAG(CAST((__a1) AS DOUBLE)) OVER (PARTITION BY \"dept_code\" ORDER BY \"year\")"), "{out}");
+        assert!(
+            out.contains(
+                "LAG(CAST((__a1) AS DOUBLE)) OVER (PARTITION BY \"dept_code\" ORDER BY \"year\")"
+            ),
+            "{out}"
+        );
     }
 
     #[test]
     fn yoy_without_years_is_an_error_at_the_call() {
-        let e = rewrite(&query("SELECT unit_code,\n  YOY(SUM(budget)) FROM projects GROUP BY unit_code").unwrap(), &mut NoCols).unwrap_err();
+        let e = rewrite(
+            &query("SELECT unit_code,\n  YOY(SUM(budget)) FROM projects GROUP BY unit_code")
+                .unwrap(),
+            &mut NoCols,
+        )
+        .unwrap_err();
         assert_eq!((e.line, e.column), (2, 3));
         assert!(e.message.starts_with("YOY needs years"), "{}", e.message);
     }
 
     #[test]
     fn rollup_becomes_union_of_levels() {
-        let out = rw("SELECT unit_code, seq, SUM(budget) AS b FROM projects GROUP BY ROLLUP(unit_code, seq)");
+        let out = rw(
+            "SELECT unit_code, seq, SUM(budget) AS b FROM projects GROUP BY ROLLUP(unit_code, seq)",
+        );
         assert!(out.contains("'小计' AS \"seq\""), "{out}");
         assert!(out.contains("'合计' AS \"unit_code\""), "{out}");
         assert!(out.ends_with("ORDER BY __t0, __s0, __t1, __s1"), "{out}");
@@ -740,7 +979,10 @@ mod tests {
     #[test]
     fn pivot_becomes_conditional_aggregates() {
         let out = rw("SELECT * FROM funds PIVOT (SUM(amount) FOR kind IN ('fiscal', 'other'))");
-        assert!(out.contains("SUM(CASE WHEN kind = 'fiscal' THEN amount END) AS \"fiscal\""), "{out}");
+        assert!(
+            out.contains("SUM(CASE WHEN kind = 'fiscal' THEN amount END) AS \"fiscal\""),
+            "{out}"
+        );
         assert!(out.contains("GROUP BY \"unit_code\""), "{out}");
     }
 

@@ -19,22 +19,42 @@ pub struct Bar {
 pub fn bars(df: &DataFrame, opts: &Options) -> Result<Vec<Bar>, RenderError> {
     let cols = df.columns();
     let numeric = |dt: &DataType| dt.is_primitive_numeric() || matches!(dt, DataType::Decimal(..));
-    let value_col = cols
+    let value_col = cols.iter().find(|c| numeric(c.dtype())).ok_or_else(|| {
+        RenderError::Data(
+            "CHART BAR needs a numeric column to size the bars (e.g. SUM(budget))".into(),
+        )
+    })?;
+    let label_col = cols
         .iter()
-        .find(|c| numeric(c.dtype()))
-        .ok_or_else(|| RenderError::Data("CHART BAR needs a numeric column to size the bars (e.g. SUM(budget))".into()))?;
-    let label_col = cols.iter().find(|c| !numeric(c.dtype())).or_else(|| cols.iter().find(|c| c.name() != value_col.name()));
-    let values = value_col.cast(&DataType::Float64).map_err(|e| RenderError::Data(e.to_string()))?;
+        .find(|c| !numeric(c.dtype()))
+        .or_else(|| cols.iter().find(|c| c.name() != value_col.name()));
+    let values = value_col
+        .cast(&DataType::Float64)
+        .map_err(|e| RenderError::Data(e.to_string()))?;
     let mut out = vec![];
     for i in 0..df.height() {
         let label = match label_col {
             Some(c) => c.get(i).map(|v| value_text(&v)).unwrap_or_default(),
             None => format!("{}", i + 1),
         };
-        let av = value_col.get(i).map_err(|e| RenderError::Data(e.to_string()))?;
+        let av = value_col
+            .get(i)
+            .map_err(|e| RenderError::Data(e.to_string()))?;
         let text = super::cell(&av, true, opts.money).0;
-        let v = values.get(i).ok().and_then(|v| v.extract::<f64>()).unwrap_or(0.0);
-        out.push(Bar { label: if label.is_empty() { "NULL".into() } else { label }, value: v, text });
+        let v = values
+            .get(i)
+            .ok()
+            .and_then(|v| v.extract::<f64>())
+            .unwrap_or(0.0);
+        out.push(Bar {
+            label: if label.is_empty() {
+                "NULL".into()
+            } else {
+                label
+            },
+            value: v,
+            text,
+        });
     }
     Ok(out)
 }
@@ -47,28 +67,52 @@ pub fn terminal(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(
         return Ok(());
     }
     let max = bars.iter().map(|b| b.value.abs()).fold(0.0_f64, f64::max);
-    let lw = bars.iter().map(|b| width(&truncate(&b.label, 30))).max().unwrap_or(0);
+    let lw = bars
+        .iter()
+        .map(|b| width(&truncate(&b.label, 30)))
+        .max()
+        .unwrap_or(0);
     const W: f64 = 40.0;
     const EIGHTHS: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
     for b in &bars {
         let label = truncate(&b.label, 30);
-        let units = if max > 0.0 { (b.value.abs() / max * W * 8.0).round() as usize } else { 0 };
+        let units = if max > 0.0 {
+            (b.value.abs() / max * W * 8.0).round() as usize
+        } else {
+            0
+        };
         let bar = format!("{}{}", "█".repeat(units / 8), EIGHTHS[units % 8]);
         let sign = if b.value < 0.0 { "-" } else { "" };
-        writeln!(out, "{}{} │{sign}{bar} {}", label, " ".repeat(lw - width(&label)), b.text)?;
+        writeln!(
+            out,
+            "{}{} │{sign}{bar} {}",
+            label,
+            " ".repeat(lw - width(&label)),
+            b.text
+        )?;
     }
     Ok(())
 }
 
 fn xml(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// The same chart as a standalone SVG document.
 pub fn svg(df: &DataFrame, opts: &Options) -> Result<String, RenderError> {
     let bars = bars(df, opts)?;
     let max = bars.iter().map(|b| b.value.abs()).fold(0.0_f64, f64::max);
-    let label_w = bars.iter().map(|b| width(&b.label)).max().unwrap_or(4).min(40) as f64 * 7.5 + 16.0;
+    let label_w = bars
+        .iter()
+        .map(|b| width(&b.label))
+        .max()
+        .unwrap_or(4)
+        .min(40) as f64
+        * 7.5
+        + 16.0;
     let bar_w = 480.0;
     let row = 26.0;
     let h = bars.len() as f64 * row + 20.0;
@@ -79,7 +123,11 @@ pub fn svg(df: &DataFrame, opts: &Options) -> Result<String, RenderError> {
     s.push_str(&format!("<rect x=\"0\" y=\"0\" width=\"{w:.0}\" height=\"{h:.0}\" fill=\"white\" class=\"background\"/>\n"));
     for (i, b) in bars.iter().enumerate() {
         let y = 10.0 + i as f64 * row;
-        let len = if max > 0.0 { b.value.abs() / max * bar_w } else { 0.0 };
+        let len = if max > 0.0 {
+            b.value.abs() / max * bar_w
+        } else {
+            0.0
+        };
         s.push_str(&format!(
             "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\n",
             label_w - 8.0,
@@ -93,7 +141,12 @@ pub fn svg(df: &DataFrame, opts: &Options) -> Result<String, RenderError> {
             xml(&b.label),
             xml(&b.text)
         ));
-        s.push_str(&format!("<text x=\"{:.1}\" y=\"{:.1}\">{}</text>\n", label_w + len + 6.0, y + 17.0, xml(&b.text)));
+        s.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\">{}</text>\n",
+            label_w + len + 6.0,
+            y + 17.0,
+            xml(&b.text)
+        ));
     }
     s.push_str("</svg>\n");
     Ok(s)

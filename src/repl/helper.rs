@@ -14,16 +14,98 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 
 pub const KEYWORDS: &[&str] = &[
-    "SELECT", "FROM", "WHERE", "GROUP", "BY", "ORDER", "HAVING", "LIMIT", "OFFSET", "JOIN", "LEFT", "RIGHT", "INNER",
-    "OUTER", "FULL", "CROSS", "ON", "USING", "AS", "AND", "OR", "NOT", "IN", "IS", "NULL", "LIKE", "BETWEEN", "CASE",
-    "WHEN", "THEN", "ELSE", "END", "DISTINCT", "UNION", "ALL", "WITH", "OVER", "PARTITION", "QUALIFY", "ASC", "DESC",
-    "ROLLUP", "PIVOT", "FOR", "CAST", "DOUBLE", "VARCHAR", "SHOW", "TABLES", "DESCRIBE", "EXPLAIN", "LOAD", "COPY",
-    "TO", "CREATE", "VIEW", "DROP", "SET", "TRUE", "FALSE", "NULLS", "FIRST", "LAST", "OVERWRITE", "CHART", "BAR",
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "GROUP",
+    "BY",
+    "ORDER",
+    "HAVING",
+    "LIMIT",
+    "OFFSET",
+    "JOIN",
+    "LEFT",
+    "RIGHT",
+    "INNER",
+    "OUTER",
+    "FULL",
+    "CROSS",
+    "ON",
+    "USING",
+    "AS",
+    "AND",
+    "OR",
+    "NOT",
+    "IN",
+    "IS",
+    "NULL",
+    "LIKE",
+    "BETWEEN",
+    "CASE",
+    "WHEN",
+    "THEN",
+    "ELSE",
+    "END",
+    "DISTINCT",
+    "UNION",
+    "ALL",
+    "WITH",
+    "OVER",
+    "PARTITION",
+    "QUALIFY",
+    "ASC",
+    "DESC",
+    "ROLLUP",
+    "PIVOT",
+    "FOR",
+    "CAST",
+    "DOUBLE",
+    "VARCHAR",
+    "SHOW",
+    "TABLES",
+    "DESCRIBE",
+    "EXPLAIN",
+    "LOAD",
+    "COPY",
+    "TO",
+    "CREATE",
+    "VIEW",
+    "DROP",
+    "SET",
+    "TRUE",
+    "FALSE",
+    "NULLS",
+    "FIRST",
+    "LAST",
+    "OVERWRITE",
+    "CHART",
+    "BAR",
 ];
 
 pub const FUNCTIONS: &[&str] = &[
-    "SUM", "COUNT", "AVG", "MIN", "MAX", "MEDIAN", "QUANTILE_CONT", "STDDEV", "ROUND", "ABS", "COALESCE", "LENGTH",
-    "LOWER", "UPPER", "SUBSTR", "CONCAT", "RANK", "ROW_NUMBER", "DENSE_RANK", "LAG", "LEAD", "SHARE", "YOY",
+    "SUM",
+    "COUNT",
+    "AVG",
+    "MIN",
+    "MAX",
+    "MEDIAN",
+    "QUANTILE_CONT",
+    "STDDEV",
+    "ROUND",
+    "ABS",
+    "COALESCE",
+    "LENGTH",
+    "LOWER",
+    "UPPER",
+    "SUBSTR",
+    "CONCAT",
+    "RANK",
+    "ROW_NUMBER",
+    "DENSE_RANK",
+    "LAG",
+    "LEAD",
+    "SHARE",
+    "YOY",
 ];
 
 /// What the completer knows about the session, refreshed after each statement.
@@ -106,8 +188,16 @@ impl Validator for BudgetHelper {
         }
         // a statement that cannot parse is reported before it runs, and stays editable
         for st in query::split(input) {
-            let first = st.text.split_whitespace().next().unwrap_or("").to_uppercase();
-            if matches!(first.as_str(), "LOAD" | "COPY" | "SET" | "DESCRIBE" | "DESC" | "SHOW" | "EXPLAIN" | "CHART") {
+            let first = st
+                .text
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_uppercase();
+            if matches!(
+                first.as_str(),
+                "LOAD" | "COPY" | "SET" | "DESCRIBE" | "DESC" | "SHOW" | "EXPLAIN" | "CHART"
+            ) {
                 continue;
             }
             if let Err(e) = query::check_syntax("", &st) {
@@ -119,13 +209,23 @@ impl Validator for BudgetHelper {
 }
 
 fn word_start(line: &str, pos: usize) -> usize {
-    line[..pos].char_indices().rev().find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '.')).map(|(i, c)| i + c.len_utf8()).unwrap_or(0)
+    line[..pos]
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '.'))
+        .map(|(i, c)| i + c.len_utf8())
+        .unwrap_or(0)
 }
 
 impl Completer for BudgetHelper {
     type Candidate = Pair;
 
-    fn complete(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _ctx: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
         let before = &line[..pos];
         // inside quotes: file paths
         if before.matches('\'').count() % 2 == 1 {
@@ -134,9 +234,16 @@ impl Completer for BudgetHelper {
         }
         let start = word_start(line, pos);
         let word = &line[start..pos];
-        let pair = |s: &str| Pair { display: s.to_string(), replacement: s.to_string() };
+        let pair = |s: &str| Pair {
+            display: s.to_string(),
+            replacement: s.to_string(),
+        };
         if line.trim_start().starts_with('.') && !before.contains(' ') {
-            let cands = COMMANDS.iter().filter(|(n, _, _)| n.starts_with(word)).map(|(n, _, _)| pair(n)).collect();
+            let cands = COMMANDS
+                .iter()
+                .filter(|(n, _, _)| n.starts_with(word))
+                .map(|(n, _, _)| pair(n))
+                .collect();
             return Ok((start, cands));
         }
         if word.is_empty() {
@@ -147,16 +254,40 @@ impl Completer for BudgetHelper {
         let mut out: Vec<Pair> = vec![];
         let cat = self.catalog.borrow();
         // columns of the tables the statement names, or of all tables when it names none
-        let named: Vec<&(String, Vec<String>)> = cat.tables.iter().filter(|(t, _)| line.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == t)).collect();
-        let scope: Vec<&(String, Vec<String>)> = if named.is_empty() { cat.tables.iter().collect() } else { named };
-        let mut cols: Vec<&String> = scope.iter().flat_map(|(_, c)| c.iter()).filter(|c| c.starts_with(word)).collect();
+        let named: Vec<&(String, Vec<String>)> = cat
+            .tables
+            .iter()
+            .filter(|(t, _)| {
+                line.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .any(|w| w == t)
+            })
+            .collect();
+        let scope: Vec<&(String, Vec<String>)> = if named.is_empty() {
+            cat.tables.iter().collect()
+        } else {
+            named
+        };
+        let mut cols: Vec<&String> = scope
+            .iter()
+            .flat_map(|(_, c)| c.iter())
+            .filter(|c| c.starts_with(word))
+            .collect();
         cols.sort();
         cols.dedup();
         out.extend(cols.into_iter().map(|c| pair(c)));
-        out.extend(cat.tables.iter().filter(|(t, _)| t.starts_with(word)).map(|(t, _)| pair(t)));
+        out.extend(
+            cat.tables
+                .iter()
+                .filter(|(t, _)| t.starts_with(word))
+                .map(|(t, _)| pair(t)),
+        );
         for k in KEYWORDS.iter().chain(FUNCTIONS) {
             if k.starts_with(&upper) {
-                let text = if lower_input { k.to_lowercase() } else { k.to_string() };
+                let text = if lower_input {
+                    k.to_lowercase()
+                } else {
+                    k.to_string()
+                };
                 out.push(pair(&text));
             }
         }
@@ -169,7 +300,11 @@ fn paths(prefix: &str) -> Vec<Pair> {
         Some(i) => (&prefix[..=i], &prefix[i + 1..]),
         None => ("", prefix),
     };
-    let read = if dir.is_empty() { std::fs::read_dir(".") } else { std::fs::read_dir(dir) };
+    let read = if dir.is_empty() {
+        std::fs::read_dir(".")
+    } else {
+        std::fs::read_dir(dir)
+    };
     let Ok(rd) = read else { return vec![] };
     let mut out: Vec<Pair> = rd
         .flatten()
@@ -179,7 +314,10 @@ fn paths(prefix: &str) -> Vec<Pair> {
                 return None;
             }
             let slash = if e.path().is_dir() { "/" } else { "" };
-            Some(Pair { display: format!("{name}{slash}"), replacement: format!("{dir}{name}{slash}") })
+            Some(Pair {
+                display: format!("{name}{slash}"),
+                replacement: format!("{dir}{name}{slash}"),
+            })
         })
         .collect();
     out.sort_by(|a, b| a.display.cmp(&b.display));
@@ -193,11 +331,20 @@ impl Hinter for BudgetHelper {
         if pos != line.len() || !line.starts_with('.') || line.len() < 2 {
             return None;
         }
-        let matches: Vec<&(&str, &str, &str)> = COMMANDS.iter().filter(|(n, _, _)| n.starts_with(line) || line.starts_with(&format!("{n} ")) || line == *n).collect();
+        let matches: Vec<&(&str, &str, &str)> = COMMANDS
+            .iter()
+            .filter(|(n, _, _)| {
+                n.starts_with(line) || line.starts_with(&format!("{n} ")) || line == *n
+            })
+            .collect();
         match matches.as_slice() {
             [(n, args, _)] if n.starts_with(line) => {
                 let rest = &n[line.len()..];
-                Some(if args.is_empty() { rest.to_string() } else { format!("{rest} {args}") })
+                Some(if args.is_empty() {
+                    rest.to_string()
+                } else {
+                    format!("{rest} {args}")
+                })
             }
             [(n, args, _)] if line == format!("{n} ") && !args.is_empty() => Some(args.to_string()),
             _ => None,
@@ -230,7 +377,9 @@ pub fn highlight_sql(line: &str) -> String {
             out.push_str("\x1b[0m");
             break;
         }
-        if c.is_ascii_digit() && (i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_')) {
+        if c.is_ascii_digit()
+            && (i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_'))
+        {
             let start = i;
             while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
                 i += 1;
@@ -271,7 +420,11 @@ impl Highlighter for BudgetHelper {
     }
 
     fn highlight_hint<'h>(&self, hint: &'h str) -> Cow<'h, str> {
-        if self.color { Cow::Owned(format!("\x1b[2m{hint}\x1b[0m")) } else { Cow::Borrowed(hint) }
+        if self.color {
+            Cow::Owned(format!("\x1b[2m{hint}\x1b[0m"))
+        } else {
+            Cow::Borrowed(hint)
+        }
     }
 
     fn highlight_char(&self, _line: &str, _pos: usize, _kind: CmdKind) -> bool {

@@ -41,18 +41,31 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
 
 /// The help text, generated from [`COMMANDS`].
 pub fn help() -> String {
-    let w = COMMANDS.iter().map(|(n, a, _)| n.len() + a.len() + 1).max().unwrap_or(0);
+    let w = COMMANDS
+        .iter()
+        .map(|(n, a, _)| n.len() + a.len() + 1)
+        .max()
+        .unwrap_or(0);
     let mut s = String::from("Statements end with `;` and may span lines. Meta commands:\n");
     for (n, a, h) in COMMANDS {
-        let usage = if a.is_empty() { n.to_string() } else { format!("{n} {a}") };
+        let usage = if a.is_empty() {
+            n.to_string()
+        } else {
+            format!("{n} {a}")
+        };
         s.push_str(&format!("  {usage:<w$}  {h}\n"));
     }
-    s.push_str("SQL: SHOW TABLES; DESCRIBE t; SELECT …; SHARE, YOY, ROLLUP, PIVOT — see the README.");
+    s.push_str(
+        "SQL: SHOW TABLES; DESCRIBE t; SELECT …; SHARE, YOY, ROLLUP, PIVOT — see the README.",
+    );
     s
 }
 
 fn closest_command(word: &str) -> String {
-    let best = COMMANDS.iter().map(|(n, _, _)| (crate::query::names::distance(word, n), *n)).min();
+    let best = COMMANDS
+        .iter()
+        .map(|(n, _, _)| (crate::query::names::distance(word, n), *n))
+        .min();
     match best {
         Some((d, n)) if d <= 3 => format!("; did you mean `{n}`?"),
         _ => "; `.help` lists the commands".to_string(),
@@ -68,15 +81,27 @@ impl FromStr for Meta {
             None => (line, ""),
         };
         let need = |what: &str| -> Result<String, String> {
-            if arg.is_empty() { Err(format!("{cmd} needs {what}")) } else { Ok(arg.to_string()) }
+            if arg.is_empty() {
+                Err(format!("{cmd} needs {what}"))
+            } else {
+                Ok(arg.to_string())
+            }
         };
         let number = |what: &str| -> Result<usize, String> {
-            need(what)?.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| format!("{cmd}: `{arg}` is not a positive whole number"))
+            need(what)?
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| format!("{cmd}: `{arg}` is not a positive whole number"))
         };
         Ok(match cmd {
             ".help" => Meta::Help,
             ".tables" => Meta::Tables,
-            ".schema" => Meta::Schema(if arg.is_empty() { None } else { Some(arg.to_string()) }),
+            ".schema" => Meta::Schema(if arg.is_empty() {
+                None
+            } else {
+                Some(arg.to_string())
+            }),
             ".mode" => Meta::Mode(need("a mode: table, csv, json, markdown or line")?.parse()?),
             ".maxrows" => Meta::MaxRows(number("a number of rows")?),
             ".maxwidth" => Meta::MaxWidth(number("a width")?),
@@ -86,16 +111,30 @@ impl FromStr for Meta {
                 _ => return Err(".timer takes on or off".into()),
             },
             ".read" => Meta::Read(need("a file")?),
-            ".output" => Meta::Output(if arg.is_empty() { None } else { Some(arg.to_string()) }),
+            ".output" => Meta::Output(if arg.is_empty() {
+                None
+            } else {
+                Some(arg.to_string())
+            }),
             ".once" => Meta::Once(need("a file")?),
             ".money" => Meta::Money(need("a unit: wan, yuan or yi")?.parse()?),
-            ".safe" => match arg {
-                "on" => Meta::Safe,
-                "off" => return Err(".safe cannot be turned off: safe mode lasts for the rest of the session".into()),
-                _ => return Err(".safe takes on".into()),
-            },
+            ".safe" => {
+                match arg {
+                    "on" => Meta::Safe,
+                    "off" => return Err(
+                        ".safe cannot be turned off: safe mode lasts for the rest of the session"
+                            .into(),
+                    ),
+                    _ => return Err(".safe takes on".into()),
+                }
+            }
             ".quit" | ".exit" | ".q" => Meta::Quit,
-            other => return Err(format!("unknown command `{other}`{}", closest_command(other))),
+            other => {
+                return Err(format!(
+                    "unknown command `{other}`{}",
+                    closest_command(other)
+                ))
+            }
         })
     }
 }
@@ -108,7 +147,10 @@ mod tests {
     fn parse_commands() {
         assert_eq!(".mode csv".parse::<Meta>(), Ok(Meta::Mode(Format::Csv)));
         assert_eq!(".maxrows 20".parse::<Meta>(), Ok(Meta::MaxRows(20)));
-        assert_eq!(".schema projects".parse::<Meta>(), Ok(Meta::Schema(Some("projects".into()))));
+        assert_eq!(
+            ".schema projects".parse::<Meta>(),
+            Ok(Meta::Schema(Some("projects".into())))
+        );
         assert_eq!(".output".parse::<Meta>(), Ok(Meta::Output(None)));
         assert_eq!(".money yi".parse::<Meta>(), Ok(Meta::Money(MoneyUnit::Yi)));
         assert_eq!(".quit;".parse::<Meta>(), Ok(Meta::Quit));
@@ -116,9 +158,18 @@ mod tests {
 
     #[test]
     fn mistakes_are_explained() {
-        assert_eq!(".tabels".parse::<Meta>().unwrap_err(), "unknown command `.tabels`; did you mean `.tables`?");
-        assert_eq!(".mode xml".parse::<Meta>().unwrap_err(), "unknown mode `xml`; use table, csv, json, markdown or line");
-        assert_eq!(".maxrows -1".parse::<Meta>().unwrap_err(), ".maxrows: `-1` is not a positive whole number");
+        assert_eq!(
+            ".tabels".parse::<Meta>().unwrap_err(),
+            "unknown command `.tabels`; did you mean `.tables`?"
+        );
+        assert_eq!(
+            ".mode xml".parse::<Meta>().unwrap_err(),
+            "unknown mode `xml`; use table, csv, json, markdown or line"
+        );
+        assert_eq!(
+            ".maxrows -1".parse::<Meta>().unwrap_err(),
+            ".maxrows: `-1` is not a positive whole number"
+        );
         assert_eq!(".read".parse::<Meta>().unwrap_err(), ".read needs a file");
     }
 

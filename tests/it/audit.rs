@@ -2,9 +2,9 @@
 //! on a clean version of it (no findings), and on one-figure mutations of the clean
 //! version, each of which must fire its rule and no other.
 
+use crate::common::*;
 use budgetql::ingest::ingest_text;
 use budgetql::Session;
-use crate::common::*;
 
 fn findings(text: &str) -> String {
     let doc = ingest_text("doc.txt", text).expect("ingests");
@@ -16,7 +16,11 @@ fn findings(text: &str) -> String {
 }
 
 fn rules_fired(text: &str) -> Vec<String> {
-    let mut r: Vec<String> = findings(text).lines().skip(1).map(|l| l.split(',').next().unwrap().to_string()).collect();
+    let mut r: Vec<String> = findings(text)
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
     r.dedup();
     r
 }
@@ -30,10 +34,22 @@ fn fix(text: &str, from: &str, to: &str) -> String {
 /// The bundled document with its real inconsistencies corrected.
 fn clean() -> String {
     let t = BUNDLED.to_string();
-    let t = fix(&t, "预算数15万元。其中：财政资金12万元", "预算数12万元。其中：财政资金12万元");
-    let t = fix(&t, "预算数11万元。其中：财政资金11万元", "预算数12万元。其中：财政资金12万元");
+    let t = fix(
+        &t,
+        "预算数15万元。其中：财政资金12万元",
+        "预算数12万元。其中：财政资金12万元",
+    );
+    let t = fix(
+        &t,
+        "预算数11万元。其中：财政资金11万元",
+        "预算数12万元。其中：财政资金12万元",
+    );
     let t = fix(&t, "预算数72万元。", "预算数62万元。");
-    let t = fix(&t, "预算数4万元。其中：财政资金2万元", "预算数2万元。其中：财政资金2万元");
+    let t = fix(
+        &t,
+        "预算数4万元。其中：财政资金2万元",
+        "预算数2万元。其中：财政资金2万元",
+    );
     fix(&t, "较2010年增加1209.63万元", "较2020年增加1292.06万元")
 }
 
@@ -69,7 +85,10 @@ fn the_bundled_document_real_inconsistencies() {
 
 #[test]
 fn a_clean_document_has_no_findings() {
-    assert_eq!(findings(&clean()), "rule,severity,table_name,line,lines,expected,found,difference\n");
+    assert_eq!(
+        findings(&clean()),
+        "rule,severity,table_name,line,lines,expected,found,difference\n"
+    );
 }
 
 #[test]
@@ -77,25 +96,62 @@ fn each_rule_fires_alone() {
     let c = clean();
     let cases: Vec<(&str, String)> = vec![
         ("R1", fix(&c, "人员经费841.20万元", "人员经费841.30万元")),
-        ("R2", fix(&c, "收入为1662.99万元，其中：财政拨款收入1572.09万元", "收入为1663.99万元，其中：财政拨款收入1573.09万元")),
+        (
+            "R2",
+            fix(
+                &c,
+                "收入为1662.99万元，其中：财政拨款收入1572.09万元",
+                "收入为1663.99万元，其中：财政拨款收入1573.09万元",
+            ),
+        ),
         ("R3", {
             let t = fix(&c, "\t综治视联网建设经费\n\n\t预算规模及资金用途\n\t预算数\n\t162.00\n\t其中：财政资金\n\t162.00", "\t综治视联网建设经费\n\n\t预算规模及资金用途\n\t预算数\n\t163.00\n\t其中：财政资金\n\t163.00");
-            fix(&t, "预算数162万元。其中：财政资金162万元", "预算数163万元。其中：财政资金163万元")
+            fix(
+                &t,
+                "预算数162万元。其中：财政资金162万元",
+                "预算数163万元。其中：财政资金163万元",
+            )
         }),
         ("R4", {
             let t = set_line(&c, 468, "\t5.00", "\t4.00");
-            fix(&t, "预算数5万元。其中：财政资金5万元，其他资金0万元。主要用于维护稳定工作专项经费", "预算数5万元。其中：财政资金4万元，其他资金0万元。主要用于维护稳定工作专项经费")
+            fix(
+                &t,
+                "预算数5万元。其中：财政资金5万元，其他资金0万元。主要用于维护稳定工作专项经费",
+                "预算数5万元。其中：财政资金4万元，其他资金0万元。主要用于维护稳定工作专项经费",
+            )
         }),
-        ("R5", fix(&c, "预算数5万元。其中：财政资金5万元，其他资金0万元。主要用于维护稳定工作专项经费", "预算数6万元。其中：财政资金5万元，其他资金0万元。主要用于维护稳定工作专项经费")),
-        ("R6", fix(&c, "公务接待费增加了0.57万元", "公务接待费增加了0.58万元")),
-        ("R7", fix(&c, "公务用车运行维护费12.68万元；", "公务用车运行维护费12.58万元；")),
+        (
+            "R5",
+            fix(
+                &c,
+                "预算数5万元。其中：财政资金5万元，其他资金0万元。主要用于维护稳定工作专项经费",
+                "预算数6万元。其中：财政资金5万元，其他资金0万元。主要用于维护稳定工作专项经费",
+            ),
+        ),
+        (
+            "R6",
+            fix(&c, "公务接待费增加了0.57万元", "公务接待费增加了0.58万元"),
+        ),
+        (
+            "R7",
+            fix(
+                &c,
+                "公务用车运行维护费12.68万元；",
+                "公务用车运行维护费12.58万元；",
+            ),
+        ),
         ("R8", set_line(&c, 176, "\t11.90", "\t11.80")),
         ("R9", set_line(&c, 256, "\t278.57", "\t278.58")),
         ("R10", set_line(&c, 484, "\t75.00%", "\t45.00%")),
         ("R11", fix(&c, "与2020年相比", "与2019年相比")),
     ];
     for (rule, text) in cases {
-        assert_eq!(rules_fired(&text), vec![rule.to_string()], "{rule}:\n{}", findings(&text));
+        assert_eq!(
+            rules_fired(&text),
+            vec![rule.to_string()],
+            "{rule}:\n{}",
+            findings(&text)
+        );
     }
 }
 
@@ -108,12 +164,23 @@ fn rounding_differences_are_warnings() {
 
 #[test]
 fn audit_from_the_command_line_and_sql() {
-    let out = ok(&["--format", "csv", "-c", "SELECT rule, COUNT(*) AS n FROM audit_findings GROUP BY rule ORDER BY rule"]);
+    let out = ok(&[
+        "--format",
+        "csv",
+        "-c",
+        "SELECT rule, COUNT(*) AS n FROM audit_findings GROUP BY rule ORDER BY rule",
+    ]);
     assert_eq!(out, "rule,n\nR11,1\nR5,5\nR6,1\n");
     let out = ok(&["audit", "--format", "csv"]);
     assert!(out.starts_with("year,dept_code,rule,severity,table_name,source,line,lines,expected,found,difference,explanation\n"), "{out}");
-    assert!(out.contains("the text compares 2021 with 2010; the year before the budget year is 2020"), "{out}");
-    assert!(out.contains("project 护路经费: the sentence states 预算数 72.00 but the table says 62.00"), "{out}");
+    assert!(
+        out.contains("the text compares 2021 with 2010; the year before the budget year is 2020"),
+        "{out}"
+    );
+    assert!(
+        out.contains("project 护路经费: the sentence states 预算数 72.00 but the table says 62.00"),
+        "{out}"
+    );
     assert_eq!(out.lines().count(), 8, "{out}");
     let out = ok(&["--format", "csv", "-c", "AUDIT WHERE year = 2020"]);
     assert_eq!(out.lines().count(), 1, "no 2020 document: {out}");

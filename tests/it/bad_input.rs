@@ -18,7 +18,10 @@ fn lines() -> Vec<&'static str> {
 
 /// 1-based number of the first line equal to `s` at or after line `from`.
 fn find(lines: &[&str], s: &str, from: usize) -> usize {
-    from + lines[from - 1..].iter().position(|l| *l == s).unwrap_or_else(|| panic!("{s:?} not found"))
+    from + lines[from - 1..]
+        .iter()
+        .position(|l| *l == s)
+        .unwrap_or_else(|| panic!("{s:?} not found"))
 }
 
 fn check(path: &PathBuf) -> (i32, String, String) {
@@ -33,7 +36,12 @@ fn truncated_inside_a_project_table() {
     let p = write("truncated.txt", l[..cut].join("\n").as_bytes());
     let (code, _, err) = check(&p);
     assert_clean_failure(code, &err);
-    assert!(err.contains(&format!("truncated.txt:{cut}: the document ends inside the project table `维护稳定专项经费`")), "{err}");
+    assert!(
+        err.contains(&format!(
+            "truncated.txt:{cut}: the document ends inside the project table `维护稳定专项经费`"
+        )),
+        "{err}"
+    );
     assert!(err.contains("truncated"), "{err}");
 }
 
@@ -45,12 +53,25 @@ fn project_table_without_its_budget_row() {
     let mut kept: Vec<&str> = l[..start - 1].to_vec();
     kept.extend_from_slice(&l[end..]);
     let purpose_line = start + 1; // the purpose row moved up into the budget row's place
-    assert!(kept[purpose_line - 1].starts_with('\t'), "{:?}", kept[purpose_line - 1]);
+    assert!(
+        kept[purpose_line - 1].starts_with('\t'),
+        "{:?}",
+        kept[purpose_line - 1]
+    );
     let p = write("nobudget.txt", kept.join("\n").as_bytes());
     let (code, _, err) = check(&p);
     assert_clean_failure(code, &err);
-    assert!(err.contains(&format!("nobudget.txt:{}: project table `维护稳定专项经费`", purpose_line - 1)), "{err}");
-    assert!(err.contains("expected the budget row (预算规模及资金用途"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "nobudget.txt:{}: project table `维护稳定专项经费`",
+            purpose_line - 1
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("expected the budget row (预算规模及资金用途"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -62,7 +83,10 @@ fn garbage_in_an_amount_cell() {
     let p = write("garbage.txt", l.join("\n").as_bytes());
     let (code, _, err) = check(&p);
     assert_clean_failure(code, &err);
-    assert!(err.contains(&format!("garbage.txt:{at}: 预算数: `5.0x` is not a number")), "{err}");
+    assert!(
+        err.contains(&format!("garbage.txt:{at}: 预算数: `5.0x` is not a number")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -96,16 +120,25 @@ fn binary_files() {
     let p = write("word.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00\x00");
     let (code, _, err) = check(&p);
     assert_clean_failure(code, &err);
-    assert!(err.contains("word.doc:1: this is not a text document (a Word .doc file)"), "{err}");
+    assert!(
+        err.contains("word.doc:1: this is not a text document (a Word .doc file)"),
+        "{err}"
+    );
     let p = write("nul.txt", b"2021\xe5\xb9\xb4\n\x00\x01\x02");
     let (code, _, err) = check(&p);
     assert_clean_failure(code, &err);
-    assert!(err.contains("nul.txt:2: this is not a text document (it contains NUL bytes)"), "{err}");
+    assert!(
+        err.contains("nul.txt:2: this is not a text document (it contains NUL bytes)"),
+        "{err}"
+    );
     // GBK bytes are not UTF-8
     let p = write("gbk.txt", b"title\n\xb2\xbf\xc3\xc5\xd4\xa4\xcb\xe3\n");
     let (code, _, err) = check(&p);
     assert_clean_failure(code, &err);
-    assert!(err.contains("gbk.txt:2: this is not a text document (invalid UTF-8 at byte 6"), "{err}");
+    assert!(
+        err.contains("gbk.txt:2: this is not a text document (invalid UTF-8 at byte 6"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -120,7 +153,10 @@ fn not_a_disclosure() {
 fn missing_file() {
     let (code, _, err) = run(&["ingest", "--check", "/no/such/doc.txt"]);
     assert_clean_failure(code, &err);
-    assert!(err.contains("/no/such/doc.txt: cannot read the file: no such file"), "{err}");
+    assert!(
+        err.contains("/no/such/doc.txt: cannot read the file: no such file"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -5,7 +5,12 @@ use crate::common::*;
 
 #[test]
 fn counts_the_49_projects() {
-    let out = ok(&["--format", "csv", "-c", "SELECT COUNT(*) AS n FROM projects"]);
+    let out = ok(&[
+        "--format",
+        "csv",
+        "-c",
+        "SELECT COUNT(*) AS n FROM projects",
+    ]);
     assert_eq!(out, "n\n49\n");
 }
 
@@ -13,7 +18,12 @@ fn counts_the_49_projects() {
 fn per_unit_budget_matches_the_document_to_the_cent() {
     // 216001: 25 tables summing to 515.82; 216003 (公证处): 24 tables summing to 90.90,
     // which is also the document's 其他收入 (the 公证处's own funds).
-    let out = ok(&["--format", "csv", "-c", "SELECT unit_code, SUM(budget) FROM projects GROUP BY 1 ORDER BY 1"]);
+    let out = ok(&[
+        "--format",
+        "csv",
+        "-c",
+        "SELECT unit_code, SUM(budget) FROM projects GROUP BY 1 ORDER BY 1",
+    ]);
     assert_eq!(out, "unit_code,budget\n216001,515.82\n216003,90.90\n");
 }
 
@@ -21,7 +31,9 @@ fn per_unit_budget_matches_the_document_to_the_cent() {
 fn project_budgets_sum_to_the_stated_project_spending() {
     // 项目支出606.72万元 (line 91) = 515.82 + 90.90
     let out = ok(&[
-        "--format", "csv", "-c",
+        "--format",
+        "csv",
+        "-c",
         "WITH t AS (SELECT SUM(budget) AS tables FROM projects), \
               s AS (SELECT amount AS stated FROM budget_lines WHERE item = '项目支出') \
          SELECT tables, stated FROM t CROSS JOIN s",
@@ -32,7 +44,10 @@ fn project_budgets_sum_to_the_stated_project_spending() {
 #[test]
 fn fiscal_and_other_funds_by_unit() {
     let out = ok(&["--format", "csv", "-c", "SELECT unit_code, SUM(fiscal) AS fiscal, SUM(other) AS other FROM projects GROUP BY 1 ORDER BY 1"]);
-    assert_eq!(out, "unit_code,fiscal,other\n216001,515.82,0.00\n216003,0.00,90.90\n");
+    assert_eq!(
+        out,
+        "unit_code,fiscal,other\n216001,515.82,0.00\n216003,0.00,90.90\n"
+    );
 }
 
 #[test]
@@ -100,7 +115,12 @@ fn indicator_targets_are_parsed() {
 
 #[test]
 fn level1_is_carried_down_the_indicator_tree() {
-    let out = ok(&["--format", "csv", "-c", "SELECT level1, COUNT(*) AS n FROM indicators GROUP BY 1 ORDER BY 1"]);
+    let out = ok(&[
+        "--format",
+        "csv",
+        "-c",
+        "SELECT level1, COUNT(*) AS n FROM indicators GROUP BY 1 ORDER BY 1",
+    ]);
     // 产出指标 has 4 rows per project (数量/质量/时效/成本), 满意度 1, 效益 the rest
     assert_eq!(out, "level1,n\n产出指标,196\n效益指标,75\n满意度指标,49\n");
 }
@@ -109,15 +129,31 @@ fn level1_is_carried_down_the_indicator_tree() {
 fn formats_json_and_markdown() {
     let sql = "SELECT unit_code, SUM(budget) AS budget FROM projects GROUP BY 1 ORDER BY 1";
     assert_eq!(ok(&["--format", "json", "-c", sql]), "[\n{\"unit_code\":\"216001\",\"budget\":515.82},\n{\"unit_code\":\"216003\",\"budget\":90.90}\n]\n");
-    assert_eq!(ok(&["--format", "markdown", "-c", sql]), "| unit_code | budget |\n|---|---:|\n| 216001 | 515.82 |\n| 216003 | 90.90 |\n");
+    assert_eq!(
+        ok(&["--format", "markdown", "-c", sql]),
+        "| unit_code | budget |\n|---|---:|\n| 216001 | 515.82 |\n| 216003 | 90.90 |\n"
+    );
 }
 
 #[test]
 fn table_format_aligns_and_counts_rows() {
-    let out = ok(&["-c", "SELECT unit_name, SUM(budget) AS budget FROM projects GROUP BY 1 ORDER BY 2 DESC"]);
-    let widths: Vec<usize> = out.lines().take(6).map(|l| unicode_width::UnicodeWidthStr::width(l)).collect();
-    assert!(widths.windows(2).all(|w| w[0] == w[1]), "misaligned:\n{out}");
-    assert!(out.contains("│ 中共秦皇岛经济技术开发区工委政法委员会(本级） │ 515.82 │"), "{out}");
+    let out = ok(&[
+        "-c",
+        "SELECT unit_name, SUM(budget) AS budget FROM projects GROUP BY 1 ORDER BY 2 DESC",
+    ]);
+    let widths: Vec<usize> = out
+        .lines()
+        .take(6)
+        .map(|l| unicode_width::UnicodeWidthStr::width(l))
+        .collect();
+    assert!(
+        widths.windows(2).all(|w| w[0] == w[1]),
+        "misaligned:\n{out}"
+    );
+    assert!(
+        out.contains("│ 中共秦皇岛经济技术开发区工委政法委员会(本级） │ 515.82 │"),
+        "{out}"
+    );
     assert!(out.ends_with("2 rows\n"), "{out}");
 }
 
@@ -126,7 +162,16 @@ fn commands_and_files_run_in_order() {
     let dir = scratch("order");
     let f = dir.join("q.sql");
     std::fs::write(&f, "-- two statements; the comment has a semicolon\nSELECT 2 AS b;\nSELECT 3 AS c; -- trailing\n").unwrap();
-    let out = ok(&["--format", "csv", "-c", "SELECT 1 AS a", "-f", f.to_str().unwrap(), "-c", "SELECT 4 AS d"]);
+    let out = ok(&[
+        "--format",
+        "csv",
+        "-c",
+        "SELECT 1 AS a",
+        "-f",
+        f.to_str().unwrap(),
+        "-c",
+        "SELECT 4 AS d",
+    ]);
     assert_eq!(out, "a\n1\nb\n2\nc\n3\nd\n4\n");
 }
 
@@ -134,8 +179,19 @@ fn commands_and_files_run_in_order() {
 fn sql_on_standard_input() {
     use std::io::Write;
     use std::process::Stdio;
-    let mut child = bin().args(["--format", "csv"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(b"SELECT COUNT(*) AS goals FROM project_goals;").unwrap();
+    let mut child = bin()
+        .args(["--format", "csv"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"SELECT COUNT(*) AS goals FROM project_goals;")
+        .unwrap();
     let (code, out, err) = decode(child.wait_with_output().unwrap());
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "goals\n98\n");
@@ -155,7 +211,10 @@ fn script_errors_name_the_file_and_line() {
     std::fs::write(&f, "SELECT 1;\n\nSELEC 2;\n").unwrap();
     let (code, out, err) = run(&["--format", "csv", "-f", f.to_str().unwrap()]);
     assert_clean_failure(code, &err);
-    assert_eq!(out, "literal\n1\n", "statements before the error still print");
+    assert_eq!(
+        out, "literal\n1\n",
+        "statements before the error still print"
+    );
     assert!(err.contains("bad.sql:3:1: syntax error"), "{err}");
 }
 
@@ -166,20 +225,35 @@ fn unknown_table_and_missing_script_fail_cleanly() {
     assert!(err.contains("projcts"), "{err}");
     let (code, _, err) = run(&["-f", "/no/such/file.sql"]);
     assert_clean_failure(code, &err);
-    assert!(err.contains("/no/such/file.sql: cannot read the script: no such file"), "{err}");
+    assert!(
+        err.contains("/no/such/file.sql: cannot read the script: no such file"),
+        "{err}"
+    );
 }
 
 #[test]
 fn help_documents_the_interface() {
     let out = ok(&["--help"]);
-    for needle in ["-c, --command", "-f, --file", "--format", "--data", "BUDGETQL_DATA", "ingest", "Exit status"] {
+    for needle in [
+        "-c, --command",
+        "-f, --file",
+        "--format",
+        "--data",
+        "BUDGETQL_DATA",
+        "ingest",
+        "Exit status",
+    ] {
         assert!(out.contains(needle), "--help lacks {needle}:\n{out}");
     }
 }
 
 #[test]
 fn ingest_check_reports_tables_and_skipped_regions() {
-    let out = ok(&["ingest", "--check", "datasets/raw/qinhuangdao-etdz-zhengfawei-2021.txt"]);
+    let out = ok(&[
+        "ingest",
+        "--check",
+        "datasets/raw/qinhuangdao-etdz-zhengfawei-2021.txt",
+    ]);
     assert!(out.contains("year 2021, department 216"), "{out}");
     assert!(out.contains("    projects          49\n"), "{out}");
     assert!(out.contains("    indicators       320\n"), "{out}");
@@ -195,7 +269,11 @@ fn every_saved_query_runs_on_the_bundled_data() {
         let p = e.unwrap().path();
         if p.extension().is_some_and(|x| x == "sql") {
             let text = std::fs::read_to_string(&p).unwrap();
-            assert!(text.starts_with("-- Question:"), "{} must start with a `-- Question:` header", p.display());
+            assert!(
+                text.starts_with("-- Question:"),
+                "{} must start with a `-- Question:` header",
+                p.display()
+            );
             let out = ok(&["--format", "csv", "-f", p.to_str().unwrap()]);
             assert!(out.lines().count() > 1, "{} returned no rows", p.display());
             n += 1;

@@ -22,16 +22,35 @@ fn bundled_document_every_table_every_row() {
             std::fs::write(&path, &got).expect("write golden");
             continue;
         }
-        let want = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing golden file {}; run with UPDATE_GOLDEN=1", path.display()));
+        let want = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+            panic!(
+                "missing golden file {}; run with UPDATE_GOLDEN=1",
+                path.display()
+            )
+        });
         if got != want {
-            let first = got.lines().zip(want.lines()).enumerate().find(|(_, (g, w))| g != w);
+            let first = got
+                .lines()
+                .zip(want.lines())
+                .enumerate()
+                .find(|(_, (g, w))| g != w);
             failures.push(match first {
-                Some((i, (g, w))) => format!("{table}: line {} differs\n  got:  {g}\n  want: {w}", i + 1),
-                None => format!("{table}: {} lines, golden has {}", got.lines().count(), want.lines().count()),
+                Some((i, (g, w))) => {
+                    format!("{table}: line {} differs\n  got:  {g}\n  want: {w}", i + 1)
+                }
+                None => format!(
+                    "{table}: {} lines, golden has {}",
+                    got.lines().count(),
+                    want.lines().count()
+                ),
             });
         }
     }
-    assert!(failures.is_empty(), "golden mismatch:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "golden mismatch:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -51,10 +70,22 @@ fn bundled_document_counts_and_report() {
     assert_eq!(doc.year, 2021);
     assert_eq!(doc.dept_code, "216");
     // every table is recognised: what is left is prose
-    assert!(doc.skipped.iter().all(|s| s.kind == "text"), "{:?}", doc.skipped.iter().filter(|s| s.kind != "text").collect::<Vec<_>>());
+    assert!(
+        doc.skipped.iter().all(|s| s.kind == "text"),
+        "{:?}",
+        doc.skipped
+            .iter()
+            .filter(|s| s.kind != "text")
+            .collect::<Vec<_>>()
+    );
     // the only prose with a money figure is the performance narrative (lines 296-453), whose
     // figure is a past amount, not this budget: "2019年区中心上报区一级司法救助资金预算30万元" (line 330)
-    let with_figures: Vec<(usize, usize)> = doc.skipped.iter().filter(|s| s.has_figures).map(|s| (s.first_line, s.last_line)).collect();
+    let with_figures: Vec<(usize, usize)> = doc
+        .skipped
+        .iter()
+        .filter(|s| s.has_figures)
+        .map(|s| (s.first_line, s.last_line))
+        .collect();
     assert_eq!(with_figures, vec![(296, 453)]);
     assert!(doc.warnings.is_empty(), "{:?}", doc.warnings);
 }

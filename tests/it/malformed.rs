@@ -12,7 +12,10 @@ fn every_malformed_document_gets_its_error_and_line() {
     let expected = std::fs::read_to_string(dir.join("expected.tsv")).unwrap();
     let mut failures = vec![];
     let mut n = 0;
-    for row in expected.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for row in expected
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         let f: Vec<&str> = row.split('\t').collect();
         let (file, kind, line, text) = (f[0], f[1], f[2], f[3]);
         n += 1;
@@ -30,12 +33,18 @@ fn every_malformed_document_gets_its_error_and_line() {
             IngestError::Document { .. } => "document",
             IngestError::Io { .. } => "io",
         };
-        let got_line = err.line().map(|l| l.to_string()).unwrap_or_else(|| "-".into());
+        let got_line = err
+            .line()
+            .map(|l| l.to_string())
+            .unwrap_or_else(|| "-".into());
         let msg = err.to_string();
         if got_kind != kind || got_line != line || !msg.contains(text) {
             failures.push(format!("{file}: want {kind} at {line} containing `{text}`, got {got_kind} at {got_line}: {msg}"));
         }
     }
-    assert!(n >= 30, "the corpus must hold at least 30 documents, it has {n}");
+    assert!(
+        n >= 30,
+        "the corpus must hold at least 30 documents, it has {n}"
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

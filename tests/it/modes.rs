@@ -40,15 +40,39 @@ fn other_modes_on_cjk_data() {
 fn money_units_change_only_money() {
     // 1662.99万元 = 16,629,900.00元 = 0.166299亿元; percentages and counts stay as they are
     let q = "SELECT amount, 1 AS n FROM budget_lines WHERE item = '支出合计'";
-    assert_eq!(ok(&["--format", "csv", "--money", "yuan", "-c", q]), "amount,n\n16629900.00,1\n");
-    assert_eq!(ok(&["--format", "csv", "--money", "yi", "-c", q]), "amount,n\n0.166299,1\n");
-    assert_eq!(ok(&["--format", "csv", "--money", "yuan", "-c", "SELECT cumulative_pct FROM disbursement WHERE month = 3 LIMIT 1"]), "cumulative_pct\n25.00\n");
+    assert_eq!(
+        ok(&["--format", "csv", "--money", "yuan", "-c", q]),
+        "amount,n\n16629900.00,1\n"
+    );
+    assert_eq!(
+        ok(&["--format", "csv", "--money", "yi", "-c", q]),
+        "amount,n\n0.166299,1\n"
+    );
+    assert_eq!(
+        ok(&[
+            "--format",
+            "csv",
+            "--money",
+            "yuan",
+            "-c",
+            "SELECT cumulative_pct FROM disbursement WHERE month = 3 LIMIT 1"
+        ]),
+        "cumulative_pct\n25.00\n"
+    );
 }
 
 #[test]
 fn long_results_show_head_and_tail() {
-    let out = ok(&["--max-rows", "4", "-c", "SELECT seq FROM projects ORDER BY seq"]);
-    assert!(out.contains("│   1 │\n│   2 │\n│ ·   │\n│  48 │\n│  49 │\n"), "{out}");
+    let out = ok(&[
+        "--max-rows",
+        "4",
+        "-c",
+        "SELECT seq FROM projects ORDER BY seq",
+    ]);
+    assert!(
+        out.contains("│   1 │\n│   2 │\n│ ·   │\n│  48 │\n│  49 │\n"),
+        "{out}"
+    );
     assert!(out.ends_with("49 rows (4 shown)\n"), "{out}");
 }
 
@@ -56,10 +80,23 @@ fn long_results_show_head_and_tail() {
 fn bar_chart_in_the_terminal() {
     let out = ok(&["-c", "CHART BAR SELECT unit_code, SUM(budget) AS budget FROM projects GROUP BY 1 ORDER BY 2 DESC"]);
     // 515.82 is the longest bar (40 blocks); 90.90/515.82 × 40 × 8 = 56.4 → 56 eighths = 7 blocks
-    assert_eq!(out, format!("216001 │{} 515.82\n216003 │{} 90.90\n", "█".repeat(40), "█".repeat(7)));
+    assert_eq!(
+        out,
+        format!(
+            "216001 │{} 515.82\n216003 │{} 90.90\n",
+            "█".repeat(40),
+            "█".repeat(7)
+        )
+    );
     // fractions of a block use the eighth characters: 1/3 × 40 × 8 = 106.7 → 107 eighths = 13 blocks + ▍
-    let out = ok(&["-c", "CHART BAR SELECT 'a' AS k, 3 AS v UNION ALL SELECT 'b' AS k, 1 AS v"]);
-    assert_eq!(out, format!("a │{} 3\nb │{}▍ 1\n", "█".repeat(40), "█".repeat(13)));
+    let out = ok(&[
+        "-c",
+        "CHART BAR SELECT 'a' AS k, 3 AS v UNION ALL SELECT 'b' AS k, 1 AS v",
+    ]);
+    assert_eq!(
+        out,
+        format!("a │{} 3\nb │{}▍ 1\n", "█".repeat(40), "█".repeat(13))
+    );
 }
 
 #[test]
@@ -70,27 +107,56 @@ fn bar_chart_as_svg() {
     let text = std::fs::read_to_string(&p).unwrap();
     let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
     assert_eq!(doc.root_element().tag_name().name(), "svg");
-    let bars: Vec<roxmltree::Node> = doc.descendants().filter(|n| n.has_tag_name("rect") && n.attribute("class") == Some("bar")).collect();
+    let bars: Vec<roxmltree::Node> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("rect") && n.attribute("class") == Some("bar"))
+        .collect();
     assert_eq!(bars.len(), 2);
-    let w: Vec<f64> = bars.iter().map(|b| b.attribute("width").unwrap().parse().unwrap()).collect();
+    let w: Vec<f64> = bars
+        .iter()
+        .map(|b| b.attribute("width").unwrap().parse().unwrap())
+        .collect();
     assert_eq!(w[0], 480.0);
     assert!((w[1] - 480.0 * 90.90 / 515.82).abs() < 0.01, "{w:?}");
-    let labels: Vec<&str> = doc.descendants().filter(|n| n.has_tag_name("text")).filter_map(|n| n.text()).collect();
-    assert!(labels.contains(&"秦皇岛市第三公证处") && labels.contains(&"515.82"), "{labels:?}");
+    let labels: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(
+        labels.contains(&"秦皇岛市第三公证处") && labels.contains(&"515.82"),
+        "{labels:?}"
+    );
 }
 
 #[test]
 fn scripts_stop_at_the_first_error_unless_asked() {
     let dir = scratch("cont");
     let f = dir.join("s.sql");
-    std::fs::write(&f, "SELECT 1 AS a;\nSELECT nope FROM projects;\nSELECT 3 AS c;\n").unwrap();
+    std::fs::write(
+        &f,
+        "SELECT 1 AS a;\nSELECT nope FROM projects;\nSELECT 3 AS c;\n",
+    )
+    .unwrap();
     let (code, out, err) = run(&["--format", "csv", "-f", f.to_str().unwrap()]);
     assert_clean_failure(code, &err);
     assert_eq!(out, "a\n1\n");
-    let (code, out, err) = run(&["--format", "csv", "--continue-on-error", "-f", f.to_str().unwrap()]);
+    let (code, out, err) = run(&[
+        "--format",
+        "csv",
+        "--continue-on-error",
+        "-f",
+        f.to_str().unwrap(),
+    ]);
     assert_clean_failure(code, &err);
     assert_eq!(out, "a\n1\nc\n3\n");
     assert!(err.contains("s.sql:2:8: unknown column `nope`"), "{err}");
-    let out = ok(&["--format", "csv", "--echo", "-c", "SELECT 1 AS a; SELECT 2 AS b"]);
+    let out = ok(&[
+        "--format",
+        "csv",
+        "--echo",
+        "-c",
+        "SELECT 1 AS a; SELECT 2 AS b",
+    ]);
     assert_eq!(out, "SELECT 1 AS a;\na\n1\nSELECT 2 AS b;\nb\n2\n");
 }

@@ -16,9 +16,14 @@ fn pause() {
 fn repl_session_end_to_end() {
     let home = scratch("home");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_budgetql"));
-    cmd.env("HOME", &home).env_remove("XDG_DATA_HOME").env_remove("BUDGETQL_DATA").env("NO_COLOR", "1").env("TERM", "xterm");
+    cmd.env("HOME", &home)
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("BUDGETQL_DATA")
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm");
     let mut p = spawn_command(cmd, Some(20_000)).expect("spawn in a pty");
-    p.exp_string("loaded qinhuangdao-etdz-zhengfawei-2021").unwrap();
+    p.exp_string("loaded qinhuangdao-etdz-zhengfawei-2021")
+        .unwrap();
     p.exp_string("budgetql> ").unwrap();
 
     pause();
@@ -63,7 +68,11 @@ fn repl_session_end_to_end() {
     p.send_control('d').unwrap();
     p.exp_eof().unwrap();
 
-    let hist = std::fs::read_to_string(home.join(".local/share/budgetql/history")).expect("history written");
-    assert!(hist.contains("SELECT unit_code, SUM(budget) AS total"), "{hist}");
+    let hist = std::fs::read_to_string(home.join(".local/share/budgetql/history"))
+        .expect("history written");
+    assert!(
+        hist.contains("SELECT unit_code, SUM(budget) AS total"),
+        "{hist}"
+    );
     assert!(hist.contains(".mode markdown"), "{hist}");
 }

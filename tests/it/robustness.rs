@@ -22,7 +22,20 @@ impl Rng {
     }
 }
 
-const GARBAGE: &[&str] = &["\tx", "\t", "\t１２．５", "\t-", "\t999999999999999999999999999999", "\t1,2,3", "\t≥", "\t%", "\t(", "\t0.000001", "\t—", "\t\u{3000}"];
+const GARBAGE: &[&str] = &[
+    "\tx",
+    "\t",
+    "\t１２．５",
+    "\t-",
+    "\t999999999999999999999999999999",
+    "\t1,2,3",
+    "\t≥",
+    "\t%",
+    "\t(",
+    "\t0.000001",
+    "\t—",
+    "\t\u{3000}",
+];
 
 fn mutate(rng: &mut Rng, lines: &mut Vec<String>) -> String {
     let n = lines.len();
@@ -72,7 +85,10 @@ fn mutate(rng: &mut Rng, lines: &mut Vec<String>) -> String {
 
 #[test]
 fn mutated_documents_never_panic() {
-    let runs: usize = std::env::var("BUDGETQL_MUTATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(150);
+    let runs: usize = std::env::var("BUDGETQL_MUTATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(150);
     let base: Vec<String> = BUNDLED.split('\n').map(|s| s.to_string()).collect();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut failures = vec![];
@@ -82,16 +98,21 @@ fn mutated_documents_never_panic() {
         let steps = 1 + rng.below(3);
         let what: Vec<String> = (0..steps).map(|_| mutate(&mut rng, &mut lines)).collect();
         let text = lines.join("\n");
-        let outcome = catch_unwind(AssertUnwindSafe(|| match ingest_bytes("m.txt", text.as_bytes()) {
-            Ok(doc) => {
-                model::frames(&doc).expect("frames of an ingested document");
-                let mut s = Session::from_documents(&[doc]).expect("session");
-                s.query("AUDIT").expect("audit runs");
-                true
-            }
-            Err(e) => {
-                assert!(e.to_string().starts_with("m.txt"), "error without the file name: {e}");
-                false
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            match ingest_bytes("m.txt", text.as_bytes()) {
+                Ok(doc) => {
+                    model::frames(&doc).expect("frames of an ingested document");
+                    let mut s = Session::from_documents(&[doc]).expect("session");
+                    s.query("AUDIT").expect("audit runs");
+                    true
+                }
+                Err(e) => {
+                    assert!(
+                        e.to_string().starts_with("m.txt"),
+                        "error without the file name: {e}"
+                    );
+                    false
+                }
             }
         }));
         match outcome {
@@ -100,15 +121,51 @@ fn mutated_documents_never_panic() {
             Err(_) => failures.push(format!("run {run}: {}", what.join("; "))),
         }
     }
-    assert!(failures.is_empty(), "{} panics ({ok} ingested, {err} refused):\n{}", failures.len(), failures.join("\n"));
-    assert!(ok > 0 && err > 0, "the mutations should produce both outcomes: {ok} ingested, {err} refused");
+    assert!(
+        failures.is_empty(),
+        "{} panics ({ok} ingested, {err} refused):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        ok > 0 && err > 0,
+        "the mutations should produce both outcomes: {ok} ingested, {err} refused"
+    );
 }
 
-const TOKENS: &[&str] = &["(", ")", ",", "'", "\"", ";", "SHARE(", "YOY(", "ROLLUP(", ":x", " OVER ()", " PIVOT (SUM(budget) FOR unit_code IN ('a'))", " GROUP BY 1", "*", "预算数", " ORDER BY", " QUALIFY", "--", "/*", "SUM(", " AS ", "0.1", "CAST(", " UNION ALL SELECT 1"];
+const TOKENS: &[&str] = &[
+    "(",
+    ")",
+    ",",
+    "'",
+    "\"",
+    ";",
+    "SHARE(",
+    "YOY(",
+    "ROLLUP(",
+    ":x",
+    " OVER ()",
+    " PIVOT (SUM(budget) FOR unit_code IN ('a'))",
+    " GROUP BY 1",
+    "*",
+    "预算数",
+    " ORDER BY",
+    " QUALIFY",
+    "--",
+    "/*",
+    "SUM(",
+    " AS ",
+    "0.1",
+    "CAST(",
+    " UNION ALL SELECT 1",
+];
 
 #[test]
 fn mutated_queries_never_panic() {
-    let runs: usize = std::env::var("BUDGETQL_MUTATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(150);
+    let runs: usize = std::env::var("BUDGETQL_MUTATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(150);
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     // the queries of the .slt files and the saved scripts
     let mut queries: Vec<String> = vec![];
@@ -116,8 +173,20 @@ fn mutated_queries_never_panic() {
         for e in std::fs::read_dir(root.join(dir)).unwrap().flatten() {
             let text = std::fs::read_to_string(e.path()).unwrap();
             for block in text.split("\n\n") {
-                let body: Vec<&str> = block.lines().filter(|l| !l.starts_with('#') && !l.starts_with("--")).collect();
-                let sql: Vec<&str> = body.iter().skip_while(|l| l.starts_with("query") || l.starts_with("error") || l.starts_with("statement")).take_while(|l| **l != "----").copied().collect();
+                let body: Vec<&str> = block
+                    .lines()
+                    .filter(|l| !l.starts_with('#') && !l.starts_with("--"))
+                    .collect();
+                let sql: Vec<&str> = body
+                    .iter()
+                    .skip_while(|l| {
+                        l.starts_with("query")
+                            || l.starts_with("error")
+                            || l.starts_with("statement")
+                    })
+                    .take_while(|l| **l != "----")
+                    .copied()
+                    .collect();
                 if !sql.is_empty() {
                     queries.push(sql.join("\n"));
                 }
@@ -164,7 +233,15 @@ fn mutated_queries_never_panic() {
             Err(_) => failures.push(format!("run {run}: {what} in\n{base}\n=> {sql}")),
         }
     }
-    assert!(failures.is_empty(), "{} panics:\n{}", failures.len(), failures.join("\n\n"));
-    assert!(answered > 0 && refused > 0, "{answered} answered, {refused} refused");
+    assert!(
+        failures.is_empty(),
+        "{} panics:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+    assert!(
+        answered > 0 && refused > 0,
+        "{answered} answered, {refused} refused"
+    );
     eprintln!("{answered} answered, {refused} refused");
 }

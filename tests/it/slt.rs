@@ -43,7 +43,11 @@ fn parse(text: &str) -> Vec<Block> {
             continue;
         }
         let (kind, name) = l.split_once(' ').unwrap_or((l, ""));
-        assert!(matches!(kind, "query" | "statement" | "error"), "line {}: unknown block kind `{kind}`", i + 1);
+        assert!(
+            matches!(kind, "query" | "statement" | "error"),
+            "line {}: unknown block kind `{kind}`",
+            i + 1
+        );
         let start = i + 1;
         i += 1;
         let mut sql = vec![];
@@ -59,7 +63,13 @@ fn parse(text: &str) -> Vec<Block> {
                 i += 1;
             }
         }
-        out.push(Block { kind: kind.into(), name: name.into(), line: start, sql: sql.join("\n"), expected: expected.join("\n") });
+        out.push(Block {
+            kind: kind.into(),
+            name: name.into(),
+            line: start,
+            sql: sql.join("\n"),
+            expected: expected.join("\n"),
+        });
     }
     out
 }
@@ -80,14 +90,22 @@ fn run_file(path: &Path) -> Vec<String> {
                 render(&df, Format::Csv, &Options::default(), &mut buf).unwrap();
                 let got = String::from_utf8(buf).unwrap();
                 if got.trim_end() != b.expected {
-                    failures.push(format!("{where_}: result differs\n--- got\n{}\n--- want\n{}", got.trim_end(), b.expected));
+                    failures.push(format!(
+                        "{where_}: result differs\n--- got\n{}\n--- want\n{}",
+                        got.trim_end(),
+                        b.expected
+                    ));
                 }
             }
             ("statement", Ok(_)) => {}
             ("error", Err(e)) => {
                 let got = e.to_string();
                 if got.trim_end() != b.expected {
-                    failures.push(format!("{where_}: error differs\n--- got\n{}\n--- want\n{}", got.trim_end(), b.expected));
+                    failures.push(format!(
+                        "{where_}: error differs\n--- got\n{}\n--- want\n{}",
+                        got.trim_end(),
+                        b.expected
+                    ));
                 }
             }
             (_, Err(e)) => failures.push(format!("{where_}: unexpected error\n{e}")),
@@ -100,9 +118,19 @@ fn run_file(path: &Path) -> Vec<String> {
 #[test]
 fn query_semantics_files() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sql");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "slt")).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "slt"))
+        .collect();
     files.sort();
     assert!(files.len() >= 5, "expected the .slt files in tests/sql");
     let failures: Vec<String> = files.iter().flat_map(|f| run_file(f)).collect();
-    assert!(failures.is_empty(), "{} failure(s):\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }

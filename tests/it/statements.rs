@@ -12,8 +12,16 @@ fn edition_2022() -> String {
     let from = "\t综治视联网建设经费\n\n\t预算规模及资金用途\n\t预算数\n\t162.00";
     assert!(BUNDLED.contains(from));
     BUNDLED
-        .replacen("2021年部门预算信息公开情况说明", "2022年部门预算信息公开情况说明", 1)
-        .replacen(from, "\t综治视联网建设经费\n\n\t预算规模及资金用途\n\t预算数\n\t200.00", 1)
+        .replacen(
+            "2021年部门预算信息公开情况说明",
+            "2022年部门预算信息公开情况说明",
+            1,
+        )
+        .replacen(
+            from,
+            "\t综治视联网建设经费\n\n\t预算规模及资金用途\n\t预算数\n\t200.00",
+            1,
+        )
 }
 
 #[test]
@@ -25,25 +33,39 @@ fn yoy_compares_with_the_previous_year_of_the_same_group() {
     let df = s.query("SELECT year, dept_code, SUM(budget) AS budget, YOY(SUM(budget)) AS growth FROM projects GROUP BY year, dept_code ORDER BY year").unwrap();
     let mut buf = vec![];
     budgetql::render::render(&df, budgetql::Format::Csv, &Default::default(), &mut buf).unwrap();
-    assert_eq!(String::from_utf8(buf).unwrap(), "year,dept_code,budget,growth\n2021,216,606.72,\n2022,216,644.72,0.06263185654008438\n");
+    assert_eq!(
+        String::from_utf8(buf).unwrap(),
+        "year,dept_code,budget,growth\n2021,216,606.72,\n2022,216,644.72,0.06263185654008438\n"
+    );
     // per unit: 216001 grows by 38/515.82 = 0.0736691…, 216003 not at all
     let df = s.query("SELECT unit_code, year, ROUND(YOY(SUM(budget)), 6) AS g FROM projects GROUP BY unit_code, year ORDER BY unit_code, year").unwrap();
     let mut buf = vec![];
     budgetql::render::render(&df, budgetql::Format::Csv, &Default::default(), &mut buf).unwrap();
-    assert_eq!(String::from_utf8(buf).unwrap(), "unit_code,year,g\n216001,2021,\n216001,2022,0.073669\n216003,2021,\n216003,2022,0.0\n");
+    assert_eq!(
+        String::from_utf8(buf).unwrap(),
+        "unit_code,year,g\n216001,2021,\n216001,2022,0.073669\n216003,2021,\n216003,2022,0.0\n"
+    );
 }
 
 #[test]
 fn share_matches_a_hand_built_polars_plan() {
     let doc = ingest_bundled().unwrap();
-    let projects = model::frames(&doc).unwrap().into_iter().find(|(n, _)| *n == "projects").unwrap().1;
+    let projects = model::frames(&doc)
+        .unwrap()
+        .into_iter()
+        .find(|(n, _)| *n == "projects")
+        .unwrap()
+        .1;
     // the answer built directly with the lazy API: group, then divide by the total
     let want = projects
         .clone()
         .lazy()
         .group_by([col("unit_code")])
         .agg([col("budget").sum()])
-        .with_column((col("budget").cast(DataType::Float64) / col("budget").cast(DataType::Float64).sum()).alias("share"))
+        .with_column(
+            (col("budget").cast(DataType::Float64) / col("budget").cast(DataType::Float64).sum())
+                .alias("share"),
+        )
         .sort(["unit_code"], Default::default())
         .collect()
         .unwrap();
@@ -52,9 +74,20 @@ fn share_matches_a_hand_built_polars_plan() {
     assert!(got.equals_missing(&want), "got\n{got}\nwant\n{want}");
     // and the window-over-aggregate trap: each group must see the grand total
     let got = s.query("SELECT unit_code, SUM(budget) / SUM(SUM(budget)) OVER () AS frac FROM projects GROUP BY unit_code ORDER BY unit_code").unwrap();
-    let fracs: Vec<f64> = got.column("frac").unwrap().cast(&DataType::Float64).unwrap().f64().unwrap().into_no_null_iter().collect();
+    let fracs: Vec<f64> = got
+        .column("frac")
+        .unwrap()
+        .cast(&DataType::Float64)
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
     assert_eq!(fracs.len(), 2);
-    assert!((fracs[0] - 0.8502).abs() < 1e-3 && (fracs[1] - 0.1498).abs() < 1e-3, "{fracs:?}");
+    assert!(
+        (fracs[0] - 0.8502).abs() < 1e-3 && (fracs[1] - 0.1498).abs() < 1e-3,
+        "{fracs:?}"
+    );
 }
 
 #[test]
@@ -66,16 +99,28 @@ fn copy_writes_every_format_and_load_reads_them_back() {
         let out = ok(&["-c", &format!("COPY (SELECT unit_code, SUM(budget) AS budget FROM projects GROUP BY 1 ORDER BY 1) TO '{p}'")]);
         assert_eq!(out, format!("wrote 2 rows to {p}\n"));
         let back = ok(&["--format", "csv", "-c", &format!("LOAD '{p}' AS t; SELECT unit_code, CAST(budget AS DOUBLE) AS budget FROM t ORDER BY 1")]);
-        assert!(back.ends_with("unit_code,budget\n216001,515.82\n216003,90.9\n"), "{ext}: {back}");
+        assert!(
+            back.ends_with("unit_code,budget\n216001,515.82\n216003,90.9\n"),
+            "{ext}: {back}"
+        );
     }
     // the CSV keeps the exact digits
-    assert_eq!(std::fs::read_to_string(dir.join("units.csv")).unwrap(), "unit_code,budget\n216001,515.82\n216003,90.90\n");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("units.csv")).unwrap(),
+        "unit_code,budget\n216001,515.82\n216003,90.90\n"
+    );
     // an existing file is not overwritten unless asked
     let p = dir.join("units.csv");
     let (code, _, err) = run(&["-c", &format!("COPY (SELECT 1 AS a) TO '{}'", p.display())]);
     assert_clean_failure(code, &err);
-    assert!(err.contains("already exists; add (OVERWRITE) to replace it"), "{err}");
-    ok(&["-c", &format!("COPY (SELECT 1 AS a) TO '{}' (OVERWRITE)", p.display())]);
+    assert!(
+        err.contains("already exists; add (OVERWRITE) to replace it"),
+        "{err}"
+    );
+    ok(&[
+        "-c",
+        &format!("COPY (SELECT 1 AS a) TO '{}' (OVERWRITE)", p.display()),
+    ]);
     assert_eq!(std::fs::read_to_string(&p).unwrap(), "a\n1\n");
 }
 
@@ -93,30 +138,71 @@ fn load_a_disclosure_and_a_glob() {
 #[test]
 fn parameters_from_the_command_line() {
     let q = "SELECT COUNT(*) AS n FROM projects WHERE budget >= :min AND unit_code = :unit";
-    let out = ok(&["--format", "csv", "--param", "min=100", "--param", "unit='216001'", "-c", q]);
+    let out = ok(&[
+        "--format",
+        "csv",
+        "--param",
+        "min=100",
+        "--param",
+        "unit='216001'",
+        "-c",
+        q,
+    ]);
     assert_eq!(out, "n\n2\n");
     // bare words are text; a bare number stays a number, and comparing it with a text column is explained
-    assert_eq!(ok(&["--format", "csv", "--param", "min=100", "--param", "unit=x216001", "-c", q]), "n\n0\n");
+    assert_eq!(
+        ok(&[
+            "--format",
+            "csv",
+            "--param",
+            "min=100",
+            "--param",
+            "unit=x216001",
+            "-c",
+            q
+        ]),
+        "n\n0\n"
+    );
     let (code, _, err) = run(&["--param", "min=100", "--param", "unit=216001", "-c", q]);
     assert_clean_failure(code, &err);
     assert!(err.contains("`unit_code` is text but is compared with the number 216001; quote the value: unit_code = '216001'"), "{err}");
     let (code, _, err) = run(&["-c", "SELECT * FROM projects WHERE year = :year"]);
     assert_clean_failure(code, &err);
-    assert!(err.contains("parameter :year has no value; give it with `SET year = …;` or `--param year=…`"), "{err}");
+    assert!(
+        err.contains(
+            "parameter :year has no value; give it with `SET year = …;` or `--param year=…`"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
 fn safe_mode_refuses_file_statements() {
     let dir = scratch("safe");
     let p = dir.join("x.csv");
-    for sql in [format!("COPY (SELECT 1 AS a) TO '{}'", p.display()), format!("LOAD '{}'", p.display())] {
+    for sql in [
+        format!("COPY (SELECT 1 AS a) TO '{}'", p.display()),
+        format!("LOAD '{}'", p.display()),
+    ] {
         let (code, _, err) = run(&["--safe", "-c", &sql]);
         assert_clean_failure(code, &err);
-        assert!(err.contains("safe mode:") && err.contains("is refused"), "{err}");
+        assert!(
+            err.contains("safe mode:") && err.contains("is refused"),
+            "{err}"
+        );
     }
     assert!(!p.exists(), "nothing was written");
     // queries still run
-    assert_eq!(ok(&["--safe", "--format", "csv", "-c", "SELECT COUNT(*) AS n FROM projects"]), "n\n49\n");
+    assert_eq!(
+        ok(&[
+            "--safe",
+            "--format",
+            "csv",
+            "-c",
+            "SELECT COUNT(*) AS n FROM projects"
+        ]),
+        "n\n49\n"
+    );
 }
 
 #[test]
@@ -128,11 +214,23 @@ fn safe_mode_in_the_shell_is_one_way_and_covers_meta_commands() {
     let (mut out, mut err) = (vec![], vec![]);
     assert!(shell.meta(&mut s, ".safe on".parse().unwrap(), &mut out, &mut err));
     assert!(s.engine.is_safe());
-    assert_eq!(".safe off".parse::<Meta>().unwrap_err(), ".safe cannot be turned off: safe mode lasts for the rest of the session");
-    for cmd in [".read queries/largest_projects.sql", ".output /tmp/budgetql-safe-test.txt", ".once /tmp/budgetql-safe-test.txt"] {
+    assert_eq!(
+        ".safe off".parse::<Meta>().unwrap_err(),
+        ".safe cannot be turned off: safe mode lasts for the rest of the session"
+    );
+    for cmd in [
+        ".read queries/largest_projects.sql",
+        ".output /tmp/budgetql-safe-test.txt",
+        ".once /tmp/budgetql-safe-test.txt",
+    ] {
         let mut err = vec![];
         shell.meta(&mut s, cmd.parse().unwrap(), &mut out, &mut err);
-        assert!(String::from_utf8(err).unwrap().contains("safe mode: this command reads or writes files and is refused"), "{cmd}");
+        assert!(
+            String::from_utf8(err)
+                .unwrap()
+                .contains("safe mode: this command reads or writes files and is refused"),
+            "{cmd}"
+        );
     }
     assert!(!std::path::Path::new("/tmp/budgetql-safe-test.txt").exists());
 }
@@ -143,7 +241,16 @@ fn loading_a_document_again_replaces_its_rows() {
     let p = dir.join("qinhuangdao-etdz-zhengfawei-2021.txt");
     std::fs::write(&p, BUNDLED).unwrap();
     // the bundled document is loaded at start; LOAD of the same document id replaces it
-    let out = ok(&["--format", "csv", "-c", &format!("LOAD '{}'; LOAD '{}'; SELECT COUNT(*) AS n FROM projects", p.display(), p.display())]);
+    let out = ok(&[
+        "--format",
+        "csv",
+        "-c",
+        &format!(
+            "LOAD '{}'; LOAD '{}'; SELECT COUNT(*) AS n FROM projects",
+            p.display(),
+            p.display()
+        ),
+    ]);
     assert_eq!(out, "n\n49\n");
 }
 
@@ -154,7 +261,16 @@ fn two_documents_with_one_id_are_refused() {
     std::fs::write(&a, BUNDLED).unwrap();
     std::fs::write(&b, BUNDLED).unwrap();
     let wh = scratch("same-w").join("w");
-    let (code, _, err) = run(&["ingest", a.to_str().unwrap(), b.to_str().unwrap(), "--into", wh.to_str().unwrap()]);
+    let (code, _, err) = run(&[
+        "ingest",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--into",
+        wh.to_str().unwrap(),
+    ]);
     assert_clean_failure(code, &err);
-    assert!(err.contains("have the same document id `doc-2021`"), "{err}");
+    assert!(
+        err.contains("have the same document id `doc-2021`"),
+        "{err}"
+    );
 }

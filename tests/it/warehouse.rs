@@ -10,11 +10,19 @@ fn ingest_into_a_warehouse_and_query_it() {
     let dir = scratch("wh");
     let wh = dir.join("warehouse");
     let out = ok(&["ingest", DOC, "--into", wh.to_str().unwrap()]);
-    assert!(out.contains("warehouse") && out.contains("1 document"), "{out}");
+    assert!(
+        out.contains("warehouse") && out.contains("1 document"),
+        "{out}"
+    );
     // hive partitions by year, one file per document
-    assert!(wh.join("projects/year=2021/qinhuangdao-etdz-zhengfawei-2021@1.parquet").is_file());
-    assert!(wh.join("three_public/year=2020/qinhuangdao-etdz-zhengfawei-2021@1.parquet").is_file());
-    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(wh.join("manifest.json")).unwrap()).unwrap();
+    assert!(wh
+        .join("projects/year=2021/qinhuangdao-etdz-zhengfawei-2021@1.parquet")
+        .is_file());
+    assert!(wh
+        .join("three_public/year=2020/qinhuangdao-etdz-zhengfawei-2021@1.parquet")
+        .is_file());
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(wh.join("manifest.json")).unwrap()).unwrap();
     let d = &manifest["documents"][0];
     assert_eq!(d["source"], "qinhuangdao-etdz-zhengfawei-2021");
     assert_eq!(d["year"], 2021);
@@ -34,21 +42,54 @@ fn ingest_into_a_warehouse_and_query_it() {
     assert_eq!(from_wh, "unit_code,budget\n216001,515.82\n216003,90.90\n");
 
     // the env variable works like --data
-    let o = bin().env("BUDGETQL_DATA", &wh).args(["--format", "csv", "-c", "SELECT COUNT(*) AS n FROM indicators"]).output().unwrap();
+    let o = bin()
+        .env("BUDGETQL_DATA", &wh)
+        .args([
+            "--format",
+            "csv",
+            "-c",
+            "SELECT COUNT(*) AS n FROM indicators",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(decode(o).1, "n\n320\n");
 
     // ingesting the same document again replaces its rows
     ok(&["ingest", DOC, "--into", wh.to_str().unwrap()]);
-    let n = ok(&["--data", wh.to_str().unwrap(), "--format", "csv", "-c", "SELECT COUNT(*) AS n, SUM(budget) AS b FROM projects"]);
+    let n = ok(&[
+        "--data",
+        wh.to_str().unwrap(),
+        "--format",
+        "csv",
+        "-c",
+        "SELECT COUNT(*) AS n, SUM(budget) AS b FROM projects",
+    ]);
     assert_eq!(n, "n,b\n49,606.72\n");
-    let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(wh.join("manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(wh.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["documents"].as_array().unwrap().len(), 1);
     // the new version replaced the old files; the old ones are gone
-    assert!(wh.join("projects/year=2021/qinhuangdao-etdz-zhengfawei-2021@2.parquet").is_file());
-    assert!(!wh.join("projects/year=2021/qinhuangdao-etdz-zhengfawei-2021@1.parquet").exists());
+    assert!(wh
+        .join("projects/year=2021/qinhuangdao-etdz-zhengfawei-2021@2.parquet")
+        .is_file());
+    assert!(!wh
+        .join("projects/year=2021/qinhuangdao-etdz-zhengfawei-2021@1.parquet")
+        .exists());
 
     // every table answers the same from the warehouse as in memory
-    for t in ["departments", "units", "budget_lines", "three_public", "procurement", "assets", "func_classes", "projects", "project_goals", "disbursement", "indicators"] {
+    for t in [
+        "departments",
+        "units",
+        "budget_lines",
+        "three_public",
+        "procurement",
+        "assets",
+        "func_classes",
+        "projects",
+        "project_goals",
+        "disbursement",
+        "indicators",
+    ] {
         let q = format!("SELECT * FROM {t} ORDER BY year, line, source");
         let a = ok(&["--data", wh.to_str().unwrap(), "--format", "csv", "-c", &q]);
         let b = ok(&["--format", "csv", "-c", &q]);
@@ -62,20 +103,51 @@ fn a_second_document_adds_to_the_warehouse() {
     let wh = dir.join("w");
     // the same disclosure under another name and year stands in for a second department
     let other = dir.join("copy-2022.txt");
-    std::fs::write(&other, BUNDLED.replacen("2021年部门预算信息公开情况说明", "2022年部门预算信息公开情况说明", 1)).unwrap();
-    ok(&["ingest", DOC, other.to_str().unwrap(), "--into", wh.to_str().unwrap()]);
-    let out = ok(&["--data", wh.to_str().unwrap(), "--format", "csv", "-c", "SELECT year, source, COUNT(*) AS n FROM projects GROUP BY 1, 2 ORDER BY 1"]);
-    assert_eq!(out, "year,source,n\n2021,qinhuangdao-etdz-zhengfawei-2021,49\n2022,copy-2022,49\n");
+    std::fs::write(
+        &other,
+        BUNDLED.replacen(
+            "2021年部门预算信息公开情况说明",
+            "2022年部门预算信息公开情况说明",
+            1,
+        ),
+    )
+    .unwrap();
+    ok(&[
+        "ingest",
+        DOC,
+        other.to_str().unwrap(),
+        "--into",
+        wh.to_str().unwrap(),
+    ]);
+    let out = ok(&[
+        "--data",
+        wh.to_str().unwrap(),
+        "--format",
+        "csv",
+        "-c",
+        "SELECT year, source, COUNT(*) AS n FROM projects GROUP BY 1, 2 ORDER BY 1",
+    ]);
+    assert_eq!(
+        out,
+        "year,source,n\n2021,qinhuangdao-etdz-zhengfawei-2021,49\n2022,copy-2022,49\n"
+    );
     assert!(wh.join("projects/year=2022/copy-2022@1.parquet").is_file());
 }
 
 #[test]
 fn a_warehouse_of_an_older_format_is_refused_clearly() {
     let dir = scratch("wh5");
-    std::fs::write(dir.join("manifest.json"), r#"{"format": 1, "documents": []}"#).unwrap();
+    std::fs::write(
+        dir.join("manifest.json"),
+        r#"{"format": 1, "documents": []}"#,
+    )
+    .unwrap();
     let (code, _, err) = run(&["--data", dir.to_str().unwrap(), "-c", "SELECT 1"]);
     assert_clean_failure(code, &err);
-    assert!(err.contains("was written by an older budgetql (format 1, this one reads 3)"), "{err}");
+    assert!(
+        err.contains("was written by an older budgetql (format 1, this one reads 3)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -84,7 +156,10 @@ fn damaged_manifest_is_named() {
     std::fs::write(dir.join("manifest.json"), "{ not json").unwrap();
     let (code, _, err) = run(&["--data", dir.to_str().unwrap(), "-c", "SELECT 1"]);
     assert_clean_failure(code, &err);
-    assert!(err.contains("manifest.json: the warehouse manifest is damaged"), "{err}");
+    assert!(
+        err.contains("manifest.json: the warehouse manifest is damaged"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -93,12 +168,32 @@ fn scans_read_only_the_needed_columns_and_years() {
     let wh = dir.join("w");
     ok(&["ingest", DOC, "--into", wh.to_str().unwrap()]);
     // three_public holds year=2020 and year=2021 partitions; a 2020 question must touch one file and two columns
-    let plan = ok(&["--data", wh.to_str().unwrap(), "--format", "csv", "-c", "EXPLAIN SELECT SUM(amount) FROM three_public WHERE year = 2020"]);
-    assert!(plan.contains("three_public/year=2020/qinhuangdao-etdz-zhengfawei-2021@1.parquet"), "{plan}");
-    assert!(!plan.contains("year=2021"), "the 2021 partition was scanned:\n{plan}");
+    let plan = ok(&[
+        "--data",
+        wh.to_str().unwrap(),
+        "--format",
+        "csv",
+        "-c",
+        "EXPLAIN SELECT SUM(amount) FROM three_public WHERE year = 2020",
+    ]);
+    assert!(
+        plan.contains("three_public/year=2020/qinhuangdao-etdz-zhengfawei-2021@1.parquet"),
+        "{plan}"
+    );
+    assert!(
+        !plan.contains("year=2021"),
+        "the 2021 partition was scanned:\n{plan}"
+    );
     // two columns of the file are read: amount, and year for the filter
     assert!(plan.contains("PROJECT 2/"), "{plan}");
-    let out = ok(&["--data", wh.to_str().unwrap(), "--format", "csv", "-c", "SELECT SUM(amount) AS total FROM three_public WHERE year = 2020 AND category <> '合计'"]);
+    let out = ok(&[
+        "--data",
+        wh.to_str().unwrap(),
+        "--format",
+        "csv",
+        "-c",
+        "SELECT SUM(amount) AS total FROM three_public WHERE year = 2020 AND category <> '合计'",
+    ]);
     assert_eq!(out, "total\n5.61\n");
 }
 
@@ -112,9 +207,23 @@ fn a_second_ingest_into_a_busy_warehouse_fails_clearly() {
     std::fs::write(wh.join(".lock"), format!("{me}\n")).unwrap();
     let (code, _, err) = run(&["ingest", DOC, "--into", wh.to_str().unwrap()]);
     assert_clean_failure(code, &err);
-    assert!(err.contains("another ingest is writing to this warehouse") && err.contains(&format!("process {me}")), "{err}");
+    assert!(
+        err.contains("another ingest is writing to this warehouse")
+            && err.contains(&format!("process {me}")),
+        "{err}"
+    );
     // the warehouse is untouched and still answers; after the lock goes, ingest works again
-    assert_eq!(ok(&["--data", wh.to_str().unwrap(), "--format", "csv", "-c", "SELECT COUNT(*) AS n FROM projects"]), "n\n49\n");
+    assert_eq!(
+        ok(&[
+            "--data",
+            wh.to_str().unwrap(),
+            "--format",
+            "csv",
+            "-c",
+            "SELECT COUNT(*) AS n FROM projects"
+        ]),
+        "n\n49\n"
+    );
     std::fs::remove_file(wh.join(".lock")).unwrap();
     ok(&["ingest", DOC, "--into", wh.to_str().unwrap()]);
     assert!(!wh.join(".lock").exists(), "the lock is released");
@@ -147,16 +256,38 @@ fn an_ingest_killed_midway_leaves_the_previous_warehouse_readable_and_consistent
         let mut args = vec!["ingest".to_string()];
         args.extend(docs.iter().cloned());
         args.extend(["--into".to_string(), wh.to_string_lossy().to_string()]);
-        let mut child = bin().args(&args).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+        let mut child = bin()
+            .args(&args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         let _ = child.kill();
         let _ = child.wait();
         // whatever the moment, the warehouse answers, and agrees with its manifest
-        let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(wh.join("manifest.json")).unwrap()).unwrap();
-        let docs_in: Vec<&serde_json::Value> = manifest["documents"].as_array().unwrap().iter().collect();
-        let want: u64 = docs_in.iter().map(|d| d["rows"]["projects"].as_u64().unwrap()).sum();
-        let out = ok(&["--data", wh.to_str().unwrap(), "--format", "csv", "-c", "SELECT COUNT(*) AS n, COUNT(DISTINCT source) AS docs FROM projects"]);
-        assert_eq!(out, format!("n,docs\n{want},{}\n", docs_in.len()), "after a kill at {delay_ms} ms");
+        let manifest: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(wh.join("manifest.json")).unwrap())
+                .unwrap();
+        let docs_in: Vec<&serde_json::Value> =
+            manifest["documents"].as_array().unwrap().iter().collect();
+        let want: u64 = docs_in
+            .iter()
+            .map(|d| d["rows"]["projects"].as_u64().unwrap())
+            .sum();
+        let out = ok(&[
+            "--data",
+            wh.to_str().unwrap(),
+            "--format",
+            "csv",
+            "-c",
+            "SELECT COUNT(*) AS n, COUNT(DISTINCT source) AS docs FROM projects",
+        ]);
+        assert_eq!(
+            out,
+            format!("n,docs\n{want},{}\n", docs_in.len()),
+            "after a kill at {delay_ms} ms"
+        );
     }
     // and the next ingest (taking over the dead process's lock) completes
     let mut args = vec!["ingest".to_string()];
@@ -164,6 +295,13 @@ fn an_ingest_killed_midway_leaves_the_previous_warehouse_readable_and_consistent
     args.extend(["--into".to_string(), wh.to_string_lossy().to_string()]);
     let refs: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
     ok(&refs);
-    let out = ok(&["--data", wh.to_str().unwrap(), "--format", "csv", "-c", "SELECT COUNT(*) AS n FROM projects"]);
+    let out = ok(&[
+        "--data",
+        wh.to_str().unwrap(),
+        "--format",
+        "csv",
+        "-c",
+        "SELECT COUNT(*) AS n FROM projects",
+    ]);
     assert_eq!(out, format!("n\n{}\n", 41 * 49));
 }
