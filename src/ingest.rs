@@ -381,10 +381,7 @@ pub fn ingest_text(file: &str, text: &str) -> Result<Document, IngestError> {
                     tables::project(&mut p, line, &text)?;
                     continue;
                 }
-                if narrative::try_text(&mut p, line, &text)? {
-                    continue;
-                }
-                p.pos += 1;
+                narrative::try_text(&mut p)?;
             }
         }
     }

@@ -49,34 +49,10 @@ impl Session {
 
     /// Documents ingested in memory, all tables concatenated.
     pub fn from_documents(docs: &[Document]) -> Result<Session> {
-        let mut per_table: Vec<(&'static str, Vec<DataFrame>)> =
-            model::TABLES.iter().map(|t| (t.name, vec![])).collect();
-        for doc in docs {
-            for (name, df) in model::frames(doc)? {
-                if let Some(slot) = per_table.iter_mut().find(|(n, _)| *n == name) {
-                    slot.1.push(df);
-                }
-            }
-        }
-        let mut tables = vec![];
-        for (name, dfs) in per_table {
-            let def = model::table(name).expect("every table is in the contract");
-            let df = match dfs.len() {
-                0 => DataFrame::empty_with_schema(&model::schema(def)),
-                _ => {
-                    let mut it = dfs.into_iter();
-                    let mut acc = it.next().expect("non-empty");
-                    for d in it {
-                        acc.vstack_mut(&d).map_err(|e| error::ModelError::Build {
-                            table: name.into(),
-                            message: e.to_string(),
-                        })?;
-                    }
-                    acc
-                }
-            };
-            tables.push((name, df.lazy()));
-        }
+        let tables = model::stacked(docs)?
+            .into_iter()
+            .map(|(name, df)| (name, df.lazy()))
+            .collect();
         let desc = match docs {
             [d] => format!(
                 "{} ({}, {} projects, {} indicators)",
@@ -187,19 +163,13 @@ impl Session {
                 }
             };
             let sep = printed && format == Format::Table;
+            let is_chart = matches!(result, query::Output::Chart(_));
             match result {
-                query::Output::Frame(df) => {
+                query::Output::Frame(df) | query::Output::Chart(df) => {
                     if sep {
                         writeln!(out).map_err(error::RenderError::from)?;
                     }
-                    render::render(&df, format, opts, out)?;
-                    printed = true;
-                }
-                query::Output::Chart(df) => {
-                    if sep {
-                        writeln!(out).map_err(error::RenderError::from)?;
-                    }
-                    if format == Format::Table {
+                    if is_chart && format == Format::Table {
                         render::chart::terminal(&df, opts, out)?;
                     } else {
                         render::render(&df, format, opts, out)?;

@@ -450,6 +450,24 @@ pub fn frames(doc: &Document) -> Result<Vec<(&'static str, DataFrame)>, ModelErr
     Ok(out)
 }
 
+/// Every contract table of several documents, each document's rows stacked, in
+/// [`TABLES`] order; a table no document fills is empty with its schema.
+pub fn stacked(docs: &[Document]) -> Result<Vec<(&'static str, DataFrame)>, ModelError> {
+    let mut out: Vec<(&'static str, DataFrame)> = TABLES
+        .iter()
+        .map(|t| (t.name, DataFrame::empty_with_schema(&schema(t))))
+        .collect();
+    for doc in docs {
+        for ((name, acc), (_, df)) in out.iter_mut().zip(frames(doc)?) {
+            acc.vstack_mut(&df).map_err(|e| ModelError::Build {
+                table: name.to_string(),
+                message: e.to_string(),
+            })?;
+        }
+    }
+    Ok(out)
+}
+
 /// Row counts per table, in contract order.
 pub fn row_counts(doc: &Document) -> Vec<(&'static str, usize)> {
     let r = &doc.records;

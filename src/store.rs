@@ -81,7 +81,7 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, StoreError> {
 }
 
 /// Write a file atomically: to a temporary name in the same folder, then rename.
-fn write_atomic(
+pub(crate) fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut fs::File) -> Result<(), String>,
 ) -> Result<(), StoreError> {

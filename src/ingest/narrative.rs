@@ -180,8 +180,8 @@ fn year(s: &str) -> i32 {
     s.parse().unwrap_or(0)
 }
 
-/// Handle the prose paragraph at `p.pos`. Always advances past the paragraph.
-pub(crate) fn try_text(p: &mut Parser, _line: usize, _text: &str) -> Result<bool, IngestError> {
+/// Handle the prose paragraph at `p.pos`, advancing past it; lines a rule used are marked.
+pub(crate) fn try_text(p: &mut Parser) -> Result<(), IngestError> {
     let start = p.pos;
     let mut end = start;
     while end < p.items.len() {
@@ -234,7 +234,7 @@ pub(crate) fn try_text(p: &mut Parser, _line: usize, _text: &str) -> Result<bool
                     }
                 }
             }
-            return Ok(true);
+            return Ok(());
         }
     }
 
@@ -376,7 +376,7 @@ pub(crate) fn try_text(p: &mut Parser, _line: usize, _text: &str) -> Result<bool
             p.mark(k);
         }
     }
-    Ok(true)
+    Ok(())
 }
 
 fn push_line(

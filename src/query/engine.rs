@@ -13,8 +13,8 @@ use polars::sql::SQLContext;
 use regex::Regex;
 use sqlparser::ast::{
     visit_expressions_mut, BinaryOperator, Expr as SQLExpr, ObjectName, ObjectNamePart,
-    Query as SQLQuery, SetExpr, Spanned, Statement as SQLStatement, TableFactor, Value as SQLValue,
-    Visit, Visitor,
+    Query as SQLQuery, Spanned, Statement as SQLStatement, TableFactor, Value as SQLValue, Visit,
+    Visitor,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser as SQLParser;
@@ -66,6 +66,8 @@ pub struct Engine {
     names: Vec<(String, Kind)>,
     /// the registered frames, by name (polars-sql keeps its own copy)
     frames: HashMap<String, LazyFrame>,
+    /// their schemas, resolved once at registration (a warehouse scan reads file footers)
+    schemas: HashMap<String, SchemaRef>,
     /// `:name` parameters
     pub params: HashMap<String, String>,
     /// Safe mode: statements that read or write files are refused (one-way).
@@ -99,6 +101,7 @@ impl Engine {
             ctx,
             names: vec![],
             frames: HashMap::new(),
+            schemas: HashMap::new(),
             params: HashMap::new(),
             safe: false,
             scanned: false,
@@ -110,6 +113,10 @@ impl Engine {
     }
 
     fn register(&mut self, name: &str, lf: LazyFrame, kind: Kind) {
+        match lf.clone().collect_schema() {
+            Ok(schema) => self.schemas.insert(name.to_string(), schema),
+            Err(_) => self.schemas.remove(name),
+        };
         self.frames.insert(name.to_string(), lf.clone());
         self.ctx.register(name, lf);
         if let Some(slot) = self.names.iter_mut().find(|(n, _)| n == name) {
@@ -143,10 +150,8 @@ impl Engine {
     }
 
     /// The schema of a registered table or view.
-    pub fn schema_of(&mut self, name: &str) -> Option<SchemaRef> {
-        let lf = self.frames.get(name).cloned()?;
-        let mut lf = lf;
-        lf.collect_schema().ok()
+    pub fn schema_of(&self, name: &str) -> Option<SchemaRef> {
+        self.schemas.get(name).cloned()
     }
 
     /// Execute one statement. `origin` prefixes positions (`file.sql:`).
@@ -223,6 +228,7 @@ impl Engine {
                         Some(i) => {
                             self.names.remove(i);
                             self.frames.remove(&name);
+                            self.schemas.remove(&name);
                             self.ctx.unregister(&name);
                         }
                         None if if_exists => {}
@@ -286,8 +292,9 @@ impl Engine {
     ) -> Result<String, QueryError> {
         let mut q = q.clone();
         rewrite::bind_params(&mut q, &self.params).map_err(|e| rw_err(origin, st, e))?;
-        self.check_names(origin, st, &q)?;
-        self.check_types(origin, st, &q)?;
+        let rels = Relations::of(&q);
+        self.check_names(origin, st, &rels)?;
+        self.check_types(origin, st, &q, &rels)?;
         let mut cols = Probe { engine: self };
         rewrite::rewrite(&q, &mut cols).map_err(|e| rw_err(origin, st, e))
     }
@@ -370,13 +377,8 @@ impl Engine {
     }
 
     /// Unknown tables: the closest names, located.
-    fn check_names(&self, origin: &str, st: &Statement, q: &SQLQuery) -> Result<(), QueryError> {
-        let mut v = Relations {
-            ctes: vec![],
-            rels: vec![],
-        };
-        let _ = q.visit(&mut v);
-        for rel in v.rels {
+    fn check_names(&self, origin: &str, st: &Statement, v: &Relations) -> Result<(), QueryError> {
+        for rel in &v.rels {
             let name = object_name(&rel);
             if v.ctes.iter().any(|c| c.eq_ignore_ascii_case(&name))
                 || self.names.iter().any(|(n, _)| *n == name)
@@ -410,16 +412,12 @@ impl Engine {
 
     /// Money or numbers compared with text (`budget > 'abc'`) would silently match nothing.
     fn check_types(
-        &mut self,
+        &self,
         origin: &str,
         st: &Statement,
         q: &SQLQuery,
+        v: &Relations,
     ) -> Result<(), QueryError> {
-        let mut v = Relations {
-            ctes: vec![],
-            rels: vec![],
-        };
-        let _ = q.visit(&mut v);
         let mut types: HashMap<String, DataType> = HashMap::new();
         for rel in &v.rels {
             if let Some(s) = self.schema_of(&object_name(rel)) {
@@ -528,12 +526,7 @@ impl Engine {
             let elsewhere: Vec<&str> = self
                 .names
                 .iter()
-                .filter(|(n, _)| {
-                    self.frames
-                        .get(n.as_str())
-                        .and_then(|lf| lf.clone().collect_schema().ok())
-                        .is_some_and(|s| s.contains(&name))
-                })
+                .filter(|(n, _)| self.schema_of(n).is_some_and(|s| s.contains(&name)))
                 .map(|(n, _)| n.as_str())
                 .collect();
             if !elsewhere.is_empty() {
@@ -565,19 +558,12 @@ impl Engine {
         });
         if let Some(m) = JOINCOL.captures(&msg) {
             let name = m[1].to_string();
-            let mut v = Relations {
-                ctes: vec![],
-                rels: vec![],
-            };
-            if let Ok(stmts) = SQLParser::parse_sql(&GenericDialect {}, &st.text) {
-                let _ = stmts.visit(&mut v);
-            }
+            let stmts = SQLParser::parse_sql(&GenericDialect {}, &st.text).unwrap_or_default();
+            let v = Relations::of(&stmts);
             let mut cols: Vec<String> = vec![];
             for r in &v.rels {
-                if let Some(lf) = self.frames.get(&object_name(r)) {
-                    if let Ok(s) = lf.clone().collect_schema() {
-                        cols.extend(s.iter_names().map(|n| n.to_string()));
-                    }
+                if let Some(s) = self.schema_of(&object_name(r)) {
+                    cols.extend(s.iter_names().map(|n| n.to_string()));
                 }
             }
             let hint = did_you_mean(&closest(&name, cols.iter().map(|s| s.as_str())));
@@ -690,11 +676,7 @@ impl Engine {
         let lf =
             if upper.starts_with("SELECT") || upper.starts_with("WITH") || rest.starts_with('(') {
                 let offset = t.len() - rest.len();
-                let inner = Statement {
-                    text: rest.to_string(),
-                    line: st.line,
-                    column: st.column + t[..offset].chars().count(),
-                };
+                let inner = sub_statement(st, t, offset, rest.to_string());
                 check_syntax(origin, &inner)?;
                 let q = parse_query(&inner.text).map_err(|e| qerr(e))?;
                 self.frame(origin, &inner, &q)?
@@ -779,11 +761,7 @@ impl Engine {
         let t = st.text.trim();
         let rest = t[7..].trim_start();
         let offset = t.len() - rest.len();
-        let inner = Statement {
-            text: rest.to_string(),
-            line: st.line,
-            column: st.column + t[..offset].chars().count(),
-        };
+        let inner = sub_statement(st, t, offset, rest.to_string());
         check_syntax(origin, &inner)?;
         let q = parse_query(&inner.text).map_err(|e| located(origin, &inner, 1, 1, &e))?;
         let lf = self.frame(origin, &inner, &q)?;
@@ -806,11 +784,7 @@ impl Engine {
             return Err(located(origin, st, 1, 1, "expected CHART BAR <query>, e.g. CHART BAR SELECT unit_name, SUM(budget) FROM projects GROUP BY 1"));
         };
         let start = m.get(1).map(|g| g.start()).unwrap_or(0);
-        let inner = Statement {
-            text: m[1].to_string(),
-            line: st.line,
-            column: st.column + t[..start].chars().count(),
-        };
+        let inner = sub_statement(st, t, start, m[1].to_string());
         match self.execute(origin, &inner)? {
             Output::Frame(df) | Output::Chart(df) => Ok(Output::Chart(df)),
             Output::Message(_) => Err(located(
@@ -849,57 +823,30 @@ impl Engine {
         if !docs.is_empty() {
             crate::ingest::check_distinct_sources(&docs)
                 .map_err(|e| located(origin, st, 1, 6, &e))?;
-            let frames_per_doc: Vec<Vec<(&'static str, DataFrame)>> = docs
-                .iter()
-                .map(model::frames)
-                .collect::<Result<_, _>>()
-                .map_err(|e| qerr(e.to_string()))?;
+            let stacked = model::stacked(&docs).map_err(|e| qerr(e.to_string()))?;
             // loading a document again replaces its rows, as ingesting into a warehouse does
             let sources: Vec<String> = docs.iter().map(|d| d.source.clone()).collect();
-            for def in model::TABLES {
-                let new_parts: Vec<DataFrame> = frames_per_doc
-                    .iter()
-                    .filter_map(|fs| {
-                        fs.iter()
-                            .find(|(n, _)| *n == def.name)
-                            .map(|(_, df)| df.clone())
-                    })
-                    .collect();
-                let base = self.frames.get(def.name).cloned();
-                let lf = match base {
-                    // an in-memory table: stack the frames eagerly (polars 0.55 fails an ungrouped
-                    // COUNT(*) over a lazy union: "casting from UInt32 to UInt128 not supported")
-                    Some(lf) if !self.scanned => {
-                        let mut acc = sources
-                            .iter()
-                            .fold(lf, |lf, src| lf.filter(col("source").neq(lit(src.clone()))))
-                            .collect()
-                            .map_err(|e| qerr(e.to_string()))?;
-                        for d in &new_parts {
-                            acc.vstack_mut(d).map_err(|e| qerr(e.to_string()))?;
+            for (name, new_rows) in stacked {
+                let lf = match self.frames.get(name).cloned() {
+                    Some(base) => {
+                        let kept = sources.iter().fold(base, |lf, src| {
+                            lf.filter(col("source").neq(lit(src.clone())))
+                        });
+                        if self.scanned {
+                            // a warehouse scan stays lazy
+                            concat([kept, new_rows.lazy()], UnionArgs::default())
+                                .map_err(|e| qerr(e.to_string()))?
+                        } else {
+                            // in memory: stack eagerly (polars 0.55 fails an ungrouped COUNT(*)
+                            // over a lazy union: "casting from UInt32 to UInt128 not supported")
+                            let mut acc = kept.collect().map_err(|e| qerr(e.to_string()))?;
+                            acc.vstack_mut(&new_rows).map_err(|e| qerr(e.to_string()))?;
+                            acc.lazy()
                         }
-                        acc.lazy()
                     }
-                    // a warehouse scan stays lazy; the loaded documents' rows replace theirs
-                    Some(lf) => {
-                        let mut parts = vec![sources
-                            .iter()
-                            .fold(lf, |lf, src| lf.filter(col("source").neq(lit(src.clone()))))];
-                        parts.extend(new_parts.into_iter().map(|d| d.lazy()));
-                        concat(parts, UnionArgs::default()).map_err(|e| qerr(e.to_string()))?
-                    }
-                    None => {
-                        let mut it = new_parts.into_iter();
-                        let mut acc = it
-                            .next()
-                            .unwrap_or_else(|| DataFrame::empty_with_schema(&model::schema(def)));
-                        for d in it {
-                            acc.vstack_mut(&d).map_err(|e| qerr(e.to_string()))?;
-                        }
-                        acc.lazy()
-                    }
+                    None => new_rows.lazy(),
                 };
-                self.register(def.name, lf, Kind::Contract);
+                self.register(name, lf, Kind::Contract);
             }
             report.push(format!(
                 "{} document(s) ingested into the contract tables",
@@ -944,11 +891,7 @@ impl Engine {
         let path = PathBuf::from(&m[2]);
         let overwrite = m.get(3).is_some();
         let start = m.get(1).map(|g| g.start()).unwrap_or(0);
-        let inner = Statement {
-            text: inner_text,
-            line: st.line,
-            column: st.column + t[..start].chars().count(),
-        };
+        let inner = sub_statement(st, t, start, inner_text);
         let e = ext(&path);
         if !matches!(
             e.as_str(),
@@ -980,7 +923,7 @@ impl Engine {
                 ))
             }
         };
-        write_frame(&df, &path).map_err(|e| qerr(format!("{}: {e}", path.display())))?;
+        write_frame(&df, &path).map_err(qerr)?;
         Ok(Output::Message(format!(
             "wrote {} rows to {}",
             df.height(),
@@ -991,19 +934,22 @@ impl Engine {
 
 /// Write a result to a file by extension; money keeps its exact digits in text formats.
 pub fn write_frame(df: &DataFrame, path: &Path) -> Result<(), String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.is_dir() {
+            return Err(format!("{}: no such folder", dir.display()));
+        }
+    }
     let e = ext(path);
-    let tmp = path.with_extension(format!("{e}.tmp-{}", std::process::id()));
-    let mut f = std::fs::File::create(&tmp).map_err(|e| e.to_string())?;
-    let res = match e.as_str() {
-        "csv" => crate::render::render(df, crate::Format::Csv, &Default::default(), &mut f)
+    crate::store::write_atomic(path, |f| match e.as_str() {
+        "csv" => crate::render::render(df, crate::Format::Csv, &Default::default(), f)
             .map_err(|e| e.to_string()),
-        "json" => crate::render::render(df, crate::Format::Json, &Default::default(), &mut f)
+        "json" => crate::render::render(df, crate::Format::Json, &Default::default(), f)
             .map_err(|e| e.to_string()),
-        "parquet" => ParquetWriter::new(&mut f)
+        "parquet" => ParquetWriter::new(f)
             .finish(&mut df.clone())
             .map(|_| ())
             .map_err(|e| e.to_string()),
-        "arrow" | "ipc" => IpcWriter::new(&mut f)
+        "arrow" | "ipc" => IpcWriter::new(f)
             .finish(&mut df.clone())
             .map_err(|e| e.to_string()),
         "svg" => crate::render::chart::svg(df, &Default::default())
@@ -1013,15 +959,8 @@ pub fn write_frame(df: &DataFrame, path: &Path) -> Result<(), String> {
                 f.write_all(s.as_bytes()).map_err(|e| e.to_string())
             }),
         other => Err(format!("cannot write .{other}")),
-    };
-    drop(f);
-    match res {
-        Ok(()) => std::fs::rename(&tmp, path).map_err(|e| e.to_string()),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
+    })
+    .map_err(|e| e.to_string())
 }
 
 fn scan_file(p: &Path) -> Result<LazyFrame, String> {
@@ -1190,6 +1129,16 @@ fn parse_query(text: &str) -> Result<SQLQuery, String> {
         .map_err(|e| e.to_string())
 }
 
+/// The part of statement `st` that starts at byte `start` of its trimmed text `t`,
+/// positioned where it stands in the script (so errors inside it point right).
+fn sub_statement(st: &Statement, t: &str, start: usize, text: impl Into<String>) -> Statement {
+    Statement {
+        text: text.into(),
+        line: st.line,
+        column: st.column + t[..start].chars().count(),
+    }
+}
+
 fn rw_err(origin: &str, st: &Statement, e: RewriteError) -> QueryError {
     located(origin, st, e.line as usize, e.column as usize, &e.message)
 }
@@ -1200,6 +1149,17 @@ struct Relations {
     rels: Vec<ObjectName>,
 }
 
+impl Relations {
+    fn of(node: &impl Visit) -> Relations {
+        let mut v = Relations {
+            ctes: vec![],
+            rels: vec![],
+        };
+        let _ = node.visit(&mut v);
+        v
+    }
+}
+
 impl Visitor for Relations {
     type Break = ();
     fn pre_visit_query(&mut self, q: &SQLQuery) -> ControlFlow<()> {
@@ -1208,7 +1168,6 @@ impl Visitor for Relations {
                 self.ctes.push(c.alias.name.value.clone());
             }
         }
-        let _ = matches!(q.body.as_ref(), SetExpr::Select(_));
         ControlFlow::Continue(())
     }
     fn pre_visit_table_factor(&mut self, tf: &TableFactor) -> ControlFlow<()> {

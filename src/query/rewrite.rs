@@ -158,12 +158,11 @@ pub fn query(text: &str) -> Result<SQLQuery, RewriteError> {
 }
 
 /// How SHARE and YOY are expanded where they stand.
-struct Windows<'a> {
+struct Windows {
     /// default PARTITION BY for YOY (group keys except year)
     yoy_partition: Option<Vec<String>>,
     /// the year expression for YOY ordering
     year: Option<String>,
-    _p: std::marker::PhantomData<&'a ()>,
 }
 
 fn over_text(f: &SQLFunction) -> Option<String> {
@@ -174,7 +173,7 @@ fn over_text(f: &SQLFunction) -> Option<String> {
     }
 }
 
-impl Windows<'_> {
+impl Windows {
     fn expand(&self, e: &mut SQLExpr) -> Result<(), RewriteError> {
         let mut failure: Option<RewriteError> = None;
         let _ = visit_expressions_mut(e, |x: &mut SQLExpr| {
@@ -360,7 +359,6 @@ fn rewrite_q(q: &SQLQuery, cols: &mut dyn Columns, h: &mut Hoist) -> Result<Stri
         let w = Windows {
             yoy_partition: None,
             year: None,
-            _p: Default::default(),
         };
         for it in &mut sel.projection {
             if let Some(e) = item_expr_mut(it) {
@@ -555,7 +553,6 @@ fn lower(q: &SQLQuery, sel: &SQLSelect, h: &mut Hoist) -> Result<String, Rewrite
     let w = Windows {
         yoy_partition: Some(partition),
         year,
-        _p: Default::default(),
     };
 
     // the inner, grouped query
