@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Seed the fuzz corpora from the project's own material: saved queries and SQL tests for
+# the front end, slices of the real documents for the ingest.
+set -euo pipefail
+cd "$(dirname "$0")"
+mkdir -p corpus/query_front_end corpus/ingest_bytes corpus/ingest_mutations
+for f in ../queries/*.sql ../tests/sql/*.slt; do
+    cp "$f" "corpus/query_front_end/$(basename "$f")"
+done
+n=0
+for f in ../datasets/raw/*.txt; do
+    # 60-line slices keep inputs small enough for libFuzzer's default max_len
+    split -l 60 -d -a 3 "$f" "corpus/ingest_bytes/$(basename "$f" .txt)-"
+    n=$((n + 1))
+done
+printf '\x00\x01\x00\x00\x00' > corpus/ingest_mutations/seed0
