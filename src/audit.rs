@@ -25,6 +25,10 @@ pub const RULES: &[(&str, &str)] = &[
     ("R9", "the asset total equals the sum of its categories"),
     ("R10", "a disbursement plan never decreases and ends at 100%"),
     ("R11", "the text compares against the year before the budget year"),
+    ("R12", "an income total equals the sum of its sources (income_by_source)"),
+    ("R13", "every 类/款 subtotal and 合计 a classification table prints equals the sum of its rows"),
+    ("R14", "a functional-classification row's basic plus project spending equals its total"),
+    ("R15", "the functional-classification table (all funds) adds up to the year's spending"),
 ];
 
 /// The findings table's columns.
@@ -251,16 +255,93 @@ pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, St
     a.compare("R6", "three_public", "WITH t AS (SELECT * FROM three_public WHERE {f}) \
         SELECT c.year, c.dept_code, c.source, c.change_line AS line, p.line AS l0, c.line AS l1, c.category AS what, c.prior_year, \
                c.change_vs_prior AS expected, c.amount - p.amount AS found \
-        FROM t c JOIN t p ON p.source = c.source AND p.category = c.category AND p.year = c.prior_year \
+        FROM t c JOIN t p ON p.source = c.source AND p.category = c.category AND p.phase = c.phase AND p.year = c.prior_year \
         WHERE c.change_vs_prior IS NOT NULL AND c.amount IS NOT NULL AND p.amount IS NOT NULL",
         &|r, e, f| format!("三公 {}: {} minus {} is {} but the stated change is {}", r.text("what"), r.text("year"), r.text("prior_year"), m(f), m(e)))?;
 
     // R7: 三公 total = sum of categories, each year
     a.compare("R7", "three_public", "WITH t AS (SELECT * FROM three_public WHERE {f}), \
-        c AS (SELECT source, year, parent_category, SUM(amount) AS s, MIN(line) AS l0, MAX(line) AS l1 FROM t WHERE amount IS NOT NULL AND parent_category IS NOT NULL GROUP BY source, year, parent_category) \
+        c AS (SELECT source, year, phase, parent_category, SUM(amount) AS s, MIN(line) AS l0, MAX(line) AS l1 FROM t WHERE amount IS NOT NULL AND parent_category IS NOT NULL GROUP BY source, year, phase, parent_category) \
         SELECT t.year, t.dept_code, t.source, t.line, c.l0, c.l1, t.category AS what, t.amount AS expected, c.s AS found \
-        FROM t JOIN c ON c.source = t.source AND c.year = t.year AND c.parent_category = t.category WHERE t.amount IS NOT NULL",
+        FROM t JOIN c ON c.source = t.source AND c.year = t.year AND c.phase = t.phase AND c.parent_category = t.category WHERE t.amount IS NOT NULL",
         &|r, e, f| format!("三公 {} of {} is stated as {} but its categories add up to {}", r.text("what"), r.text("year"), m(e), m(f)))?;
+
+    // R12: income sources
+    a.compare("R12", "income_by_source", "WITH b AS (SELECT * FROM income_by_source WHERE {f}), \
+        c AS (SELECT source, parent_item, SUM(amount) AS s, MIN(line) AS l0, MAX(line) AS l1 FROM b WHERE amount IS NOT NULL AND parent_item IS NOT NULL GROUP BY source, parent_item) \
+        SELECT b.year, b.dept_code, b.source, b.line, c.l0, c.l1, b.amount AS expected, c.s AS found, b.item AS what \
+        FROM b JOIN c ON c.source = b.source AND c.parent_item = b.item WHERE b.amount IS NOT NULL",
+        &|r, e, f| format!("income {} is stated as {} but its sources add up to {}", r.text("what"), m(e), m(f)))?;
+
+    // R13: printed subtotals of the classification tables
+    for (table, cols, keys) in [
+        (
+            "spending_by_function",
+            &["total", "basic", "project"][..],
+            &["class_code", "section_code"][..],
+        ),
+        (
+            "spending_by_economic",
+            &["amount", "personnel", "public"][..],
+            &["class_code"][..],
+        ),
+    ] {
+        let leaves = cols
+            .iter()
+            .map(|c| format!("SELECT source, class_code, {sec} AS section_code, '{c}' AS column_name, {c} AS v, line FROM {table} WHERE {{f}} AND {c} IS NOT NULL",
+                sec = if keys.len() > 1 { "section_code" } else { "CAST(NULL AS VARCHAR)" }))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        for key in keys.iter().map(Some).chain([None]) {
+            let (group, on, cond) = match key {
+                Some(k) => (
+                    format!("source, {k}, column_name"),
+                    format!("AND c.{k} = s.code"),
+                    "s.code IS NOT NULL",
+                ),
+                None => (
+                    "source, column_name".to_string(),
+                    String::new(),
+                    "s.code IS NULL AND s.name IN ('合计', '总计')",
+                ),
+            };
+            let sql = format!(
+                "WITH l AS ({leaves}), \
+                 c AS (SELECT {group}, SUM(v) AS total, MIN(line) AS l0, MAX(line) AS l1 FROM l GROUP BY {group}), \
+                 s AS (SELECT * FROM stated_subtotals WHERE {{f}} AND table_name = '{table}') \
+                 SELECT s.year, s.dept_code, s.source, s.line, c.l0, c.l1, s.name AS what, s.code, s.column_name AS col, s.amount AS expected, c.total AS found \
+                 FROM s JOIN c ON c.source = s.source AND c.column_name = s.column_name {on} WHERE {cond}"
+            );
+            a.compare("R13", table, &sql, &|r, e, f| {
+                let code = r.text("code");
+                let what = if code.is_empty() {
+                    r.text("what")
+                } else {
+                    format!("{code} {}", r.text("what"))
+                };
+                format!(
+                    "{what} ({}) is printed as {} but its rows add up to {}",
+                    r.text("col"),
+                    m(e),
+                    m(f)
+                )
+            })?;
+        }
+    }
+
+    // R14: basic + project = total
+    a.compare("R14", "spending_by_function", "SELECT year, dept_code, source, line, line AS l0, line AS l1, func_code AS code, name AS what, total AS expected, basic + project AS found \
+        FROM spending_by_function WHERE {f} AND basic IS NOT NULL AND project IS NOT NULL AND total IS NOT NULL",
+        &|r, e, f| format!("{} {}: the total is {} but basic plus project spending is {}", r.text("code"), r.text("what"), m(e), m(f)))?;
+
+    // R15: the all-funds functional table adds up to the year's spending
+    a.compare("R15", "spending_by_function", "WITH f AS (SELECT source, SUM(total) AS s, MIN(line) AS l0, MAX(line) AS l1 FROM spending_by_function WHERE {f} AND scope = 'all funds' GROUP BY source), \
+        b AS (SELECT * FROM budget_lines WHERE {f} AND direction = 'expense' AND item IN ('本年支出合计', '支出合计')), \
+        y AS (SELECT source, MIN(CASE WHEN item = '本年支出合计' THEN 0 ELSE 1 END) AS pick FROM b GROUP BY source) \
+        SELECT b.year, b.dept_code, b.source, b.line, f.l0, f.l1, b.item AS what, b.amount AS expected, f.s AS found \
+        FROM b JOIN y ON y.source = b.source JOIN f ON f.source = b.source \
+        WHERE (CASE WHEN b.item = '本年支出合计' THEN 0 ELSE 1 END) = y.pick",
+        &|r, e, f| format!("{} is {} but the functional-classification table adds up to {}", r.text("what"), m(e), m(f)))?;
 
     // R8: procurement
     a.compare("R8", "procurement", "WITH p AS (SELECT * FROM procurement WHERE {f}), \

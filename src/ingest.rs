@@ -8,6 +8,7 @@
 pub mod amount;
 pub mod lines;
 mod narrative;
+mod pdf;
 mod tables;
 pub mod target;
 
@@ -20,6 +21,29 @@ use std::path::Path;
 /// The bundled default document (compiled into the binary).
 pub const BUNDLED_NAME: &str = "qinhuangdao-etdz-zhengfawei-2021.txt";
 pub const BUNDLED_TEXT: &str = include_str!("../datasets/raw/qinhuangdao-etdz-zhengfawei-2021.txt");
+
+/// Every bundled document (`datasets/raw/`): the default data. The first is the
+/// 2021 district document the project started from; the others are disclosures of
+/// other provinces, years and phases, as text extracted from their PDFs.
+pub const BUNDLED: &[(&str, &str)] = &[
+    (BUNDLED_NAME, BUNDLED_TEXT),
+    (
+        "jiangsu_high_court_2019_dept_budget.txt",
+        include_str!("../datasets/raw/jiangsu_high_court_2019_dept_budget.txt"),
+    ),
+    (
+        "jiangsu_procuratorate_2019_dept_budget.txt",
+        include_str!("../datasets/raw/jiangsu_procuratorate_2019_dept_budget.txt"),
+    ),
+    (
+        "shanghai_putuo_justice_bureau_2026_dept_budget.txt",
+        include_str!("../datasets/raw/shanghai_putuo_justice_bureau_2026_dept_budget.txt"),
+    ),
+    (
+        "shanghai_putuo_planning_resources_2024_final_accounts.txt",
+        include_str!("../datasets/raw/shanghai_putuo_planning_resources_2024_final_accounts.txt"),
+    ),
+];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DepartmentRec {
@@ -54,6 +78,30 @@ pub struct BudgetLineRec {
     pub change_line: Option<usize>,
 }
 
+impl BudgetLineRec {
+    /// A figure without a stated change against the prior year.
+    pub fn new(
+        line: usize,
+        direction: &'static str,
+        item: &str,
+        parent: Option<&str>,
+        line_kind: &'static str,
+        amount: Option<Decimal>,
+    ) -> BudgetLineRec {
+        BudgetLineRec {
+            line,
+            direction,
+            item: item.to_string(),
+            parent_item: parent.map(str::to_string),
+            line_kind,
+            amount,
+            change_vs_prior: None,
+            prior_year: None,
+            change_line: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ThreePublicRec {
     pub line: usize,
@@ -65,6 +113,9 @@ pub struct ThreePublicRec {
     pub change_vs_prior: Option<Decimal>,
     pub prior_year: Option<i32>,
     pub change_line: Option<usize>,
+    /// `budget` or `final` when the row's own phase differs from the document's
+    /// (a 决算 prints the 三公 budget beside the actual figures).
+    pub phase: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -157,6 +208,65 @@ pub struct IndicatorRec {
     pub basis: Option<String>,
 }
 
+/// One leaf row of a functional-classification spending table (功能分类: 类/款/项).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionRec {
+    pub line: usize,
+    pub func_code: String,
+    /// The printed level of this row: 类, 款 or 项.
+    pub level: &'static str,
+    pub class_code: String,
+    pub class_name: Option<String>,
+    pub section_code: Option<String>,
+    pub section_name: Option<String>,
+    pub name: String,
+    pub total: Option<Decimal>,
+    pub basic: Option<Decimal>,
+    pub project: Option<Decimal>,
+    /// Which spending the table covers (all funds, fiscal appropriation, …).
+    pub scope: &'static str,
+}
+
+/// One leaf row of an economic-classification table (经济分类: 301 / 30101 …).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EconomicRec {
+    pub line: usize,
+    pub econ_code: String,
+    pub class_code: String,
+    pub class_name: Option<String>,
+    pub name: String,
+    pub amount: Option<Decimal>,
+    pub personnel: Option<Decimal>,
+    pub public: Option<Decimal>,
+    pub scope: &'static str,
+}
+
+/// One income source (收入) as the income and spending summary prints it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncomeRec {
+    pub line: usize,
+    pub item: String,
+    pub parent_item: Option<String>,
+    /// `total` or `part`
+    pub line_kind: &'static str,
+    pub amount: Option<Decimal>,
+}
+
+/// A subtotal or total a classification table prints (类/款 rows, 合计), kept so
+/// AUDIT can check it against the stored rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubtotalRec {
+    pub line: usize,
+    /// The table whose rows it totals.
+    pub table: &'static str,
+    /// The 类/款 code; None for the table's total.
+    pub code: Option<String>,
+    pub name: String,
+    /// The column it totals (total, basic, project, amount, personnel, public).
+    pub column: &'static str,
+    pub amount: Decimal,
+}
+
 /// All records of one document.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Records {
@@ -171,6 +281,10 @@ pub struct Records {
     pub project_goals: Vec<GoalRec>,
     pub disbursement: Vec<DisbursementRec>,
     pub indicators: Vec<IndicatorRec>,
+    pub spending_by_function: Vec<FunctionRec>,
+    pub spending_by_economic: Vec<EconomicRec>,
+    pub income_by_source: Vec<IncomeRec>,
+    pub stated_subtotals: Vec<SubtotalRec>,
 }
 
 /// A part of the document that no rule recognised.
@@ -203,6 +317,12 @@ pub struct Document {
     pub bytes: usize,
     pub year: i32,
     pub dept_code: String,
+    pub dept_name: String,
+    /// `budget` (预算) or `final` (决算).
+    pub phase: &'static str,
+    /// The layout recognised: `doc-tabbed` (a .doc exported to text, tab-led cells)
+    /// or `pdf-text` (text extracted from a PDF, page by page).
+    pub layout: &'static str,
     pub records: Records,
     pub skipped: Vec<Skipped>,
     pub warnings: Vec<Warning>,
@@ -251,6 +371,14 @@ pub fn ingest_bundled() -> Result<Document, IngestError> {
         &format!("datasets/raw/{BUNDLED_NAME}"),
         BUNDLED_TEXT.as_bytes(),
     )
+}
+
+/// Every bundled document, ingested.
+pub fn ingest_bundled_all() -> Result<Vec<Document>, IngestError> {
+    BUNDLED
+        .iter()
+        .map(|(name, text)| ingest_bytes(&format!("datasets/raw/{name}"), text.as_bytes()))
+        .collect()
 }
 
 /// Validate that bytes are a text document, then ingest them.
@@ -350,6 +478,9 @@ pub fn ingest_text(file: &str, text: &str) -> Result<Document, IngestError> {
             file: file.to_string(),
         });
     }
+    if pdf::is_pdf_text(text) {
+        return pdf::ingest(file, text);
+    }
     let items = lines::items(text);
     let n = items.len();
     let mut p = Parser {
@@ -400,6 +531,15 @@ pub fn ingest_text(file: &str, text: &str) -> Result<Document, IngestError> {
     let dept_code = tables::department(&mut p, file);
     let skipped = skipped_regions(&p);
     let Parser { rec, warnings, .. } = p;
+    let dept_name = rec
+        .departments
+        .first()
+        .map_or_else(|| dept_code.clone(), |d| d.dept_name.clone());
+    let phase = if text.lines().take(10).any(|l| l.contains("部门决算")) {
+        "final"
+    } else {
+        "budget"
+    };
     Ok(Document {
         source: source_id(file),
         file: file.to_string(),
@@ -407,6 +547,9 @@ pub fn ingest_text(file: &str, text: &str) -> Result<Document, IngestError> {
         bytes: text.len(),
         year,
         dept_code,
+        dept_name,
+        phase,
+        layout: "doc-tabbed",
         records: rec,
         skipped,
         warnings,

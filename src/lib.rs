@@ -41,10 +41,12 @@ impl Session {
         }
     }
 
-    /// The bundled 2021 document, ingested in memory.
+    /// The bundled documents (`datasets/raw/`), ingested in memory.
     pub fn bundled() -> Result<Session> {
-        let doc = ingest::ingest_bundled()?;
-        Session::from_documents(&[doc])
+        let docs = ingest::ingest_bundled_all()?;
+        let mut s = Session::from_documents(&docs)?;
+        s.description = format!("the {} bundled disclosures (datasets/raw/)", docs.len());
+        Ok(s)
     }
 
     /// Documents ingested in memory, all tables concatenated.

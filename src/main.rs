@@ -21,7 +21,7 @@ Data:
 Tables:
   departments, units, budget_lines, three_public, procurement, assets,
   func_classes, projects, project_goals, disbursement, indicators
-  (money is exact: Decimal(38,4) in 万元; every row keeps `source` and `line`)
+  (money is exact: Decimal(38,6) in 万元; every row keeps `source` and `line`)
   audit_findings: what AUDIT finds (computed when first read)
 
 SQL: SELECT … as polars-sql runs it, plus SHARE(x), YOY(x), GROUP BY ROLLUP(a, b),
@@ -343,15 +343,30 @@ fn ingest_cmd(
 fn report(doc: &Document, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
-        "{}: year {}, department {}, sha256 {}",
+        "{}: year {}, {}, department {} ({}), sha256 {}",
         doc.file,
         doc.year,
+        if doc.phase == "final" {
+            "final accounts (决算)"
+        } else {
+            "budget (预算)"
+        },
+        doc.dept_name,
         doc.dept_code,
         &doc.sha256[..12.min(doc.sha256.len())]
     )?;
+    writeln!(
+        out,
+        "  layout: {}",
+        match doc.layout {
+            "pdf-text" =>
+                "pdf-text (text extracted from a PDF page by page; tables read by their titles)",
+            _ => "doc-tabbed (a .doc exported to text; one tab-led cell per line)",
+        }
+    )?;
     writeln!(out, "  rows recognised:")?;
     for (t, n) in model::row_counts(doc) {
-        writeln!(out, "    {t:<14} {n:>5}")?;
+        writeln!(out, "    {t:<21} {n:>5}")?;
     }
     if doc.warnings.is_empty() {
         writeln!(out, "  warnings: none")?;

@@ -1,6 +1,6 @@
 //! The table contract: one schema per table, and ingested records → Polars frames.
 //!
-//! Money is `Decimal(38,4)` in 万元; quantities and percentages are exact `Decimal(38,3)`. Every table starts with `year` and
+//! Money is `Decimal(38,6)` in 万元 (exact to 0.01 元, so 元 sources convert exactly); quantities and percentages are exact `Decimal(38,3)`. Every table starts with `year` and
 //! `dept_code` and ends with `source` and `line`, so many documents share one
 //! warehouse and every row can be traced back to its document line.
 
@@ -9,9 +9,9 @@ use crate::ingest::Document;
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
-/// Precision and scale of every money column. Money is the only Decimal with scale 4,
+/// Precision and scale of every money column. Money is the only Decimal with scale 6,
 /// which lets the renderer apply `.money yuan|yi` to money alone.
-pub const MONEY: (usize, usize) = (38, 4);
+pub const MONEY: (usize, usize) = (38, 6);
 
 /// Precision and scale of exact non-money numbers (quantities, percentages).
 pub const NUMBER: (usize, usize) = (38, 3);
@@ -52,30 +52,31 @@ use Kind::*;
 
 /// The whole contract, in the order tables are listed to users.
 pub const TABLES: &[TableDef] = &[
-    TableDef { name: "departments", about: "one row per department and year", columns: &[
-        ("year", Int), ("dept_code", Text), ("dept_name", Text), ("region", Text), ("source", Text), ("line", Int)] },
+    TableDef { name: "departments", about: "one row per document: the department, its year, phase and layout", columns: &[
+        ("year", Int), ("dept_code", Text), ("dept_name", Text), ("region", Text), ("phase", Text), ("layout", Text),
+        ("source", Text), ("line", Int)] },
     TableDef { name: "units", about: "the department's budget units (部门机构设置)", columns: &[
         ("year", Int), ("dept_code", Text), ("unit_code", Text), ("unit_name", Text), ("unit_kind", Text), ("rank", Text),
         ("funding_form", Text), ("source", Text), ("line", Int)] },
-    TableDef { name: "budget_lines", about: "income and spending totals and parts stated in the text, with the change against the prior year", columns: &[
-        ("year", Int), ("dept_code", Text), ("direction", Text), ("item", Text), ("parent_item", Text), ("line_kind", Text),
+    TableDef { name: "budget_lines", about: "income and spending totals and parts (text or summary tables), with the change against the prior year", columns: &[
+        ("year", Int), ("dept_code", Text), ("phase", Text), ("direction", Text), ("item", Text), ("parent_item", Text), ("line_kind", Text),
         ("amount", Money), ("change_vs_prior", Money), ("prior_year", Int), ("change_line", Int), ("source", Text), ("line", Int)] },
-    TableDef { name: "three_public", about: "“三公” expenses by category, one row per stated year", columns: &[
-        ("year", Int), ("dept_code", Text), ("category", Text), ("label", Text), ("parent_category", Text), ("amount", Money),
+    TableDef { name: "three_public", about: "“三公” expenses by category, one row per stated year and phase", columns: &[
+        ("year", Int), ("dept_code", Text), ("phase", Text), ("category", Text), ("label", Text), ("parent_category", Text), ("amount", Money),
         ("change_vs_prior", Money), ("prior_year", Int), ("change_line", Int), ("source", Text), ("line", Int)] },
     TableDef { name: "procurement", about: "government procurement budget (政府采购预算), items with subtotal and total rows", columns: &[
-        ("year", Int), ("dept_code", Text), ("row_kind", Text), ("unit_code", Text), ("unit_name", Text), ("project_name", Text),
+        ("year", Int), ("dept_code", Text), ("phase", Text), ("row_kind", Text), ("unit_code", Text), ("unit_name", Text), ("project_name", Text),
         ("project_budget", Money), ("item_name", Text), ("catalog_code", Text), ("measure_unit", Text), ("quantity", Number),
         ("unit_price", Money), ("amount", Money), ("general_public", Money), ("gov_fund", Money), ("state_capital", Money),
         ("special_account", Money), ("unit_funds", Money), ("source", Text), ("line", Int)] },
     TableDef { name: "assets", about: "fixed assets held (固定资产占用), quantity and value", columns: &[
-        ("year", Int), ("dept_code", Text), ("item", Text), ("parent_item", Text), ("quantity", Number), ("value", Money),
+        ("year", Int), ("dept_code", Text), ("phase", Text), ("item", Text), ("parent_item", Text), ("quantity", Number), ("value", Money),
         ("as_of", Date), ("source", Text), ("line", Int)] },
     TableDef { name: "func_classes", about: "functional classification codes explained in the document (类/款/项)", columns: &[
         ("year", Int), ("dept_code", Text), ("code", Text), ("level", Text), ("parent_code", Text), ("name", Text),
         ("description", Text), ("source", Text), ("line", Int)] },
     TableDef { name: "projects", about: "one row per project performance-goal table (项目绩效目标表)", columns: &[
-        ("year", Int), ("dept_code", Text), ("unit_code", Text), ("unit_name", Text), ("seq", Int), ("project_code", Text),
+        ("year", Int), ("dept_code", Text), ("phase", Text), ("unit_code", Text), ("unit_name", Text), ("seq", Int), ("project_code", Text),
         ("project_name", Text), ("budget", Money), ("fiscal", Money), ("other", Money), ("purpose", Text),
         ("stated_budget", Money), ("stated_fiscal", Money), ("stated_other", Money), ("stated_line", Int),
         ("source", Text), ("line", Int)] },
@@ -88,6 +89,20 @@ pub const TABLES: &[TableDef] = &[
         ("year", Int), ("dept_code", Text), ("unit_code", Text), ("project_code", Text), ("level1", Text), ("level2", Text),
         ("level3", Text), ("description", Text), ("target_raw", Text), ("target_op", Text), ("target_value", Float),
         ("target_unit", Text), ("basis", Text), ("source", Text), ("line", Int)] },
+    TableDef { name: "spending_by_function", about: "spending by functional classification (功能分类), one row per printed leaf 类/款/项", columns: &[
+        ("year", Int), ("dept_code", Text), ("phase", Text), ("dept_name", Text), ("func_code", Text), ("level", Text),
+        ("class_code", Text), ("class_name", Text), ("section_code", Text), ("section_name", Text), ("name", Text),
+        ("basic", Money), ("project", Money), ("total", Money), ("scope", Text), ("source", Text), ("line", Int)] },
+    TableDef { name: "spending_by_economic", about: "basic spending by economic classification (经济分类 301/30101 …), one row per printed leaf", columns: &[
+        ("year", Int), ("dept_code", Text), ("phase", Text), ("dept_name", Text), ("econ_code", Text), ("class_code", Text),
+        ("class_name", Text), ("name", Text), ("personnel", Money), ("public", Money), ("amount", Money), ("scope", Text),
+        ("source", Text), ("line", Int)] },
+    TableDef { name: "income_by_source", about: "income by source (收入: 财政拨款, 事业收入 …) as the summary table prints it", columns: &[
+        ("year", Int), ("dept_code", Text), ("phase", Text), ("dept_name", Text), ("item", Text), ("parent_item", Text),
+        ("line_kind", Text), ("amount", Money), ("source", Text), ("line", Int)] },
+    TableDef { name: "stated_subtotals", about: "the subtotals and totals classification tables print (类/款 rows, 合计), for AUDIT", columns: &[
+        ("year", Int), ("dept_code", Text), ("phase", Text), ("table_name", Text), ("code", Text), ("name", Text),
+        ("column_name", Text), ("amount", Money), ("source", Text), ("line", Int)] },
 ];
 
 /// The definition of a table, by name.
@@ -217,7 +232,7 @@ pub fn frame(def: &TableDef, rows: &[Vec<Value>]) -> Result<DataFrame, ModelErro
     DataFrame::new(rows.len(), cols).map_err(|e| err(e.to_string()))
 }
 
-/// The integer a Decimal(38,4) stores for `d` (d × 10⁴), refusing any rounding.
+/// The integer a money Decimal(38,6) stores for `d` (d × 10⁶), refusing any rounding.
 pub fn money_mantissa(d: Decimal) -> Result<i128, String> {
     mantissa(d, MONEY.1)
 }
@@ -237,6 +252,8 @@ pub fn frames(doc: &Document) -> Result<Vec<(&'static str, DataFrame)>, ModelErr
     let y = Value::Int(Some(doc.year));
     let dc = t(&doc.dept_code);
     let src = t(&doc.source);
+    let ph = t(doc.phase);
+    let dn = t(&doc.dept_name);
     let r = &doc.records;
     let wrap = |mut v: Vec<Value>, line: usize| {
         let mut row = vec![y.clone(), dc.clone()];
@@ -251,7 +268,12 @@ pub fn frames(doc: &Document) -> Result<Vec<(&'static str, DataFrame)>, ModelErr
             "departments" => r
                 .departments
                 .iter()
-                .map(|d| wrap(vec![t(&d.dept_name), ot(&d.region)], d.line))
+                .map(|d| {
+                    wrap(
+                        vec![t(&d.dept_name), ot(&d.region), ph.clone(), t(doc.layout)],
+                        d.line,
+                    )
+                })
                 .collect(),
             "units" => r
                 .units
@@ -275,6 +297,7 @@ pub fn frames(doc: &Document) -> Result<Vec<(&'static str, DataFrame)>, ModelErr
                 .map(|b| {
                     wrap(
                         vec![
+                            ph.clone(),
                             t(b.direction),
                             t(&b.item),
                             ot(&b.parent_item),
@@ -295,6 +318,7 @@ pub fn frames(doc: &Document) -> Result<Vec<(&'static str, DataFrame)>, ModelErr
                     // the figure's own year: a 2021 document states 2020's 三公 too
                     let mut row = wrap(
                         vec![
+                            x.phase.map_or_else(|| ph.clone(), t),
                             t(&x.category),
                             t(&x.label),
                             ot(&x.parent_category),
@@ -315,6 +339,7 @@ pub fn frames(doc: &Document) -> Result<Vec<(&'static str, DataFrame)>, ModelErr
                 .map(|x| {
                     wrap(
                         vec![
+                            ph.clone(),
                             t(x.row_kind),
                             ot(&x.unit_code),
                             ot(&x.unit_name),
@@ -342,6 +367,7 @@ pub fn frames(doc: &Document) -> Result<Vec<(&'static str, DataFrame)>, ModelErr
                 .map(|x| {
                     wrap(
                         vec![
+                            ph.clone(),
                             t(&x.item),
                             ot(&x.parent_item),
                             m(&x.quantity),
@@ -374,6 +400,7 @@ pub fn frames(doc: &Document) -> Result<Vec<(&'static str, DataFrame)>, ModelErr
                 .map(|x| {
                     wrap(
                         vec![
+                            ph.clone(),
                             ot(&x.unit_code),
                             t(&x.unit_name),
                             Value::Int(Some(x.seq)),
@@ -438,6 +465,85 @@ pub fn frames(doc: &Document) -> Result<Vec<(&'static str, DataFrame)>, ModelErr
                     )
                 })
                 .collect(),
+            "spending_by_function" => r
+                .spending_by_function
+                .iter()
+                .map(|x| {
+                    wrap(
+                        vec![
+                            ph.clone(),
+                            dn.clone(),
+                            t(&x.func_code),
+                            t(x.level),
+                            t(&x.class_code),
+                            ot(&x.class_name),
+                            ot(&x.section_code),
+                            ot(&x.section_name),
+                            t(&x.name),
+                            m(&x.basic),
+                            m(&x.project),
+                            m(&x.total),
+                            t(x.scope),
+                        ],
+                        x.line,
+                    )
+                })
+                .collect(),
+            "spending_by_economic" => r
+                .spending_by_economic
+                .iter()
+                .map(|x| {
+                    wrap(
+                        vec![
+                            ph.clone(),
+                            dn.clone(),
+                            t(&x.econ_code),
+                            t(&x.class_code),
+                            ot(&x.class_name),
+                            t(&x.name),
+                            m(&x.personnel),
+                            m(&x.public),
+                            m(&x.amount),
+                            t(x.scope),
+                        ],
+                        x.line,
+                    )
+                })
+                .collect(),
+            "income_by_source" => r
+                .income_by_source
+                .iter()
+                .map(|x| {
+                    wrap(
+                        vec![
+                            ph.clone(),
+                            dn.clone(),
+                            t(&x.item),
+                            ot(&x.parent_item),
+                            t(x.line_kind),
+                            m(&x.amount),
+                        ],
+                        x.line,
+                    )
+                })
+                .collect(),
+            "stated_subtotals" => r
+                .stated_subtotals
+                .iter()
+                .map(|x| {
+                    wrap(
+                        vec![
+                            ph.clone(),
+                            t(x.table),
+                            ot(&x.code),
+                            t(&x.name),
+                            t(x.column),
+                            Value::Money(Some(x.amount)),
+                        ],
+                        x.line,
+                    )
+                })
+                .collect(),
             other => {
                 return Err(ModelError::Build {
                     table: other.to_string(),
@@ -483,6 +589,10 @@ pub fn row_counts(doc: &Document) -> Vec<(&'static str, usize)> {
         ("project_goals", r.project_goals.len()),
         ("disbursement", r.disbursement.len()),
         ("indicators", r.indicators.len()),
+        ("spending_by_function", r.spending_by_function.len()),
+        ("spending_by_economic", r.spending_by_economic.len()),
+        ("income_by_source", r.income_by_source.len()),
+        ("stated_subtotals", r.stated_subtotals.len()),
     ]
 }
 
@@ -501,9 +611,9 @@ mod tests {
     fn mantissa_is_exact() {
         assert_eq!(
             money_mantissa("162.00".parse().unwrap()).unwrap(),
-            1_620_000
+            162_000_000
         );
-        assert_eq!(money_mantissa("0.0001".parse().unwrap()).unwrap(), 1);
-        assert!(money_mantissa("0.00001".parse().unwrap()).is_err());
+        assert_eq!(money_mantissa("0.000001".parse().unwrap()).unwrap(), 1);
+        assert!(money_mantissa("0.0000001".parse().unwrap()).is_err());
     }
 }

@@ -15,8 +15,9 @@ use std::path::{Path, PathBuf};
 pub const MANIFEST: &str = "manifest.json";
 
 /// The warehouse format this budgetql writes and reads (2: budget_lines and
-/// three_public gained `change_line`; 3: versioned files listed in the manifest).
-pub const FORMAT: u32 = 3;
+/// three_public gained `change_line`; 3: versioned files listed in the manifest; 4: money
+/// is Decimal(38,6), `phase` on money tables, the classification tables).
+pub const FORMAT: u32 = 4;
 
 /// The manifest: what the warehouse holds.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

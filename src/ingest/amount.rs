@@ -4,8 +4,9 @@
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
-/// The scale every stored amount has (Decimal(38,4) in 万元).
-pub const MONEY_SCALE: u32 = 4;
+/// The scale every stored amount has (Decimal(38,6) in 万元: exact to 0.01 元, so an
+/// amount printed in 元 with cents converts to 万元 without rounding).
+pub const MONEY_SCALE: u32 = 6;
 
 /// Full-width digits and punctuation to ASCII, and every kind of space trimmed.
 /// Word exports mix `０.５`, `１２．３` and ideographic spaces into number cells.
@@ -82,8 +83,8 @@ pub fn parse_decimal(s: &str) -> Result<Option<Decimal>, NumberError> {
     Ok(Some(if neg_paren { -d } else { d }))
 }
 
-/// Parse a money amount in 万元, keeping it exact at scale 4.
-/// More than four decimals (below 1 元) would be silently rounded, so it is an error.
+/// Parse a money amount in 万元, keeping it exact at scale 6.
+/// More than six decimals (below 1 分) would be silently rounded, so it is an error.
 pub fn parse_amount(s: &str) -> Result<Option<Decimal>, NumberError> {
     match parse_decimal(s)? {
         None => Ok(None),
@@ -97,7 +98,7 @@ pub fn parse_amount(s: &str) -> Result<Option<Decimal>, NumberError> {
 pub fn to_money(d: Decimal) -> Result<Decimal, String> {
     let n = d.normalize();
     if n.scale() > MONEY_SCALE {
-        return Err(format!("has more than {MONEY_SCALE} decimals; budgetql keeps money exact to 0.0001 万元 (1 元)"));
+        return Err(format!("has more than {MONEY_SCALE} decimals; budgetql keeps money exact to 0.000001 万元 (1 分)"));
     }
     let mut r = n;
     r.rescale(MONEY_SCALE);
@@ -200,16 +201,19 @@ mod tests {
     }
 
     #[test]
-    fn sub_yuan_precision_is_refused_not_rounded() {
-        assert!(parse_amount("1.00001").is_err());
-        assert_eq!(parse_amount("1.00010").unwrap(), Some(d("1.0001")));
+    fn sub_fen_precision_is_refused_not_rounded() {
+        assert!(parse_amount("1.0000001").is_err());
+        assert_eq!(parse_amount("1.0000010").unwrap(), Some(d("1.000001")));
+        assert_eq!(parse_amount("1.00001").unwrap(), Some(d("1.00001")));
     }
 
     #[test]
     fn yuan_convert_exactly() {
         assert_eq!(yuan_to_wan(d("1234500")).unwrap(), d("123.45"));
         assert_eq!(yuan_to_wan(d("1")).unwrap(), d("0.0001"));
-        assert!(yuan_to_wan(d("0.5")).is_err());
+        // cents convert exactly: 96,282,213.44 元 = 9,628.221344 万元
+        assert_eq!(yuan_to_wan(d("96282213.44")).unwrap(), d("9628.221344"));
+        assert!(yuan_to_wan(d("0.005")).is_err());
     }
 
     #[test]

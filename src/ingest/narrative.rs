@@ -319,6 +319,7 @@ pub(crate) fn try_text(p: &mut Parser) -> Result<(), IngestError> {
                 change_vs_prior: None,
                 prior_year: None,
                 change_line: None,
+                phase: None,
             });
             if let Some(list) = m.get(3) {
                 for part in parts(p, &para, list.as_str(), list.start())? {
@@ -388,17 +389,9 @@ fn push_line(
     kind: &'static str,
     amount: Option<Decimal>,
 ) {
-    p.rec.budget_lines.push(BudgetLineRec {
-        line,
-        direction,
-        item: item.to_string(),
-        parent_item: parent.map(str::to_string),
-        line_kind: kind,
-        amount,
-        change_vs_prior: None,
-        prior_year: None,
-        change_line: None,
-    });
+    p.rec.budget_lines.push(BudgetLineRec::new(
+        line, direction, item, parent, kind, amount,
+    ));
 }
 
 fn push_tree(p: &mut Parser, direction: &'static str, parent: &str, part: &Part) {
@@ -485,6 +478,7 @@ fn push_three_public(p: &mut Parser, year: i32, part: &Part, _parent: Option<Str
         change_vs_prior: None,
         prior_year: None,
         change_line: None,
+        phase: None,
     });
     for c in &part.children {
         let (cc, _) = tp_category(&c.label, false);
@@ -498,6 +492,7 @@ fn push_three_public(p: &mut Parser, year: i32, part: &Part, _parent: Option<Str
             change_vs_prior: None,
             prior_year: None,
             change_line: None,
+            phase: None,
         });
     }
 }
@@ -534,6 +529,7 @@ fn set_tp_change(
                 change_vs_prior: Some(change),
                 prior_year: Some(prior),
                 change_line: Some(line),
+                phase: None,
             });
         }
     }

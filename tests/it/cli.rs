@@ -35,7 +35,7 @@ fn project_budgets_sum_to_the_stated_project_spending() {
         "csv",
         "-c",
         "WITH t AS (SELECT SUM(budget) AS tables FROM projects), \
-              s AS (SELECT amount AS stated FROM budget_lines WHERE item = '项目支出') \
+              s AS (SELECT amount AS stated FROM budget_lines WHERE item = '项目支出' AND source = 'qinhuangdao-etdz-zhengfawei-2021') \
          SELECT tables, stated FROM t CROSS JOIN s",
     ]);
     assert_eq!(out, "tables,stated\n606.72,606.72\n");
@@ -52,7 +52,7 @@ fn fiscal_and_other_funds_by_unit() {
 
 #[test]
 fn narrative_totals_are_captured() {
-    let out = ok(&["--format", "csv", "-c", "SELECT direction, item, parent_item, amount, change_vs_prior, prior_year, line FROM budget_lines ORDER BY line, item"]);
+    let out = ok(&["--format", "csv", "-c", "SELECT direction, item, parent_item, amount, change_vs_prior, prior_year, line FROM budget_lines WHERE source = 'qinhuangdao-etdz-zhengfawei-2021' ORDER BY line, item"]);
     assert_eq!(
         out,
         "direction,item,parent_item,amount,change_vs_prior,prior_year,line\n\
@@ -70,7 +70,7 @@ fn narrative_totals_are_captured() {
 
 #[test]
 fn three_public_both_years() {
-    let out = ok(&["--format", "csv", "-c", "SELECT year, category, amount, change_vs_prior FROM three_public ORDER BY year DESC, line, category"]);
+    let out = ok(&["--format", "csv", "-c", "SELECT year, category, amount, change_vs_prior FROM three_public WHERE source = 'qinhuangdao-etdz-zhengfawei-2021' ORDER BY year DESC, line, category"]);
     assert_eq!(
         out,
         "year,category,amount,change_vs_prior\n\
@@ -254,9 +254,15 @@ fn ingest_check_reports_tables_and_skipped_regions() {
         "--check",
         "datasets/raw/qinhuangdao-etdz-zhengfawei-2021.txt",
     ]);
-    assert!(out.contains("year 2021, department 216"), "{out}");
-    assert!(out.contains("    projects          49\n"), "{out}");
-    assert!(out.contains("    indicators       320\n"), "{out}");
+    assert!(
+        out.contains(
+            "year 2021, budget (预算), department 中共秦皇岛经济技术开发区工委政法委员会 (216)"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("  layout: doc-tabbed"), "{out}");
+    assert!(out.contains("    projects                 49\n"), "{out}");
+    assert!(out.contains("    indicators              320\n"), "{out}");
     assert!(out.contains("skipped regions ("), "{out}");
     assert!(out.contains(" text `"), "{out}");
 }

@@ -1,5 +1,6 @@
-//! Golden test of the ingest of the bundled document: every table, every row,
-//! rendered as CSV into tests/golden/<table>.csv. Set UPDATE_GOLDEN=1 to rewrite
+//! Golden tests of the ingest of the bundled documents: every table, every row,
+//! rendered as CSV into tests/golden/<table>.csv (the 2021 document) and
+//! tests/golden/<document id>/<table>.csv (the four PDF-layout documents). Set UPDATE_GOLDEN=1 to rewrite
 //! the files after a deliberate change, then review the diff.
 
 use budgetql::ingest::ingest_bundled;
@@ -7,13 +8,11 @@ use budgetql::model;
 use budgetql::render::{render, Format, Options};
 use std::path::Path;
 
-#[test]
-fn bundled_document_every_table_every_row() {
-    let doc = ingest_bundled().expect("the bundled document ingests");
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+/// Compare every table of one document with its golden CSV files in `dir`.
+fn golden(doc: &budgetql::Document, dir: &Path, failures: &mut Vec<String>) {
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let mut failures = vec![];
-    for (table, df) in model::frames(&doc).expect("frames") {
+    std::fs::create_dir_all(dir).expect("golden folder");
+    for (table, df) in model::frames(doc).expect("frames") {
         let mut buf = vec![];
         render(&df, Format::Csv, &Options::default(), &mut buf).expect("render");
         let got = String::from_utf8(buf).expect("utf-8");
@@ -35,17 +34,51 @@ fn bundled_document_every_table_every_row() {
                 .enumerate()
                 .find(|(_, (g, w))| g != w);
             failures.push(match first {
-                Some((i, (g, w))) => {
-                    format!("{table}: line {} differs\n  got:  {g}\n  want: {w}", i + 1)
-                }
+                Some((i, (g, w))) => format!(
+                    "{}: {table}: line {} differs\n  got:  {g}\n  want: {w}",
+                    doc.source,
+                    i + 1
+                ),
                 None => format!(
-                    "{table}: {} lines, golden has {}",
+                    "{}: {table}: {} lines, golden has {}",
+                    doc.source,
                     got.lines().count(),
                     want.lines().count()
                 ),
             });
         }
     }
+}
+
+#[test]
+fn bundled_document_every_table_every_row() {
+    let doc = ingest_bundled().expect("the bundled document ingests");
+    let mut failures = vec![];
+    golden(
+        &doc,
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden"),
+        &mut failures,
+    );
+    assert!(
+        failures.is_empty(),
+        "golden mismatch:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// The four PDF-layout documents: tests/golden/<document id>/<table>.csv. The files
+/// were reviewed row by row against the documents when written.
+#[test]
+fn pdf_layout_documents_every_table_every_row() {
+    let docs = budgetql::ingest::ingest_bundled_all().expect("the bundled documents ingest");
+    let mut failures = vec![];
+    for doc in docs.iter().filter(|d| d.layout == "pdf-text") {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden")
+            .join(&doc.source);
+        golden(doc, &dir, &mut failures);
+    }
+    assert_eq!(docs.iter().filter(|d| d.layout == "pdf-text").count(), 4);
     assert!(
         failures.is_empty(),
         "golden mismatch:\n{}",

@@ -4,6 +4,7 @@ mod audit;
 mod bad_input;
 mod cli;
 mod common;
+mod corpus;
 mod golden;
 mod malformed;
 mod modes;

@@ -22,14 +22,13 @@ fn repl_session_end_to_end() {
         .env("NO_COLOR", "1")
         .env("TERM", "xterm");
     let mut p = spawn_command(cmd, Some(20_000)).expect("spawn in a pty");
-    p.exp_string("loaded qinhuangdao-etdz-zhengfawei-2021")
-        .unwrap();
+    p.exp_string("loaded the 5 bundled disclosures").unwrap();
     p.exp_string("budgetql> ").unwrap();
 
     pause();
     p.send_line(".tables").unwrap();
     p.exp_string("indicators").unwrap();
-    p.exp_string("11 rows").unwrap();
+    p.exp_string("15 rows").unwrap();
 
     // a two-line query; `bud<TAB>` completes to `budget`
     p.send("SELECT unit_code, SUM(bud").unwrap();

@@ -12,6 +12,18 @@ SRC = os.path.join(HERE, "..", "..", "datasets", "raw", "qinhuangdao-etdz-zhengf
 L = open(SRC, encoding="utf-8").read().split("\n")
 
 
+# documents in the PDF-text layout (text extracted from PDFs, page by page)
+SH = open(os.path.join(HERE, "..", "..", "datasets", "raw", "shanghai_putuo_justice_bureau_2026_dept_budget.txt"), encoding="utf-8").read().split("\n")
+JS = open(os.path.join(HERE, "..", "..", "datasets", "raw", "jiangsu_high_court_2019_dept_budget.txt"), encoding="utf-8").read().split("\n")
+
+
+def pset(doc, n, was, now):
+    t = list(doc)
+    assert t[n - 1] == was, (n, t[n - 1], was)
+    t[n - 1] = now
+    return t
+
+
 def setl(n, was, now):
     t = list(L)
     assert t[n - 1] == was, (n, t[n - 1], was)
@@ -60,7 +72,7 @@ CASES = [
     ("no-goals-row", "malformed", 487, "expected the goals row", dell(487, 489)),
     ("empty-project-code", "malformed", 460, "the project code (项目编码) is empty", setl(460, "\t1303112109I8BNS7D5O6N", "\t")),
     ("asset-date-month-13", "malformed", 229, "is not a valid date", setl(229, L[228], L[228].replace("2020年12月31日", "2020年13月31日"))),
-    ("amount-sub-yuan", "malformed", 466, "has more than 4 decimals", setl(466, "\t5.00", "\t5.00001")),
+    ("amount-sub-fen", "malformed", 466, "has more than 6 decimals", setl(466, "\t5.00", "\t5.0000001")),
     ("plan-extra-cell", "malformed", 481, "the columns do not line up", ins(486, "\t100%")),
     ("thousands-misplaced", "malformed", 466, "misplaced thousands separators", setl(466, "\t5.00", "\t1,23")),
     ("no-year", "document", "-", "no budget year found", None),
@@ -70,6 +82,21 @@ CASES = [
     ("nul-byte", "not-text", 100, "it contains NUL bytes", None),
     ("gbk-encoded", "not-text", 1, "invalid UTF-8", None),
     ("pdf", "not-text", 2, "a PDF file", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"),
+    # the PDF-text layout: Shanghai 2026 (元) and Jiangsu 2019 (万元)
+    ("pdf-table-without-unit", "malformed", 138, "states no unit",
+     pset(SH, 139, "编制部门：上海市普陀区司法局 单位：元", "编制部门：上海市普陀区司法局")),
+    ("pdf-figure-garbage", "malformed", 190, "`16726725.4x` in row 2040601",
+     pset(SH, 190, "204 06 01 行政运行 16726725.44 16726725.44 0.00", "204 06 01 行政运行 16726725.4x 16726725.44 0.00")),
+    ("pdf-too-many-figures", "malformed", 190, "has 4 figures but table",
+     pset(SH, 190, "204 06 01 行政运行 16726725.44 16726725.44 0.00", "204 06 01 行政运行 16726725.44 16726725.44 0.00 1.00")),
+    ("pdf-code-without-name", "malformed", 190, "code 2040601 in table",
+     pset(SH, 190, "204 06 01 行政运行 16726725.44 16726725.44 0.00", "204 06 01 16726725.44 16726725.44 0.00")),
+    ("pdf-summary-without-total", "malformed", 142, "has no 收入合计/收入总计 line",
+     pset(SH, 149, "收入总计 96,282,213.44 支出总计 96,282,213.44", "支出总计 96,282,213.44")),
+    ("pdf-three-public-unreconciled", "malformed", 395, "no placement of the blanks",
+     pset(JS, 395, "2,382.02 513.75 160.00 266.80 266.80 86.95 271.02 1,597.25", "2,382.02 513.76 160.00 266.80 266.80 86.95 271.02 1,597.25")),
+    ("pdf-no-year", "document", "-", "no budget year found",
+     [l.replace("2026年区级部门预算", "区级部门预算") for l in SH]),
 ]
 
 

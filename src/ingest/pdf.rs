@@ -1,0 +1,1770 @@
+//! The PDF-text layout: disclosures published as PDF and extracted page by page
+//! (pdfplumber-style text: one printed line per text line, table cells separated
+//! by spaces, `=== page N ===` markers, page numbers at the foot of each page).
+//!
+//! Tables are found by their printed titles (收支预算总表, 支出决算表, 一般公共预算支出
+//! 功能分类预算表, “三公”经费…表 …), never by line numbers, and read with general
+//! rules for what PDF extraction does to a table:
+//!
+//! - a row is a classification code (`2040501`, or `204 06 01` for 类/款/项 printed
+//!   in separate columns), a name and its numeric cells; two such segments on one
+//!   line are two tables printed side by side;
+//! - a long name wraps: the fragments printed above and below the code line belong
+//!   to it (a cell is centred vertically, so a row with k fragments above has k
+//!   below; a row printed without a name takes the fragment just above it);
+//! - headers repeat on every page and page numbers sit at the foot: both are
+//!   recognised as such and never become names;
+//! - each table's unit line (单位：元 / 单位：万元) says how to read its figures; a
+//!   table that stores figures and states no unit is an error;
+//! - a row with fewer figures than columns (PDF extraction drops empty cells) has
+//!   its blanks placed where the row's own totals reconcile.
+//!
+//! Every table's printed subtotals are kept (`stated_subtotals`) so AUDIT can check
+//! them against the stored rows; tables read but not stored (a narrower repeat of a
+//! stored one) are listed by `budgetql ingest --check`.
+
+use super::amount::{parse_decimal, to_money, yuan_to_wan};
+use super::{
+    BudgetLineRec, DepartmentRec, Document, EconomicRec, FunctionRec, IncomeRec, Records, Skipped,
+    SubtotalRec, ThreePublicRec, Warning,
+};
+use crate::error::IngestError;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+/// True when the text looks like the PDF-text layout.
+pub(crate) fn is_pdf_text(text: &str) -> bool {
+    text.starts_with("# SOURCE:") || text.lines().take(60).any(is_page_marker)
+}
+
+fn is_page_marker(l: &str) -> bool {
+    let t = l.trim();
+    t.starts_with("=== page ") && t.ends_with("===")
+}
+
+fn compact(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// One meaningful line: its 1-based number, trimmed text and text without spaces.
+#[derive(Debug, Clone)]
+struct L {
+    no: usize,
+    text: String,
+    c: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    Wan,
+    Yuan,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Summary,
+    FiscalSummary,
+    Income,
+    Spending,
+    FuncFiscal,
+    FuncGeneral,
+    FuncGovFund,
+    FuncStateCapital,
+    EconFiscalBasic,
+    EconGeneralBasic,
+    EconOperating,
+    ThreePublic,
+    Procurement,
+}
+
+/// A table title → its kind. `c` has no spaces; a leading 公开NN表 or year is ignored.
+fn title_kind(c: &str) -> Option<Kind> {
+    let mut s = c;
+    if let Some(rest) = s.strip_prefix("公开") {
+        if let Some(i) = rest.find('表') {
+            if rest[..i].chars().all(|ch| ch.is_ascii_digit()) {
+                s = &rest[i + '表'.len_utf8()..];
+            }
+        }
+    }
+    if s.len() > 7 && s.is_char_boundary(4) && s[..4].chars().all(|ch| ch.is_ascii_digit()) {
+        s = &s[4..];
+        s = s
+            .strip_prefix("年度")
+            .or_else(|| s.strip_prefix('年'))
+            .unwrap_or(s);
+    }
+    let s = s.strip_prefix("部门").unwrap_or(s);
+    let s = s.replace(['(', ')'], "").replace(['（', '）'], "");
+    let s = s.as_str();
+    let k = match s {
+        "收支预算总表" | "财务收支预算总表" | "收入支出决算总表" | "收支决算总表" => {
+            Kind::Summary
+        }
+        "财政拨款收支预算总表" | "财政拨款收入支出决算总表" => {
+            Kind::FiscalSummary
+        }
+        "收入预算总表" | "收入决算表" => Kind::Income,
+        "支出预算总表" | "支出决算表" => Kind::Spending,
+        "财政拨款支出预算表功能科目" => Kind::FuncFiscal,
+        "一般公共预算支出预算表功能科目"
+        | "一般公共预算支出功能分类预算表"
+        | "一般公共预算财政拨款支出决算表" => Kind::FuncGeneral,
+        "政府性基金预算财政拨款支出预算表"
+        | "政府性基金预算支出功能分类预算表"
+        | "政府性基金预算财政拨款收入支出决算表" => Kind::FuncGovFund,
+        "国有资本经营预算支出功能分类预算表" | "国有资本经营预算财政拨款收入支出决算表" => {
+            Kind::FuncStateCapital
+        }
+        "财政拨款基本支出预算表经济科目" => Kind::EconFiscalBasic,
+        "一般公共预算基本支出预算表经济科目"
+        | "一般公共预算基本支出部门预算经济分类预算表"
+        | "一般公共预算财政拨款基本支出决算表" => Kind::EconGeneralBasic,
+        "一般公共预算机关运行经费支出预算表" => Kind::EconOperating,
+        "政府采购支出预算表" => Kind::Procurement,
+        _ if s.contains("三公") && s.ends_with('表') && s.chars().count() < 30 => {
+            Kind::ThreePublic
+        }
+        _ => return None,
+    };
+    Some(k)
+}
+
+impl Kind {
+    /// The stored scope of a classification table, with its priority (lower wins).
+    fn scope(self) -> Option<(&'static str, u8)> {
+        Some(match self {
+            Kind::Spending => ("all funds", 0),
+            Kind::FuncFiscal => ("fiscal appropriation", 1),
+            Kind::FuncGeneral => ("general public budget", 2),
+            Kind::FuncGovFund => ("government funds", 3),
+            Kind::FuncStateCapital => ("state capital", 4),
+            Kind::Income => ("income", 9),
+            Kind::EconFiscalBasic => ("fiscal appropriation, basic spending", 0),
+            Kind::EconGeneralBasic => ("general public budget, basic spending", 1),
+            Kind::EconOperating => ("机关运行经费", 2),
+            _ => return None,
+        })
+    }
+    fn is_economic(self) -> bool {
+        matches!(
+            self,
+            Kind::EconFiscalBasic | Kind::EconGeneralBasic | Kind::EconOperating
+        )
+    }
+}
+
+/// True for an amount token: `37,188.34`, `0`, `96282213.44`, `-3.5`.
+fn is_amount(t: &str) -> bool {
+    let t = t.strip_prefix('-').unwrap_or(t);
+    if t.is_empty() || !t.starts_with(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
+    let mut dot = false;
+    for (i, ch) in t.char_indices() {
+        match ch {
+            '0'..='9' => {}
+            ',' if !dot && i > 0 => {}
+            '.' if !dot => dot = true,
+            _ => return false,
+        }
+    }
+    !t.ends_with([',', '.'])
+}
+
+/// True for a token that can be a classification code (3, 5 or 7 digits).
+fn is_code(t: &str) -> bool {
+    matches!(t.len(), 3 | 5 | 7) && t.chars().all(|c| c.is_ascii_digit())
+}
+
+fn is_split_part(t: &str) -> bool {
+    t.len() == 2 && t.chars().all(|c| c.is_ascii_digit())
+}
+
+/// One code-led segment of a table line.
+#[derive(Debug, Clone)]
+struct Seg {
+    code: String,
+    name: String,
+    nums: Vec<String>,
+    /// A token printed where a figure belongs that is not a figure (`16726725.4x`).
+    bad: Option<String>,
+}
+
+/// A token that starts like a number (a digit, or a sign then a digit).
+fn looks_numeric(t: &str) -> bool {
+    let t = t.strip_prefix('-').unwrap_or(t);
+    t.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// A table line as code-led segments, or None when the line does not start with a code.
+fn segments(text: &str) -> Option<Vec<Seg>> {
+    let toks: Vec<&str> = text.split_whitespace().collect();
+    if toks.is_empty() || !is_code(toks[0]) {
+        return None;
+    }
+    let mut out: Vec<Seg> = vec![];
+    let mut bad: Option<String> = None;
+    let mut i = 0;
+    while i < toks.len() {
+        // the code, maybe printed as 类 款 项 in separate columns
+        let mut code = toks[i].to_string();
+        i += 1;
+        if code.len() == 3 {
+            while code.len() < 7 && i < toks.len() && is_split_part(toks[i]) {
+                code.push_str(toks[i]);
+                i += 1;
+            }
+        }
+        let mut name = String::new();
+        while i < toks.len() && !is_amount(toks[i]) {
+            if looks_numeric(toks[i]) {
+                bad = bad.or(Some(toks[i].to_string()));
+            }
+            name.push_str(toks[i]);
+            i += 1;
+        }
+        let mut nums = vec![];
+        while i < toks.len() && is_amount(toks[i]) {
+            // a code-like token followed by a name starts the next side-by-side segment
+            if !nums.is_empty()
+                && is_code(toks[i])
+                && toks.get(i + 1).is_some_and(|t| !is_amount(t))
+            {
+                break;
+            }
+            nums.push(toks[i].to_string());
+            i += 1;
+        }
+        if i < toks.len() && !is_code(toks[i]) && looks_numeric(toks[i]) {
+            bad = bad.or(Some(toks[i].to_string()));
+        }
+        out.push(Seg {
+            code,
+            name,
+            nums,
+            bad: bad.take(),
+        });
+        if i < toks.len() && !is_code(toks[i]) {
+            if looks_numeric(toks[i]) {
+                // a broken figure after good ones: keep the row, it reports the figure
+                i = toks.len();
+                continue;
+            }
+            return None; // text after the figures: not a code row
+        }
+    }
+    Some(out)
+}
+
+/// Words that make up table headers (repeated on each page); a line made only of
+/// them is a header line, never part of a name.
+const HEADER_WORDS: &[&str] = &[
+    "功能分类科目编码",
+    "功能分类科目名称",
+    "部门预算经济分类科目",
+    "经济分类科目名称",
+    "功能科目编码",
+    "功能科目代码",
+    "功能科目名称",
+    "科目编码",
+    "科目代码",
+    "科目名称",
+    "功能分类",
+    "经济分类",
+    "编码",
+    "一般公共预算基本支出",
+    "一般公共预算支出",
+    "政府性基金预算支出",
+    "国有资本经营预算支出",
+    "本年支出合计",
+    "本年收入合计",
+    "财政拨款收入",
+    "上级补助收入",
+    "事业单位",
+    "经营收入",
+    "事业收入",
+    "其他收入",
+    "附属单位",
+    "上缴收入",
+    "上缴上级支出",
+    "经营支出",
+    "对附属单位补",
+    "助支出",
+    "收入预算",
+    "支出预算",
+    "机关运行经费支出",
+    "基本支出",
+    "项目支出",
+    "人员经费",
+    "公用经费",
+    "决算数",
+    "预算数",
+    "合计",
+    "金额",
+    "项目",
+    "类",
+    "款",
+    "项",
+];
+
+fn is_header_line(c: &str) -> bool {
+    let mut rest = c.to_string();
+    for w in HEADER_WORDS {
+        rest = rest.replace(w, "");
+    }
+    rest.is_empty()
+}
+
+/// The line ends a table: a note, a new part of the document, or prose.
+fn ends_table(c: &str) -> bool {
+    c.starts_with('注')
+        || c.starts_with('：')
+        || c.starts_with("说明")
+        || c.starts_with("此表为空")
+        || c.starts_with('第') && c.contains("部分")
+}
+
+struct P<'a> {
+    file: &'a str,
+    lines: Vec<L>,
+    consumed: Vec<bool>,
+    rec: Records,
+    warnings: Vec<Warning>,
+    /// (kind, title line, rows) of every classification table read, for choosing the stored one.
+    class_tables: Vec<ClassTable>,
+    /// Tables read but not stored, for --check.
+    unstored: Vec<(usize, usize, String)>,
+    year: i32,
+}
+
+impl P<'_> {
+    fn err(&self, line: usize, message: impl Into<String>) -> IngestError {
+        IngestError::Malformed {
+            file: self.file.to_string(),
+            line,
+            message: message.into(),
+        }
+    }
+    fn warn(&mut self, line: usize, message: impl Into<String>) {
+        self.warnings.push(Warning {
+            line,
+            message: message.into(),
+        });
+    }
+    fn money(&self, line: usize, tok: &str, unit: Unit) -> Result<Decimal, IngestError> {
+        let d = parse_decimal(tok)
+            .map_err(|e| self.err(line, format!("bad figure: {}", e.0)))?
+            .ok_or_else(|| self.err(line, format!("`{tok}` is not a figure")))?;
+        match unit {
+            Unit::Wan => to_money(d),
+            Unit::Yuan => yuan_to_wan(d),
+        }
+        .map_err(|m| self.err(line, format!("`{tok}` {m}")))
+    }
+}
+
+/// One classification table as read.
+struct ClassTable {
+    kind: Kind,
+    title: String,
+    first: usize,
+    last: usize,
+    columns: Vec<&'static str>,
+    /// (line, code, name, figures in 万元 by column)
+    rows: Vec<(usize, String, String, Vec<Option<Decimal>>)>,
+    /// (line, label, figures) of total rows (合计, 人员经费合计 …)
+    totals: Vec<(usize, String, Vec<Option<Decimal>>)>,
+}
+
+/// Ingest a document in the PDF-text layout.
+pub(crate) fn ingest(file: &str, text: &str) -> Result<Document, IngestError> {
+    let raw: Vec<&str> = text.lines().collect();
+    let mut lines = vec![];
+    for (i, l) in raw.iter().enumerate() {
+        let t = l.trim();
+        if t.is_empty() || is_page_marker(t) || (i == 0 && t.starts_with("# SOURCE:")) {
+            continue;
+        }
+        // a page number: digits alone just before a page marker or the end
+        let next = raw[i + 1..].iter().find(|x| !x.trim().is_empty());
+        if t.len() <= 3
+            && t.chars().all(|c| c.is_ascii_digit())
+            && next.is_none_or(|n| is_page_marker(n))
+        {
+            continue;
+        }
+        lines.push(L {
+            no: i + 1,
+            text: t.to_string(),
+            c: compact(t),
+        });
+    }
+    let n = lines.len();
+    let mut p = P {
+        file,
+        lines,
+        consumed: vec![false; n],
+        rec: Records::default(),
+        warnings: vec![],
+        class_tables: vec![],
+        unstored: vec![],
+        year: 0,
+    };
+    let (year, phase, title_line, title_prefix) = title(&p, &raw)?;
+    p.year = year;
+    let mut i = 0;
+    while i < p.lines.len() {
+        match title_kind(&p.lines[i].c) {
+            Some(kind) if unit_line_follows(&p, i) => {
+                i = table(&mut p, kind, i)?;
+            }
+            _ => i += 1,
+        }
+    }
+    choose_class_tables(&mut p);
+    let (dept_name, dept_line) = department(&p, &title_prefix, title_line);
+    let region = region_of(&title_prefix).or_else(|| region_of(&dept_name));
+    p.rec.departments.push(DepartmentRec {
+        line: dept_line,
+        dept_name: dept_name.clone(),
+        region,
+    });
+    if p.rec.budget_lines.is_empty() && p.rec.spending_by_function.is_empty() {
+        return Err(IngestError::Document {
+            file: file.to_string(),
+            message: "no budget tables were recognised (expected titles such as 收支预算总表 or 支出决算表 with a 单位 line); is this a 部门预算/决算 document?".into(),
+        });
+    }
+    let skipped = skipped(&p);
+    let P { rec, warnings, .. } = p;
+    Ok(Document {
+        source: super::source_id(file),
+        file: file.to_string(),
+        sha256: String::new(),
+        bytes: text.len(),
+        year,
+        dept_code: dept_name.clone(),
+        dept_name,
+        phase,
+        layout: "pdf-text",
+        records: rec,
+        skipped,
+        warnings,
+    })
+}
+
+/// The budget year and phase from the title on the first page(s):
+/// `2019 年度部门预算公开`, `上海市普陀区2026年区级部门预算`, `2024 年度部门决算`.
+fn title(p: &P, raw: &[&str]) -> Result<(i32, &'static str, usize, String), IngestError> {
+    let re = regex::Regex::new(r"(\d{4})年度?(?:区级|市级|省级|县级)?部门(预算|决算)")
+        .expect("static regex");
+    // join the first lines (a title may wrap) and remember where each came from
+    let mut joined = String::new();
+    let mut starts = vec![];
+    for l in p.lines.iter().take(12) {
+        starts.push((joined.len(), l.no));
+        joined.push_str(&l.c);
+    }
+    if let Some(m) = re.captures(&joined) {
+        let year: i32 = m[1].parse().unwrap_or(0);
+        let phase = if &m[2] == "决算" { "final" } else { "budget" };
+        let at = m.get(0).map_or(0, |g| g.start());
+        let line = starts
+            .iter()
+            .rev()
+            .find(|(s, _)| *s <= at)
+            .map_or(1, |(_, n)| *n);
+        // the text before the year on the title page names the department or its region
+        let page1_start = starts.first().map_or(0, |s| s.0);
+        let prefix = joined[page1_start..at].to_string();
+        return Ok((year, phase, line, prefix));
+    }
+    let _ = raw;
+    Err(IngestError::Document {
+        file: p.file.to_string(),
+        message: "no budget year found: expected a title such as `2019 年度部门预算公开`, `2026年区级部门预算` or `2024 年度部门决算` on the first page".into(),
+    })
+}
+
+/// The department's name: a labelled line (预算主管部门：/部门名称：/编制部门：/部门：)
+/// or the title page's text before the year.
+fn department(p: &P, prefix: &str, title_line: usize) -> (String, usize) {
+    for l in &p.lines {
+        for label in ["预算主管部门", "部门名称", "编制部门", "部门"] {
+            if let Some(rest) = l.c.strip_prefix(label) {
+                if let Some(rest) = rest.strip_prefix(['：', ':']) {
+                    let name: String = rest.split("单位").next().unwrap_or("").to_string();
+                    if name.chars().count() >= 2 {
+                        return (name, l.no);
+                    }
+                }
+            }
+        }
+    }
+    (prefix.to_string(), title_line)
+}
+
+/// The place a department belongs to: its province/city/district words.
+fn region_of(name: &str) -> Option<String> {
+    let re = regex::Regex::new(r"^(?:[^省市区县]{2,6}?(?:省|自治区))?(?:[^省市区县]{2,6}?市)?(?:[^省市区县]{2,6}?(?:区|县))?").expect("static regex");
+    let m = re.find(name)?.as_str();
+    (!m.is_empty()).then(|| m.to_string())
+}
+
+/// A table title is only a title when a unit line (单位…) follows within a few
+/// lines: the table of contents lists the same titles without one.
+fn unit_line_follows(p: &P, i: usize) -> bool {
+    p.lines[i + 1..]
+        .iter()
+        .take(4)
+        .take_while(|l| title_kind(&l.c).is_none())
+        .any(|l| {
+            is_unit_line(&l.c)
+                || ["部门名称", "编制部门", "部门："]
+                    .iter()
+                    .any(|w| l.c.starts_with(w))
+                || is_header_line(&l.c)
+        })
+}
+
+/// A line stating a unit (单位：万元, 部门名称：… 单位:元).
+fn is_unit_line(c: &str) -> bool {
+    ["单位：", "单位:", "单位"].iter().any(|p| c.starts_with(p))
+        || c.contains("单位：")
+        || c.contains("单位:")
+}
+
+/// The unit of a table from its header lines.
+fn unit_of(header: &[&L]) -> Option<Unit> {
+    let joined: String = header.iter().map(|l| l.c.as_str()).collect();
+    let at = joined.find("单位")?;
+    let rest = joined[at + "单位".len()..].trim_start_matches(['：', ':']);
+    if rest.starts_with("万元") {
+        Some(Unit::Wan)
+    } else if rest.starts_with('元') {
+        Some(Unit::Yuan)
+    } else if rest.starts_with('万') && rest.contains('元') {
+        // `单位：万` with `元` wrapped onto the next printed line
+        Some(Unit::Wan)
+    } else {
+        None
+    }
+}
+
+/// Read one table starting at its title line; returns the index after it.
+fn table(p: &mut P, kind: Kind, start: usize) -> Result<usize, IngestError> {
+    let title = p.lines[start].text.clone();
+    let title_no = p.lines[start].no;
+    // the body runs to the next title or the end of the table (a note, a new part)
+    let mut end = start + 1;
+    while end < p.lines.len() {
+        let c = &p.lines[end].c;
+        if title_kind(c).is_some() && unit_line_follows(p, end) {
+            break;
+        }
+        if ends_table(c) || is_table_label(c) {
+            break;
+        }
+        // prose after the table: a long line with no figure and no code
+        if end > start + 3
+            && c.chars().count() > 24
+            && !c.chars().any(|ch| ch.is_ascii_digit())
+            && !is_header_line(c)
+        {
+            break;
+        }
+        if matches!(kind, Kind::ThreePublic | Kind::Spending | Kind::Summary)
+            && (c.ends_with("情况说明") || c.starts_with("其他相关"))
+        {
+            break;
+        }
+        end += 1;
+    }
+    // include a trailing note line in the table
+    let mut stop = end;
+    while stop < p.lines.len()
+        && (p.lines[stop].c.starts_with('注')
+            || p.lines[stop].c.starts_with('：')
+            || p.lines[stop].c.starts_with("此表为空")
+            || p.lines[stop].c.starts_with("说明"))
+    {
+        stop += 1;
+        // a note may wrap onto following lines that start with a number (2.“科目编码”…)
+        while stop < p.lines.len()
+            && title_kind(&p.lines[stop].c).is_none()
+            && !p.lines[stop].c.starts_with("第")
+            && p.lines[stop]
+                .c
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit())
+            && !p.lines[stop].c.chars().all(|c| c.is_ascii_digit())
+            && segments(&p.lines[stop].text).is_none()
+        {
+            stop += 1;
+        }
+    }
+    let body: Vec<L> = p.lines[start + 1..end].to_vec();
+    let first_data = if kind == Kind::Summary {
+        body.iter()
+            .position(|l| l.text.split_whitespace().any(is_amount) && !l.c.contains("单位"))
+    } else {
+        body.iter().position(|l| {
+            segments(&l.text).is_some() || total_label(&l.text) || figures_only(&l.text).is_some()
+        })
+    }
+    .unwrap_or(body.len());
+    // a name fragment printed above the first row belongs to the body, not the header
+    let mut first_data = first_data;
+    if !matches!(kind, Kind::Summary | Kind::ThreePublic) && first_data < body.len() {
+        while first_data > 0 {
+            let l = &body[first_data - 1];
+            if is_header_line(&l.c)
+                || is_unit_line(&l.c)
+                || l.c.chars().count() > 12
+                || l.c.contains(|c: char| c.is_ascii_digit())
+            {
+                break;
+            }
+            first_data -= 1;
+        }
+    }
+    let header: Vec<&L> = body[..first_data].iter().collect();
+    let unit = unit_of(&header);
+    let last_no = p.lines[stop.max(start + 1) - 1].no;
+    let stored = match kind {
+        Kind::Procurement | Kind::FiscalSummary => {
+            // not stored: left for --check to list as skipped, with its line range
+            return Ok(end.max(start + 1));
+        }
+        _ => true,
+    };
+    let unit = match unit {
+        Some(u) => u,
+        None if stored => {
+            return Err(p.err(
+                title_no,
+                format!("table `{title}` states no unit (单位：万元 or 单位：元) in its header; budgetql never guesses the unit from the figures"),
+            ))
+        }
+        None => Unit::Wan,
+    };
+    match kind {
+        Kind::Summary => summary(p, &body[first_data..], unit)?,
+        Kind::ThreePublic => three_public(p, &title, title_no, &header, &body[first_data..], unit)?,
+        Kind::Spending if !body.iter().any(|l| segments(&l.text).is_some()) => {
+            spending_parts(p, &header, &body[first_data..], unit)?
+        }
+        _ => {
+            let t = class_table(
+                p,
+                kind,
+                &title,
+                title_no,
+                last_no,
+                &header,
+                &body[first_data..],
+                unit,
+            )?;
+            let figures_elsewhere = body[first_data..]
+                .iter()
+                .any(|l| !total_label(&l.text) && l.text.split_whitespace().any(is_amount));
+            if t.rows.is_empty() && figures_elsewhere {
+                // printed figures that are not a classification table: leave them for --check
+                return Ok(end.max(start + 1));
+            }
+            p.class_tables.push(t);
+        }
+    }
+    // the 公开NN表 label printed just above the title belongs to the table
+    let from = if start > 0 && is_table_label(&p.lines[start - 1].c) {
+        start - 1
+    } else {
+        start
+    };
+    for c in &mut p.consumed[from..stop] {
+        *c = true;
+    }
+    Ok(stop.max(start + 1))
+}
+
+/// `公开05表`: the number a Jiangsu-style disclosure prints above each table title.
+fn is_table_label(c: &str) -> bool {
+    c.strip_prefix("公开")
+        .and_then(|r| r.strip_suffix('表'))
+        .is_some_and(|d| !d.is_empty() && d.chars().all(|ch| ch.is_ascii_digit()))
+}
+
+/// A total row: `合计 …`, `合 计`, `人员经费合计 4884.09 公用经费合计 480.66`.
+fn total_label(text: &str) -> bool {
+    let mut groups: Vec<String> = vec![];
+    let mut cur = String::new();
+    let mut figures = false;
+    for t in text.split_whitespace() {
+        if is_amount(t) {
+            figures = true;
+            if !cur.is_empty() {
+                groups.push(std::mem::take(&mut cur));
+            }
+        } else {
+            cur.push_str(t);
+        }
+    }
+    if !cur.is_empty() {
+        groups.push(cur);
+    }
+    !groups.is_empty()
+        && groups.iter().all(|g| {
+            g == "合计" || g == "总计" || figures && g.ends_with("合计") && g.chars().count() <= 8
+        })
+}
+
+/// The figures of a line that holds only figures.
+fn figures_only(text: &str) -> Option<Vec<&str>> {
+    let toks: Vec<&str> = text.split_whitespace().collect();
+    (!toks.is_empty() && toks.iter().all(|t| is_amount(t))).then_some(toks)
+}
+
+/// Columns of a classification table from its header.
+fn columns_of(kind: Kind, header: &[&L]) -> Vec<&'static str> {
+    let h: String = header.iter().map(|l| l.c.as_str()).collect();
+    if kind.is_economic() {
+        if h.contains("人员经费") && h.contains("公用经费") {
+            vec!["amount", "personnel", "public"]
+        } else {
+            vec!["amount"]
+        }
+    } else if h.contains("基本支出") && h.contains("项目支出") {
+        vec!["total", "basic", "project"]
+    } else {
+        vec!["total"]
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn class_table(
+    p: &mut P,
+    kind: Kind,
+    title: &str,
+    title_no: usize,
+    last_no: usize,
+    header: &[&L],
+    body: &[L],
+    unit: Unit,
+) -> Result<ClassTable, IngestError> {
+    let columns = columns_of(kind, header);
+    // 1. classify lines: code rows, totals, fragments (text), headers
+    #[derive(Debug)]
+    enum E {
+        Row(usize, Vec<Seg>),
+        Total(usize, String, Vec<String>),
+        Frag(String),
+    }
+    let mut es: Vec<E> = vec![];
+    let mut i = 0;
+    while i < body.len() {
+        let l = &body[i];
+        if let Some(mut segs) = segments(&l.text) {
+            // a code alone, its name and figures on the next line
+            if segs.len() == 1 && segs[0].name.is_empty() && segs[0].nums.is_empty() {
+                if let Some(next) = body.get(i + 1) {
+                    if segments(&next.text).is_none() && !is_header_line(&next.c) {
+                        let toks: Vec<&str> = next.text.split_whitespace().collect();
+                        let k = toks.iter().position(|t| is_amount(t)).unwrap_or(toks.len());
+                        if k > 0 && toks[k..].iter().all(|t| is_amount(t)) {
+                            segs[0].name = toks[..k].concat();
+                            segs[0].nums = toks[k..].iter().map(|s| s.to_string()).collect();
+                            es.push(E::Row(l.no, segs));
+                            i += 2;
+                            continue;
+                        }
+                    }
+                }
+            }
+            es.push(E::Row(l.no, segs));
+        } else if total_label(&l.text) {
+            // 合计 38.5 / 人员经费合计 4884.09 公用经费合计 480.66 / 合计 then figures below
+            let toks: Vec<&str> = l.text.split_whitespace().collect();
+            let mut label = String::new();
+            let mut nums: Vec<String> = vec![];
+            let mut pairs: Vec<(String, Vec<String>)> = vec![];
+            for t in toks {
+                if is_amount(t) {
+                    nums.push(t.to_string());
+                } else {
+                    if !nums.is_empty() {
+                        pairs.push((std::mem::take(&mut label), std::mem::take(&mut nums)));
+                    }
+                    label.push_str(t);
+                }
+            }
+            if nums.is_empty() {
+                if let Some(f) = body.get(i + 1).and_then(|n| figures_only(&n.text)) {
+                    nums = f.iter().map(|s| s.to_string()).collect();
+                    i += 1;
+                }
+            }
+            pairs.push((label, nums));
+            for (label, nums) in pairs {
+                es.push(E::Total(l.no, label, nums));
+            }
+        } else if is_header_line(&l.c) || l.c == "无" || is_unit_line(&l.c) {
+            // repeated header, or an empty table's 无
+        } else {
+            es.push(E::Frag(l.c.clone()));
+        }
+        i += 1;
+    }
+    // 2. attach name fragments to rows (see the module docs)
+    let mut rows: Vec<(usize, Seg, usize)> = vec![]; // (line, first segment, fragments above)
+    let mut others: Vec<(usize, Seg)> = vec![]; // side-by-side segments after the first
+    let mut pending: Vec<String> = vec![];
+    let mut totals = vec![];
+    for e in es {
+        match e {
+            E::Frag(f) => pending.push(f),
+            E::Row(no, segs) => {
+                let mut it = segs.into_iter();
+                let Some(mut first) = it.next() else { continue };
+                let prefix = distribute(&mut pending, rows.last_mut(), first.name.is_empty());
+                let pre = prefix.len();
+                first.name = format!("{}{}", prefix.concat(), first.name);
+                rows.push((no, first, pre));
+                for s in it {
+                    others.push((no, s));
+                }
+            }
+            E::Total(no, label, nums) => {
+                let _ = distribute(&mut pending, rows.last_mut(), false);
+                pending.clear();
+                totals.push((no, label, nums));
+            }
+        }
+    }
+    let _ = distribute(&mut pending, rows.last_mut(), false);
+    // 3. figures
+    let mut out_rows = vec![];
+    let mut all: Vec<(usize, Seg)> = rows.into_iter().map(|(n, s, _)| (n, s)).collect();
+    all.extend(others);
+    all.sort_by_key(|(n, _)| *n);
+    for (no, s) in all {
+        if s.nums.len() > columns.len() && !matches!(kind, Kind::Income) {
+            return Err(p.err(
+                no,
+                format!(
+                    "row `{} {}` has {} figures but table `{title}` has {} amount columns",
+                    s.code,
+                    s.name,
+                    s.nums.len(),
+                    columns.len()
+                ),
+            ));
+        }
+        let mut figs = vec![None; columns.len()];
+        for (k, t) in s.nums.iter().take(columns.len()).enumerate() {
+            figs[k] = Some(p.money(no, t, unit)?);
+        }
+        if let Some(b) = &s.bad {
+            return Err(p.err(no, format!("`{b}` in row {} of table `{title}` is not a figure; fix the number (digits, one decimal point, commas between thousands)", s.code)));
+        }
+        if s.name.is_empty() {
+            return Err(p.err(
+                no,
+                format!("code {} in table `{title}` has no name", s.code),
+            ));
+        }
+        out_rows.push((no, s.code, s.name, figs));
+    }
+    let mut out_totals = vec![];
+    for (no, label, nums) in totals {
+        let mut figs = vec![None; columns.len()];
+        for (k, t) in nums.iter().take(columns.len()).enumerate() {
+            figs[k] = Some(p.money(no, t, unit)?);
+        }
+        out_totals.push((no, label, figs));
+    }
+    let t = ClassTable {
+        kind,
+        title: title.to_string(),
+        first: title_no,
+        last: last_no,
+        columns,
+        rows: out_rows,
+        totals: out_totals,
+    };
+    verify(p, &t);
+    Ok(t)
+}
+
+/// Share the name fragments printed between two code rows: the row above takes as
+/// many below as it had above (a vertically centred cell), or all of them when it
+/// had none above; a row printed without a name keeps the last fragment as its
+/// name's start. Returns the next row's prefix fragments.
+fn distribute(
+    pending: &mut Vec<String>,
+    prev: Option<&mut (usize, Seg, usize)>,
+    next_needs_name: bool,
+) -> Vec<String> {
+    let m = pending.len();
+    let reserve = usize::from(next_needs_name).min(m);
+    let avail = m - reserve;
+    if let Some((_, seg, above)) = prev {
+        let take = if *above > 0 {
+            (*above).min(avail)
+        } else {
+            avail
+        };
+        for f in pending.drain(..take) {
+            seg.name.push_str(&f);
+        }
+    }
+    std::mem::take(pending)
+}
+
+/// The rows that are leaves: no other row's code extends theirs.
+fn leaves(t: &ClassTable) -> Vec<bool> {
+    t.rows
+        .iter()
+        .map(|(_, code, _, _)| {
+            !t.rows.iter().any(|(_, other, _, _)| {
+                other.len() > code.len() && other.starts_with(code.as_str())
+            })
+        })
+        .collect()
+}
+
+/// Check every printed subtotal and total of a table against its leaves; a
+/// difference is a warning (the document's, or a misread row).
+fn verify(p: &mut P, t: &ClassTable) {
+    let leaf = leaves(t);
+    let sum_under = |prefix: &str, k: usize| -> Decimal {
+        t.rows
+            .iter()
+            .zip(&leaf)
+            .filter(|((_, c, _, _), l)| **l && c.starts_with(prefix))
+            .filter_map(|((_, _, _, f), _)| f[k])
+            .sum()
+    };
+    let mut msgs = vec![];
+    for ((no, code, name, figs), is_leaf) in t.rows.iter().zip(&leaf) {
+        if *is_leaf {
+            continue;
+        }
+        for (k, col) in t.columns.iter().enumerate() {
+            if let Some(v) = figs[k] {
+                let s = sum_under(code, k);
+                if s != v {
+                    msgs.push((
+                        *no,
+                        format!(
+                            "`{}`: {code} {name} {col} is printed as {} but its items add up to {}",
+                            t.title,
+                            v.normalize(),
+                            s.normalize()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    let named: Vec<_> = t
+        .totals
+        .iter()
+        .filter(|(_, l, _)| l != "合计" && l != "总计")
+        .collect();
+    for (no, label, figs) in &t.totals {
+        if label != "合计" && label != "总计" {
+            continue;
+        }
+        for (k, col) in t.columns.iter().enumerate() {
+            if let Some(v) = figs[k] {
+                let s = sum_under("", k);
+                if s != v {
+                    msgs.push((
+                        *no,
+                        format!(
+                            "`{}`: {label} {col} is printed as {} but the items add up to {}",
+                            t.title,
+                            v.normalize(),
+                            s.normalize()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    if !named.is_empty() {
+        // side-by-side halves with their own totals (人员经费合计, 公用经费合计): their sum is the table's
+        let s: Decimal = named.iter().filter_map(|(_, _, f)| f[0]).sum();
+        let items = sum_under("", 0);
+        if s != items {
+            msgs.push((
+                named[0].0,
+                format!(
+                    "`{}`: the printed totals add up to {} but the items add up to {}",
+                    t.title,
+                    s.normalize(),
+                    items.normalize()
+                ),
+            ));
+        }
+    }
+    for (no, m) in msgs {
+        p.warn(no, m);
+    }
+}
+
+/// Store the widest classification table of each kind (function, economic); the
+/// others are checked the same way and listed by --check as read, not stored.
+fn choose_class_tables(p: &mut P) {
+    let tables = std::mem::take(&mut p.class_tables);
+    let best = |econ: bool| {
+        tables
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| {
+                t.kind.is_economic() == econ && t.kind != Kind::Income && !t.rows.is_empty()
+            })
+            .min_by_key(|(_, t)| t.kind.scope().map_or(99, |s| s.1))
+            .map(|(i, _)| i)
+    };
+    let (bf, be) = (best(false), best(true));
+    for (i, t) in tables.iter().enumerate() {
+        let scope = t.kind.scope().map_or("", |s| s.0);
+        if Some(i) != bf && Some(i) != be {
+            p.unstored.push((
+                t.first,
+                t.last,
+                format!(
+                    "{} ({} rows; a narrower or repeated view of a stored table)",
+                    t.title,
+                    t.rows.len()
+                ),
+            ));
+            continue;
+        }
+        let leaf = leaves(t);
+        let names: BTreeMap<&str, &str> = t
+            .rows
+            .iter()
+            .map(|(_, c, n, _)| (c.as_str(), n.as_str()))
+            .collect();
+        let table_name = if t.kind.is_economic() {
+            "spending_by_economic"
+        } else {
+            "spending_by_function"
+        };
+        for ((no, code, name, figs), is_leaf) in t.rows.iter().zip(&leaf) {
+            if !is_leaf {
+                for (k, col) in t.columns.iter().enumerate() {
+                    if let Some(v) = figs[k] {
+                        p.rec.stated_subtotals.push(SubtotalRec {
+                            line: *no,
+                            table: table_name,
+                            code: Some(code.clone()),
+                            name: name.clone(),
+                            column: col,
+                            amount: v,
+                        });
+                    }
+                }
+                continue;
+            }
+            let class_code = code.get(..3).unwrap_or(code).to_string();
+            let class_name = names.get(class_code.as_str()).map(|s| s.to_string());
+            let col = |c: &str| t.columns.iter().position(|x| *x == c).and_then(|k| figs[k]);
+            if t.kind.is_economic() {
+                p.rec.spending_by_economic.push(EconomicRec {
+                    line: *no,
+                    econ_code: code.clone(),
+                    class_code,
+                    class_name,
+                    name: name.clone(),
+                    amount: col("amount"),
+                    personnel: col("personnel"),
+                    public: col("public"),
+                    scope,
+                });
+            } else {
+                let section_code = code.get(..5).filter(|_| code.len() > 5).map(str::to_string);
+                let section_name = section_code
+                    .as_deref()
+                    .and_then(|s| names.get(s))
+                    .map(|s| s.to_string());
+                let level = match code.len() {
+                    3 => "类",
+                    5 => "款",
+                    _ => "项",
+                };
+                p.rec.spending_by_function.push(FunctionRec {
+                    line: *no,
+                    func_code: code.clone(),
+                    level,
+                    class_code,
+                    class_name,
+                    section_code,
+                    section_name,
+                    name: name.clone(),
+                    total: col("total"),
+                    basic: col("basic"),
+                    project: col("project"),
+                    scope,
+                });
+            }
+        }
+        for (no, label, figs) in &t.totals {
+            for (k, col) in t.columns.iter().enumerate() {
+                if let Some(v) = figs[k] {
+                    p.rec.stated_subtotals.push(SubtotalRec {
+                        line: *no,
+                        table: table_name,
+                        code: None,
+                        name: label.clone(),
+                        column: col,
+                        amount: v,
+                    });
+                }
+            }
+        }
+        // basic and project spending from the stored function table's total row, when
+        // the summary did not state them
+        if !t.kind.is_economic() {
+            let has_parts = p.rec.budget_lines.iter().any(|b| b.item == "基本支出");
+            if let Some((no, _, figs)) = t.totals.iter().find(|(_, l, _)| l == "合计") {
+                if !has_parts && t.kind == Kind::Spending {
+                    let parent = if p.rec.budget_lines.iter().any(|b| b.item == "本年支出合计")
+                    {
+                        "本年支出合计"
+                    } else {
+                        "支出合计"
+                    };
+                    for (k, col) in t.columns.iter().enumerate() {
+                        let item = match *col {
+                            "basic" => "基本支出",
+                            "project" => "项目支出",
+                            _ => continue,
+                        };
+                        p.rec.budget_lines.push(BudgetLineRec::new(
+                            *no,
+                            "expense",
+                            item,
+                            Some(parent),
+                            "part",
+                            figs[k],
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Strip an ordinal (一、 / 1. / 1．) from a label; returns (level, label).
+fn ordinal(label: &str) -> (u8, &str) {
+    if let Some(i) = label.find('、') {
+        let head = &label[..i];
+        if !head.is_empty() && head.chars().all(|c| "一二三四五六七八九十".contains(c)) {
+            return (1, &label[i + '、'.len_utf8()..]);
+        }
+    }
+    let digits = label.chars().take_while(|c| c.is_ascii_digit()).count();
+    if digits > 0 {
+        let rest = &label[digits..];
+        for sep in ['.', '．', '、'] {
+            if let Some(r) = rest.strip_prefix(sep) {
+                return (2, r);
+            }
+        }
+    }
+    (0, label)
+}
+
+const INCOME_WORDS: &[&str] = &[
+    "财政拨款",
+    "一般公共预算",
+    "政府性基金",
+    "国有资本经营",
+    "财政专户",
+    "其他资金",
+    "事业收入",
+    "经营收入",
+    "其他收入",
+    "上级补助",
+    "附属单位上缴",
+    "结转",
+    "结余",
+    "收入",
+];
+
+/// The income/spending summary (收支预算总表, 收入支出决算总表): the income side
+/// by source into `income_by_source`, the grand totals into `budget_lines`.
+fn summary(p: &mut P, body: &[L], unit: Unit) -> Result<(), IngestError> {
+    // labelled figures in reading order, each label starting at an ordinal or a total word
+    let mut income: Vec<(usize, u8, String, Option<Decimal>)> = vec![];
+    let mut spend_total: Option<(usize, String, Decimal)> = None;
+    let mut spend_year: Option<(usize, Decimal)> = None;
+    let mut spend_carry: Option<(usize, String, Decimal)> = None;
+    for l in body {
+        if is_header_line(&l.c)
+            || l.c.starts_with("收入") && !l.c.contains(|c: char| c.is_ascii_digit())
+        {
+            continue;
+        }
+        let mut items: Vec<(String, Option<String>)> = vec![];
+        for tok in l.text.split_whitespace() {
+            if is_amount(tok) {
+                if let Some(last) = items.last_mut() {
+                    if last.1.is_none() {
+                        last.1 = Some(tok.to_string());
+                    }
+                }
+                continue;
+            }
+            let starts_new = items.last().is_none_or(|x| x.1.is_some())
+                || ordinal(tok).0 > 0
+                || is_summary_total(tok);
+            let ends_marker = items
+                .last()
+                .is_some_and(|x| x.1.is_none() && (x.0.ends_with('.') || x.0.ends_with('．')));
+            if starts_new && !ends_marker {
+                items.push((tok.to_string(), None));
+            } else if let Some(last) = items.last_mut() {
+                last.0.push_str(tok);
+            }
+        }
+        for (k, (label, fig)) in items.into_iter().enumerate() {
+            let amount = match &fig {
+                Some(t) => Some(p.money(l.no, t, unit)?),
+                None => None,
+            };
+            let (lvl, name) = ordinal(&label);
+            let is_income = k == 0
+                && !name.ends_with("支出")
+                && !name.contains("支出合计")
+                && !name.contains("支出小计")
+                && INCOME_WORDS.iter().any(|w| name.contains(w))
+                || k == 0 && name == "总计";
+            if is_income {
+                income.push((l.no, lvl, name.to_string(), amount));
+                continue;
+            }
+            let Some(a) = amount else { continue };
+            match name {
+                "支出合计" | "支出总计" | "总计" => {
+                    spend_total = Some((l.no, name.to_string(), a))
+                }
+                "当年支出小计" | "本年支出合计" => spend_year = Some((l.no, a)),
+                "结转下年资金" | "年末结转和结余" => {
+                    spend_carry = Some((l.no, name.to_string(), a))
+                }
+                _ => {}
+            }
+        }
+    }
+    // structure of the income side
+    let grand = income
+        .iter()
+        .rev()
+        .find(|x| matches!(x.2.as_str(), "收入合计" | "收入总计" | "总计"))
+        .cloned();
+    let year_sub = income
+        .iter()
+        .find(|x| matches!(x.2.as_str(), "当年收入小计" | "本年收入合计"))
+        .cloned();
+    let Some((gno, gname, _, gamount)) = grand.map(|g| (g.0, g.2, g.1, g.3)) else {
+        return Err(p.err(
+            body.first().map_or(1, |l| l.no),
+            "the income and spending summary has no 收入合计/收入总计 line",
+        ));
+    };
+    let top = year_sub.as_ref().map_or(gname.clone(), |y| y.2.clone());
+    let mut last_l1: Option<String> = None;
+    for (no, lvl, name, amount) in &income {
+        let (parent, kind) = if *name == gname && *no == gno {
+            (None, "total")
+        } else if year_sub.as_ref().is_some_and(|y| y.2 == *name)
+            || name.contains("结转")
+            || name.contains("结余")
+        {
+            // the year's subtotal and the carry-over are parts of the grand total
+            (Some(gname.clone()), "part")
+        } else if *lvl == 2 {
+            (last_l1.clone().or(Some(top.clone())), "part")
+        } else {
+            if *lvl == 1 {
+                last_l1 = Some(name.clone());
+            }
+            (Some(top.clone()), "part")
+        };
+        if amount.is_none() {
+            continue;
+        }
+        p.rec.income_by_source.push(IncomeRec {
+            line: *no,
+            item: name.clone(),
+            parent_item: parent,
+            line_kind: kind,
+            amount: *amount,
+        });
+    }
+    p.rec.budget_lines.push(BudgetLineRec::new(
+        gno,
+        "income",
+        "收入合计",
+        None,
+        "total",
+        gamount,
+    ));
+    if let Some((no, _, a)) = spend_total {
+        p.rec.budget_lines.push(BudgetLineRec::new(
+            no,
+            "expense",
+            "支出合计",
+            None,
+            "total",
+            Some(a),
+        ));
+        if let Some((yno, ya)) = spend_year {
+            if ya != a || spend_carry.is_some() {
+                p.rec.budget_lines.push(BudgetLineRec::new(
+                    yno,
+                    "expense",
+                    "本年支出合计",
+                    Some("支出合计"),
+                    "part",
+                    Some(ya),
+                ));
+            }
+        }
+        if let Some((cno, cname, ca)) = spend_carry {
+            p.rec.budget_lines.push(BudgetLineRec::new(
+                cno,
+                "expense",
+                &cname,
+                Some("支出合计"),
+                "part",
+                Some(ca),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn is_summary_total(tok: &str) -> bool {
+    matches!(
+        tok,
+        "收入合计"
+            | "支出合计"
+            | "收入总计"
+            | "支出总计"
+            | "总计"
+            | "当年收入小计"
+            | "当年支出小计"
+            | "本年收入合计"
+            | "本年支出合计"
+            | "上年结转资金"
+            | "结转下年资金"
+            | "年初结转和结余"
+            | "年末结转和结余"
+            | "使用非财政拨款结余"
+            | "结余分配"
+    )
+}
+
+/// A 支出预算总表 printed as a header row of purposes and one row of figures
+/// (合计 基本支出 项目支出 单位预留机动经费 结转下年资金).
+fn spending_parts(p: &mut P, header: &[&L], body: &[L], unit: Unit) -> Result<(), IngestError> {
+    let labels: Vec<&str> = header
+        .iter()
+        .rev()
+        .find(|l| l.c.starts_with("合计"))
+        .map(|l| l.text.split_whitespace().collect())
+        .unwrap_or_default();
+    let Some(fig_line) = body.iter().find(|l| figures_only(&l.text).is_some()) else {
+        return Ok(());
+    };
+    let figs = figures_only(&fig_line.text).unwrap_or_default();
+    if labels.len() < figs.len() {
+        return Err(p.err(
+            fig_line.no,
+            format!(
+                "{} figures under {} column headings",
+                figs.len(),
+                labels.len()
+            ),
+        ));
+    }
+    let parent = if p.rec.budget_lines.iter().any(|b| b.item == "本年支出合计") {
+        "本年支出合计"
+    } else {
+        "支出合计"
+    };
+    for (label, fig) in labels.iter().zip(figs) {
+        let a = p.money(fig_line.no, fig, unit)?;
+        match *label {
+            "合计" => {}
+            "结转下年资金" => p.rec.budget_lines.push(BudgetLineRec::new(
+                fig_line.no,
+                "expense",
+                label,
+                Some("支出合计"),
+                "part",
+                Some(a),
+            )),
+            _ => p.rec.budget_lines.push(BudgetLineRec::new(
+                fig_line.no,
+                "expense",
+                label,
+                Some(parent),
+                "part",
+                Some(a),
+            )),
+        }
+    }
+    Ok(())
+}
+
+/// The 三公 table: one row of figures under a multi-line header. The header says
+/// which layout (with 会议费/培训费, with 机关运行经费, or 预算数/决算数 pairs); a
+/// row with fewer figures than columns has its blanks where the totals reconcile.
+fn three_public(
+    p: &mut P,
+    title: &str,
+    title_no: usize,
+    header: &[&L],
+    body: &[L],
+    unit: Unit,
+) -> Result<(), IngestError> {
+    let h: String = header.iter().map(|l| l.c.as_str()).collect::<String>() + title;
+    let Some(fig_line) = body.iter().find(|l| figures_only(&l.text).is_some()) else {
+        return Err(p.err(title_no, format!("table `{title}` has no row of figures")));
+    };
+    let toks = figures_only(&fig_line.text).unwrap_or_default();
+    let no = fig_line.no;
+    let mut figs = vec![];
+    for t in &toks {
+        figs.push(p.money(no, t, unit)?);
+    }
+    // column names; the constraints (total, parts) a row must satisfy
+    const ALL: &str = "三公、会议费、培训费合计";
+    const T: &str = "合计";
+    const ABROAD: &str = "因公出国（境）费";
+    const CAR: &str = "公务用车购置及运行费";
+    const BUY: &str = "公务用车购置费";
+    const RUN: &str = "公务用车运行维护费";
+    const RECV: &str = "公务接待费";
+    let (cols, sums, pairs): (Vec<&str>, Vec<(usize, Vec<usize>)>, bool) = if h.contains("预算数")
+        && h.contains("决算数")
+    {
+        (
+            vec![T, ABROAD, CAR, BUY, RUN, RECV],
+            vec![(0, vec![1, 2, 5]), (2, vec![3, 4])],
+            true,
+        )
+    } else if h.contains("会议费") && h.contains("培训费") {
+        (
+            vec![ALL, T, ABROAD, CAR, BUY, RUN, RECV, "会议费", "培训费"],
+            vec![(0, vec![1, 7, 8]), (1, vec![2, 3, 6]), (3, vec![4, 5])],
+            false,
+        )
+    } else if h.contains("机关运行经费") {
+        (
+            vec![T, ABROAD, RECV, CAR, BUY, RUN, "机关运行经费"],
+            vec![(0, vec![1, 2, 3]), (3, vec![4, 5])],
+            false,
+        )
+    } else {
+        return Err(p.err(title_no, format!("table `{title}`: the header is not a 三公 layout budgetql knows (expected 因公出国, 公务用车, 公务接待 columns)")));
+    };
+    let width = if pairs { cols.len() * 2 } else { cols.len() };
+    let series: Vec<Vec<Option<Decimal>>> = if pairs {
+        let placed = place(&figs, width, &[])?;
+        let Some(v) = placed else {
+            return Err(p.err(
+                no,
+                format!(
+                    "{} figures for {width} columns of 预算数/决算数",
+                    figs.len()
+                ),
+            ));
+        };
+        vec![
+            v.iter().step_by(2).cloned().collect(),
+            v.iter().skip(1).step_by(2).cloned().collect(),
+        ]
+    } else {
+        match place(&figs, width, &sums)? {
+            Some(v) => vec![v],
+            None => {
+                return Err(p.err(no, format!("{} figures for {width} columns, and no placement of the blanks makes the row's totals add up", figs.len())));
+            }
+        }
+    };
+    if figs.len() < width {
+        p.warn(no, format!("`{title}`: {} figures for {width} columns; blank cells placed where the totals reconcile", figs.len()));
+    }
+    for (si, vals) in series.iter().enumerate() {
+        let phase = if pairs {
+            Some(if si == 0 { "budget" } else { "final" })
+        } else {
+            None
+        };
+        for (k, col) in cols.iter().enumerate() {
+            let amount = vals[k].or(Some(Decimal::ZERO));
+            match *col {
+                ALL => {
+                    p.rec.budget_lines.push(BudgetLineRec::new(
+                        no,
+                        "expense",
+                        "“三公”经费、会议费、培训费合计",
+                        None,
+                        "memo",
+                        amount,
+                    ));
+                }
+                "会议费" | "培训费" | "机关运行经费" => {
+                    p.rec
+                        .budget_lines
+                        .push(BudgetLineRec::new(no, "expense", col, None, "memo", amount));
+                }
+                _ => {
+                    let parent = match *col {
+                        T => None,
+                        BUY | RUN => Some(CAR.to_string()),
+                        _ => Some(T.to_string()),
+                    };
+                    let label = if *col == T {
+                        "“三公”经费".to_string()
+                    } else {
+                        col.to_string()
+                    };
+                    p.rec.three_public.push(ThreePublicRec {
+                        line: no,
+                        year: p.year,
+                        category: col.to_string(),
+                        label,
+                        parent_category: parent,
+                        amount,
+                        change_vs_prior: None,
+                        prior_year: None,
+                        change_line: None,
+                        phase,
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Place `figs` into `width` columns, leaving `width - figs.len()` blanks, so that every
+/// (total, parts) constraint holds; ties go to the leftmost blanks. None when no
+/// placement works.
+fn place(
+    figs: &[Decimal],
+    width: usize,
+    sums: &[(usize, Vec<usize>)],
+) -> Result<Option<Vec<Option<Decimal>>>, IngestError> {
+    if figs.len() > width {
+        return Ok(None);
+    }
+    let blanks = width - figs.len();
+    if blanks > 3 {
+        return Ok(None);
+    }
+    // enumerate blank positions in lexicographic order
+    let mut best = None;
+    let mut idx: Vec<usize> = (0..blanks).collect();
+    loop {
+        let mut v = vec![None; width];
+        let mut f = figs.iter();
+        for (k, slot) in v.iter_mut().enumerate() {
+            if !idx.contains(&k) {
+                *slot = f.next().copied();
+            }
+        }
+        let ok = sums.iter().all(|(t, parts)| {
+            let total = v[*t].unwrap_or(Decimal::ZERO);
+            let s: Decimal = parts.iter().map(|k| v[*k].unwrap_or(Decimal::ZERO)).sum();
+            total == s
+        });
+        if ok {
+            best = Some(v);
+            break;
+        }
+        // next combination
+        let mut k = blanks;
+        loop {
+            if k == 0 {
+                return Ok(best);
+            }
+            k -= 1;
+            if idx[k] < width - blanks + k {
+                idx[k] += 1;
+                for j in k + 1..blanks {
+                    idx[j] = idx[j - 1] + 1;
+                }
+                break;
+            }
+        }
+        if blanks == 0 {
+            break;
+        }
+    }
+    Ok(best)
+}
+
+/// Lines no rule consumed, grouped into ranges; tables read but not stored are
+/// listed with their titles.
+fn skipped(p: &P) -> Vec<Skipped> {
+    let mut out: Vec<Skipped> = vec![];
+    let mut cur: Option<Skipped> = None;
+    for (i, l) in p.lines.iter().enumerate() {
+        if p.consumed[i] {
+            if let Some(c) = cur.take() {
+                out.push(c);
+            }
+            continue;
+        }
+        // a table title starts a region of its own, so --check names the table
+        if cur.is_some()
+            && (title_kind(&l.c).is_some()
+                && unit_line_follows(p, i)
+                && !p
+                    .lines
+                    .get(i.wrapping_sub(1))
+                    .is_some_and(|x| is_table_label(&x.c))
+                || is_table_label(&l.c))
+        {
+            out.extend(cur.take());
+        }
+        let figures = super::has_money_figure(&l.text)
+            || l.text
+                .split_whitespace()
+                .any(|t| is_amount(t) && t.contains(['.', ',']));
+        let is_table = segments(&l.text).is_some() || figures_only(&l.text).is_some();
+        match &mut cur {
+            Some(c) => {
+                c.last_line = l.no;
+                c.has_figures |= figures;
+                if is_table {
+                    c.kind = "table";
+                }
+            }
+            None => {
+                cur = Some(Skipped {
+                    first_line: l.no,
+                    last_line: l.no,
+                    kind: if is_table || title_kind(&l.c).is_some() {
+                        "table"
+                    } else {
+                        "text"
+                    },
+                    has_figures: figures,
+                    preview: match p.lines.get(i + 1) {
+                        // a table's number label: name the table by its title
+                        Some(next) if is_table_label(&l.c) => {
+                            super::lines::shorten(&format!("{} {}", l.text, next.text), 40)
+                        }
+                        _ => super::lines::shorten(&l.text, 40),
+                    },
+                })
+            }
+        }
+    }
+    if let Some(c) = cur.take() {
+        out.push(c);
+    }
+    for (first, last, what) in &p.unstored {
+        out.push(Skipped {
+            first_line: *first,
+            last_line: *last,
+            kind: "table read, not stored",
+            has_figures: false,
+            preview: what.clone(),
+        });
+    }
+    out.sort_by_key(|s| s.first_line);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles() {
+        assert_eq!(
+            title_kind("公开05表财政拨款支出预算表（功能科目）"),
+            Some(Kind::FuncFiscal)
+        );
+        assert_eq!(title_kind("2026年部门支出预算总表"), Some(Kind::Spending));
+        assert_eq!(title_kind("收入支出决算总表"), Some(Kind::Summary));
+        assert_eq!(
+            title_kind("2026年部门“三公”经费和机关运行经费预算表"),
+            Some(Kind::ThreePublic)
+        );
+        assert_eq!(title_kind("五、财政拨款支出预算表"), None);
+        assert_eq!(
+            title_kind("一般公共预算财政拨款基本支出决算表"),
+            Some(Kind::EconGeneralBasic)
+        );
+    }
+
+    #[test]
+    fn code_segments() {
+        let s = segments("204 06 01 行政运行 16726725.44 16726725.44 0.00").unwrap();
+        assert_eq!(
+            (s[0].code.as_str(), s[0].name.as_str(), s[0].nums.len()),
+            ("2040601", "行政运行", 3)
+        );
+        let s = segments("30108 446.11 30206 电费 18.86").unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!((s[0].code.as_str(), s[0].name.as_str()), ("30108", ""));
+        assert_eq!(
+            (
+                s[1].code.as_str(),
+                s[1].name.as_str(),
+                s[1].nums[0].as_str()
+            ),
+            ("30206", "电费", "18.86")
+        );
+        assert!(segments("2019 年度部门预算公开").is_none());
+        assert!(segments("204 公共安全支出 27,488.23").is_some());
+    }
+
+    #[test]
+    fn blanks_are_placed_where_totals_reconcile() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        // 合计 三公 出国 车 购置(blank) 运行 接待 会议 培训
+        let figs: Vec<Decimal> = [
+            "2382.02", "513.75", "160.00", "266.80", "266.80", "86.95", "271.02", "1597.25",
+        ]
+        .iter()
+        .map(|s| d(s))
+        .collect();
+        let v = place(
+            &figs,
+            9,
+            &[(0, vec![1, 7, 8]), (1, vec![2, 3, 6]), (3, vec![4, 5])],
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(v[4], None);
+        assert_eq!(v[5], Some(d("266.80")));
+        assert_eq!(v[6], Some(d("86.95")));
+        // no placement: the totals cannot add up
+        let bad: Vec<Decimal> = ["1", "2", "3"].iter().map(|s| d(s)).collect();
+        assert!(place(&bad, 4, &[(0, vec![1, 2, 3])]).unwrap().is_none());
+    }
+
+    #[test]
+    fn regions() {
+        assert_eq!(
+            region_of("上海市普陀区规划和自然资源局").as_deref(),
+            Some("上海市普陀区")
+        );
+        assert_eq!(region_of("江苏省高级人民法院").as_deref(), Some("江苏省"));
+    }
+}
