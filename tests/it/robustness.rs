@@ -40,7 +40,33 @@ const GARBAGE: &[&str] = &[
 fn mutate(rng: &mut Rng, lines: &mut Vec<String>) -> String {
     let n = lines.len();
     let i = rng.below(n);
-    match rng.below(8) {
+    match rng.below(10) {
+        8 => {
+            // break the first number of the line in place (PDF text keeps cells on one line)
+            let l = lines[i].clone();
+            match l.find(|c: char| c.is_ascii_digit()) {
+                Some(s) => {
+                    let e = l[s..]
+                        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+                        .map_or(l.len(), |e| s + e);
+                    let g = GARBAGE[rng.below(GARBAGE.len())].trim_start_matches('\t');
+                    lines[i] = format!("{}{g}{}", &l[..s], &l[e..]);
+                    format!("line {}: number {:?} := {g:?}", i + 1, &l[s..e])
+                }
+                None => format!("line {} has no number", i + 1),
+            }
+        }
+        9 => {
+            // swap two space-separated cells
+            let mut cells: Vec<String> = lines[i].split(' ').map(str::to_string).collect();
+            if cells.len() > 1 {
+                let a = rng.below(cells.len());
+                let b = (a + 1) % cells.len();
+                cells.swap(a, b);
+                lines[i] = cells.join(" ");
+            }
+            format!("swap cells of line {}", i + 1)
+        }
         0 => {
             lines.remove(i);
             format!("delete line {}", i + 1)
@@ -89,12 +115,18 @@ fn mutated_documents_never_panic() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(150);
-    let base: Vec<String> = BUNDLED.split('\n').map(|s| s.to_string()).collect();
+    // every bundled document, both layouts: the run picks one
+    let bases: Vec<Vec<String>> = budgetql::ingest::BUNDLED
+        .iter()
+        .map(|(_, t)| t.split('\n').map(|s| s.to_string()).collect())
+        .collect();
+    assert_eq!(bases[0].join("\n"), BUNDLED);
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut failures = vec![];
     let (mut ok, mut err) = (0, 0);
     for run in 0..runs {
-        let mut lines = base.clone();
+        let doc = rng.below(bases.len());
+        let mut lines = bases[doc].clone();
         let steps = 1 + rng.below(3);
         let what: Vec<String> = (0..steps).map(|_| mutate(&mut rng, &mut lines)).collect();
         let text = lines.join("\n");
@@ -118,7 +150,11 @@ fn mutated_documents_never_panic() {
         match outcome {
             Ok(true) => ok += 1,
             Ok(false) => err += 1,
-            Err(_) => failures.push(format!("run {run}: {}", what.join("; "))),
+            Err(_) => failures.push(format!(
+                "run {run} (document {}): {}",
+                budgetql::ingest::BUNDLED[doc].0,
+                what.join("; ")
+            )),
         }
     }
     assert!(
