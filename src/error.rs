@@ -92,6 +92,9 @@ pub enum Error {
     Query(#[from] QueryError),
     #[error("output: {0}")]
     Render(#[from] RenderError),
+    /// A command line that cannot be carried out as given.
+    #[error("{0}")]
+    Usage(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod error;
+pub mod gen;
 pub mod ingest;
 pub mod model;
 pub mod query;
@@ -31,6 +32,8 @@ pub struct Session {
     pub engine: query::Engine,
     /// One line saying what is loaded, for banners and `--help`-style output.
     pub description: String,
+    /// Print each statement's time to standard error (`--timer`).
+    pub timer: bool,
 }
 
 impl Session {
@@ -38,6 +41,7 @@ impl Session {
         Session {
             engine: query::Engine::new(tables),
             description,
+            timer: false,
         }
     }
 
@@ -154,7 +158,13 @@ impl Session {
             if echo {
                 writeln!(out, "{};", s.text).map_err(error::RenderError::from)?;
             }
-            let result = match self.engine.execute(origin, s) {
+            let started = std::time::Instant::now();
+            let executed = self.engine.execute(origin, s);
+            if self.timer {
+                // to stderr, so results stay clean; the shell's `.timer on` prints the same
+                eprintln!("time: {:.3} s", started.elapsed().as_secs_f64());
+            }
+            let result = match executed {
                 Ok(r) => r,
                 Err(e) => {
                     out.flush().map_err(error::RenderError::from)?;

@@ -5,6 +5,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod corpus;
+mod gen;
 mod golden;
 mod malformed;
 mod modes;

@@ -1,0 +1,68 @@
+"""The seven benchmark questions, as budgetql SQL, DuckDB SQL and hand-written Polars
+lazy plans, over the same warehouse (Parquet files listed in manifest.json)."""
+
+# budgetql: the dialect, run by the CLI against --data WAREHOUSE
+BUDGETQL = {
+    "q1": "SELECT year, SUM(budget) AS total FROM projects GROUP BY year ORDER BY year",
+    "q2": "SELECT year, dept_code, SUM(budget) AS budget, SHARE(SUM(budget)) OVER (PARTITION BY year) AS share "
+          "FROM projects GROUP BY year, dept_code ORDER BY year, dept_code",
+    "q3": "SELECT year, unit_code, SUM(fiscal) AS fiscal, SUM(other) AS other FROM projects "
+          "GROUP BY year, unit_code ORDER BY year, unit_code",
+    "q4": "SELECT year, project_code, budget FROM projects "
+          "QUALIFY RANK() OVER (PARTITION BY year ORDER BY budget DESC) <= 10 "
+          "ORDER BY year, budget DESC, project_code",
+    "q5": "SELECT level1, level2, target_unit, COUNT(*) AS n, AVG(target_value) AS mean, "
+          "MEDIAN(target_value) AS median, QUANTILE_CONT(target_value, 0.9) AS p90 "
+          "FROM indicators GROUP BY level1, level2, target_unit ORDER BY level1, level2, target_unit NULLS LAST",
+    "q6": "SELECT year, dept_code, SUM(budget) AS budget, YOY(SUM(budget)) AS growth FROM projects "
+          "GROUP BY year, dept_code ORDER BY dept_code, year",
+    "q7": "SELECT year, SUM(budget) AS spending FROM projects WHERE project_code IN "
+          "(SELECT project_code FROM indicators WHERE level2 = '服务对象满意度指标' AND target_value >= 95) "
+          "GROUP BY year ORDER BY year",
+}
+
+# DuckDB: the same questions in standard SQL over views of the Parquet files; only
+# SHARE and YOY (budgetql's extensions) need spelling out
+DUCKDB = dict(BUDGETQL)
+DUCKDB.update({
+    "q2": "SELECT year, dept_code, SUM(budget) AS budget, "
+          "CAST(SUM(budget) AS DOUBLE) / SUM(CAST(SUM(budget) AS DOUBLE)) OVER (PARTITION BY year) AS share "
+          "FROM projects GROUP BY year, dept_code ORDER BY year, dept_code",
+    "q6": "WITH t AS (SELECT year, dept_code, SUM(budget) AS budget FROM projects GROUP BY year, dept_code) "
+          "SELECT year, dept_code, budget, "
+          "CAST(budget - LAG(budget) OVER (PARTITION BY dept_code ORDER BY year) AS DOUBLE) "
+          "/ CAST(LAG(budget) OVER (PARTITION BY dept_code ORDER BY year) AS DOUBLE) AS growth "
+          "FROM t ORDER BY dept_code, year",
+})
+
+
+def polars_plans(pl, scan):
+    """Hand-written Polars lazy plans; `scan(table)` returns a LazyFrame."""
+    p = lambda: scan("projects")
+    i = lambda: scan("indicators")
+    f64 = pl.Float64
+    return {
+        "q1": lambda: p().group_by("year").agg(pl.col("budget").sum().alias("total")).sort("year"),
+        "q2": lambda: p().group_by("year", "dept_code").agg(pl.col("budget").sum())
+            .with_columns((pl.col("budget").cast(f64) / pl.col("budget").cast(f64).sum().over("year")).alias("share"))
+            .sort("year", "dept_code"),
+        "q3": lambda: p().group_by("year", "unit_code").agg(pl.col("fiscal").sum(), pl.col("other").sum())
+            .sort("year", "unit_code"),
+        "q4": lambda: p().select("year", "project_code", "budget")
+            .filter(pl.col("budget").rank("min", descending=True).over("year") <= 10)
+            .sort(["year", "budget", "project_code"], descending=[False, True, False]),
+        "q5": lambda: i().group_by("level1", "level2", "target_unit").agg(
+                pl.len().alias("n"), pl.col("target_value").mean().alias("mean"),
+                pl.col("target_value").median().alias("median"),
+                pl.col("target_value").quantile(0.9, interpolation="linear").alias("p90"))
+            .sort("level1", "level2", "target_unit", nulls_last=True),
+        "q6": lambda: p().group_by("year", "dept_code").agg(pl.col("budget").sum())
+            .sort("dept_code", "year")
+            .with_columns(((pl.col("budget").cast(f64) - pl.col("budget").cast(f64).shift(1).over("dept_code"))
+                           / pl.col("budget").cast(f64).shift(1).over("dept_code")).alias("growth")),
+        "q7": lambda: p().join(
+                i().filter((pl.col("level2") == "服务对象满意度指标") & (pl.col("target_value") >= 95))
+                   .select("project_code").unique(),
+                on="project_code", how="semi")
+            .group_by("year").agg(pl.col("budget").sum().alias("spending")).sort("year"),
+    }

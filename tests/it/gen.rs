@@ -1,0 +1,172 @@
+//! `budgetql gen`: a small generated warehouse is deterministic, fills every table,
+//! reconciles (AUDIT finds nothing), and answers the benchmark questions the same as a
+//! hand-written Polars lazy plan over the same Parquet files.
+
+use crate::common::*;
+use budgetql::{model, store};
+use polars::prelude::*;
+
+fn gen(name: &str, seed: &str) -> std::path::PathBuf {
+    let dir = scratch(name).join("wh");
+    let out = ok(&[
+        "gen",
+        "--size",
+        "small",
+        "--years",
+        "2019..=2021",
+        "--seed",
+        seed,
+        "--into",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.starts_with("generated 12 departments × 3 years into"),
+        "{out}"
+    );
+    dir
+}
+
+fn q(dir: &std::path::Path, sql: &str) -> String {
+    ok(&[
+        "--data",
+        dir.to_str().unwrap(),
+        "--format",
+        "csv",
+        "-c",
+        sql,
+    ])
+}
+
+#[test]
+fn the_same_seed_gives_the_same_warehouse_and_every_table_is_filled() {
+    let a = gen("gen-a", "7");
+    let b = gen("gen-b", "7");
+    let c = gen("gen-c", "8");
+    for def in model::TABLES {
+        let cols: Vec<&str> = def.columns.iter().map(|c| c.0).collect();
+        let sql = format!("SELECT * FROM {} ORDER BY {}", def.name, cols.join(", "));
+        let x = q(&a, &sql);
+        assert!(x.lines().count() > 1, "table {} is empty", def.name);
+        assert_eq!(
+            x,
+            q(&b, &sql),
+            "table {} differs between two runs with one seed",
+            def.name
+        );
+    }
+    assert_ne!(
+        q(&a, "SELECT SUM(budget) FROM projects"),
+        q(&c, "SELECT SUM(budget) FROM projects"),
+        "another seed gives other data"
+    );
+}
+
+#[test]
+fn generated_data_reconciles() {
+    let a = gen("gen-audit", "1");
+    assert_eq!(q(&a, "SELECT COUNT(*) AS n FROM audit_findings"), "n\n0\n");
+    // 6–8 indicators per project, 4 disbursement points, 2 goals
+    let out = q(&a, "WITH p AS (SELECT COUNT(*) AS n FROM projects), i AS (SELECT COUNT(*) AS n FROM indicators) \
+                     SELECT i.n >= 6 * p.n AND i.n <= 8 * p.n AS ok FROM p CROSS JOIN i");
+    assert_eq!(out, "ok\ntrue\n");
+}
+
+#[test]
+fn bad_gen_arguments_are_explained() {
+    let dir = scratch("gen-bad");
+    let (code, _, err) = run(&[
+        "gen",
+        "--years",
+        "2021..2012",
+        "--into",
+        dir.to_str().unwrap(),
+    ]);
+    assert_clean_failure(code, &err);
+    assert!(
+        err.contains("--years 2021..2012: expected FIRST..=LAST"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["gen", "--size", "huge", "--into", dir.to_str().unwrap()]);
+    assert_clean_failure(code, &err);
+    assert!(
+        err.contains("--size huge: expected small, medium or large"),
+        "{err}"
+    );
+    let wh = gen("gen-twice", "1");
+    let (code, _, err) = run(&["gen", "--into", wh.to_str().unwrap()]);
+    assert_clean_failure(code, &err);
+    assert!(err.contains("already holds a warehouse"), "{err}");
+}
+
+/// The benchmark questions (benches/compare/queries.py) through budgetql, against Polars
+/// lazy plans written by hand over the warehouse's scans.
+#[test]
+fn benchmark_questions_match_hand_written_plans() {
+    let a = gen("gen-bench", "3");
+    let scans: Vec<(&str, LazyFrame)> = store::scan(&a).unwrap();
+    let t = |n: &str| scans.iter().find(|(x, _)| *x == n).unwrap().1.clone();
+    let csv = |df: DataFrame| {
+        let mut buf = vec![];
+        budgetql::render::render(&df, budgetql::Format::Csv, &Default::default(), &mut buf)
+            .unwrap();
+        String::from_utf8(buf).unwrap()
+    };
+    // q1: total budget by year
+    let want = t("projects")
+        .group_by([col("year")])
+        .agg([col("budget").sum().alias("total")])
+        .sort(["year"], Default::default())
+        .collect()
+        .unwrap();
+    assert_eq!(
+        q(
+            &a,
+            "SELECT year, SUM(budget) AS total FROM projects GROUP BY year ORDER BY year"
+        ),
+        csv(want)
+    );
+    // q3: fiscal vs other by year and unit
+    let want = t("projects")
+        .group_by([col("year"), col("unit_code")])
+        .agg([col("fiscal").sum(), col("other").sum()])
+        .sort(["year", "unit_code"], Default::default())
+        .collect()
+        .unwrap();
+    assert_eq!(
+        q(&a, "SELECT year, unit_code, SUM(fiscal) AS fiscal, SUM(other) AS other FROM projects GROUP BY year, unit_code ORDER BY year, unit_code"),
+        csv(want)
+    );
+    // q7: spending on projects with a satisfaction target of at least 95%
+    let sat = t("indicators")
+        .filter(
+            col("level2")
+                .eq(lit("服务对象满意度指标"))
+                .and(col("target_value").gt_eq(lit(95.0))),
+        )
+        .select([col("project_code")])
+        .unique(None, UniqueKeepStrategy::Any);
+    let want = t("projects")
+        .join(
+            sat,
+            [col("project_code")],
+            [col("project_code")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by([col("year")])
+        .agg([col("budget").sum().alias("spending")])
+        .sort(["year"], Default::default())
+        .collect()
+        .unwrap();
+    assert_eq!(
+        q(&a, "SELECT year, SUM(budget) AS spending FROM projects WHERE project_code IN \
+               (SELECT project_code FROM indicators WHERE level2 = '服务对象满意度指标' AND target_value >= 95) \
+               GROUP BY year ORDER BY year"),
+        csv(want)
+    );
+    // q4: ten largest per year, ties kept: 3 years × at least 10 rows
+    let out = q(&a, "SELECT year, project_code, budget FROM projects QUALIFY RANK() OVER (PARTITION BY year ORDER BY budget DESC) <= 10 ORDER BY year, budget DESC");
+    assert!(out.lines().count() >= 31, "{out}");
+    // q6: YOY of each department's budget: the first year has none
+    let out = q(&a, "SELECT year, COUNT(growth) AS n FROM (SELECT year, dept_code, SUM(budget) AS b, YOY(SUM(budget)) AS growth FROM projects GROUP BY year, dept_code) GROUP BY year ORDER BY year");
+    assert_eq!(out, "year,n\n2019,0\n2020,12\n2021,12\n");
+}
