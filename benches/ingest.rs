@@ -1,7 +1,8 @@
-//! Ingest throughput on the bundled document: text → typed records, and
-//! records → Polars frames. Run with `cargo bench --bench ingest`.
+//! Ingest throughput: the 2021 document (doc-tabbed) and the four PDF-text documents,
+//! text → typed records and records → Polars frames; bytes/s and documents/s.
+//! Run with `cargo bench --bench ingest`.
 
-use budgetql::ingest::{ingest_bytes, BUNDLED_TEXT};
+use budgetql::ingest::{ingest_bytes, BUNDLED, BUNDLED_TEXT};
 use budgetql::model;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
@@ -23,6 +24,27 @@ fn ingest(c: &mut Criterion) {
             model::frames(&d).expect("frames")
         })
     });
+    g.finish();
+
+    // documents per second, each layout
+    let mut g = c.benchmark_group("documents");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("doc-tabbed (2021 district, 125 KiB)", |b| {
+        b.iter(|| ingest_bytes("bundled.txt", black_box(bytes)).expect("ingests"))
+    });
+    let pdf: Vec<&str> = BUNDLED[1..].iter().map(|(_, t)| *t).collect();
+    let total: usize = pdf.iter().map(|t| t.len()).sum();
+    g.throughput(Throughput::Elements(pdf.len() as u64));
+    g.bench_function(
+        format!("pdf-text (the four corpus documents, {} KiB)", total / 1024),
+        |b| {
+            b.iter(|| {
+                for t in &pdf {
+                    ingest_bytes("d.txt", black_box(t.as_bytes())).expect("ingests");
+                }
+            })
+        },
+    );
     g.finish();
 }
 

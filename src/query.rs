@@ -5,6 +5,7 @@
 
 pub mod engine;
 pub mod names;
+mod quantiles;
 pub mod rewrite;
 
 pub use engine::{Engine, Output};

@@ -36,6 +36,11 @@ def command(engine, q, a):
 
 def run(cmd):
     """Run a command; return (wall seconds, query ms or None, max RSS MiB, stdout)."""
+    # GNU time reports the peak RSS of the command itself; rusage from wait4 can carry
+    # the parent's high-water mark across fork on some kernels
+    gnu_time = os.path.exists("/usr/bin/time")
+    if gnu_time:
+        cmd = ["/usr/bin/time", "-f", "maxrss_kb=%M"] + cmd
     with tempfile.TemporaryFile() as o, tempfile.TemporaryFile() as e:
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, stdout=o, stderr=e)
@@ -47,12 +52,15 @@ def run(cmd):
     if status != 0:
         sys.exit(f"failed ({status}): {' '.join(cmd)}\n{err}")
     qms = None
+    rss = ru.ru_maxrss / 1024
     for line in err.splitlines():
+        if line.startswith("maxrss_kb="):
+            rss = int(line.split("=", 1)[1]) / 1024
         if line.startswith("query_ms="):
             qms = float(line.split("=", 1)[1])
         elif line.startswith("time: ") and line.endswith(" s"):
             qms = float(line.split()[1]) * 1000
-    return wall, qms, ru.ru_maxrss / 1024, out
+    return wall, qms, rss, out
 
 
 def norm(v):

@@ -1,25 +1,19 @@
 """The seven benchmark questions, as budgetql SQL, DuckDB SQL and hand-written Polars
 lazy plans, over the same warehouse (Parquet files listed in manifest.json)."""
 
-# budgetql: the dialect, run by the CLI against --data WAREHOUSE
-BUDGETQL = {
-    "q1": "SELECT year, SUM(budget) AS total FROM projects GROUP BY year ORDER BY year",
-    "q2": "SELECT year, dept_code, SUM(budget) AS budget, SHARE(SUM(budget)) OVER (PARTITION BY year) AS share "
-          "FROM projects GROUP BY year, dept_code ORDER BY year, dept_code",
-    "q3": "SELECT year, unit_code, SUM(fiscal) AS fiscal, SUM(other) AS other FROM projects "
-          "GROUP BY year, unit_code ORDER BY year, unit_code",
-    "q4": "SELECT year, project_code, budget FROM projects "
-          "QUALIFY RANK() OVER (PARTITION BY year ORDER BY budget DESC) <= 10 "
-          "ORDER BY year, budget DESC, project_code",
-    "q5": "SELECT level1, level2, target_unit, COUNT(*) AS n, AVG(target_value) AS mean, "
-          "MEDIAN(target_value) AS median, QUANTILE_CONT(target_value, 0.9) AS p90 "
-          "FROM indicators GROUP BY level1, level2, target_unit ORDER BY level1, level2, target_unit NULLS LAST",
-    "q6": "SELECT year, dept_code, SUM(budget) AS budget, YOY(SUM(budget)) AS growth FROM projects "
-          "GROUP BY year, dept_code ORDER BY dept_code, year",
-    "q7": "SELECT year, SUM(budget) AS spending FROM projects WHERE project_code IN "
-          "(SELECT project_code FROM indicators WHERE level2 = '服务对象满意度指标' AND target_value >= 95) "
-          "GROUP BY year ORDER BY year",
-}
+import os
+
+_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "questions")
+
+
+def _read(q):
+    text = open(os.path.join(_DIR, q + ".sql"), encoding="utf-8").read()
+    return " ".join(l for l in text.splitlines() if not l.startswith("--")).strip()
+
+
+# budgetql: the dialect, run by the CLI against --data WAREHOUSE (benches/questions/qN.sql,
+# also run by `cargo bench --bench questions`)
+BUDGETQL = {f"q{n}": _read(f"q{n}") for n in range(1, 8)}
 
 # DuckDB: the same questions in standard SQL over views of the Parquet files; only
 # SHARE and YOY (budgetql's extensions) need spelling out

@@ -411,7 +411,7 @@ pub(crate) fn ingest(file: &str, text: &str) -> Result<Document, IngestError> {
         unstored: vec![],
         year: 0,
     };
-    let (year, phase, title_line, title_prefix) = title(&p, &raw)?;
+    let (year, phase, title_line, title_prefix) = title(&p)?;
     p.year = year;
     let mut i = 0;
     while i < p.lines.len() {
@@ -456,7 +456,7 @@ pub(crate) fn ingest(file: &str, text: &str) -> Result<Document, IngestError> {
 
 /// The budget year and phase from the title on the first page(s):
 /// `2019 年度部门预算公开`, `上海市普陀区2026年区级部门预算`, `2024 年度部门决算`.
-fn title(p: &P, raw: &[&str]) -> Result<(i32, &'static str, usize, String), IngestError> {
+fn title(p: &P) -> Result<(i32, &'static str, usize, String), IngestError> {
     let re = regex::Regex::new(r"(\d{4})年度?(?:区级|市级|省级|县级)?部门(预算|决算)")
         .expect("static regex");
     // join the first lines (a title may wrap) and remember where each came from
@@ -480,7 +480,6 @@ fn title(p: &P, raw: &[&str]) -> Result<(i32, &'static str, usize, String), Inge
         let prefix = joined[page1_start..at].to_string();
         return Ok((year, phase, line, prefix));
     }
-    let _ = raw;
     Err(IngestError::Document {
         file: p.file.to_string(),
         message: "no budget year found: expected a title such as `2019 年度部门预算公开`, `2026年区级部门预算` or `2024 年度部门决算` on the first page".into(),

@@ -61,6 +61,9 @@ impl Kind {
 /// The query engine of a session. Cloning is cheap: frames are lazy plans.
 #[derive(Clone)]
 pub struct Engine {
+    /// Plan grouped MEDIAN/QUANTILE_CONT from value counts (query/quantiles.rs); off only
+    /// to compare with the general plan.
+    pub value_count_quantiles: bool,
     ctx: SQLContext,
     /// registered names in the order they appeared, with their kind
     names: Vec<(String, Kind)>,
@@ -105,6 +108,7 @@ impl Engine {
             params: HashMap::new(),
             safe: false,
             scanned: false,
+            value_count_quantiles: true,
         };
         for (n, lf) in tables {
             e.register(n, lf, Kind::Contract);
@@ -371,6 +375,11 @@ impl Engine {
                 .map_err(|e| located(origin, st, 1, 1, &format!("AUDIT failed: {e}")))?;
         }
         let sql = self.prepare(origin, st, q)?;
+        if self.value_count_quantiles {
+            if let Some(plan) = super::quantiles::plan(&mut self.ctx, &sql) {
+                return plan.map_err(|e| self.explain_error(origin, st, &e));
+            }
+        }
         self.ctx
             .execute(&sql)
             .map_err(|e| self.explain_error(origin, st, &e))
