@@ -50,7 +50,7 @@ impl Size {
         match self {
             Size::Small => 12,
             Size::Medium => 4_000,
-            Size::Large => 42_000,
+            Size::Large => 44_000,
         }
     }
 }

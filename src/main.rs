@@ -138,7 +138,7 @@ Every contract table is filled, every total reconciles (AUDIT of generated data 
 clean), and the output is the same for the same seed. Sizes (ten years):
   small    12 departments a year: about 4,000 projects, 28,000 indicators
   medium   4,000 departments: about 1.4 million projects, 10 million indicators
-  large    42,000 departments: about 15 million projects, 100 million indicators
+  large    44,000 departments: about 15 million projects, 102 million indicators
 --departments overrides the size's count.
 
 Examples:
