@@ -325,6 +325,8 @@ fn rewrite_q(q: &SQLQuery, cols: &mut dyn Columns, h: &mut Hoist) -> Result<Stri
         }
     }
 
+    name_colliding_aggregates(&mut sel);
+
     let rollup = match &sel.group_by {
         GroupByExpr::Expressions(es, _) => {
             es.iter().find(|e| matches!(e, SQLExpr::Rollup(_))).cloned()
@@ -375,6 +377,51 @@ fn rewrite_q(q: &SQLQuery, cols: &mut dyn Columns, h: &mut Hoist) -> Result<Stri
         }
     }
     Ok(q.to_string())
+}
+
+/// Polars names an unaliased `MIN(budget)` after its column, so `SELECT MIN(budget),
+/// MAX(budget)` fails with a duplicate name. Unaliased aggregates of one column whose
+/// names would collide with another output are named `min_budget`, `max_budget`, …
+fn name_colliding_aggregates(sel: &mut SQLSelect) {
+    let default_name = |it: &SelectItem| -> Option<String> {
+        match it {
+            SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.clone()),
+            SelectItem::UnnamedExpr(SQLExpr::Identifier(id)) => Some(id.value.clone()),
+            SelectItem::UnnamedExpr(SQLExpr::CompoundIdentifier(ids)) => {
+                ids.last().map(|i| i.value.clone())
+            }
+            SelectItem::UnnamedExpr(SQLExpr::Function(f)) => single_column_arg(f),
+            _ => None,
+        }
+    };
+    let names: Vec<Option<String>> = sel.projection.iter().map(default_name).collect();
+    for (i, it) in sel.projection.iter_mut().enumerate() {
+        let SelectItem::UnnamedExpr(SQLExpr::Function(f)) = it else {
+            continue;
+        };
+        let Some(n) = &names[i] else { continue };
+        if f.over.is_some() || names.iter().filter(|x| x.as_ref() == Some(n)).count() < 2 {
+            continue;
+        }
+        let alias = format!("{}_{n}", fname(f).to_lowercase());
+        *it = SelectItem::ExprWithAlias {
+            expr: SQLExpr::Function(f.clone()),
+            alias: Ident::new(alias),
+        };
+    }
+}
+
+/// The column an aggregate like `SUM(budget)` reads, when it reads exactly one.
+fn single_column_arg(f: &SQLFunction) -> Option<String> {
+    let FunctionArguments::List(l) = &f.args else {
+        return None;
+    };
+    match l.args.as_slice() {
+        [FunctionArg::Unnamed(FunctionArgExpr::Expr(SQLExpr::Identifier(id)))] => {
+            Some(id.value.clone())
+        }
+        _ => None,
+    }
 }
 
 /// Split a condition into its top-level `AND` terms.
