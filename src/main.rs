@@ -86,12 +86,25 @@ struct Cli {
     #[arg(long)]
     timer: bool,
 
+    /// Which Polars engine runs queries: `streaming` keeps memory bounded on a warehouse
+    /// larger than RAM and is faster on large scans; `memory` is the in-memory engine;
+    /// `auto` (default) streams a --data warehouse and keeps in-memory data in memory.
+    #[arg(long, value_enum, default_value_t = EngineChoice::Auto, value_name = "ENGINE")]
+    engine: EngineChoice,
+
     /// The unit money is shown in (stored in 万元).
     #[arg(long, value_enum, default_value_t = budgetql::render::MoneyUnit::Wan, global = true)]
     money: budgetql::render::MoneyUnit,
 
     #[command(subcommand)]
     cmd: Option<Cmd>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq)]
+enum EngineChoice {
+    Auto,
+    Streaming,
+    Memory,
 }
 
 #[derive(Subcommand, Debug)]
@@ -373,6 +386,11 @@ fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
         session.engine.set_safe();
     }
     session.timer = cli.timer;
+    session.engine.streaming = match cli.engine {
+        EngineChoice::Streaming => true,
+        EngineChoice::Memory => false,
+        EngineChoice::Auto => cli.data.is_some(),
+    };
     if jobs.is_empty() {
         // no query and a terminal: the interactive shell
         return budgetql::repl::run(session, cli.format, opts);

@@ -55,7 +55,8 @@ fuzz_target!(|data: &[u8]| {
                 let mut cells: Vec<&str> = lines[i].split(sep).collect();
                 if cells.len() > 1 {
                     let a = arg % cells.len();
-                    cells.swap(a, (a + 1) % cells.len());
+                    let b = (a + 1) % cells.len();
+                    cells.swap(a, b);
                     lines[i] = cells.join(&sep.to_string());
                 }
             }

@@ -61,6 +61,9 @@ impl Kind {
 /// The query engine of a session. Cloning is cheap: frames are lazy plans.
 #[derive(Clone)]
 pub struct Engine {
+    /// Run queries on Polars' streaming engine (`--engine`, the default for a warehouse):
+    /// memory stays bounded on warehouses larger than RAM.
+    pub streaming: bool,
     /// Plan grouped MEDIAN/QUANTILE_CONT from value counts (query/quantiles.rs); off only
     /// to compare with the general plan.
     pub value_count_quantiles: bool,
@@ -109,6 +112,7 @@ impl Engine {
             safe: false,
             scanned: false,
             value_count_quantiles: true,
+            streaming: false,
         };
         for (n, lf) in tables {
             e.register(n, lf, Kind::Contract);
@@ -190,10 +194,19 @@ impl Engine {
         }
         match stmts.remove(0) {
             SQLStatement::Query(q) => {
-                let df = self
-                    .frame(origin, st, &q)?
-                    .collect()
-                    .map_err(|e| self.explain_error(origin, st, &e))?;
+                let lf = self.frame(origin, st, &q)?;
+                let df = if self.streaming {
+                    lf.collect_with_engine(polars::prelude::Engine::Streaming)
+                        .map(|r| match r {
+                            polars_core::query_result::QueryResult::Single(df) => df,
+                            polars_core::query_result::QueryResult::Multiple(dfs) => {
+                                dfs.into_iter().next().unwrap_or_default()
+                            }
+                        })
+                } else {
+                    lf.collect()
+                }
+                .map_err(|e| self.explain_error(origin, st, &e))?;
                 Ok(Output::Frame(df))
             }
             SQLStatement::CreateView(cv) => {
