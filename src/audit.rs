@@ -182,7 +182,7 @@ impl Auditor<'_> {
                 year: r.int("year"),
                 dept_code: Some(r.text("dept_code")),
                 rule,
-                severity: severity(f - e),
+                severity: severity(f.checked_sub(e).unwrap_or(Decimal::MAX)),
                 table: table.to_string(),
                 source: r.text("source"),
                 line: r.int("line"),
@@ -445,7 +445,13 @@ fn changes(a: &mut Auditor) -> Result<(), String> {
             if parts.is_empty() {
                 continue;
             }
-            let sum: Decimal = parts.iter().map(|x| x.2).sum();
+            // stated changes too large to add (a damaged document) are not a finding to compute
+            let Some(sum) = parts
+                .iter()
+                .try_fold(Decimal::ZERO, |a, x| a.checked_add(x.2))
+            else {
+                continue;
+            };
             if sum == t.2 {
                 continue;
             }
@@ -454,7 +460,7 @@ fn changes(a: &mut Auditor) -> Result<(), String> {
                 year: Some(year),
                 dept_code: Some(t.4.clone()),
                 rule: "R6",
-                severity: severity(sum - t.2),
+                severity: severity(sum.checked_sub(t.2).unwrap_or(Decimal::MAX)),
                 table: table.into(),
                 source,
                 line: t.3,
@@ -573,7 +579,8 @@ pub fn frame(findings: &[Finding]) -> Result<DataFrame, crate::error::ModelError
                 Value::Text(Some(f.lines.clone())),
                 Value::Money(Some(round_money(f.expected))),
                 Value::Money(Some(round_money(f.found))),
-                Value::Money(Some(round_money(f.found - f.expected))),
+                // a difference too large for a decimal (a damaged document) is left empty
+                Value::Money(f.found.checked_sub(f.expected).map(round_money)),
                 Value::Text(Some(f.explanation.clone())),
             ]
         })

@@ -921,6 +921,12 @@ fn distribute(
     std::mem::take(pending)
 }
 
+/// A sum that reports overflow (figures too large for a decimal) instead of panicking.
+fn checked_sum(xs: impl IntoIterator<Item = Decimal>) -> Option<Decimal> {
+    xs.into_iter()
+        .try_fold(Decimal::ZERO, |a, b| a.checked_add(b))
+}
+
 /// The rows that are leaves: no other row's code extends theirs.
 fn leaves(t: &ClassTable) -> Vec<bool> {
     t.rows
@@ -937,13 +943,20 @@ fn leaves(t: &ClassTable) -> Vec<bool> {
 /// difference is a warning (the document's, or a misread row).
 fn verify(p: &mut P, t: &ClassTable) {
     let leaf = leaves(t);
-    let sum_under = |prefix: &str, k: usize| -> Decimal {
-        t.rows
-            .iter()
-            .zip(&leaf)
-            .filter(|((_, c, _, _), l)| **l && c.starts_with(prefix))
-            .filter_map(|((_, _, _, f), _)| f[k])
-            .sum()
+    // None when the figures are too large to add (a damaged document): reported, not a panic
+    let sum_under = |prefix: &str, k: usize| -> Option<Decimal> {
+        checked_sum(
+            t.rows
+                .iter()
+                .zip(&leaf)
+                .filter(|((_, c, _, _), l)| **l && c.starts_with(prefix))
+                .filter_map(|((_, _, _, f), _)| f[k]),
+        )
+    };
+    let show = |s: Option<Decimal>| {
+        s.map_or("more than a decimal can hold".to_string(), |s| {
+            s.normalize().to_string()
+        })
     };
     let mut msgs = vec![];
     for ((no, code, name, figs), is_leaf) in t.rows.iter().zip(&leaf) {
@@ -953,14 +966,14 @@ fn verify(p: &mut P, t: &ClassTable) {
         for (k, col) in t.columns.iter().enumerate() {
             if let Some(v) = figs[k] {
                 let s = sum_under(code, k);
-                if s != v {
+                if s != Some(v) {
                     msgs.push((
                         *no,
                         format!(
                             "`{}`: {code} {name} {col} is printed as {} but its items add up to {}",
                             t.title,
                             v.normalize(),
-                            s.normalize()
+                            show(s)
                         ),
                     ));
                 }
@@ -979,14 +992,14 @@ fn verify(p: &mut P, t: &ClassTable) {
         for (k, col) in t.columns.iter().enumerate() {
             if let Some(v) = figs[k] {
                 let s = sum_under("", k);
-                if s != v {
+                if s != Some(v) {
                     msgs.push((
                         *no,
                         format!(
                             "`{}`: {label} {col} is printed as {} but the items add up to {}",
                             t.title,
                             v.normalize(),
-                            s.normalize()
+                            show(s)
                         ),
                     ));
                 }
@@ -995,7 +1008,7 @@ fn verify(p: &mut P, t: &ClassTable) {
     }
     if !named.is_empty() {
         // side-by-side halves with their own totals (人员经费合计, 公用经费合计): their sum is the table's
-        let s: Decimal = named.iter().filter_map(|(_, _, f)| f[0]).sum();
+        let s = checked_sum(named.iter().filter_map(|(_, _, f)| f[0]));
         let items = sum_under("", 0);
         if s != items {
             msgs.push((
@@ -1003,8 +1016,8 @@ fn verify(p: &mut P, t: &ClassTable) {
                 format!(
                     "`{}`: the printed totals add up to {} but the items add up to {}",
                     t.title,
-                    s.normalize(),
-                    items.normalize()
+                    show(s),
+                    show(items)
                 ),
             ));
         }
@@ -1585,8 +1598,7 @@ fn place(
         }
         let ok = sums.iter().all(|(t, parts)| {
             let total = v[*t].unwrap_or(Decimal::ZERO);
-            let s: Decimal = parts.iter().map(|k| v[*k].unwrap_or(Decimal::ZERO)).sum();
-            total == s
+            checked_sum(parts.iter().map(|k| v[*k].unwrap_or(Decimal::ZERO))) == Some(total)
         });
         if ok {
             best = Some(v);
