@@ -1181,13 +1181,7 @@ pub fn generate(
                             reason: e.to_string(),
                         })?;
                 let rel = format!("{table}/year={year}/{src}@1.parquet");
-                store::write_atomic(&dir.join(&rel), |f| {
-                    ParquetWriter::new(f)
-                        .with_statistics(StatisticsOptions::default())
-                        .finish(&mut df)
-                        .map(|_| ())
-                        .map_err(|e| e.to_string())
-                })?;
+                store::write_parquet(&dir.join(&rel), &mut df)?;
                 files.push(rel);
             }
             manifest.documents.push(ManifestDoc {
@@ -1205,13 +1199,6 @@ pub fn generate(
             progress(done, total, all_projects, all_indicators);
         }
     }
-    let json = serde_json::to_string_pretty(&manifest).map_err(|e| StoreError::Io {
-        path: dir.join(MANIFEST),
-        reason: e.to_string(),
-    })?;
-    store::write_atomic(&dir.join(MANIFEST), |f| {
-        use std::io::Write;
-        f.write_all(json.as_bytes()).map_err(|e| e.to_string())
-    })?;
+    store::write_manifest(dir, &manifest)?;
     Ok(manifest)
 }

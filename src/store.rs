@@ -152,6 +152,26 @@ impl Drop for Lock {
     }
 }
 
+/// Write one Parquet file atomically (a temporary name, then rename).
+pub(crate) fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), StoreError> {
+    write_atomic(path, |f| {
+        ParquetWriter::new(f)
+            .finish(df)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// Publish the manifest: written under a temporary name and renamed into place, the
+/// commit point of every write to the warehouse.
+pub(crate) fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), StoreError> {
+    let json = serde_json::to_string_pretty(manifest).map_err(|e| io(dir, e))?;
+    write_atomic(&dir.join(MANIFEST), |f| {
+        use std::io::Write;
+        f.write_all(json.as_bytes()).map_err(|e| e.to_string())
+    })
+}
+
 /// Ingested documents → the warehouse at `dir` (created when missing).
 /// Returns the manifest as written.
 pub fn write(dir: &Path, docs: &[Document]) -> Result<Manifest, crate::error::Error> {
@@ -192,12 +212,7 @@ pub fn write(dir: &Path, docs: &[Document]) -> Result<Manifest, crate::error::Er
                     .and_then(|d| d.drop("year"))
                     .map_err(|e| io(&tdir, e))?;
                 let rel = format!("{table}/year={y}/{file_name}");
-                write_atomic(&dir.join(&rel), |f| {
-                    ParquetWriter::new(f)
-                        .finish(&mut part)
-                        .map(|_| ())
-                        .map_err(|e| e.to_string())
-                })?;
+                write_parquet(&dir.join(&rel), &mut part)?;
                 files.push(rel);
             }
         }
@@ -222,11 +237,7 @@ pub fn write(dir: &Path, docs: &[Document]) -> Result<Manifest, crate::error::Er
         .documents
         .sort_by(|a, b| (a.year, &a.source).cmp(&(b.year, &b.source)));
     // 2. publish: the manifest names the files readers scan; its rename is the commit point
-    let json = serde_json::to_string_pretty(&manifest).map_err(|e| io(dir, e))?;
-    write_atomic(&dir.join(MANIFEST), |f| {
-        use std::io::Write;
-        f.write_all(json.as_bytes()).map_err(|e| e.to_string())
-    })?;
+    write_manifest(dir, &manifest)?;
     // 3. the replaced versions are no longer read: remove them, and any leftovers of an
     //    ingest that was killed before it published
     let live: std::collections::HashSet<&String> = manifest

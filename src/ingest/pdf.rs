@@ -31,6 +31,7 @@ use super::{
 use crate::error::IngestError;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 /// True when the text looks like the PDF-text layout.
 pub(crate) fn is_pdf_text(text: &str) -> bool {
@@ -457,8 +458,11 @@ pub(crate) fn ingest(file: &str, text: &str) -> Result<Document, IngestError> {
 /// The budget year and phase from the title on the first page(s):
 /// `2019 年度部门预算公开`, `上海市普陀区2026年区级部门预算`, `2024 年度部门决算`.
 fn title(p: &P) -> Result<(i32, &'static str, usize, String), IngestError> {
-    let re = regex::Regex::new(r"(\d{4})年度?(?:区级|市级|省级|县级)?部门(预算|决算)")
-        .expect("static regex");
+    static TITLE: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"(\d{4})年度?(?:区级|市级|省级|县级)?部门(预算|决算)")
+            .expect("static regex")
+    });
+    let re = &*TITLE;
     // join the first lines (a title may wrap) and remember where each came from
     let mut joined = String::new();
     let mut starts = vec![];
@@ -506,7 +510,10 @@ fn department(p: &P, prefix: &str, title_line: usize) -> (String, usize) {
 
 /// The place a department belongs to: its province/city/district words.
 fn region_of(name: &str) -> Option<String> {
-    let re = regex::Regex::new(r"^(?:[^省市区县]{2,6}?(?:省|自治区))?(?:[^省市区县]{2,6}?市)?(?:[^省市区县]{2,6}?(?:区|县))?").expect("static regex");
+    static REGION: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"^(?:[^省市区县]{2,6}?(?:省|自治区))?(?:[^省市区县]{2,6}?市)?(?:[^省市区县]{2,6}?(?:区|县))?").expect("static regex")
+    });
+    let re = &*REGION;
     let m = re.find(name)?.as_str();
     (!m.is_empty()).then(|| m.to_string())
 }

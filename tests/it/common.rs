@@ -56,3 +56,15 @@ pub fn assert_clean_failure(code: i32, err: &str) {
     assert!(!err.contains("panicked"), "the process panicked:\n{err}");
     assert!(err.starts_with("budgetql: "), "{err}");
 }
+
+/// `budgetql ingest` of every bundled document (datasets/raw/) into `wh`; its output.
+pub fn ingest_all_bundled(wh: &std::path::Path) -> String {
+    let files: Vec<String> = budgetql::ingest::BUNDLED
+        .iter()
+        .map(|(n, _)| format!("datasets/raw/{n}"))
+        .collect();
+    let mut args: Vec<&str> = vec!["ingest"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend(["--into", wh.to_str().unwrap()]);
+    ok(&args)
+}

@@ -147,13 +147,7 @@ fn audit_of_the_pdf_layout_documents_finds_only_the_document_s_own_inconsistency
 #[test]
 fn a_warehouse_of_all_five_answers_the_cross_document_query() {
     let wh = scratch("corpus-wh");
-    let mut args = vec!["ingest".to_string()];
-    for (n, _) in budgetql::ingest::BUNDLED {
-        args.push(format!("datasets/raw/{n}"));
-    }
-    args.extend(["--into".to_string(), wh.display().to_string()]);
-    let a: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = ok(&a);
+    let out = ingest_all_bundled(&wh);
     assert!(out.contains("now holds 5 document(s)"), "{out}");
     let sql = "SELECT dept_name, year, phase, SUM(total) FROM spending_by_function GROUP BY ALL ORDER BY year, dept_name";
     assert_eq!(

@@ -77,37 +77,10 @@ fn ingest_into_a_warehouse_and_query_it() {
         .exists());
 
     // every table answers the same from the warehouse as in memory (all bundled documents)
-    let all: Vec<String> = budgetql::ingest::BUNDLED
-        .iter()
-        .map(|(n, _)| format!("datasets/raw/{n}"))
-        .collect();
-    let mut args: Vec<&str> = vec!["ingest"];
-    args.extend(all.iter().map(String::as_str));
-    args.extend(["--into", wh.to_str().unwrap()]);
-    ok(&args);
-    for t in [
-        "departments",
-        "units",
-        "budget_lines",
-        "three_public",
-        "procurement",
-        "assets",
-        "func_classes",
-        "projects",
-        "project_goals",
-        "disbursement",
-        "indicators",
-        "spending_by_function",
-        "spending_by_economic",
-        "income_by_source",
-        "stated_subtotals",
-    ] {
-        let cols: Vec<&str> = budgetql::model::table(t)
-            .unwrap()
-            .columns
-            .iter()
-            .map(|c| c.0)
-            .collect();
+    ingest_all_bundled(&wh);
+    for def in budgetql::model::TABLES {
+        let t = def.name;
+        let cols: Vec<&str> = def.columns.iter().map(|c| c.0).collect();
         let q = format!("SELECT * FROM {t} ORDER BY {}", cols.join(", "));
         let a = ok(&["--data", wh.to_str().unwrap(), "--format", "csv", "-c", &q]);
         let b = ok(&["--format", "csv", "-c", &q]);
