@@ -32,7 +32,12 @@ fn ingest(c: &mut Criterion) {
     g.bench_function("doc-tabbed (2021 district, 125 KiB)", |b| {
         b.iter(|| ingest_bytes("bundled.txt", black_box(bytes)).expect("ingests"))
     });
-    let pdf: Vec<&str> = BUNDLED[1..].iter().map(|(_, t)| *t).collect();
+    let pdf: Vec<&str> = vec![
+        include_str!("../tests/pdf_text/jiangsu_high_court_2019_dept_budget.txt"),
+        include_str!("../tests/pdf_text/jiangsu_procuratorate_2019_dept_budget.txt"),
+        include_str!("../tests/pdf_text/shanghai_putuo_justice_bureau_2026_dept_budget.txt"),
+        include_str!("../tests/pdf_text/shanghai_putuo_planning_resources_2024_final_accounts.txt"),
+    ];
     let total: usize = pdf.iter().map(|t| t.len()).sum();
     g.throughput(Throughput::Elements(pdf.len() as u64));
     g.bench_function(
@@ -45,6 +50,13 @@ fn ingest(c: &mut Criterion) {
             })
         },
     );
+    // PDF → typed records, one document at a time (text layer + layout)
+    for (name, bytes) in BUNDLED.iter().filter(|(n, _)| n.ends_with(".pdf")) {
+        g.throughput(Throughput::Bytes(bytes.len() as u64));
+        g.bench_function(format!("pdf {name}"), |b| {
+            b.iter(|| ingest_bytes(name, black_box(bytes)).expect("ingests"))
+        });
+    }
     g.finish();
 }
 

@@ -8,9 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 SECONDS_EACH="${1:-300}"
 ./seed.sh
-for t in ingest_bytes ingest_mutations query_front_end; do
+for t in ingest_bytes ingest_mutations query_front_end pdf_bytes; do
     echo "== $t for ${SECONDS_EACH}s"
     cargo +nightly fuzz run --dev "$t" "corpus/$t" -- \
-        -max_total_time="$SECONDS_EACH" -max_len=65536 -timeout=10 -print_final_stats=1 2>&1 \
+        -max_total_time="$SECONDS_EACH" -max_len=$([ "$t" = pdf_bytes ] && echo 400000 || echo 65536) -timeout=10 -print_final_stats=1 2>&1 \
         | grep -E "^Done|stat::number_of_executed_units|ERROR|SUMMARY|Test unit written" || true
 done

@@ -17,12 +17,17 @@ pub enum IngestError {
         line: usize,
         what: String,
     },
-    #[error("{file}:{line}: {message}")]
+    #[error("{file}:{}{line}: {message}", page.map(|p| format!("page {p}:line ")).unwrap_or_default())]
     Malformed {
         file: String,
+        /// The page, for a document read from a PDF (or from its text with page markers).
+        page: Option<usize>,
         line: usize,
         message: String,
     },
+    /// A PDF whose text cannot be read (encrypted, damaged, a scan).
+    #[error("{file}: {problem}")]
+    Pdf { file: String, problem: String },
     #[error("{file}: {message}")]
     Document { file: String, message: String },
 }

@@ -165,10 +165,16 @@ impl TableBuf {
         TableBuf { def, cols, rows: 0 }
     }
 
-    /// Append a row: year and dept_code first, source and line last, as the contract has them.
+    /// Append a row: year and dept_code first, source and line last, as the contract has
+    /// them; generated rows have no page, so `page` (before `line`) is null.
     fn row(&mut self, vals: &[V]) {
-        debug_assert_eq!(vals.len(), self.cols.len(), "{}", self.def.name);
-        for (c, v) in self.cols.iter_mut().zip(vals) {
+        let n = self.cols.len();
+        debug_assert_eq!(vals.len() + 1, n, "{}", self.def.name);
+        let with_page = vals[..n - 2]
+            .iter()
+            .chain(std::iter::once(&V::N))
+            .chain(&vals[n - 2..]);
+        for (c, v) in self.cols.iter_mut().zip(with_page) {
             match (c, v) {
                 (ColBuf::Text(b), V::S(s)) => b.append_value(s),
                 (ColBuf::Text(b), _) => b.append_null(),

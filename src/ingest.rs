@@ -18,30 +18,64 @@ use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
-/// The bundled default document (compiled into the binary).
+/// The bundled 2021 district document (a .doc exported to text), compiled into the binary.
 pub const BUNDLED_NAME: &str = "qinhuangdao-etdz-zhengfawei-2021.txt";
 pub const BUNDLED_TEXT: &str = include_str!("../datasets/raw/qinhuangdao-etdz-zhengfawei-2021.txt");
 
-/// Every bundled document (`datasets/raw/`): the default data. The first is the
-/// 2021 district document the project started from; the others are disclosures of
-/// other provinces, years and phases, as text extracted from their PDFs.
-pub const BUNDLED: &[(&str, &str)] = &[
-    (BUNDLED_NAME, BUNDLED_TEXT),
+/// Every bundled document (`datasets/raw/`), compiled into the binary: the default
+/// data. The first is the 2021 district document the project started from; the others
+/// are the PDFs as published: Jiangsu's High Court and Procuratorate for 2017-2019, the
+/// 人大 office for 2018-2019, and four Shanghai Putuo disclosures (2024-2026, budgets,
+/// a unit budget and a 决算).
+pub const BUNDLED: &[(&str, &[u8])] = &[
+    (BUNDLED_NAME, BUNDLED_TEXT.as_bytes()),
     (
-        "jiangsu_high_court_2019_dept_budget.txt",
-        include_str!("../datasets/raw/jiangsu_high_court_2019_dept_budget.txt"),
+        "jiangsu_high_court_2017_dept_budget.pdf",
+        include_bytes!("../datasets/raw/jiangsu_high_court_2017_dept_budget.pdf"),
     ),
     (
-        "jiangsu_procuratorate_2019_dept_budget.txt",
-        include_str!("../datasets/raw/jiangsu_procuratorate_2019_dept_budget.txt"),
+        "jiangsu_high_court_2018_dept_budget.pdf",
+        include_bytes!("../datasets/raw/jiangsu_high_court_2018_dept_budget.pdf"),
     ),
     (
-        "shanghai_putuo_justice_bureau_2026_dept_budget.txt",
-        include_str!("../datasets/raw/shanghai_putuo_justice_bureau_2026_dept_budget.txt"),
+        "jiangsu_high_court_2019_dept_budget.pdf",
+        include_bytes!("../datasets/raw/jiangsu_high_court_2019_dept_budget.pdf"),
     ),
     (
-        "shanghai_putuo_planning_resources_2024_final_accounts.txt",
-        include_str!("../datasets/raw/shanghai_putuo_planning_resources_2024_final_accounts.txt"),
+        "jiangsu_npc_office_2018_dept_budget.pdf",
+        include_bytes!("../datasets/raw/jiangsu_npc_office_2018_dept_budget.pdf"),
+    ),
+    (
+        "jiangsu_npc_office_2019_dept_budget_tables.pdf",
+        include_bytes!("../datasets/raw/jiangsu_npc_office_2019_dept_budget_tables.pdf"),
+    ),
+    (
+        "jiangsu_procuratorate_2017_dept_budget.pdf",
+        include_bytes!("../datasets/raw/jiangsu_procuratorate_2017_dept_budget.pdf"),
+    ),
+    (
+        "jiangsu_procuratorate_2018_dept_budget.pdf",
+        include_bytes!("../datasets/raw/jiangsu_procuratorate_2018_dept_budget.pdf"),
+    ),
+    (
+        "jiangsu_procuratorate_2019_dept_budget.pdf",
+        include_bytes!("../datasets/raw/jiangsu_procuratorate_2019_dept_budget.pdf"),
+    ),
+    (
+        "shanghai_putuo_justice_bureau_2026_dept_budget.pdf",
+        include_bytes!("../datasets/raw/shanghai_putuo_justice_bureau_2026_dept_budget.pdf"),
+    ),
+    (
+        "shanghai_putuo_justice_bureau_2026_unit_budget.pdf",
+        include_bytes!("../datasets/raw/shanghai_putuo_justice_bureau_2026_unit_budget.pdf"),
+    ),
+    (
+        "shanghai_putuo_planning_resources_2024_final_accounts.pdf",
+        include_bytes!("../datasets/raw/shanghai_putuo_planning_resources_2024_final_accounts.pdf"),
+    ),
+    (
+        "shanghai_putuo_wanli_subdistrict_2024_dept_budget.pdf",
+        include_bytes!("../datasets/raw/shanghai_putuo_wanli_subdistrict_2024_dept_budget.pdf"),
     ),
 ];
 
@@ -326,6 +360,43 @@ pub struct Document {
     pub records: Records,
     pub skipped: Vec<Skipped>,
     pub warnings: Vec<Warning>,
+    /// For each 1-based line of the text read, its page (0 for none); empty when the
+    /// document has no pages (a .doc exported to text).
+    pub line_pages: Vec<usize>,
+}
+
+impl Document {
+    /// The page a line of the document is on, when the document has pages.
+    pub fn page_of(&self, line: usize) -> Option<usize> {
+        self.line_pages.get(line).copied().filter(|p| *p > 0)
+    }
+
+    /// Where a line is, for messages: `file:57`, or `file:page 7:line 57`.
+    pub fn at(&self, line: usize) -> String {
+        match self.page_of(line) {
+            Some(p) => format!("{}:page {p}:line {line}", self.file),
+            None => format!("{}:{line}", self.file),
+        }
+    }
+}
+
+/// For each 1-based line of a text with `=== page N ===` markers, its page (0 before
+/// the first marker).
+pub fn line_pages(text: &str) -> Vec<usize> {
+    let mut v = vec![0];
+    let mut page = 0;
+    for l in text.lines() {
+        let t = l.trim();
+        if let Some(n) = t
+            .strip_prefix("=== page ")
+            .and_then(|r| r.strip_suffix("==="))
+            .and_then(|n| n.trim().parse::<usize>().ok())
+        {
+            page = n;
+        }
+        v.push(page);
+    }
+    v
 }
 
 /// Two documents with the same id (file name without extension) would replace each
@@ -377,12 +448,30 @@ pub fn ingest_bundled() -> Result<Document, IngestError> {
 pub fn ingest_bundled_all() -> Result<Vec<Document>, IngestError> {
     BUNDLED
         .iter()
-        .map(|(name, text)| ingest_bytes(&format!("datasets/raw/{name}"), text.as_bytes()))
+        .map(|(name, bytes)| ingest_bytes(&format!("datasets/raw/{name}"), bytes))
         .collect()
 }
 
-/// Validate that bytes are a text document, then ingest them.
+/// Read a PDF's text layer and ingest it (the pdf-text layout reads the layer's lines;
+/// line numbers are those `budgetql text FILE` prints).
+pub fn ingest_pdf(file: &str, bytes: &[u8]) -> Result<Document, IngestError> {
+    let layer = crate::text_layer::read(bytes).map_err(|p| IngestError::Pdf {
+        file: file.to_string(),
+        problem: p.to_string(),
+    })?;
+    let text = layer.to_text();
+    let mut doc = ingest_text(file, &text)?;
+    doc.layout = "pdf";
+    doc.sha256 = format!("{:x}", Sha256::digest(bytes));
+    doc.bytes = bytes.len();
+    Ok(doc)
+}
+
+/// Validate that bytes are a text document or a PDF, then ingest them.
 pub fn ingest_bytes(file: &str, bytes: &[u8]) -> Result<Document, IngestError> {
+    if crate::text_layer::is_pdf(bytes) {
+        return ingest_pdf(file, bytes);
+    }
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(IngestError::Empty {
             file: file.to_string(),
@@ -441,6 +530,7 @@ impl Parser<'_> {
     pub fn err(&self, line: usize, message: impl Into<String>) -> IngestError {
         IngestError::Malformed {
             file: self.file.to_string(),
+            page: None,
             line,
             message: message.into(),
         }
@@ -479,7 +569,22 @@ pub fn ingest_text(file: &str, text: &str) -> Result<Document, IngestError> {
         });
     }
     if pdf::is_pdf_text(text) {
-        return pdf::ingest(file, text);
+        let pages = line_pages(text);
+        return match pdf::ingest(file, text) {
+            Ok(mut doc) => {
+                doc.line_pages = pages;
+                Ok(doc)
+            }
+            Err(IngestError::Malformed {
+                file, line, message, ..
+            }) => Err(IngestError::Malformed {
+                file,
+                page: pages.get(line).copied().filter(|p| *p > 0),
+                line,
+                message,
+            }),
+            Err(e) => Err(e),
+        };
     }
     let items = lines::items(text);
     let n = items.len();
@@ -553,6 +658,7 @@ pub fn ingest_text(file: &str, text: &str) -> Result<Document, IngestError> {
         records: rec,
         skipped,
         warnings,
+        line_pages: vec![],
     })
 }
 

@@ -13,6 +13,7 @@ pub mod query;
 pub mod render;
 pub mod repl;
 pub mod store;
+pub mod text_layer;
 
 pub use query::Output;
 
@@ -22,7 +23,42 @@ pub use render::Format;
 
 use polars::prelude::*;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Where the bundled documents' warehouse is cached: `$BUDGETQL_CACHE`, else
+/// `$XDG_CACHE_HOME/budgetql`, else `~/.cache/budgetql`; one folder per build of
+/// budgetql (its key hashes the sources and the bundled files), so a new version
+/// never reads an old version's tables. `BUDGETQL_CACHE=off` turns the cache off.
+pub fn bundled_cache() -> Option<PathBuf> {
+    let base = match std::env::var_os("BUDGETQL_CACHE") {
+        Some(v) if v == "off" => return None,
+        Some(v) if !v.is_empty() => PathBuf::from(v),
+        _ => match std::env::var_os("XDG_CACHE_HOME") {
+            Some(v) if !v.is_empty() => PathBuf::from(v).join("budgetql"),
+            _ => PathBuf::from(std::env::var_os("HOME")?).join(".cache/budgetql"),
+        },
+    };
+    Some(base.join(format!("bundled-{}", env!("BUDGETQL_BUILD_KEY"))))
+}
+
+/// Write the bundled warehouse under a private name, then rename it into place (a
+/// concurrent first start keeps whichever finished first).
+fn write_cache(dir: &Path, docs: &[Document]) -> Option<()> {
+    let parent = dir.parent()?;
+    std::fs::create_dir_all(parent).ok()?;
+    let tmp = parent.join(format!(
+        ".{}.tmp-{}",
+        dir.file_name()?.to_string_lossy(),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let done = store::write(&tmp, docs).is_ok() && {
+        let _ = std::fs::remove_file(tmp.join(".lock"));
+        std::fs::rename(&tmp, dir).is_ok() || dir.join(store::MANIFEST).exists()
+    };
+    let _ = std::fs::remove_dir_all(&tmp);
+    done.then_some(())
+}
 
 /// A query session: the contract tables registered for SQL, plus views,
 /// loaded files and parameters. Cloning is cheap (lazy plans, shared data).
@@ -45,11 +81,36 @@ impl Session {
         }
     }
 
-    /// The bundled documents (`datasets/raw/`), ingested in memory.
+    /// The bundled documents (`datasets/raw/`). Reading 12 PDFs at every start would
+    /// be slow, so the first start ingests them and keeps the result as a warehouse in
+    /// the cache folder ([`bundled_cache`]); later starts scan it. Without a usable
+    /// cache folder the documents are ingested in memory.
     pub fn bundled() -> Result<Session> {
+        let desc = format!(
+            "the {} bundled disclosures (datasets/raw/)",
+            ingest::BUNDLED.len()
+        );
+        let cache = bundled_cache();
+        if let Some(dir) = &cache {
+            if dir.join(store::MANIFEST).exists() {
+                if let Ok(mut s) = Session::open(dir) {
+                    s.description = desc;
+                    return Ok(s);
+                }
+            }
+        }
         let docs = ingest::ingest_bundled_all()?;
+        if let Some(dir) = &cache {
+            // best effort: a cache that cannot be written only costs time
+            if write_cache(dir, &docs).is_some() {
+                if let Ok(mut s) = Session::open(dir) {
+                    s.description = desc;
+                    return Ok(s);
+                }
+            }
+        }
         let mut s = Session::from_documents(&docs)?;
-        s.description = format!("the {} bundled disclosures (datasets/raw/)", docs.len());
+        s.description = desc;
         Ok(s)
     }
 

@@ -144,6 +144,30 @@ document's sha256 and row counts. Ingesting a document again replaces its rows."
         #[arg(long)]
         check: bool,
     },
+    /// Print the text layer budgetql reads from a PDF: its lines, page by page, as the
+    /// ingest numbers them (attach this to a bug report about a PDF).
+    #[command(after_help = "\
+Each page starts with `=== page N ===`; each printed line is one line, its words
+separated by one space. The output is itself a document budgetql can ingest
+(`budgetql text x.pdf > x.txt && budgetql ingest --check x.txt` reads the same).
+With --positions every line is prefixed by its line number (as ingest messages
+and the `line` column count them) and baseline, and every word by its x extent in
+points from the page's left edge: what the table reader lines figures up by.
+
+Examples:
+  budgetql text report.pdf --page 7
+  budgetql text report.pdf --positions --page 7")]
+    Text {
+        /// The PDF file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Only this page (1-based; repeatable).
+        #[arg(long, value_name = "N")]
+        page: Vec<usize>,
+        /// Show line numbers, baselines and word positions.
+        #[arg(long)]
+        positions: bool,
+    },
     /// Generate a warehouse of synthetic department budgets over many years (for
     /// benchmarks and tests), calibrated on the real documents.
     #[command(after_help = "\
@@ -318,6 +342,14 @@ fn scripts(cli: &Cli, m: &ArgMatches) -> Result<Vec<(String, String)>, Error> {
 }
 
 fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
+    if let Some(Cmd::Text {
+        file,
+        page,
+        positions,
+    }) = &cli.cmd
+    {
+        return text_cmd(file, page, *positions, out);
+    }
     if let Some(Cmd::Ingest { files, into, check }) = &cli.cmd {
         return ingest_cmd(files, into.as_deref(), *check, out);
     }
@@ -428,6 +460,71 @@ fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
     }
 }
 
+fn text_cmd(
+    file: &std::path::Path,
+    pages: &[usize],
+    positions: bool,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let w = |e: std::io::Error| Error::from(budgetql::error::RenderError::from(e));
+    let name = file.display().to_string();
+    let bytes = std::fs::read(file).map_err(|e| budgetql::error::IngestError::Io {
+        file: name.clone(),
+        reason: e.to_string(),
+    })?;
+    if !budgetql::text_layer::is_pdf(&bytes) {
+        return Err(Error::Usage(format!(
+            "{name}: not a PDF file; `budgetql text` prints a PDF's text layer (a text document can be read as it is)"
+        )));
+    }
+    let layer = budgetql::text_layer::read(&bytes).map_err(|p| {
+        budgetql::error::IngestError::Pdf {
+            file: name.clone(),
+            problem: p.to_string(),
+        }
+    })?;
+    if let Some(bad) = pages.iter().find(|p| **p == 0 || **p > layer.pages.len()) {
+        return Err(Error::Usage(format!(
+            "{name}: there is no page {bad}; the PDF has pages 1-{}",
+            layer.pages.len()
+        )));
+    }
+    let mut line = 0usize;
+    let mut first = true;
+    for p in &layer.pages {
+        // line numbers as `TextLayer::to_text` lays the text out (a blank line between pages)
+        if !first {
+            line += 1;
+        }
+        first = false;
+        line += 1;
+        let shown = pages.is_empty() || pages.contains(&p.number);
+        if shown {
+            writeln!(out, "=== page {} ===", p.number).map_err(w)?;
+        }
+        for l in &p.lines {
+            line += 1;
+            if !shown {
+                continue;
+            }
+            if positions {
+                let words: Vec<String> = l
+                    .words
+                    .iter()
+                    .map(|wd| format!("[{:.1}-{:.1}]{}", wd.x0, wd.x1, wd.text))
+                    .collect();
+                writeln!(out, "{line:>5} y={:<6.1} {}", l.y, words.join(" ")).map_err(w)?;
+            } else {
+                writeln!(out, "{}", l.text()).map_err(w)?;
+            }
+        }
+        if shown && pages.is_empty() && p.number < layer.pages.len() {
+            writeln!(out).map_err(w)?;
+        }
+    }
+    Ok(())
+}
+
 fn ingest_cmd(
     files: &[PathBuf],
     into: Option<&std::path::Path>,
@@ -496,6 +593,7 @@ fn report(doc: &Document, out: &mut dyn Write) -> std::io::Result<()> {
         match doc.layout {
             "pdf-text" =>
                 "pdf-text (text extracted from a PDF page by page; tables read by their titles)",
+            "pdf" => "pdf (the PDF's text layer, read as pdf-text; lines as `budgetql text FILE` prints them)",
             _ => "doc-tabbed (a .doc exported to text; one tab-led cell per line)",
         }
     )?;

@@ -1,8 +1,9 @@
 //! The table contract: one schema per table, and ingested records → Polars frames.
 //!
 //! Money is `Decimal(38,6)` in 万元 (exact to 0.01 元, so 元 sources convert exactly); quantities and percentages are exact `Decimal(38,3)`. Every table starts with `year` and
-//! `dept_code` and ends with `source` and `line`, so many documents share one
-//! warehouse and every row can be traced back to its document line.
+//! `dept_code` and ends with `source`, `page` and `line`, so many documents share one
+//! warehouse and every row can be traced back to where it was read (the page is null
+//! for a document without pages).
 
 use crate::error::ModelError;
 use crate::ingest::Document;
@@ -54,55 +55,55 @@ use Kind::*;
 pub const TABLES: &[TableDef] = &[
     TableDef { name: "departments", about: "one row per document: the department, its year, phase and layout", columns: &[
         ("year", Int), ("dept_code", Text), ("dept_name", Text), ("region", Text), ("phase", Text), ("layout", Text),
-        ("source", Text), ("line", Int)] },
+        ("source", Text), ("page", Int), ("line", Int)] },
     TableDef { name: "units", about: "the department's budget units (部门机构设置)", columns: &[
         ("year", Int), ("dept_code", Text), ("unit_code", Text), ("unit_name", Text), ("unit_kind", Text), ("rank", Text),
-        ("funding_form", Text), ("source", Text), ("line", Int)] },
+        ("funding_form", Text), ("source", Text), ("page", Int), ("line", Int)] },
     TableDef { name: "budget_lines", about: "income and spending totals and parts (text or summary tables), with the change against the prior year", columns: &[
         ("year", Int), ("dept_code", Text), ("phase", Text), ("direction", Text), ("item", Text), ("parent_item", Text), ("line_kind", Text),
-        ("amount", Money), ("change_vs_prior", Money), ("prior_year", Int), ("change_line", Int), ("source", Text), ("line", Int)] },
+        ("amount", Money), ("change_vs_prior", Money), ("prior_year", Int), ("change_line", Int), ("source", Text), ("page", Int), ("line", Int)] },
     TableDef { name: "three_public", about: "“三公” expenses by category, one row per stated year and phase", columns: &[
         ("year", Int), ("dept_code", Text), ("phase", Text), ("category", Text), ("label", Text), ("parent_category", Text), ("amount", Money),
-        ("change_vs_prior", Money), ("prior_year", Int), ("change_line", Int), ("source", Text), ("line", Int)] },
+        ("change_vs_prior", Money), ("prior_year", Int), ("change_line", Int), ("source", Text), ("page", Int), ("line", Int)] },
     TableDef { name: "procurement", about: "government procurement budget (政府采购预算), items with subtotal and total rows", columns: &[
         ("year", Int), ("dept_code", Text), ("phase", Text), ("row_kind", Text), ("unit_code", Text), ("unit_name", Text), ("project_name", Text),
         ("project_budget", Money), ("item_name", Text), ("catalog_code", Text), ("measure_unit", Text), ("quantity", Number),
         ("unit_price", Money), ("amount", Money), ("general_public", Money), ("gov_fund", Money), ("state_capital", Money),
-        ("special_account", Money), ("unit_funds", Money), ("source", Text), ("line", Int)] },
+        ("special_account", Money), ("unit_funds", Money), ("source", Text), ("page", Int), ("line", Int)] },
     TableDef { name: "assets", about: "fixed assets held (固定资产占用), quantity and value", columns: &[
         ("year", Int), ("dept_code", Text), ("phase", Text), ("item", Text), ("parent_item", Text), ("quantity", Number), ("value", Money),
-        ("as_of", Date), ("source", Text), ("line", Int)] },
+        ("as_of", Date), ("source", Text), ("page", Int), ("line", Int)] },
     TableDef { name: "func_classes", about: "functional classification codes explained in the document (类/款/项)", columns: &[
         ("year", Int), ("dept_code", Text), ("code", Text), ("level", Text), ("parent_code", Text), ("name", Text),
-        ("description", Text), ("source", Text), ("line", Int)] },
+        ("description", Text), ("source", Text), ("page", Int), ("line", Int)] },
     TableDef { name: "projects", about: "one row per project performance-goal table (项目绩效目标表)", columns: &[
         ("year", Int), ("dept_code", Text), ("phase", Text), ("unit_code", Text), ("unit_name", Text), ("seq", Int), ("project_code", Text),
         ("project_name", Text), ("budget", Money), ("fiscal", Money), ("other", Money), ("purpose", Text),
         ("stated_budget", Money), ("stated_fiscal", Money), ("stated_other", Money), ("stated_line", Int),
-        ("source", Text), ("line", Int)] },
+        ("source", Text), ("page", Int), ("line", Int)] },
     TableDef { name: "project_goals", about: "each project's numbered performance goals", columns: &[
-        ("year", Int), ("dept_code", Text), ("project_code", Text), ("seq", Int), ("goal", Text), ("source", Text), ("line", Int)] },
+        ("year", Int), ("dept_code", Text), ("project_code", Text), ("seq", Int), ("goal", Text), ("source", Text), ("page", Int), ("line", Int)] },
     TableDef { name: "disbursement", about: "each project's cumulative disbursement plan (% by month 3/6/10/12)", columns: &[
         ("year", Int), ("dept_code", Text), ("project_code", Text), ("month", Int), ("cumulative_pct", Number),
-        ("source", Text), ("line", Int)] },
+        ("source", Text), ("page", Int), ("line", Int)] },
     TableDef { name: "indicators", about: "performance indicators: three-level tree, target value parsed", columns: &[
         ("year", Int), ("dept_code", Text), ("unit_code", Text), ("project_code", Text), ("level1", Text), ("level2", Text),
         ("level3", Text), ("description", Text), ("target_raw", Text), ("target_op", Text), ("target_value", Float),
-        ("target_unit", Text), ("basis", Text), ("source", Text), ("line", Int)] },
+        ("target_unit", Text), ("basis", Text), ("source", Text), ("page", Int), ("line", Int)] },
     TableDef { name: "spending_by_function", about: "spending by functional classification (功能分类), one row per printed leaf 类/款/项", columns: &[
         ("year", Int), ("dept_code", Text), ("phase", Text), ("dept_name", Text), ("func_code", Text), ("level", Text),
         ("class_code", Text), ("class_name", Text), ("section_code", Text), ("section_name", Text), ("name", Text),
-        ("basic", Money), ("project", Money), ("total", Money), ("scope", Text), ("source", Text), ("line", Int)] },
+        ("basic", Money), ("project", Money), ("total", Money), ("scope", Text), ("source", Text), ("page", Int), ("line", Int)] },
     TableDef { name: "spending_by_economic", about: "basic spending by economic classification (经济分类 301/30101 …), one row per printed leaf", columns: &[
         ("year", Int), ("dept_code", Text), ("phase", Text), ("dept_name", Text), ("econ_code", Text), ("class_code", Text),
         ("class_name", Text), ("name", Text), ("personnel", Money), ("public", Money), ("amount", Money), ("scope", Text),
-        ("source", Text), ("line", Int)] },
+        ("source", Text), ("page", Int), ("line", Int)] },
     TableDef { name: "income_by_source", about: "income by source (收入: 财政拨款, 事业收入 …) as the summary table prints it", columns: &[
         ("year", Int), ("dept_code", Text), ("phase", Text), ("dept_name", Text), ("item", Text), ("parent_item", Text),
-        ("line_kind", Text), ("amount", Money), ("source", Text), ("line", Int)] },
+        ("line_kind", Text), ("amount", Money), ("source", Text), ("page", Int), ("line", Int)] },
     TableDef { name: "stated_subtotals", about: "the subtotals and totals classification tables print (类/款 rows, 合计), for AUDIT", columns: &[
         ("year", Int), ("dept_code", Text), ("phase", Text), ("table_name", Text), ("code", Text), ("name", Text),
-        ("column_name", Text), ("amount", Money), ("source", Text), ("line", Int)] },
+        ("column_name", Text), ("amount", Money), ("source", Text), ("page", Int), ("line", Int)] },
 ];
 
 /// The definition of a table, by name.
@@ -259,6 +260,7 @@ pub fn frames(doc: &Document) -> Result<Vec<(&'static str, DataFrame)>, ModelErr
         let mut row = vec![y.clone(), dc.clone()];
         row.append(&mut v);
         row.push(src.clone());
+        row.push(oi(doc.page_of(line)));
         row.push(i(line));
         row
     };

@@ -7,10 +7,10 @@ use libfuzzer_sys::fuzz_target;
 
 const DOCS: &[&str] = &[
     include_str!("../../datasets/raw/qinhuangdao-etdz-zhengfawei-2021.txt"),
-    include_str!("../../datasets/raw/jiangsu_high_court_2019_dept_budget.txt"),
-    include_str!("../../datasets/raw/jiangsu_procuratorate_2019_dept_budget.txt"),
-    include_str!("../../datasets/raw/shanghai_putuo_justice_bureau_2026_dept_budget.txt"),
-    include_str!("../../datasets/raw/shanghai_putuo_planning_resources_2024_final_accounts.txt"),
+    include_str!("../../tests/pdf_text/jiangsu_high_court_2019_dept_budget.txt"),
+    include_str!("../../tests/pdf_text/jiangsu_procuratorate_2019_dept_budget.txt"),
+    include_str!("../../tests/pdf_text/shanghai_putuo_justice_bureau_2026_dept_budget.txt"),
+    include_str!("../../tests/pdf_text/shanghai_putuo_planning_resources_2024_final_accounts.txt"),
 ];
 
 const BROKEN: &[&str] = &[

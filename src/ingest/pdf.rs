@@ -43,8 +43,12 @@ fn is_page_marker(l: &str) -> bool {
     t.starts_with("=== page ") && t.ends_with("===")
 }
 
+/// The text without spaces, an ASCII colon read as the full-width one (`单位:万元`).
 fn compact(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| if c == ':' { '：' } else { c })
+        .collect()
 }
 
 /// One meaningful line: its 1-based number, trimmed text and text without spaces.
@@ -95,7 +99,10 @@ fn title_kind(c: &str) -> Option<Kind> {
             .or_else(|| s.strip_prefix('年'))
             .unwrap_or(s);
     }
-    let s = s.strip_prefix("部门").unwrap_or(s);
+    let s = ["部门", "预算单位", "单位"]
+        .iter()
+        .find_map(|w| s.strip_prefix(w))
+        .unwrap_or(s);
     let s = s.replace(['(', ')'], "").replace(['（', '）'], "");
     let s = s.as_str();
     let k = match s {
@@ -107,8 +114,9 @@ fn title_kind(c: &str) -> Option<Kind> {
         }
         "收入预算总表" | "收入决算表" => Kind::Income,
         "支出预算总表" | "支出决算表" => Kind::Spending,
-        "财政拨款支出预算表功能科目" => Kind::FuncFiscal,
+        "财政拨款支出预算表功能科目" | "财政拨款支出预算表" => Kind::FuncFiscal,
         "一般公共预算支出预算表功能科目"
+        | "一般公共预算支出预算表"
         | "一般公共预算支出功能分类预算表"
         | "一般公共预算财政拨款支出决算表" => Kind::FuncGeneral,
         "政府性基金预算财政拨款支出预算表"
@@ -343,6 +351,7 @@ impl P<'_> {
     fn err(&self, line: usize, message: impl Into<String>) -> IngestError {
         IngestError::Malformed {
             file: self.file.to_string(),
+            page: None,
             line,
             message: message.into(),
         }
@@ -424,6 +433,7 @@ pub(crate) fn ingest(file: &str, text: &str) -> Result<Document, IngestError> {
         }
     }
     choose_class_tables(&mut p);
+    prose(&mut p)?;
     let (dept_name, dept_line) = department(&p, &title_prefix, title_line);
     let region = region_of(&title_prefix).or_else(|| region_of(&dept_name));
     p.rec.departments.push(DepartmentRec {
@@ -452,41 +462,281 @@ pub(crate) fn ingest(file: &str, text: &str) -> Result<Document, IngestError> {
         records: rec,
         skipped,
         warnings,
+        line_pages: vec![],
     })
+}
+
+/// What a figure stated in the prose (情况说明) is.
+#[derive(Clone, Copy)]
+enum Stated {
+    Income,
+    Expense,
+    IncomeAndExpense,
+    Fiscal,
+    GeneralPublic,
+    Part(&'static str),
+    Memo(&'static str),
+    ThreePublic(&'static str, Option<&'static str>),
+    ThreePublicFinal,
+}
+
+/// Figures the prose (情况说明) states, read where the tables did not state them: a
+/// disclosure published as a narrative PDF alone, or a table whose cells are blank.
+/// The tables win where both state a figure (AUDIT compares the two).
+fn prose(p: &mut P) -> Result<(), IngestError> {
+    static RULES: LazyLock<Vec<(regex::Regex, Stated)>> = LazyLock::new(|| {
+        let n = r"(\d[\d,]*(?:\.\d+)?)万元";
+        let r = |pat: &str, s: Stated| {
+            (
+                regex::Regex::new(&pat.replace("NUM", n)).expect("static regex"),
+                s,
+            )
+        };
+        vec![
+            r(r"收入、支出(?:预算)?总计(?:为)?NUM", Stated::IncomeAndExpense),
+            r(r"财政拨款收入(?:预算)?总计(?:为)?NUM", Stated::Fiscal),
+            r(r"(?:^|[^款])收入(?:预算)?总计(?:为)?NUM", Stated::Income),
+            r(r"(?:^|[^款])支出(?:预算)?总计(?:为)?NUM", Stated::Expense),
+            r(r"一般公共预算收入(?:预算)?(?:为)?NUM", Stated::GeneralPublic),
+            r(r"(?:^|[，。：；、）．])(?:此外，)?基本支出(?:预算数?)?为NUM", Stated::Part("基本支出")),
+            r(r"(?:^|[，。：；、）．])(?:此外，)?项目支出(?:预算数?)?为NUM", Stated::Part("项目支出")),
+            r(r"(?:^|[，。：；、）．])(?:此外，)?单位预留机动经费(?:预算数?)?为NUM", Stated::Part("单位预留机动经费")),
+            r(r"机关运行经费(?:支出|预算)(?:数)?(?:为)?NUM", Stated::Memo("机关运行经费")),
+            r(r"因公出国[（(]境[)）]费(?:预算)?支出(?:为)?NUM", Stated::ThreePublic("因公出国（境）费", Some("合计"))),
+            r(r"公务用车购置(?:费)?(?:预算)?支出(?:为)?NUM", Stated::ThreePublic("公务用车购置费", Some("公务用车购置及运行费"))),
+            r(r"公务用车运行维护费(?:预算)?支出(?:为)?NUM", Stated::ThreePublic("公务用车运行维护费", Some("公务用车购置及运行费"))),
+            r(r"公务接待费(?:预算)?支出(?:为)?NUM", Stated::ThreePublic("公务接待费", Some("合计"))),
+            r(r"“三公”经费(?:财政拨款)?支出决算(?:数)?为NUM", Stated::ThreePublicFinal),
+        ]
+    });
+    // the unread lines joined without spaces (a sentence may wrap), each char's line
+    let mut joined = String::new();
+    let mut at: Vec<(usize, usize)> = vec![];
+    for (i, l) in p.lines.iter().enumerate() {
+        if p.consumed[i] {
+            continue;
+        }
+        at.push((joined.len(), l.no));
+        joined.push_str(&l.c);
+    }
+    let line_at = |pos: usize| {
+        at.iter()
+            .rev()
+            .find(|(s, _)| *s <= pos)
+            .map_or(1, |(_, n)| *n)
+    };
+    let has_bl = |p: &P, item: &str| p.rec.budget_lines.iter().any(|b| b.item == item);
+    // totals, parts and income sources come from the prose only when no summary table
+    // was read: a figure the tables state is never mixed with one the prose states
+    let summary_read = !p.rec.budget_lines.is_empty() || !p.rec.income_by_source.is_empty();
+    let table_three_public = p.rec.three_public.iter().any(|t| t.amount.is_some());
+    for (re, what) in RULES.iter() {
+        let Some(m) = re.captures(&joined) else {
+            continue;
+        };
+        let whole = m.get(0).map_or(0, |g| g.start());
+        let line = line_at(m.get(1).map_or(whole, |g| g.start()));
+        let amount = p.money(line, &m[1], Unit::Wan)?;
+        let from_summary = matches!(
+            what,
+            Stated::IncomeAndExpense
+                | Stated::Income
+                | Stated::Expense
+                | Stated::Fiscal
+                | Stated::GeneralPublic
+                | Stated::Part(_)
+        );
+        if from_summary && summary_read {
+            continue;
+        }
+        match *what {
+            Stated::IncomeAndExpense | Stated::Income | Stated::Expense => {
+                let dirs: &[(&'static str, &str)] = match what {
+                    Stated::Income => &[("income", "收入合计")],
+                    Stated::Expense => &[("expense", "支出合计")],
+                    _ => &[("income", "收入合计"), ("expense", "支出合计")],
+                };
+                for (dir, item) in dirs {
+                    let taken = p
+                        .rec
+                        .budget_lines
+                        .iter()
+                        .any(|b| b.direction == *dir && b.line_kind == "total");
+                    if !taken {
+                        p.rec.budget_lines.push(BudgetLineRec::new(
+                            line,
+                            dir,
+                            item,
+                            None,
+                            "total",
+                            Some(amount),
+                        ));
+                    }
+                }
+            }
+            Stated::Fiscal | Stated::GeneralPublic => {
+                let (item, parent) = match what {
+                    Stated::Fiscal => ("财政拨款", "收入合计"),
+                    _ => ("一般公共预算", "财政拨款"),
+                };
+                if !p.rec.income_by_source.iter().any(|r| r.item == item) {
+                    p.rec.income_by_source.push(IncomeRec {
+                        line,
+                        item: item.into(),
+                        parent_item: Some(parent.into()),
+                        line_kind: "part",
+                        amount: Some(amount),
+                    });
+                }
+            }
+            Stated::Part(item) => {
+                if !has_bl(p, item) {
+                    p.rec.budget_lines.push(BudgetLineRec::new(
+                        line,
+                        "expense",
+                        item,
+                        Some("支出合计"),
+                        "part",
+                        Some(amount),
+                    ));
+                }
+            }
+            Stated::Memo(item) => {
+                if !has_bl(p, item) {
+                    p.rec.budget_lines.push(BudgetLineRec::new(
+                        line,
+                        "expense",
+                        item,
+                        None,
+                        "memo",
+                        Some(amount),
+                    ));
+                }
+            }
+            Stated::ThreePublic(cat, parent) => {
+                if !table_three_public && !p.rec.three_public.iter().any(|t| t.category == cat) {
+                    p.rec.three_public.push(ThreePublicRec {
+                        line,
+                        year: p.year,
+                        category: cat.into(),
+                        label: cat.into(),
+                        parent_category: parent.map(str::to_string),
+                        amount: Some(amount),
+                        change_vs_prior: None,
+                        prior_year: None,
+                        change_line: None,
+                        phase: None,
+                    });
+                }
+            }
+            Stated::ThreePublicFinal => {
+                // a 决算 whose 三公 table leaves the 决算数 cells blank states the total here
+                let stated = p.rec.three_public.iter().any(|t| {
+                    t.category == "合计" && t.amount.is_some() && t.phase.is_none_or(|ph| ph == "final")
+                });
+                let blank = p.rec.three_public.iter().position(|t| {
+                    t.category == "合计" && t.amount.is_none() && t.phase.is_none_or(|ph| ph == "final")
+                });
+                if let Some(i) = blank.filter(|_| !stated) {
+                    p.rec.three_public[i].amount = Some(amount);
+                    let tl = p.rec.three_public[i].line;
+                    p.warn(
+                        tl,
+                        format!("the “三公” table leaves the 决算数 total blank; the prose (line {line}) states {amount} 万元, which is stored"),
+                    );
+                } else if !stated {
+                    p.rec.three_public.push(ThreePublicRec {
+                        line,
+                        year: p.year,
+                        category: "合计".into(),
+                        label: "“三公”经费".into(),
+                        parent_category: None,
+                        amount: Some(amount),
+                        change_vs_prior: None,
+                        prior_year: None,
+                        change_line: None,
+                        phase: Some("final"),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The budget year and phase from the title on the first page(s):
 /// `2019 年度部门预算公开`, `上海市普陀区2026年区级部门预算`, `2024 年度部门决算`.
 fn title(p: &P) -> Result<(i32, &'static str, usize, String), IngestError> {
-    static TITLE: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(r"(\d{4})年度?(?:区级|市级|省级|县级)?部门(预算|决算)")
+    // `2019 年度部门预算公开`, `上海市普陀区2026年区级单位预算`: the name (if any) before the year
+    static BEFORE: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"(\d{4})年度?(?:区级|市级|省级|县级)?(?:部门|单位)(预算|决算)")
             .expect("static regex")
     });
-    let re = &*TITLE;
-    // join the first lines (a title may wrap) and remember where each came from
+    // `2017 年度江苏省高级人民法院部门预算公开`, `2018 年度江苏省高级人民法院预算公开`: the name after it
+    static AFTER: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"(\d{4})年度?([^\d，。：、]{2,40}?)(预算|决算)(?:公开|信息公开|情况说明|$)")
+            .expect("static regex")
+    });
+    // a table's own title: `2019年政府采购预算表`, `2024年部门收支预算总表`
+    static TABLE: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"^[^\d]{0,30}?(\d{4})年度?[^\d，。：]{0,30}?(预算|决算)?[^\d，。：]{0,20}表$")
+            .expect("static regex")
+    });
+    // join the title page's lines (a title may wrap; the table of contents ends it) and
+    // remember where each came from
     let mut joined = String::new();
     let mut starts = vec![];
     for l in p.lines.iter().take(12) {
+        if l.c == "目录" {
+            break;
+        }
         starts.push((joined.len(), l.no));
         joined.push_str(&l.c);
     }
-    if let Some(m) = re.captures(&joined) {
-        let year: i32 = m[1].parse().unwrap_or(0);
-        let phase = if &m[2] == "决算" { "final" } else { "budget" };
-        let at = m.get(0).map_or(0, |g| g.start());
-        let line = starts
+    let line_of = |at: usize| {
+        starts
             .iter()
             .rev()
             .find(|(s, _)| *s <= at)
-            .map_or(1, |(_, n)| *n);
-        // the text before the year on the title page names the department or its region
-        let page1_start = starts.first().map_or(0, |s| s.0);
-        let prefix = joined[page1_start..at].to_string();
-        return Ok((year, phase, line, prefix));
+            .map_or(1, |(_, n)| *n)
+    };
+    let phase_of = |w: &str| if w == "决算" { "final" } else { "budget" };
+    let plausible = |y: i32| (1990..=2100).contains(&y);
+    if let Some(m) = BEFORE.captures(&joined) {
+        let year: i32 = m[1].parse().unwrap_or(0);
+        if plausible(year) {
+            let at = m.get(0).map_or(0, |g| g.start());
+            // the text before the year on the title page names the department or its region
+            return Ok((year, phase_of(&m[2]), line_of(at), joined[..at].to_string()));
+        }
+    }
+    if let Some(m) = AFTER.captures(&joined) {
+        let year: i32 = m[1].parse().unwrap_or(0);
+        if plausible(year) {
+            let at = m.get(0).map_or(0, |g| g.start());
+            let name = m[2].trim_end_matches("部门").to_string();
+            return Ok((year, phase_of(&m[3]), line_of(at), name));
+        }
+    }
+    // no title page (a tables-only PDF): the year the tables' own titles print, when
+    // they agree
+    let mut found: Vec<(i32, &'static str, usize)> = vec![];
+    for l in &p.lines {
+        if let Some(m) = TABLE.captures(&l.c) {
+            let year: i32 = m[1].parse().unwrap_or(0);
+            if plausible(year) {
+                found.push((year, m.get(2).map_or("budget", |g| phase_of(g.as_str())), l.no));
+            }
+        }
+    }
+    if let Some(&(year, phase, line)) = found.first() {
+        if found.iter().all(|f| f.0 == year) {
+            return Ok((year, phase, line, String::new()));
+        }
     }
     Err(IngestError::Document {
         file: p.file.to_string(),
-        message: "no budget year found: expected a title such as `2019 年度部门预算公开`, `2026年区级部门预算` or `2024 年度部门决算` on the first page".into(),
+        message: "no budget year found: expected a title such as `2019 年度部门预算公开`, `2026年区级部门预算` or `2024 年度部门决算` on the first page, or a year in the tables' titles (`2019年政府采购预算表`)".into(),
     })
 }
 
@@ -494,7 +744,7 @@ fn title(p: &P) -> Result<(i32, &'static str, usize, String), IngestError> {
 /// or the title page's text before the year.
 fn department(p: &P, prefix: &str, title_line: usize) -> (String, usize) {
     for l in &p.lines {
-        for label in ["预算主管部门", "部门名称", "编制部门", "部门"] {
+        for label in ["预算主管部门", "预算单位", "部门名称", "编制部门", "单位名称", "部门"] {
             if let Some(rest) = l.c.strip_prefix(label) {
                 if let Some(rest) = rest.strip_prefix(['：', ':']) {
                     let name: String = rest.split("单位").next().unwrap_or("").to_string();
@@ -544,18 +794,20 @@ fn is_unit_line(c: &str) -> bool {
 /// The unit of a table from its header lines.
 fn unit_of(header: &[&L]) -> Option<Unit> {
     let joined: String = header.iter().map(|l| l.c.as_str()).collect();
-    let at = joined.find("单位")?;
-    let rest = joined[at + "单位".len()..].trim_start_matches(['：', ':']);
-    if rest.starts_with("万元") {
-        Some(Unit::Wan)
-    } else if rest.starts_with('元') {
-        Some(Unit::Yuan)
-    } else if rest.starts_with('万') && rest.contains('元') {
-        // `单位：万` with `元` wrapped onto the next printed line
-        Some(Unit::Wan)
-    } else {
-        None
-    }
+    // every `单位`: the first may be a label such as 编制单位：上海市…
+    joined.match_indices("单位").find_map(|(at, _)| {
+        let rest = joined[at + "单位".len()..].trim_start_matches(['：', ':']);
+        if rest.starts_with("万元") {
+            Some(Unit::Wan)
+        } else if rest.starts_with('元') {
+            Some(Unit::Yuan)
+        } else if rest.starts_with('万') && rest.contains('元') {
+            // `单位：万` with `元` wrapped onto the next printed line
+            Some(Unit::Wan)
+        } else {
+            None
+        }
+    })
 }
 
 /// Read one table starting at its title line; returns the index after it.

@@ -6,6 +6,38 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub const BUNDLED: &str = include_str!("../../datasets/raw/qinhuangdao-etdz-zhengfawei-2021.txt");
 
+/// Four of the bundled PDFs as pdfplumber extracted their text (`tests/pdf_text/`): the
+/// documents the pdf-text layout was written on, each with its reviewed goldens.
+pub const PDF_TEXT: &[(&str, &str)] = &[
+    (
+        "jiangsu_high_court_2019_dept_budget.txt",
+        include_str!("../pdf_text/jiangsu_high_court_2019_dept_budget.txt"),
+    ),
+    (
+        "jiangsu_procuratorate_2019_dept_budget.txt",
+        include_str!("../pdf_text/jiangsu_procuratorate_2019_dept_budget.txt"),
+    ),
+    (
+        "shanghai_putuo_justice_bureau_2026_dept_budget.txt",
+        include_str!("../pdf_text/shanghai_putuo_justice_bureau_2026_dept_budget.txt"),
+    ),
+    (
+        "shanghai_putuo_planning_resources_2024_final_accounts.txt",
+        include_str!("../pdf_text/shanghai_putuo_planning_resources_2024_final_accounts.txt"),
+    ),
+];
+
+/// The four pdf-text documents, ingested.
+pub fn ingest_pdf_text() -> Vec<budgetql::Document> {
+    PDF_TEXT
+        .iter()
+        .map(|(n, t)| {
+            budgetql::ingest_bytes(&format!("tests/pdf_text/{n}"), t.as_bytes())
+                .expect("a pdf-text document ingests")
+        })
+        .collect()
+}
+
 /// The budgetql binary built for this test run.
 pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_budgetql"));

@@ -105,8 +105,8 @@ fn layouts_are_recognised_and_reported() {
     let out = ok(&[
         "ingest",
         "--check",
-        "datasets/raw/shanghai_putuo_planning_resources_2024_final_accounts.txt",
-        "datasets/raw/jiangsu_high_court_2019_dept_budget.txt",
+        "tests/pdf_text/shanghai_putuo_planning_resources_2024_final_accounts.txt",
+        "tests/pdf_text/jiangsu_high_court_2019_dept_budget.txt",
     ]);
     assert!(
         out.contains("year 2024, final accounts (决算), department 上海市普陀区规划和自然资源局"),

@@ -70,7 +70,7 @@ fn bundled_document_every_table_every_row() {
 /// were reviewed row by row against the documents when written.
 #[test]
 fn pdf_layout_documents_every_table_every_row() {
-    let docs = budgetql::ingest::ingest_bundled_all().expect("the bundled documents ingest");
+    let docs = crate::common::ingest_pdf_text();
     let mut failures = vec![];
     for doc in docs.iter().filter(|d| d.layout == "pdf-text") {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR"))

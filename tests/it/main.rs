@@ -9,6 +9,7 @@ mod gen;
 mod golden;
 mod malformed;
 mod modes;
+mod pdf;
 mod repl;
 mod robustness;
 mod scripts;

@@ -1,5 +1,5 @@
 //! The malformed-document corpus (tests/malformed/, derived from the bundled
-//! document by tests/malformed/make.py): each file must be refused with the kind
+//! documents by tests/malformed/make.py, PDFs among them): each file must be refused with the kind
 //! of error and the line that expected.tsv states, without a panic.
 
 use budgetql::error::IngestError;
@@ -32,6 +32,7 @@ fn every_malformed_document_gets_its_error_and_line() {
             IngestError::NotText { .. } => "not-text",
             IngestError::Document { .. } => "document",
             IngestError::Io { .. } => "io",
+            IngestError::Pdf { .. } => "pdf",
         };
         let got_line = err
             .line()

@@ -115,8 +115,11 @@ fn mutated_documents_never_panic() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(150);
-    // every bundled document, both layouts: the run picks one
-    let bases: Vec<Vec<String>> = budgetql::ingest::BUNDLED
+    // every text document, both layouts: the run picks one
+    let texts: Vec<(&str, &str)> = std::iter::once(("qinhuangdao-etdz-zhengfawei-2021.txt", BUNDLED))
+        .chain(crate::common::PDF_TEXT.iter().copied())
+        .collect();
+    let bases: Vec<Vec<String>> = texts
         .iter()
         .map(|(_, t)| t.split('\n').map(|s| s.to_string()).collect())
         .collect();
@@ -152,7 +155,7 @@ fn mutated_documents_never_panic() {
             Ok(false) => err += 1,
             Err(_) => failures.push(format!(
                 "run {run} (document {}): {}",
-                budgetql::ingest::BUNDLED[doc].0,
+                texts[doc].0,
                 what.join("; ")
             )),
         }

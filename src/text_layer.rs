@@ -1,0 +1,470 @@
+//! PDF → the text layer the layouts read: pages → glyphs (x extent, baseline, size,
+//! character) → lines (glyphs grouped by baseline, ordered by x) → words with their x
+//! extents. `budgetql text file.pdf` prints it.
+//!
+//! Read with hayro (pure Rust). What PDF producers do to text, handled here once:
+//! text drawn with fill and then stroke arrives twice (a run identical to the one
+//! before it is skipped, and a glyph drawn again over itself is dropped); rotated pages
+//! (`/Rotate 90`) are read through the page's initial transform, so text comes out
+//! upright; glyphs outside the crop box are not on the page and are dropped; figures
+//! drawn a little below their row's baseline still belong to that row (lines are
+//! grouped with a tolerance of a fraction of the font size). A PDF that cannot be read
+//! is an error naming the file and page, never a panic.
+
+use std::cell::Cell;
+use std::fmt::Write as _;
+
+use hayro_interpret::font::GlyphRun;
+use hayro_interpret::hayro_syntax::page::Page as HPage;
+use hayro_interpret::hayro_syntax::{LoadPdfError, Pdf};
+use hayro_interpret::kurbo::{Affine, BezPath, Point, Rect};
+use hayro_interpret::{
+    interpret_page, BlendMode, ClipPath, Context, Device, DrawMode, DrawProps, Image,
+    ImageDrawProps, InterpreterCache, InterpreterSettings, SoftMask,
+};
+
+/// One word (a run of glyphs without a gap) with its horizontal extent, in points
+/// from the page's left edge.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Word {
+    pub x0: f32,
+    pub x1: f32,
+    pub text: String,
+}
+
+/// One printed line: the words sharing a baseline, left to right.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// Baseline, in points from the top of the page.
+    pub y: f32,
+    /// The largest font size on the line.
+    pub size: f32,
+    pub words: Vec<Word>,
+}
+
+impl Line {
+    /// The line as text, words separated by one space.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        for (i, w) in self.words.iter().enumerate() {
+            if i > 0 {
+                s.push(' ');
+            }
+            s.push_str(&w.text);
+        }
+        s
+    }
+}
+
+/// One page of the text layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// 1-based page number.
+    pub number: usize,
+    pub width: f32,
+    pub height: f32,
+    pub lines: Vec<Line>,
+}
+
+/// A whole PDF's text layer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TextLayer {
+    pub pages: Vec<Page>,
+}
+
+/// Why a PDF's text could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PdfProblem {
+    /// Encrypted with a password (or an encryption hayro does not support).
+    Encrypted,
+    /// Not a readable PDF (truncated, damaged, no page tree).
+    Damaged,
+    /// Pages without any text: a scan.
+    NoText { pages: usize },
+    /// The reader failed on a page (a defect in the file or in the reader).
+    PageFailed { page: usize },
+}
+
+impl std::fmt::Display for PdfProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PdfProblem::Encrypted => write!(
+                f,
+                "the PDF is encrypted with a password; open it in a PDF reader and save or print an unprotected copy"
+            ),
+            PdfProblem::Damaged => write!(
+                f,
+                "the PDF cannot be read (truncated or damaged); download it again, or open and re-save it in a PDF reader"
+            ),
+            PdfProblem::NoText { pages } => write!(
+                f,
+                "no text on pages 1-{pages}: this looks like a scan (or a damaged file); OCR it first (e.g. `ocrmypdf in.pdf out.pdf`), or download it again"
+            ),
+            PdfProblem::PageFailed { page } => write!(
+                f,
+                "page {page}: the PDF's content could not be read; re-save the file in a PDF reader and try again"
+            ),
+        }
+    }
+}
+
+/// A glyph on the page, in points, y growing downwards.
+#[derive(Debug, Clone)]
+struct Glyph {
+    x0: f32,
+    x1: f32,
+    y: f32,
+    size: f32,
+    text: String,
+}
+
+impl TextLayer {
+    /// The layer as the pdf-text layout reads it: `=== page N ===` before each page,
+    /// one printed line per text line, words separated by one space.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        for p in &self.pages {
+            if !s.is_empty() {
+                s.push('\n');
+            }
+            let _ = writeln!(s, "=== page {} ===", p.number);
+            for l in &p.lines {
+                s.push_str(&l.text());
+                s.push('\n');
+            }
+        }
+        s
+    }
+
+    /// For each line of [`TextLayer::to_text`] (1-based), the page it is on (0 for none).
+    pub fn line_pages(&self) -> Vec<usize> {
+        let mut v = vec![0];
+        for (i, p) in self.pages.iter().enumerate() {
+            if i > 0 {
+                v.push(0);
+            }
+            v.push(p.number);
+            v.extend(std::iter::repeat_n(p.number, p.lines.len()));
+        }
+        v
+    }
+}
+
+/// True when the bytes start like a PDF (the `%PDF-` header within the first KiB).
+pub fn is_pdf(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(1024)];
+    head.windows(5).any(|w| w == b"%PDF-")
+}
+
+thread_local! {
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Panics inside the PDF reader are caught and reported as errors; this keeps the
+/// default hook from printing them as crashes while the reader runs.
+fn quiet_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                prev(info);
+            }
+        }));
+    });
+}
+
+/// Run `f` with panics caught and silenced.
+fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+    quiet_panics();
+    QUIET.with(|q| q.set(true));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(false));
+    r.ok()
+}
+
+/// Read the text layer of every page of a PDF.
+pub fn read(bytes: &[u8]) -> Result<TextLayer, PdfProblem> {
+    let data = bytes.to_vec();
+    let pdf = match guarded(|| Pdf::new(data)) {
+        Some(Ok(p)) => p,
+        Some(Err(LoadPdfError::Decryption(_))) => return Err(PdfProblem::Encrypted),
+        Some(Err(LoadPdfError::Invalid)) | None => return Err(PdfProblem::Damaged),
+    };
+    let n = guarded(|| pdf.pages().len()).ok_or(PdfProblem::Damaged)?;
+    if n == 0 {
+        return Err(PdfProblem::Damaged);
+    }
+    let cache = InterpreterCache::new();
+    let mut layer = TextLayer::default();
+    for i in 0..n {
+        let page = guarded(|| read_page(&pdf, i, &cache))
+            .ok_or(PdfProblem::PageFailed { page: i + 1 })?;
+        layer.pages.push(page);
+    }
+    if layer.pages.iter().all(|p| p.lines.is_empty()) {
+        return Err(PdfProblem::NoText { pages: n });
+    }
+    Ok(layer)
+}
+
+fn read_page<'a>(pdf: &'a Pdf, i: usize, cache: &InterpreterCache<'a>) -> Page {
+    let page: &HPage<'a> = &pdf.pages()[i];
+    let (w, h) = page.render_dimensions();
+    let t = Affine::new(page.initial_transform(true).as_coeffs());
+    let settings = InterpreterSettings::default();
+    let mut ctx = Context::new(
+        t,
+        Rect::new(0.0, 0.0, w as f64, h as f64),
+        cache,
+        pdf.xref(),
+        settings,
+    );
+    let mut dev = Collector::default();
+    interpret_page(page, &mut ctx, &mut dev);
+    let glyphs: Vec<Glyph> = dev
+        .glyphs
+        .into_iter()
+        .filter(|g| {
+            // outside the crop box: not on the printed page
+            g.x0 >= -1.0 && g.x0 <= w + 1.0 && g.y >= 0.0 && g.y <= h + 1.0
+        })
+        .collect();
+    Page {
+        number: i + 1,
+        width: w,
+        height: h,
+        lines: lines(glyphs),
+    }
+}
+
+/// Collects the glyphs hayro draws.
+#[derive(Default)]
+struct Collector {
+    glyphs: Vec<Glyph>,
+    /// The previous run's glyphs (text, x, y), to skip a run drawn twice.
+    last_run: Vec<(String, i32, i32)>,
+}
+
+impl Device<'_> for Collector {
+    fn draw_path(&mut self, _: &BezPath, _: DrawProps<'_>, _: &DrawMode) {}
+    fn push_clip_path(&mut self, _: &ClipPath) {}
+    fn push_transparency_group(&mut self, _: f32, _: Option<SoftMask<'_>>, _: BlendMode) {}
+    fn draw_image(&mut self, _: Image<'_, '_>, _: ImageDrawProps<'_>) {}
+    fn pop_clip(&mut self) {}
+    fn pop_transparency_group(&mut self) {}
+
+    fn draw_glyph_run(&mut self, run: &GlyphRun<'_, '_>, props: DrawProps<'_>, _: &DrawMode) {
+        let mut got: Vec<Glyph> = Vec::with_capacity(run.glyphs().len());
+        for g in run.glyphs() {
+            let Some(u) = g.as_unicode() else { continue };
+            let text = match u {
+                hayro_interpret::hayro_cmap::BfString::Char(c) => c.to_string(),
+                hayro_interpret::hayro_cmap::BfString::String(s) => s,
+            };
+            let m = props.transform * g.transform();
+            let o = m * Point::ZERO;
+            let up = m * Point::new(0.0, 1000.0);
+            let size = ((up.x - o.x).powi(2) + (up.y - o.y).powi(2)).sqrt() as f32;
+            let adv = match &**g {
+                hayro_interpret::font::Glyph::Outline(og) => og.advance_width(),
+                hayro_interpret::font::Glyph::Type3(t3) => t3.advance_width(),
+            }
+            .filter(|a| a.is_finite() && *a > 0.0)
+            .unwrap_or(if text.is_ascii() { 500.0 } else { 1000.0 });
+            let end = m * Point::new(adv as f64, 0.0);
+            let (x0, x1) = if end.x >= o.x {
+                (o.x, end.x)
+            } else {
+                (end.x, o.x)
+            };
+            if !(o.x.is_finite() && o.y.is_finite() && size.is_finite()) {
+                continue;
+            }
+            got.push(Glyph {
+                x0: x0 as f32,
+                x1: x1 as f32,
+                y: o.y as f32,
+                size,
+                text,
+            });
+        }
+        let sig: Vec<(String, i32, i32)> = got
+            .iter()
+            .map(|g| (g.text.clone(), (g.x0 * 10.0) as i32, (g.y * 10.0) as i32))
+            .collect();
+        if !sig.is_empty() && sig == self.last_run {
+            return; // fill, then stroke: the same run again
+        }
+        self.last_run = sig;
+        self.glyphs.extend(got);
+    }
+}
+
+/// Group glyphs into lines by baseline (within a third of the font size, so a
+/// figure drawn a little below its row's text stays on the row), then into words.
+fn lines(mut glyphs: Vec<Glyph>) -> Vec<Line> {
+    glyphs.retain(|g| g.size > 0.1);
+    glyphs.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x0.total_cmp(&b.x0)));
+    let mut groups: Vec<Vec<Glyph>> = Vec::new();
+    let mut anchor = f32::NEG_INFINITY;
+    let mut tol = 0.0;
+    for g in glyphs {
+        if groups.is_empty() || g.y - anchor > tol {
+            anchor = g.y;
+            tol = (g.size * 0.35).max(1.0);
+            groups.push(vec![g]);
+        } else {
+            tol = tol.max((g.size * 0.35).max(1.0));
+            groups.last_mut().expect("a group").push(g);
+        }
+    }
+    let mut out: Vec<Line> = groups
+        .into_iter()
+        .filter_map(|mut gs| {
+            gs.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+            let y = gs.iter().map(|g| g.y).fold(f32::NEG_INFINITY, f32::max);
+            let size = gs.iter().map(|g| g.size).fold(0.0, f32::max);
+            let words = words(gs);
+            (!words.is_empty()).then_some(Line { y, size, words })
+        })
+        .collect();
+    merge_offset_figures(&mut out);
+    out
+}
+
+/// True for a word that is a figure (`1,503.52`, `0`, `-3.5`).
+fn is_figure(w: &str) -> bool {
+    let t = w.strip_prefix('-').unwrap_or(w);
+    !t.is_empty()
+        && t.starts_with(|c: char| c.is_ascii_digit())
+        && t.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+}
+
+/// Some producers draw a row's figures a little above or below its text, further than
+/// baseline grouping allows. A line of figures only that sits much closer to one
+/// neighbour (within 0.8 of the font size, and at most half the distance to the other
+/// neighbour) and overlaps none of its words horizontally belongs to that neighbour.
+fn merge_offset_figures(lines: &mut Vec<Line>) {
+    let mut i = 0;
+    while i < lines.len() {
+        let l = &lines[i];
+        if !l.words.iter().all(|w| is_figure(&w.text)) {
+            i += 1;
+            continue;
+        }
+        let d_prev = (i > 0).then(|| l.y - lines[i - 1].y);
+        let d_next = lines.get(i + 1).map(|n| n.y - l.y);
+        let target = match (d_prev, d_next) {
+            (Some(p), Some(n)) if n < p => Some((i + 1, n, p)),
+            (Some(p), Some(n)) => Some((i - 1, p, n)),
+            (Some(p), None) => Some((i - 1, p, f32::INFINITY)),
+            (None, Some(n)) => Some((i + 1, n, f32::INFINITY)),
+            (None, None) => None,
+        };
+        let Some((t, near, far)) = target else {
+            i += 1;
+            continue;
+        };
+        let fits = near <= 0.8 * l.size && 2.0 * near <= far && !lines[t].words.iter().all(|w| is_figure(&w.text));
+        let overlaps = l.words.iter().any(|a| {
+            lines[t]
+                .words
+                .iter()
+                .any(|b| a.x0.max(b.x0) < a.x1.min(b.x1))
+        });
+        if fits && !overlaps {
+            let moved = lines.remove(i);
+            let t = if t > i { t - 1 } else { t };
+            let ws = &mut lines[t].words;
+            ws.extend(moved.words);
+            ws.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+            if t < i {
+                continue; // the line now at i is the next one
+            }
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// Split a line's glyphs (left to right) into words: at spaces and at gaps wider
+/// than a quarter of the font size.
+fn words(gs: Vec<Glyph>) -> Vec<Word> {
+    let mut out: Vec<Word> = Vec::new();
+    let mut prev: Option<Glyph> = None;
+    for g in gs {
+        if g.text.trim().is_empty() {
+            prev = None;
+            continue;
+        }
+        if let Some(p) = &prev {
+            // the same glyph drawn again over itself (fake bold, fill + stroke)
+            let overlap = p.x1.min(g.x1) - p.x0.max(g.x0);
+            if p.text == g.text && overlap > 0.6 * (g.x1 - g.x0).max(0.1) {
+                continue;
+            }
+        }
+        let gap_limit = (g.size * 0.25).clamp(1.0, 3.0);
+        let joins = match &prev {
+            Some(p) => g.x0 - p.x1 <= gap_limit,
+            None => false,
+        };
+        match out.last_mut() {
+            Some(w) if joins => {
+                w.text.push_str(&g.text);
+                w.x1 = w.x1.max(g.x1);
+            }
+            _ => out.push(Word {
+                x0: g.x0,
+                x1: g.x1,
+                text: g.text.clone(),
+            }),
+        }
+        prev = Some(g);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g(x0: f32, x1: f32, y: f32, t: &str) -> Glyph {
+        Glyph {
+            x0,
+            x1,
+            y,
+            size: 10.0,
+            text: t.into(),
+        }
+    }
+
+    #[test]
+    fn glyphs_group_into_lines_and_words() {
+        let ls = lines(vec![
+            g(50.0, 55.0, 102.5, "1"), // a figure drawn 2.5 pt below its row's text
+            g(10.0, 20.0, 100.0, "合"),
+            g(20.0, 30.0, 100.0, "计"),
+            g(55.0, 60.0, 102.5, "2"),
+            g(10.0, 20.0, 120.0, "下"),
+        ]);
+        assert_eq!(ls.len(), 2);
+        assert_eq!(ls[0].text(), "合计 12");
+        assert_eq!(ls[0].words[1].x0, 50.0);
+        assert_eq!(ls[1].text(), "下");
+    }
+
+    #[test]
+    fn a_glyph_drawn_over_itself_counts_once() {
+        let ls = lines(vec![g(10.0, 20.0, 100.0, "合"), g(10.3, 20.3, 100.0, "合")]);
+        assert_eq!(ls[0].text(), "合");
+    }
+
+    #[test]
+    fn not_a_pdf_and_damaged_pdfs_are_errors() {
+        assert!(!is_pdf(b"hello"));
+        assert_eq!(read(b"%PDF-1.4\n garbage"), Err(PdfProblem::Damaged));
+        assert_eq!(read(b"%PDF-"), Err(PdfProblem::Damaged));
+    }
+}

@@ -1,0 +1,285 @@
+//! PDFs read directly: the 15 real disclosures (14 bundled in datasets/raw/, the 2019
+//! 人大 narrative in tests/pdf/) against `tests/pdf/truth.csv`, the figures read off
+//! each document by hand (a copy of shared/corpus/pdf/truth.csv).
+
+use budgetql::ingest::{ingest_file, Document};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every corpus PDF, by document id.
+pub fn corpus_pdfs() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = ["datasets/raw", "tests/pdf"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(root().join(d)).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The corpus PDFs budgetql cannot read yet, with the error each gives (kept in
+/// tests/pdf/, not bundled). The test fails when one starts to ingest, so this list
+/// only shrinks.
+const NOT_YET_READ: &[(&str, &str)] = &[
+    // the summary prints 收入合计 wrapped around its figure line (`收入合` / figures / `计`)
+    (
+        "jiangsu_npc_office_2017_dept_budget",
+        "the income and spending summary has no 收入合计/收入总计 line",
+    ),
+    // the 支出决算表 header wraps every column name over 2-4 lines, so the column count
+    // read from its text is wrong; this needs header columns from positions
+    (
+        "shanghai_putuo_finance_bureau_2024_final_accounts",
+        "has 3 figures but table `支出决算表` has 1 amount columns",
+    ),
+];
+
+/// Figures of truth.csv that the tables do not hold yet, each with why (reviewed: none is
+/// a wrong figure, each is a table not yet read). The test fails when one is found, so
+/// this list only shrinks.
+const KNOWN_MISSING: &[(&str, &str)] = &[
+    // 2017-2018 Jiangsu: the functional table's rows print names and codes in columns
+    // the pdf-text reader does not yet align (needs figure columns from positions)
+    ("jiangsu_procuratorate_2017_dept_budget", "func_table_total"),
+    ("jiangsu_procuratorate_2017_dept_budget", "func_lei_count"),
+    ("jiangsu_procuratorate_2018_dept_budget", "func_table_total"),
+    ("jiangsu_procuratorate_2018_dept_budget", "func_lei_count"),
+    ("jiangsu_high_court_2017_dept_budget", "func_table_total"),
+    ("jiangsu_high_court_2017_dept_budget", "func_lei_count"),
+    ("jiangsu_high_court_2018_dept_budget", "func_table_total"),
+    ("jiangsu_high_court_2018_dept_budget", "func_lei_count"),
+    // the 2017-2018 三公 tables print the 小计 column under a wrapped header; the parts are read
+    ("jiangsu_procuratorate_2017_dept_budget", "sangong_total"),
+    ("jiangsu_procuratorate_2018_dept_budget", "sangong_total"),
+    ("jiangsu_high_court_2017_dept_budget", "sangong_total"),
+    ("jiangsu_high_court_2018_dept_budget", "sangong_total"),
+    // the summary's wrapped labels (其他资金, 基本支出, 单位预留机动经费 over two lines)
+    ("jiangsu_procuratorate_2017_dept_budget", "other_funds_income"),
+    ("jiangsu_procuratorate_2017_dept_budget", "basic_expenditure"),
+    ("jiangsu_procuratorate_2018_dept_budget", "other_funds_income"),
+    ("jiangsu_procuratorate_2018_dept_budget", "reserve_fund"),
+    // the 决算's 一般公共预算 and 财政拨款 tables are read but only the widest (all funds)
+    // is kept: its totals are in stated_subtotals under the stored table's name only
+    ("shanghai_putuo_planning_resources_2024_final_accounts", "fiscal_grand_total"),
+    ("shanghai_putuo_planning_resources_2024_final_accounts", "gpb_basic_expenditure"),
+    ("shanghai_putuo_planning_resources_2024_final_accounts", "func_table_total"),
+];
+
+/// Every amount the document's tables hold, as (table, label, phase, amount in 万元).
+fn amounts(d: &Document) -> Vec<(&'static str, String, &'static str, Decimal)> {
+    let r = &d.records;
+    let mut v = vec![];
+    for b in &r.budget_lines {
+        if let Some(a) = b.amount {
+            v.push(("budget_lines", b.item.clone(), d.phase, a));
+        }
+    }
+    for b in &r.income_by_source {
+        if let Some(a) = b.amount {
+            v.push(("income_by_source", b.item.clone(), d.phase, a));
+        }
+    }
+    for t in &r.three_public {
+        if let Some(a) = t.amount {
+            v.push((
+                "three_public",
+                t.category.clone(),
+                t.phase.unwrap_or(d.phase),
+                a,
+            ));
+        }
+    }
+    for s in &r.stated_subtotals {
+        if s.code.is_none() {
+            v.push((
+                "stated_subtotals",
+                format!("{}:{}", s.table, s.column),
+                d.phase,
+                s.amount,
+            ));
+        }
+    }
+    let total: Option<Decimal> = r
+        .spending_by_function
+        .iter()
+        .map(|f| f.total)
+        .try_fold(Decimal::ZERO, |acc, t| t.map(|t| acc + t));
+    if let Some(t) = total.filter(|_| !r.spending_by_function.is_empty()) {
+        v.push(("spending_by_function", "SUM(total)".into(), d.phase, t));
+    }
+    v
+}
+
+/// Where each figure of truth.csv must be found: the tables and the labels it may carry.
+fn places(figure: &str) -> (&'static [&'static str], &'static [&'static str]) {
+    const BL: &[&str] = &["budget_lines"];
+    const IS: &[&str] = &["income_by_source", "budget_lines"];
+    const TP: &[&str] = &["three_public"];
+    match figure {
+        "income_total" => (IS, &["收入合计", "收入总计", "本年收入合计"]),
+        "expenditure_total" => (BL, &["支出合计", "支出总计", "本年支出合计"]),
+        "grand_total_income" => (IS, &["收入总计", "总计", "收入合计"]),
+        "grand_total_expenditure" => (BL, &["支出总计", "总计", "支出合计"]),
+        "fiscal_appropriation_income" => (IS, &["财政拨款", "财政拨款收入"]),
+        "general_public_budget_income" => (
+            IS,
+            &[
+                "一般公共预算",
+                "一般公共预算资金",
+                "一般公共预算财政拨款收入",
+                "一般公共预算财政拨款",
+                "一般公共预算收入",
+            ],
+        ),
+        "basic_expenditure" => (BL, &["基本支出"]),
+        "project_expenditure" => (BL, &["项目支出"]),
+        "reserve_fund" => (BL, &["单位预留机动经费"]),
+        "admin_operating_cost" => (BL, &["机关运行经费"]),
+        "carryover_begin" => (IS, &["年初结转和结余"]),
+        "carryover_end" => (BL, &["年末结转和结余"]),
+        "other_income" | "other_funds_income" => (IS, &["其他收入", "其他资金"]),
+        "sangong_total" | "sangong_budget_total" => (TP, &["合计"]),
+        "sangong_outbound" => (TP, &["因公出国（境）费"]),
+        "sangong_vehicle_purchase" => (TP, &["公务用车购置费"]),
+        "sangong_vehicle_operation" => (TP, &["公务用车运行维护费"]),
+        "sangong_reception" => (TP, &["公务接待费"]),
+        "func_table_total" => (&["spending_by_function", "stated_subtotals"], &[]),
+        "gpb_basic_expenditure" | "fiscal_grand_total" => (&["stated_subtotals"], &[]),
+        other => panic!("truth.csv has a figure this test does not know: {other}"),
+    }
+}
+
+fn parse_csv_line(l: &str) -> Vec<String> {
+    let mut out = vec![];
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = l.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+fn ingest_all() -> BTreeMap<String, Result<Document, String>> {
+    corpus_pdfs()
+        .iter()
+        .map(|p| {
+            let id = p.file_stem().unwrap().to_string_lossy().to_string();
+            (id, ingest_file(p).map_err(|e| e.to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn every_corpus_pdf_ingests_and_holds_every_hand_read_figure() {
+    let docs = ingest_all();
+    assert_eq!(docs.len(), 15);
+    let truth = std::fs::read_to_string(root().join("tests/pdf/truth.csv")).unwrap();
+    let mut failures = vec![];
+    for (id, d) in &docs {
+        match (d, NOT_YET_READ.iter().find(|(n, _)| n == id)) {
+            (Err(e), None) => failures.push(format!("{id}: does not ingest: {e}")),
+            (Err(e), Some((_, why))) => assert!(e.contains(why), "{id}: {e}"),
+            (Ok(_), Some(_)) => failures.push(format!(
+                "{id} now ingests: take it off NOT_YET_READ (and bundle it in datasets/raw/)"
+            )),
+            (Ok(_), None) => {}
+        }
+    }
+    let mut checked = 0;
+    for l in truth.lines().skip(1) {
+        let f = parse_csv_line(l);
+        let (doc, figure, value, unit) = (&f[0], &f[1], &f[2], &f[3]);
+        let Some(Ok(d)) = docs.get(doc.as_str()) else {
+            continue;
+        };
+        checked += 1;
+        let known = KNOWN_MISSING.contains(&(doc.as_str(), figure.as_str()));
+        let fail = |failures: &mut Vec<String>, msg: String| {
+            if !known {
+                failures.push(msg);
+            }
+        };
+        if figure == "func_lei_count" {
+            let n: usize = value.parse().unwrap();
+            let mut classes: Vec<&str> = d
+                .records
+                .spending_by_function
+                .iter()
+                .map(|f| f.class_code.as_str())
+                .collect();
+            classes.sort();
+            classes.dedup();
+            if classes.len() != n {
+                fail(&mut failures, format!(
+                    "{doc}: {figure}: expected {n} 类, the table has {classes:?}"
+                ));
+            } else if known {
+                failures.push(format!("{doc}: {figure} is found now: take it off KNOWN_MISSING"));
+            }
+            continue;
+        }
+        let mut want = Decimal::from_str(value).unwrap();
+        if unit == "元" {
+            want /= Decimal::from(10_000);
+        }
+        let (tables, labels) = places(figure);
+        let phase = if figure == "sangong_budget_total" {
+            "budget"
+        } else {
+            d.phase
+        };
+        let found = amounts(d).iter().any(|(t, label, ph, a)| {
+            tables.contains(t)
+                && (labels.is_empty() || labels.contains(&label.as_str()))
+                && (*t != "three_public" || *ph == phase)
+                && a.normalize() == want.normalize()
+        });
+        if found && known {
+            failures.push(format!("{doc}: {figure} is found now: take it off KNOWN_MISSING"));
+        }
+        if !found {
+            let near: Vec<String> = amounts(d)
+                .iter()
+                .filter(|(t, ..)| tables.contains(t))
+                .map(|(t, l, ph, a)| format!("{t}.{l}[{ph}]={a}"))
+                .collect();
+            fail(&mut failures, format!(
+                "{doc}: {figure} = {want} 万元 not found; the tables hold {near:?}"
+            ));
+        }
+    }
+    assert!(checked >= 175, "only {checked} figures checked");
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} figures missing:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_pdf_row_traces_to_a_page() {
+    let p = root().join("datasets/raw/jiangsu_high_court_2018_dept_budget.pdf");
+    let d = ingest_file(&p).unwrap();
+    assert_eq!(d.layout, "pdf");
+    for b in &d.records.budget_lines {
+        assert!(d.page_of(b.line).is_some(), "{b:?} has no page");
+    }
+}
