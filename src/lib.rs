@@ -81,7 +81,7 @@ impl Session {
         }
     }
 
-    /// The bundled documents (`datasets/raw/`). Reading 12 PDFs at every start would
+    /// The bundled documents (`datasets/raw/`). Reading 10 PDFs at every start would
     /// be slow, so the first start ingests them and keeps the result as a warehouse in
     /// the cache folder ([`bundled_cache`]); later starts scan it. Without a usable
     /// cache folder the documents are ingested in memory.
@@ -91,10 +91,19 @@ impl Session {
             ingest::BUNDLED.len()
         );
         let cache = bundled_cache();
+        // the cached warehouse, read into memory (a few thousand rows): queries and LOAD
+        // behave as on documents ingested in memory
+        let from_cache = |dir: &Path| -> Option<Session> {
+            let tables = store::scan(dir).ok()?;
+            let mut mem = vec![];
+            for (name, lf) in tables {
+                mem.push((name, lf.collect().ok()?.lazy()));
+            }
+            Some(Session::with_tables(mem, desc.clone()))
+        };
         if let Some(dir) = &cache {
             if dir.join(store::MANIFEST).exists() {
-                if let Ok(mut s) = Session::open(dir) {
-                    s.description = desc;
+                if let Some(s) = from_cache(dir) {
                     return Ok(s);
                 }
             }
@@ -103,8 +112,7 @@ impl Session {
         if let Some(dir) = &cache {
             // best effort: a cache that cannot be written only costs time
             if write_cache(dir, &docs).is_some() {
-                if let Ok(mut s) = Session::open(dir) {
-                    s.description = desc;
+                if let Some(s) = from_cache(dir) {
                     return Ok(s);
                 }
             }

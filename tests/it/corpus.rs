@@ -1,4 +1,5 @@
-//! The four disclosures in the PDF-text layout (datasets/raw/, from shared/corpus):
+//! The disclosures read from PDF (datasets/raw/) and the four in the PDF-text layout
+//! (tests/pdf_text/, pdfplumber's text of four of those PDFs):
 //! layout recognition, the totals each document states against the sums of the
 //! parsed rows, AUDIT, and one query across all five bundled documents.
 //!
@@ -80,7 +81,11 @@ fn spending_per_department_and_phase_across_all_five_documents() {
     // the issue's own query, on the bundled data: every department as its document states it
     assert_eq!(
         q("SELECT dept_name, year, phase, SUM(total) FROM spending_by_function GROUP BY ALL ORDER BY year, dept_name"),
+        // (the 2017 functional tables are not read yet: tests/it/pdf.rs KNOWN_MISSING; 江苏省人大
+        // is how the 2018 document's 部门名称 line prints the office's name)
         "dept_name,year,phase,total\n\
+         江苏省人大,2018,budget,15897.44\n\
+         江苏省人大常委会办公厅,2019,budget,18330.37\n\
          江苏省人民检察院,2019,budget,24169.74\n\
          江苏省高级人民法院,2019,budget,37188.34\n\
          上海市普陀区规划和自然资源局,2024,final,9759.38\n\
@@ -91,7 +96,14 @@ fn spending_per_department_and_phase_across_all_five_documents() {
     assert_eq!(
         q("SELECT d.dept_name, b.year, b.phase, b.amount FROM budget_lines b JOIN departments d ON d.source = b.source \
            WHERE b.direction = 'expense' AND b.item = '支出合计' ORDER BY b.year, d.dept_name"),
+        // every figure as truth.csv has it (read by hand off the PDFs)
         "dept_name,year,phase,amount\n\
+         江苏省人民检察院,2017,budget,17996.68\n\
+         江苏省高级人民法院,2017,budget,28849.38\n\
+         江苏省人大,2018,budget,15897.44\n\
+         江苏省人民检察院,2018,budget,21955.35\n\
+         江苏省高级人民法院,2018,budget,33172.15\n\
+         江苏省人大常委会办公厅,2019,budget,18330.37\n\
          江苏省人民检察院,2019,budget,24169.74\n\
          江苏省高级人民法院,2019,budget,37188.34\n\
          中共秦皇岛经济技术开发区工委政法委员会,2021,budget,1662.99\n\
@@ -139,8 +151,14 @@ fn audit_of_the_pdf_layout_documents_finds_only_the_document_s_own_inconsistency
     let out = q("SELECT source, rule, line, expected, found FROM audit_findings WHERE source <> 'qinhuangdao-etdz-zhengfawei-2021'");
     assert_eq!(
         out,
+        // 2017: the document's own — its prose states 基本支出 12323.46 (p19) where its parts
+        // need 12323.48 (inconsistencies.md); 2018: NOT the document's — its 单位预留机动经费
+        // 2,388.04 is printed over two lines budgetql does not join yet (pdf.rs KNOWN_MISSING),
+        // so the parts fall short by exactly that: AUDIT shows the gap instead of hiding it
         "source,rule,line,expected,found\n\
-         shanghai_putuo_planning_resources_2024_final_accounts,R13,354,440.90,440.88\n"
+         jiangsu_procuratorate_2017_dept_budget,R1,521,17996.68,17996.66\n\
+         jiangsu_procuratorate_2018_dept_budget,R1,694,21955.35,19567.31\n\
+         shanghai_putuo_planning_resources_2024_final_accounts,R13,344,440.90,440.88\n"
     );
 }
 
@@ -148,7 +166,7 @@ fn audit_of_the_pdf_layout_documents_finds_only_the_document_s_own_inconsistency
 fn a_warehouse_of_all_five_answers_the_cross_document_query() {
     let wh = scratch("corpus-wh");
     let out = ingest_all_bundled(&wh);
-    assert!(out.contains("now holds 5 document(s)"), "{out}");
+    assert!(out.contains("now holds 11 document(s)"), "{out}");
     let sql = "SELECT dept_name, year, phase, SUM(total) FROM spending_by_function GROUP BY ALL ORDER BY year, dept_name";
     assert_eq!(
         ok(&["--data", wh.to_str().unwrap(), "--format", "csv", "-c", sql]),
