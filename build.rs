@@ -34,6 +34,10 @@ fn main() {
         h.write(f.to_string_lossy().as_bytes());
         h.write(&std::fs::read(f).unwrap_or_default());
     }
-    h.write(std::env::var("CARGO_PKG_VERSION").unwrap_or_default().as_bytes());
+    h.write(
+        std::env::var("CARGO_PKG_VERSION")
+            .unwrap_or_default()
+            .as_bytes(),
+    );
     println!("cargo:rustc-env=BUDGETQL_BUILD_KEY={:016x}", h.finish());
 }

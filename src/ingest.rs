@@ -418,16 +418,23 @@ pub fn source_id(path: &str) -> String {
 /// Read and ingest a file.
 pub fn ingest_file(path: &Path) -> Result<Document, IngestError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| IngestError::Io {
-        file: name.clone(),
+    ingest_bytes(&name, &read_file(path)?)
+}
+
+/// A document's bytes, or an error naming the file and saying what to do.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, IngestError> {
+    std::fs::read(path).map_err(|e| IngestError::Io {
+        file: path.display().to_string(),
         reason: match e.kind() {
             std::io::ErrorKind::NotFound => {
-                "no such file; check the path (budgetql reads plain-text disclosures)".into()
+                "no such file; check the path (budgetql reads PDF and text disclosures)".into()
+            }
+            std::io::ErrorKind::IsADirectory => {
+                "this is a folder; name the files in it (e.g. folder/*.pdf)".into()
             }
             _ => e.to_string(),
         },
-    })?;
-    ingest_bytes(&name, &bytes)
+    })
 }
 
 /// The bundled 2021 document, ingested.
@@ -570,7 +577,10 @@ pub fn ingest_text(file: &str, text: &str) -> Result<Document, IngestError> {
                 Ok(doc)
             }
             Err(IngestError::Malformed {
-                file, line, message, ..
+                file,
+                line,
+                message,
+                ..
             }) => Err(IngestError::Malformed {
                 file,
                 page: pages.get(line).copied().filter(|p| *p > 0),

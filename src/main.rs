@@ -12,8 +12,10 @@ const ABOUT: &str = "Query public budget disclosures (部门预算信息公开) 
 
 const AFTER_HELP: &str = "\
 Data:
-  With no --data, budgetql answers from the bundled 2021 disclosure of the
-  Qinhuangdao ETDZ 政法委 (compiled into the binary, ingested at start).
+  With no --data, budgetql answers from the eleven bundled disclosures (compiled
+  into the binary): ten PDFs of Jiangsu (2017-2019) and Shanghai Putuo (2024, 2026)
+  departments and the 2021 budget of the Qinhuangdao ETDZ 政法委. The first start
+  reads them into a cache ($XDG_CACHE_HOME/budgetql; BUDGETQL_CACHE=DIR or off).
   With --data DIR (or BUDGETQL_DATA) it scans a warehouse made by `budgetql ingest`.
   With no -c/-f and a terminal on standard input, budgetql opens an interactive
   shell (history in $XDG_DATA_HOME/budgetql/history; `.help` lists its commands).
@@ -21,7 +23,8 @@ Data:
 Tables:
   departments, units, budget_lines, three_public, procurement, assets,
   func_classes, projects, project_goals, disbursement, indicators
-  (money is exact: Decimal(38,6) in 万元; every row keeps `source` and `line`)
+  spending_by_function, spending_by_economic, income_by_source, stated_subtotals
+  (money is exact: Decimal(38,6) in 万元; every row keeps `source`, `page` and `line`)
   audit_findings: what AUDIT finds (computed when first read)
 
 SQL: SELECT … as polars-sql runs it, plus SHARE(x), YOY(x), GROUP BY ROLLUP(a, b),
@@ -36,8 +39,9 @@ Examples:
   budgetql -c \"SELECT unit_name, SUM(budget), SHARE(SUM(budget)) FROM projects GROUP BY 1\"
   budgetql audit
   echo \"SELECT * FROM three_public\" | budgetql --format markdown
-  budgetql ingest datasets/raw/*.txt --into warehouse && budgetql --data warehouse -c \"SHOW TABLES\"
-  budgetql ingest --check my-disclosure.txt
+  budgetql ingest report.pdf other.pdf --into warehouse && budgetql --data warehouse -c \"SHOW TABLES\"
+  budgetql ingest --check report.pdf
+  budgetql text report.pdf --page 7
 
 Exit status: 0 on success, 1 on any error (message on stderr), 2 on bad arguments.";
 
@@ -117,24 +121,27 @@ listed in the README. Exit status is 0 whether or not there are findings.
 
 Examples:
   budgetql audit
-  budgetql audit datasets/raw/*.txt --format csv
+  budgetql audit datasets/raw/*.pdf --format csv
   budgetql -c \"SELECT rule, COUNT(*) FROM audit_findings GROUP BY rule\"")]
     Audit {
-        /// Disclosure text files to ingest in memory and audit.
+        /// Disclosure files (PDF or text) to ingest in memory and audit.
         #[arg(value_name = "FILE")]
         files: Vec<PathBuf>,
     },
-    /// Ingest disclosure documents (UTF-8 text) into a Parquet warehouse, or check them.
+    /// Ingest disclosure documents (PDF, or UTF-8 text) into a Parquet warehouse, or check them.
     #[command(after_help = "\
 Examples:
-  budgetql ingest datasets/raw/*.txt --into warehouse
-  budgetql ingest --check my-disclosure.txt
+  budgetql ingest datasets/raw/*.pdf --into warehouse
+  budgetql ingest --check report.pdf
+
+A PDF is read through its text layer (`budgetql text FILE` shows it); a scanned PDF
+without text must be OCRed first. Messages and --check name the page and line.
 
 The warehouse holds one Parquet file per table, year and document
 (DIR/projects/year=2021/<document>.parquet) and a manifest.json with each
 document's sha256 and row counts. Ingesting a document again replaces its rows.")]
     Ingest {
-        /// Disclosure text files.
+        /// Disclosure files: PDFs as published, or text (a .doc saved as text, or a PDF's text).
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
         /// The warehouse folder to write (created when missing).
@@ -468,21 +475,17 @@ fn text_cmd(
 ) -> Result<(), Error> {
     let w = |e: std::io::Error| Error::from(budgetql::error::RenderError::from(e));
     let name = file.display().to_string();
-    let bytes = std::fs::read(file).map_err(|e| budgetql::error::IngestError::Io {
-        file: name.clone(),
-        reason: e.to_string(),
-    })?;
+    let bytes = ingest::read_file(file)?;
     if !budgetql::text_layer::is_pdf(&bytes) {
         return Err(Error::Usage(format!(
             "{name}: not a PDF file; `budgetql text` prints a PDF's text layer (a text document can be read as it is)"
         )));
     }
-    let layer = budgetql::text_layer::read(&bytes).map_err(|p| {
-        budgetql::error::IngestError::Pdf {
+    let layer =
+        budgetql::text_layer::read(&bytes).map_err(|p| budgetql::error::IngestError::Pdf {
             file: name.clone(),
             problem: p.to_string(),
-        }
-    })?;
+        })?;
     if let Some(bad) = pages.iter().find(|p| **p == 0 || **p > layer.pages.len()) {
         return Err(Error::Usage(format!(
             "{name}: there is no page {bad}; the PDF has pages 1-{}",
@@ -606,7 +609,7 @@ fn report(doc: &Document, out: &mut dyn Write) -> std::io::Result<()> {
     } else {
         writeln!(out, "  warnings ({}):", doc.warnings.len())?;
         for wn in &doc.warnings {
-            writeln!(out, "    {}:{}: {}", doc.file, wn.line, wn.message)?;
+            writeln!(out, "    {}: {}", doc.at(wn.line), wn.message)?;
         }
     }
     let with_figures = doc.skipped.iter().filter(|s| s.has_figures).count();
@@ -617,10 +620,16 @@ fn report(doc: &Document, out: &mut dyn Write) -> std::io::Result<()> {
         with_figures
     )?;
     for s in &doc.skipped {
-        let range = if s.first_line == s.last_line {
-            format!("{}", s.first_line)
-        } else {
-            format!("{}-{}", s.first_line, s.last_line)
+        let range = match (doc.page_of(s.first_line), doc.page_of(s.last_line)) {
+            (Some(a), Some(b)) if a == b && s.first_line == s.last_line => {
+                format!("page {a}:line {}", s.first_line)
+            }
+            (Some(a), Some(b)) if a == b => {
+                format!("page {a}:lines {}-{}", s.first_line, s.last_line)
+            }
+            (Some(a), Some(b)) => format!("pages {a}-{b}:lines {}-{}", s.first_line, s.last_line),
+            _ if s.first_line == s.last_line => format!("{}", s.first_line),
+            _ => format!("{}-{}", s.first_line, s.last_line),
         };
         let flag = if s.has_figures { "  [has figures]" } else { "" };
         writeln!(

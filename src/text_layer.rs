@@ -198,8 +198,8 @@ pub fn read(bytes: &[u8]) -> Result<TextLayer, PdfProblem> {
     let cache = InterpreterCache::new();
     let mut layer = TextLayer::default();
     for i in 0..n {
-        let page = guarded(|| read_page(&pdf, i, &cache))
-            .ok_or(PdfProblem::PageFailed { page: i + 1 })?;
+        let page =
+            guarded(|| read_page(&pdf, i, &cache)).ok_or(PdfProblem::PageFailed { page: i + 1 })?;
         layer.pages.push(page);
     }
     if layer.pages.iter().all(|p| p.lines.is_empty()) {
@@ -338,7 +338,8 @@ fn is_figure(w: &str) -> bool {
     let t = w.strip_prefix('-').unwrap_or(w);
     !t.is_empty()
         && t.starts_with(|c: char| c.is_ascii_digit())
-        && t.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
 }
 
 /// Some producers draw a row's figures a little above or below its text, further than
@@ -366,7 +367,9 @@ fn merge_offset_figures(lines: &mut Vec<Line>) {
             i += 1;
             continue;
         };
-        let fits = near <= 0.8 * l.size && 2.0 * near <= far && !lines[t].words.iter().all(|w| is_figure(&w.text));
+        let fits = near <= 0.8 * l.size
+            && 2.0 * near <= far
+            && !lines[t].words.iter().all(|w| is_figure(&w.text));
         let overlaps = l.words.iter().any(|a| {
             lines[t]
                 .words

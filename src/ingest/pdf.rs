@@ -114,7 +114,9 @@ fn title_kind(c: &str) -> Option<Kind> {
         }
         "收入预算总表" | "收入决算表" => Kind::Income,
         "支出预算总表" | "支出决算表" => Kind::Spending,
-        "财政拨款支出预算表功能科目" | "财政拨款支出预算表" => Kind::FuncFiscal,
+        "财政拨款支出预算表功能科目" | "财政拨款支出预算表" => {
+            Kind::FuncFiscal
+        }
         "一般公共预算支出预算表功能科目"
         | "一般公共预算支出预算表"
         | "一般公共预算支出功能分类预算表"
@@ -493,20 +495,53 @@ fn prose(p: &mut P) -> Result<(), IngestError> {
             )
         };
         vec![
-            r(r"收入、支出(?:预算)?总计(?:为)?NUM", Stated::IncomeAndExpense),
+            r(
+                r"收入、支出(?:预算)?总计(?:为)?NUM",
+                Stated::IncomeAndExpense,
+            ),
             r(r"财政拨款收入(?:预算)?总计(?:为)?NUM", Stated::Fiscal),
             r(r"(?:^|[^款])收入(?:预算)?总计(?:为)?NUM", Stated::Income),
             r(r"(?:^|[^款])支出(?:预算)?总计(?:为)?NUM", Stated::Expense),
-            r(r"一般公共预算收入(?:预算)?(?:为)?NUM", Stated::GeneralPublic),
-            r(r"(?:^|[，。：；、）．])(?:此外，)?基本支出(?:预算数?)?为NUM", Stated::Part("基本支出")),
-            r(r"(?:^|[，。：；、）．])(?:此外，)?项目支出(?:预算数?)?为NUM", Stated::Part("项目支出")),
-            r(r"(?:^|[，。：；、）．])(?:此外，)?单位预留机动经费(?:预算数?)?为NUM", Stated::Part("单位预留机动经费")),
-            r(r"机关运行经费(?:支出|预算)(?:数)?(?:为)?NUM", Stated::Memo("机关运行经费")),
-            r(r"因公出国[（(]境[)）]费(?:预算)?支出(?:为)?NUM", Stated::ThreePublic("因公出国（境）费", Some("合计"))),
-            r(r"公务用车购置(?:费)?(?:预算)?支出(?:为)?NUM", Stated::ThreePublic("公务用车购置费", Some("公务用车购置及运行费"))),
-            r(r"公务用车运行维护费(?:预算)?支出(?:为)?NUM", Stated::ThreePublic("公务用车运行维护费", Some("公务用车购置及运行费"))),
-            r(r"公务接待费(?:预算)?支出(?:为)?NUM", Stated::ThreePublic("公务接待费", Some("合计"))),
-            r(r"“三公”经费(?:财政拨款)?支出决算(?:数)?为NUM", Stated::ThreePublicFinal),
+            r(
+                r"一般公共预算收入(?:预算)?(?:为)?NUM",
+                Stated::GeneralPublic,
+            ),
+            r(
+                r"(?:^|[，。：；、）．])(?:此外，)?基本支出(?:预算数?)?为NUM",
+                Stated::Part("基本支出"),
+            ),
+            r(
+                r"(?:^|[，。：；、）．])(?:此外，)?项目支出(?:预算数?)?为NUM",
+                Stated::Part("项目支出"),
+            ),
+            r(
+                r"(?:^|[，。：；、）．])(?:此外，)?单位预留机动经费(?:预算数?)?为NUM",
+                Stated::Part("单位预留机动经费"),
+            ),
+            r(
+                r"机关运行经费(?:支出|预算)(?:数)?(?:为)?NUM",
+                Stated::Memo("机关运行经费"),
+            ),
+            r(
+                r"因公出国[（(]境[)）]费(?:预算)?支出(?:为)?NUM",
+                Stated::ThreePublic("因公出国（境）费", Some("合计")),
+            ),
+            r(
+                r"公务用车购置(?:费)?(?:预算)?支出(?:为)?NUM",
+                Stated::ThreePublic("公务用车购置费", Some("公务用车购置及运行费")),
+            ),
+            r(
+                r"公务用车运行维护费(?:预算)?支出(?:为)?NUM",
+                Stated::ThreePublic("公务用车运行维护费", Some("公务用车购置及运行费")),
+            ),
+            r(
+                r"公务接待费(?:预算)?支出(?:为)?NUM",
+                Stated::ThreePublic("公务接待费", Some("合计")),
+            ),
+            r(
+                r"“三公”经费(?:财政拨款)?支出决算(?:数)?为NUM",
+                Stated::ThreePublicFinal,
+            ),
         ]
     });
     // the unread lines joined without spaces (a sentence may wrap), each char's line
@@ -632,10 +667,14 @@ fn prose(p: &mut P) -> Result<(), IngestError> {
             Stated::ThreePublicFinal => {
                 // a 决算 whose 三公 table leaves the 决算数 cells blank states the total here
                 let stated = p.rec.three_public.iter().any(|t| {
-                    t.category == "合计" && t.amount.is_some() && t.phase.is_none_or(|ph| ph == "final")
+                    t.category == "合计"
+                        && t.amount.is_some()
+                        && t.phase.is_none_or(|ph| ph == "final")
                 });
                 let blank = p.rec.three_public.iter().position(|t| {
-                    t.category == "合计" && t.amount.is_none() && t.phase.is_none_or(|ph| ph == "final")
+                    t.category == "合计"
+                        && t.amount.is_none()
+                        && t.phase.is_none_or(|ph| ph == "final")
                 });
                 if let Some(i) = blank.filter(|_| !stated) {
                     p.rec.three_public[i].amount = Some(amount);
@@ -674,13 +713,17 @@ fn title(p: &P) -> Result<(i32, &'static str, usize, String), IngestError> {
     });
     // `2017 年度江苏省高级人民法院部门预算公开`, `2018 年度江苏省高级人民法院预算公开`: the name after it
     static AFTER: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(r"(\d{4})年度?([^\d，。：、]{2,40}?)(预算|决算)(?:公开|信息公开|情况说明|$)")
-            .expect("static regex")
+        regex::Regex::new(
+            r"(\d{4})年度?([^\d，。：、]{2,40}?)(预算|决算)(?:公开|信息公开|情况说明|$)",
+        )
+        .expect("static regex")
     });
     // a table's own title: `2019年政府采购预算表`, `2024年部门收支预算总表`
     static TABLE: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(r"^[^\d]{0,30}?(\d{4})年度?[^\d，。：]{0,30}?(预算|决算)?[^\d，。：]{0,20}表$")
-            .expect("static regex")
+        regex::Regex::new(
+            r"^[^\d]{0,30}?(\d{4})年度?[^\d，。：]{0,30}?(预算|决算)?[^\d，。：]{0,20}表$",
+        )
+        .expect("static regex")
     });
     // join the title page's lines (a title may wrap; the table of contents ends it) and
     // remember where each came from
@@ -725,7 +768,11 @@ fn title(p: &P) -> Result<(i32, &'static str, usize, String), IngestError> {
         if let Some(m) = TABLE.captures(&l.c) {
             let year: i32 = m[1].parse().unwrap_or(0);
             if plausible(year) {
-                found.push((year, m.get(2).map_or("budget", |g| phase_of(g.as_str())), l.no));
+                found.push((
+                    year,
+                    m.get(2).map_or("budget", |g| phase_of(g.as_str())),
+                    l.no,
+                ));
             }
         }
     }
@@ -744,7 +791,14 @@ fn title(p: &P) -> Result<(i32, &'static str, usize, String), IngestError> {
 /// or the title page's text before the year.
 fn department(p: &P, prefix: &str, title_line: usize) -> (String, usize) {
     for l in &p.lines {
-        for label in ["预算主管部门", "预算单位", "部门名称", "编制部门", "单位名称", "部门"] {
+        for label in [
+            "预算主管部门",
+            "预算单位",
+            "部门名称",
+            "编制部门",
+            "单位名称",
+            "部门",
+        ] {
             if let Some(rest) = l.c.strip_prefix(label) {
                 if let Some(rest) = rest.strip_prefix(['：', ':']) {
                     let name: String = rest.split("单位").next().unwrap_or("").to_string();

@@ -836,9 +836,9 @@ impl Engine {
         let mut others: Vec<PathBuf> = vec![];
         for p in &paths {
             match ext(p).as_str() {
-                "txt" => docs.push(ingest::ingest_file(p).map_err(|e| qerr(format!("{}1:1: LOAD: {e}", origin)))?),
+                "txt" | "pdf" => docs.push(ingest::ingest_file(p).map_err(|e| qerr(format!("{}1:1: LOAD: {e}", origin)))?),
                 "csv" | "parquet" | "json" | "ndjson" | "jsonl" | "arrow" | "ipc" | "feather" => others.push(p.clone()),
-                other => return Err(located(origin, st, 1, 6, &format!("`{}`: unknown file kind `.{other}`; LOAD reads .txt disclosures and .csv, .parquet, .json, .arrow files", p.display()))),
+                other => return Err(located(origin, st, 1, 6, &format!("`{}`: unknown file kind `.{other}`; LOAD reads .pdf and .txt disclosures and .csv, .parquet, .json, .arrow files", p.display()))),
             }
         }
         let mut report = vec![];

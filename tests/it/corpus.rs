@@ -130,18 +130,22 @@ fn layouts_are_recognised_and_reported() {
     );
     assert!(out.contains("  layout: pdf-text"), "{out}");
     assert!(out.contains("    spending_by_function     13\n"), "{out}");
-    // tables read but not stored, and tables not read (procurement), are listed with their lines
+    // tables read but not stored, and tables not read (procurement), are listed with their pages and lines
     assert!(
-        out.contains(":152-190 table read, not stored `收入决算表"),
+        out.contains(":pages 8-9:lines 152-190 table read, not stored `收入决算表"),
         "{out}"
     );
     assert!(
-        out.contains(":433-757 table `公开12表 政府采购支出预算表`  [has figures]"),
+        out.contains(
+            ":pages 16-26:lines 433-757 table `公开12表 政府采购支出预算表`  [has figures]"
+        ),
         "{out}"
     );
     // the blank cell of the Jiangsu 三公 row was placed by reconciliation, and says so
     assert!(
-        out.contains(":395: `“三公”经费、会议费、培训费支出预算表`: 8 figures for 9 columns"),
+        out.contains(
+            ":page 14:line 395: `“三公”经费、会议费、培训费支出预算表`: 8 figures for 9 columns"
+        ),
         "{out}"
     );
 }

@@ -61,15 +61,33 @@ const KNOWN_MISSING: &[(&str, &str)] = &[
     ("jiangsu_high_court_2017_dept_budget", "sangong_total"),
     ("jiangsu_high_court_2018_dept_budget", "sangong_total"),
     // the summary's wrapped labels (其他资金, 基本支出, 单位预留机动经费 over two lines)
-    ("jiangsu_procuratorate_2017_dept_budget", "other_funds_income"),
-    ("jiangsu_procuratorate_2017_dept_budget", "basic_expenditure"),
-    ("jiangsu_procuratorate_2018_dept_budget", "other_funds_income"),
+    (
+        "jiangsu_procuratorate_2017_dept_budget",
+        "other_funds_income",
+    ),
+    (
+        "jiangsu_procuratorate_2017_dept_budget",
+        "basic_expenditure",
+    ),
+    (
+        "jiangsu_procuratorate_2018_dept_budget",
+        "other_funds_income",
+    ),
     ("jiangsu_procuratorate_2018_dept_budget", "reserve_fund"),
     // the 决算's 一般公共预算 and 财政拨款 tables are read but only the widest (all funds)
     // is kept: its totals are in stated_subtotals under the stored table's name only
-    ("shanghai_putuo_planning_resources_2024_final_accounts", "fiscal_grand_total"),
-    ("shanghai_putuo_planning_resources_2024_final_accounts", "gpb_basic_expenditure"),
-    ("shanghai_putuo_planning_resources_2024_final_accounts", "func_table_total"),
+    (
+        "shanghai_putuo_planning_resources_2024_final_accounts",
+        "fiscal_grand_total",
+    ),
+    (
+        "shanghai_putuo_planning_resources_2024_final_accounts",
+        "gpb_basic_expenditure",
+    ),
+    (
+        "shanghai_putuo_planning_resources_2024_final_accounts",
+        "func_table_total",
+    ),
 ];
 
 /// Every amount the document's tables hold, as (table, label, phase, amount in 万元).
@@ -227,11 +245,14 @@ fn every_corpus_pdf_ingests_and_holds_every_hand_read_figure() {
             classes.sort();
             classes.dedup();
             if classes.len() != n {
-                fail(&mut failures, format!(
-                    "{doc}: {figure}: expected {n} 类, the table has {classes:?}"
-                ));
+                fail(
+                    &mut failures,
+                    format!("{doc}: {figure}: expected {n} 类, the table has {classes:?}"),
+                );
             } else if known {
-                failures.push(format!("{doc}: {figure} is found now: take it off KNOWN_MISSING"));
+                failures.push(format!(
+                    "{doc}: {figure} is found now: take it off KNOWN_MISSING"
+                ));
             }
             continue;
         }
@@ -252,7 +273,9 @@ fn every_corpus_pdf_ingests_and_holds_every_hand_read_figure() {
                 && a.normalize() == want.normalize()
         });
         if found && known {
-            failures.push(format!("{doc}: {figure} is found now: take it off KNOWN_MISSING"));
+            failures.push(format!(
+                "{doc}: {figure} is found now: take it off KNOWN_MISSING"
+            ));
         }
         if !found {
             let near: Vec<String> = amounts(d)
@@ -260,9 +283,10 @@ fn every_corpus_pdf_ingests_and_holds_every_hand_read_figure() {
                 .filter(|(t, ..)| tables.contains(t))
                 .map(|(t, l, ph, a)| format!("{t}.{l}[{ph}]={a}"))
                 .collect();
-            fail(&mut failures, format!(
-                "{doc}: {figure} = {want} 万元 not found; the tables hold {near:?}"
-            ));
+            fail(
+                &mut failures,
+                format!("{doc}: {figure} = {want} 万元 not found; the tables hold {near:?}"),
+            );
         }
     }
     assert!(checked >= 175, "only {checked} figures checked");
@@ -281,5 +305,84 @@ fn every_pdf_row_traces_to_a_page() {
     assert_eq!(d.layout, "pdf");
     for b in &d.records.budget_lines {
         assert!(d.page_of(b.line).is_some(), "{b:?} has no page");
+    }
+}
+
+/// `budgetql text FILE` prints the text layer the ingest reads: saved as a file, it
+/// ingests to the same tables as the PDF itself.
+#[test]
+fn the_text_command_prints_what_the_ingest_reads() {
+    use crate::common::*;
+    let pdf = "datasets/raw/jiangsu_npc_office_2019_dept_budget_tables.pdf";
+    let text = ok(&["text", pdf]);
+    assert!(
+        text.starts_with("=== page 1 ===\n收支预算总表\n公开表一\n"),
+        "{text}"
+    );
+    let dir = scratch("text-cmd");
+    let txt = dir.join("jiangsu_npc_office_2019_dept_budget_tables.txt");
+    std::fs::write(&txt, &text).unwrap();
+    let from_pdf = ingest_file(&root().join(pdf)).unwrap();
+    let from_text = ingest_file(&txt).unwrap();
+    assert_eq!(from_pdf.records, from_text.records);
+    assert_eq!(from_pdf.line_pages, from_text.line_pages);
+    // --positions: line numbers as the `line` column counts them, baselines, x extents
+    let pos = ok(&["text", pdf, "--positions", "--page", "9"]);
+    assert!(
+        pos.starts_with(
+            "=== page 9 ===\n  193 y=116.4  [231.1-727.9]“三公”经费、会议费、培训费支出预算表\n"
+        ),
+        "{pos}"
+    );
+    let (code, _, err) = run(&["text", pdf, "--page", "99"]);
+    assert_clean_failure(code, &err);
+    assert!(
+        err.contains("there is no page 99; the PDF has pages 1-13"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["text", "datasets/raw/qinhuangdao-etdz-zhengfawei-2021.txt"]);
+    assert_clean_failure(code, &err);
+    assert!(err.contains("not a PDF file"), "{err}");
+    let (code, _, err) = run(&["text", "no-such.pdf"]);
+    assert_clean_failure(code, &err);
+    assert!(
+        err.contains("no-such.pdf: cannot read the file: no such file"),
+        "{err}"
+    );
+}
+
+/// PDFs through every door: ingest --check names pages, LOAD reads them, and a
+/// broken PDF is a clean error in the shell's statements too.
+#[test]
+fn pdfs_ingest_load_and_fail_cleanly_from_the_command_line() {
+    use crate::common::*;
+    let out = ok(&[
+        "ingest",
+        "--check",
+        "tests/pdf/shanghai_putuo_wanli_subdistrict_2024_dept_budget.pdf",
+    ]);
+    assert!(
+        out.contains("year 2024, budget (预算), department 上海市普陀区人民政府万里街道办事处"),
+        "{out}"
+    );
+    assert!(out.contains("  layout: pdf (the PDF's text layer"), "{out}");
+    assert!(out.contains(".pdf:page "), "{out}");
+    // LOAD: the 三公 table of p31 (truth.csv: 47.91 = 0 + 1.35 + 25 + 21.56)
+    let q = "LOAD 'tests/pdf/shanghai_putuo_wanli_subdistrict_2024_dept_budget.pdf'; \
+             SELECT category, amount, page FROM three_public WHERE source LIKE '%wanli%' ORDER BY category";
+    assert_eq!(
+        ok(&["--format", "csv", "-c", q]),
+        "category,amount,page\n公务接待费,1.35,31\n公务用车购置及运行费,46.56,31\n公务用车购置费,25.00,31\n\
+         公务用车运行维护费,21.56,31\n合计,47.91,31\n因公出国（境）费,0.00,31\n"
+    );
+    for f in [
+        "tests/malformed/pdf-encrypted.pdf",
+        "tests/malformed/pdf-scan.pdf",
+    ] {
+        let (code, _, err) = run(&["ingest", "--check", f]);
+        assert_clean_failure(code, &err);
+        assert!(err.contains(f), "{err}");
+        let (code, _, err) = run(&["-c", &format!("LOAD '{f}'")]);
+        assert_clean_failure(code, &err);
     }
 }

@@ -116,9 +116,10 @@ fn mutated_documents_never_panic() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(150);
     // every text document, both layouts: the run picks one
-    let texts: Vec<(&str, &str)> = std::iter::once(("qinhuangdao-etdz-zhengfawei-2021.txt", BUNDLED))
-        .chain(crate::common::PDF_TEXT.iter().copied())
-        .collect();
+    let texts: Vec<(&str, &str)> =
+        std::iter::once(("qinhuangdao-etdz-zhengfawei-2021.txt", BUNDLED))
+            .chain(crate::common::PDF_TEXT.iter().copied())
+            .collect();
     let bases: Vec<Vec<String>> = texts
         .iter()
         .map(|(_, t)| t.split('\n').map(|s| s.to_string()).collect())
