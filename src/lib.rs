@@ -41,8 +41,9 @@ pub fn bundled_cache() -> Option<PathBuf> {
     Some(base.join(format!("bundled-{}", env!("BUDGETQL_BUILD_KEY"))))
 }
 
-/// Write the bundled warehouse under a private name, then rename it into place (a
-/// concurrent first start keeps whichever finished first).
+/// Write the bundled tables (one Arrow IPC file per contract table) under a private
+/// name, then rename the folder into place (a concurrent first start keeps whichever
+/// finished first).
 fn write_cache(dir: &Path, docs: &[Document]) -> Option<()> {
     let parent = dir.parent()?;
     std::fs::create_dir_all(parent).ok()?;
@@ -52,12 +53,30 @@ fn write_cache(dir: &Path, docs: &[Document]) -> Option<()> {
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&tmp);
-    let done = store::write(&tmp, docs).is_ok() && {
-        let _ = std::fs::remove_file(tmp.join(".lock"));
-        std::fs::rename(&tmp, dir).is_ok() || dir.join(store::MANIFEST).exists()
-    };
+    std::fs::create_dir_all(&tmp).ok()?;
+    let written = (|| {
+        for (name, mut df) in model::stacked(docs).ok()? {
+            let f = std::fs::File::create(tmp.join(format!("{name}.arrow"))).ok()?;
+            IpcWriter::new(f).finish(&mut df).ok()?;
+        }
+        Some(())
+    })();
+    let done =
+        written.is_some() && (std::fs::rename(&tmp, dir).is_ok() || read_cache(dir).is_some());
     let _ = std::fs::remove_dir_all(&tmp);
     done.then_some(())
+}
+
+/// The cached bundled tables, when every one is there and readable.
+fn read_cache(dir: &Path) -> Option<Vec<(&'static str, LazyFrame)>> {
+    model::TABLES
+        .iter()
+        .map(|t| {
+            let f = std::fs::File::open(dir.join(format!("{}.arrow", t.name))).ok()?;
+            let df = IpcReader::new(f).finish().ok()?;
+            Some((t.name, df.lazy()))
+        })
+        .collect()
 }
 
 /// A query session: the contract tables registered for SQL, plus views,
@@ -82,40 +101,22 @@ impl Session {
     }
 
     /// The bundled documents (`datasets/raw/`). Reading 10 PDFs at every start would
-    /// be slow, so the first start ingests them and keeps the result as a warehouse in
-    /// the cache folder ([`bundled_cache`]); later starts scan it. Without a usable
-    /// cache folder the documents are ingested in memory.
+    /// be slow, so the first start ingests them and keeps the tables in the cache folder
+    /// ([`bundled_cache`]) as Arrow files; later starts read those. Without a usable
+    /// cache folder the documents are ingested in memory at every start.
     pub fn bundled() -> Result<Session> {
         let desc = format!(
             "the {} bundled disclosures (datasets/raw/)",
             ingest::BUNDLED.len()
         );
         let cache = bundled_cache();
-        // the cached warehouse, read into memory (a few thousand rows): queries and LOAD
-        // behave as on documents ingested in memory
-        let from_cache = |dir: &Path| -> Option<Session> {
-            let tables = store::scan(dir).ok()?;
-            let mut mem = vec![];
-            for (name, lf) in tables {
-                mem.push((name, lf.collect().ok()?.lazy()));
-            }
-            Some(Session::with_tables(mem, desc.clone()))
-        };
-        if let Some(dir) = &cache {
-            if dir.join(store::MANIFEST).exists() {
-                if let Some(s) = from_cache(dir) {
-                    return Ok(s);
-                }
-            }
+        if let Some(tables) = cache.as_deref().and_then(read_cache) {
+            return Ok(Session::with_tables(tables, desc));
         }
         let docs = ingest::ingest_bundled_all()?;
+        // best effort: a cache that cannot be written only costs time at the next start
         if let Some(dir) = &cache {
-            // best effort: a cache that cannot be written only costs time
-            if write_cache(dir, &docs).is_some() {
-                if let Some(s) = from_cache(dir) {
-                    return Ok(s);
-                }
-            }
+            let _ = write_cache(dir, &docs);
         }
         let mut s = Session::from_documents(&docs)?;
         s.description = desc;

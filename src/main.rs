@@ -516,7 +516,14 @@ fn text_cmd(
                     .iter()
                     .map(|wd| format!("[{:.1}-{:.1}]{}", wd.x0, wd.x1, wd.text))
                     .collect();
-                writeln!(out, "{line:>5} y={:<6.1} {}", l.y, words.join(" ")).map_err(w)?;
+                writeln!(
+                    out,
+                    "{line:>5} y={:<6.1} size={:<4.1} {}",
+                    l.y,
+                    l.size,
+                    words.join(" ")
+                )
+                .map_err(w)?;
             } else {
                 writeln!(out, "{}", l.text()).map_err(w)?;
             }

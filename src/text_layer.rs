@@ -330,14 +330,96 @@ fn lines(mut glyphs: Vec<Glyph>) -> Vec<Line> {
         })
         .collect();
     merge_offset_figures(&mut out);
+    merge_wrapped_cells(&mut out);
     out
+}
+
+/// A table cell too narrow for its text wraps it over lines above and below the row's
+/// figures (the cell is centred vertically): `收入合` / `13,649.07 支出合计 13,649.07` /
+/// `计`. A line without figures whose words all fall into the empty stretches of the
+/// nearest row (within 1.8 font sizes, and at most 0.6 of the distance to the row on
+/// its other side) is that row's wrapped cells: its words join the row at their x
+/// position, the fragments of one gap joined top to bottom. Prose never qualifies (its
+/// lines span the width, overlapping the row's words).
+fn merge_wrapped_cells(lines: &mut Vec<Line>) {
+    let figures = |l: &Line| l.words.iter().filter(|w| is_figure(&w.text)).count();
+    let is_row = |l: &Line| figures(l) >= 1;
+    let n = lines.len();
+    let mut owner: Vec<Option<usize>> = vec![None; n];
+    for i in 0..n {
+        let l = &lines[i];
+        if figures(l) > 0 || l.words.iter().any(|w| w.text.chars().count() > 12) {
+            continue;
+        }
+        let above = (0..i).rev().find(|&j| is_row(&lines[j]));
+        let below = (i + 1..n).find(|&j| is_row(&lines[j]));
+        let d = |j: Option<usize>| j.map_or(f32::INFINITY, |j| (lines[j].y - l.y).abs());
+        let (near, far, t) = if d(above) <= d(below) {
+            (d(above), d(below), above)
+        } else {
+            (d(below), d(above), below)
+        };
+        let Some(t) = t else { continue };
+        if near > 1.8 * l.size.max(lines[t].size) || near > 0.6 * far {
+            continue;
+        }
+        let fits = l.words.iter().all(|w| {
+            lines[t]
+                .words
+                .iter()
+                .all(|r| w.x1.min(r.x1) - w.x0.max(r.x0) <= 0.0)
+        });
+        if fits {
+            owner[i] = Some(t);
+        }
+    }
+    if owner.iter().all(Option::is_none) {
+        return;
+    }
+    // each fragment goes into the gap of its row it falls in (before the row's k-th
+    // word); the fragments of one gap are one cell, joined top to bottom, left to right
+    let mut extra: Vec<Vec<Word>> = vec![vec![]; n];
+    for t in 0..n {
+        let frags: Vec<&Word> = (0..n)
+            .filter(|&i| owner[i] == Some(t))
+            .flat_map(|i| lines[i].words.iter())
+            .collect();
+        if frags.is_empty() {
+            continue;
+        }
+        let slot = |w: &Word| lines[t].words.iter().filter(|r| r.x1 <= w.x0).count();
+        let mut cells: Vec<(usize, Word)> = vec![];
+        for w in frags {
+            let k = slot(w);
+            match cells.iter_mut().find(|(s, _)| *s == k) {
+                Some((_, c)) => {
+                    c.text.push_str(&w.text);
+                    c.x0 = c.x0.min(w.x0);
+                    c.x1 = c.x1.max(w.x1);
+                }
+                None => cells.push((k, w.clone())),
+            }
+        }
+        extra[t] = cells.into_iter().map(|(_, w)| w).collect();
+    }
+    let old = std::mem::take(lines);
+    for (i, mut l) in old.into_iter().enumerate() {
+        if owner[i].is_some() {
+            continue;
+        }
+        if !extra[i].is_empty() {
+            l.words.append(&mut extra[i]);
+            l.words.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+        }
+        lines.push(l);
+    }
 }
 
 /// True for a word that is a figure (`1,503.52`, `0`, `-3.5`).
 fn is_figure(w: &str) -> bool {
     let t = w.strip_prefix('-').unwrap_or(w);
-    !t.is_empty()
-        && t.starts_with(|c: char| c.is_ascii_digit())
+    t.starts_with(|c: char| c.is_ascii_digit())
+        && t.ends_with(|c: char| c.is_ascii_digit())
         && t.chars()
             .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
 }
@@ -456,6 +538,40 @@ mod tests {
         assert_eq!(ls[0].text(), "合计 12");
         assert_eq!(ls[0].words[1].x0, 50.0);
         assert_eq!(ls[1].text(), "下");
+    }
+
+    #[test]
+    fn a_cell_wrapped_around_its_row_joins_the_row() {
+        let w = |x0: f32, t: &str| g(x0, x0 + 9.0 * t.chars().count() as f32, 0.0, t);
+        let at = |y: f32, ws: Vec<Glyph>| {
+            ws.into_iter()
+                .map(|mut x| {
+                    x.y = y;
+                    x
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut gs = at(372.8, vec![w(58.0, "收入合")]);
+        gs.extend(at(
+            387.5,
+            vec![
+                w(148.0, "13,649.07"),
+                w(300.0, "支出合计"),
+                w(460.0, "13,649.07"),
+            ],
+        ));
+        gs.extend(at(402.3, vec![w(58.0, "计")]));
+        // prose below: it overlaps the row's words, so it stays a line of its own
+        gs.extend(at(420.0, vec![w(58.0, "此外，基本支出预算数为")]));
+        let ls = lines(gs);
+        let texts: Vec<String> = ls.iter().map(Line::text).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "收入合计 13,649.07 支出合计 13,649.07",
+                "此外，基本支出预算数为"
+            ]
+        );
     }
 
     #[test]

@@ -803,6 +803,11 @@ fn department(p: &P, prefix: &str, title_line: usize) -> (String, usize) {
                 if let Some(rest) = rest.strip_prefix(['：', ':']) {
                     let name: String = rest.split("单位").next().unwrap_or("").to_string();
                     if name.chars().count() >= 2 {
+                        // a labelled name cut where its cell wraps (部门名称：江苏省人大 /
+                        // 常委会办公厅): the title page's longer name is the whole one
+                        if prefix.len() > name.len() && prefix.starts_with(&name) {
+                            return (prefix.to_string(), title_line);
+                        }
                         return (name, l.no);
                     }
                 }
