@@ -461,11 +461,40 @@ pub fn ingest_pdf(file: &str, bytes: &[u8]) -> Result<Document, IngestError> {
         problem: p.to_string(),
     })?;
     let text = layer.to_text();
-    let mut doc = ingest_text(file, &text)?;
+    let positions = layer.word_extents();
+    let mut doc = ingest_pdf_text(file, &text, Some(&positions))?;
     doc.layout = "pdf";
     doc.sha256 = format!("{:x}", Sha256::digest(bytes));
     doc.bytes = bytes.len();
     Ok(doc)
+}
+
+/// The pdf-text layout (a PDF's text, from its text layer or extracted beforehand),
+/// with each line's page; `positions` are the text layer's word extents per line.
+fn ingest_pdf_text(
+    file: &str,
+    text: &str,
+    positions: Option<&[Vec<(f32, f32)>]>,
+) -> Result<Document, IngestError> {
+    let pages = line_pages(text);
+    match pdf::ingest(file, text, positions) {
+        Ok(mut doc) => {
+            doc.line_pages = pages;
+            Ok(doc)
+        }
+        Err(IngestError::Malformed {
+            file,
+            line,
+            message,
+            ..
+        }) => Err(IngestError::Malformed {
+            file,
+            page: pages.get(line).copied().filter(|p| *p > 0),
+            line,
+            message,
+        }),
+        Err(e) => Err(e),
+    }
 }
 
 /// Validate that bytes are a text document or a PDF, then ingest them.
@@ -570,26 +599,9 @@ pub fn ingest_text(file: &str, text: &str) -> Result<Document, IngestError> {
         });
     }
     if pdf::is_pdf_text(text) {
-        let pages = line_pages(text);
-        return match pdf::ingest(file, text) {
-            Ok(mut doc) => {
-                doc.line_pages = pages;
-                Ok(doc)
-            }
-            Err(IngestError::Malformed {
-                file,
-                line,
-                message,
-                ..
-            }) => Err(IngestError::Malformed {
-                file,
-                page: pages.get(line).copied().filter(|p| *p > 0),
-                line,
-                message,
-            }),
-            Err(e) => Err(e),
-        };
+        return ingest_pdf_text(file, text, None);
     }
+
     let items = lines::items(text);
     let n = items.len();
     let mut p = Parser {

@@ -136,6 +136,22 @@ impl TextLayer {
         s
     }
 
+    /// For each line of [`TextLayer::to_text`] (index = line number - 1), the x extent
+    /// of each of its words; empty for page markers and blank lines.
+    pub fn word_extents(&self) -> Vec<Vec<(f32, f32)>> {
+        let mut v = vec![];
+        for (i, p) in self.pages.iter().enumerate() {
+            if i > 0 {
+                v.push(vec![]);
+            }
+            v.push(vec![]);
+            for l in &p.lines {
+                v.push(l.words.iter().map(|w| (w.x0, w.x1)).collect());
+            }
+        }
+        v
+    }
+
     /// For each line of [`TextLayer::to_text`] (1-based), the page it is on (0 for none).
     pub fn line_pages(&self) -> Vec<usize> {
         let mut v = vec![0];

@@ -51,12 +51,14 @@ fn compact(s: &str) -> String {
         .collect()
 }
 
-/// One meaningful line: its 1-based number, trimmed text and text without spaces.
+/// One meaningful line: its 1-based number, trimmed text and text without spaces, and
+/// for a line read from a PDF the x extent of each word (in `text`'s word order).
 #[derive(Debug, Clone)]
 struct L {
     no: usize,
     text: String,
     c: String,
+    xs: Vec<(f32, f32)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -390,7 +392,13 @@ struct ClassTable {
 }
 
 /// Ingest a document in the PDF-text layout.
-pub(crate) fn ingest(file: &str, text: &str) -> Result<Document, IngestError> {
+/// Ingest PDF text. `positions`, when the text comes from a PDF's text layer, holds
+/// each text line's word extents (index = line number - 1).
+pub(crate) fn ingest(
+    file: &str,
+    text: &str,
+    positions: Option<&[Vec<(f32, f32)>]>,
+) -> Result<Document, IngestError> {
     let raw: Vec<&str> = text.lines().collect();
     let mut lines = vec![];
     for (i, l) in raw.iter().enumerate() {
@@ -406,10 +414,16 @@ pub(crate) fn ingest(file: &str, text: &str) -> Result<Document, IngestError> {
         {
             continue;
         }
+        let xs = positions
+            .and_then(|ps| ps.get(i))
+            .filter(|xs| xs.len() == t.split_whitespace().count())
+            .cloned()
+            .unwrap_or_default();
         lines.push(L {
             no: i + 1,
             text: t.to_string(),
             c: compact(t),
+            xs,
         });
     }
     let n = lines.len();
@@ -1808,7 +1822,38 @@ fn three_public(
         return Err(p.err(title_no, format!("table `{title}`: the header is not a 三公 layout budgetql knows (expected 因公出国, 公务用车, 公务接待 columns)")));
     };
     let width = if pairs { cols.len() * 2 } else { cols.len() };
-    let series: Vec<Vec<Option<Decimal>>> = if pairs {
+    // with positions (a PDF), the columns the figures line up with
+    let by_position = if figs.len() < width {
+        place_by_position(header, fig_line, width)
+    } else {
+        None
+    };
+    let by_position: Option<Vec<Option<Decimal>>> = by_position.map(|cols_of| {
+        let mut v = vec![None; width];
+        for (f, k) in figs.iter().zip(cols_of) {
+            v[k] = Some(*f);
+        }
+        v
+    });
+    let reconciles = |v: &[Option<Decimal>]| {
+        sums.iter().all(|(t, parts)| {
+            let total = v[*t].unwrap_or(Decimal::ZERO);
+            checked_sum(parts.iter().map(|k| v[*k].unwrap_or(Decimal::ZERO))) == Some(total)
+        })
+    };
+    let positioned = by_position.filter(|v| pairs || reconciles(v));
+    let was_positioned = positioned.is_some();
+    let series: Vec<Vec<Option<Decimal>>> = if let Some(v) = positioned {
+        p.warn(no, format!("`{title}`: {} figures for {width} columns; each placed in the column it lines up with{}", figs.len(), if pairs { "" } else { ", and the row's totals reconcile" }));
+        if pairs {
+            vec![
+                v.iter().step_by(2).cloned().collect(),
+                v.iter().skip(1).step_by(2).cloned().collect(),
+            ]
+        } else {
+            vec![v]
+        }
+    } else if pairs {
         let placed = place(&figs, width, &[])?;
         let Some(v) = placed else {
             return Err(p.err(
@@ -1831,7 +1876,7 @@ fn three_public(
             }
         }
     };
-    if figs.len() < width {
+    if figs.len() < width && !was_positioned {
         p.warn(no, format!("`{title}`: {} figures for {width} columns; blank cells placed where the totals reconcile", figs.len()));
     }
     for (si, vals) in series.iter().enumerate() {
@@ -1886,6 +1931,53 @@ fn three_public(
         }
     }
     Ok(())
+}
+
+/// The column each figure of `row` lines up with, from positions: the table's columns
+/// are the header's leaf cells (header words with no other header word printed below
+/// them) right of the row's label area; a figure belongs to the leaf whose x extent
+/// holds its centre (else the nearest). None without positions, when the leaves are not
+/// exactly `width`, or when two figures would share a column.
+fn place_by_position(header: &[&L], row: &L, width: usize) -> Option<Vec<usize>> {
+    if row.xs.is_empty() || header.iter().any(|h| h.xs.is_empty()) {
+        return None;
+    }
+    let first_fig = row.xs.first()?.0;
+    // every header word with its line index
+    let words: Vec<(usize, (f32, f32))> = header
+        .iter()
+        .enumerate()
+        .flat_map(|(i, h)| h.xs.iter().map(move |x| (i, *x)))
+        .collect();
+    let overlaps = |a: (f32, f32), b: (f32, f32)| a.0.max(b.0) < a.1.min(b.1);
+    let mut leaves: Vec<(f32, f32)> = words
+        .iter()
+        .filter(|(i, x)| !words.iter().any(|(j, y)| j > i && overlaps(*x, *y)))
+        .map(|(_, x)| *x)
+        .filter(|x| x.1 > first_fig - 1.0)
+        .collect();
+    leaves.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if leaves.len() != width {
+        return None;
+    }
+    let mut out: Vec<usize> = vec![];
+    for x in &row.xs {
+        let c = (x.0 + x.1) / 2.0;
+        let k = leaves
+            .iter()
+            .position(|l| l.0 <= c && c <= l.1)
+            .or_else(|| {
+                (0..leaves.len()).min_by(|&a, &b| {
+                    let d = |l: &(f32, f32)| ((l.0 + l.1) / 2.0 - c).abs();
+                    d(&leaves[a]).total_cmp(&d(&leaves[b]))
+                })
+            })?;
+        if out.last().is_some_and(|&prev| prev >= k) {
+            return None;
+        }
+        out.push(k);
+    }
+    Some(out)
 }
 
 /// Place `figs` into `width` columns, leaving `width - figs.len()` blanks, so that every
@@ -2021,6 +2113,51 @@ fn skipped(p: &P) -> Vec<Skipped> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn line(no: usize, words: &[(&str, f32, f32)]) -> L {
+        let text = words.iter().map(|w| w.0).collect::<Vec<_>>().join(" ");
+        L {
+            no,
+            c: compact(&text),
+            text,
+            xs: words.iter().map(|w| (w.1, w.2)).collect(),
+        }
+    }
+
+    #[test]
+    fn blank_cells_are_placed_by_the_columns_figures_line_up_with() {
+        // a 决算 三公 table: 预算数/决算数 under each category; the 决算数 of 合计 and of
+        // 公务接待费 are blank. Without positions the blanks would go leftmost.
+        let h1 = line(
+            1,
+            &[
+                ("项目", 10.0, 40.0),
+                ("合计", 100.0, 180.0),
+                ("公务接待费", 200.0, 280.0),
+            ],
+        );
+        let h2 = line(
+            2,
+            &[
+                ("预算数", 100.0, 138.0),
+                ("决算数", 142.0, 180.0),
+                ("预算数", 200.0, 238.0),
+                ("决算数", 242.0, 280.0),
+            ],
+        );
+        let row = line(3, &[("0.95", 120.0, 136.0), ("0.95", 220.0, 236.0)]);
+        assert_eq!(place_by_position(&[&h1, &h2], &row, 4), Some(vec![0, 2]));
+        // a figure between two columns goes to the nearer; columns must not repeat
+        let row = line(3, &[("1", 139.0, 141.5), ("2", 139.0, 141.0)]);
+        assert_eq!(place_by_position(&[&h1, &h2], &row, 4), None);
+        // a header of another width, or text without positions: no placement by position
+        assert_eq!(place_by_position(&[&h1, &h2], &row, 5), None);
+        let plain = L {
+            xs: vec![],
+            ..row.clone()
+        };
+        assert_eq!(place_by_position(&[&h1, &h2], &plain, 4), None);
+    }
 
     #[test]
     fn titles() {
