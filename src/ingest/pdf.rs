@@ -1174,7 +1174,30 @@ fn class_table(
         }
     }
     let _ = distribute(&mut pending, rows.last_mut(), false);
-    // 3. figures
+    // 3. figures; with positions (a PDF), a row printing fewer figures than the table
+    // has columns has each placed in the column it lines up with: the columns are
+    // where the full rows print their figures (else the header's leaf cells)
+    let first_segs: Vec<(usize, Vec<(f32, f32)>)> = {
+        let line_of = |no: usize| {
+            p.lines
+                .binary_search_by_key(&no, |l| l.no)
+                .ok()
+                .map(|i| &p.lines[i])
+        };
+        rows.iter()
+            .filter_map(|(no, s, _)| Some((*no, num_extents(line_of(*no)?, s)?)))
+            .collect()
+    };
+    let width = columns.len();
+    let mut ranges: Vec<Option<(f32, f32)>> = vec![None; width];
+    for (_, xs) in first_segs.iter().filter(|(_, xs)| xs.len() == width) {
+        for (k, x) in xs.iter().enumerate() {
+            let r = ranges[k].get_or_insert(*x);
+            r.0 = r.0.min(x.0);
+            r.1 = r.1.max(x.1);
+        }
+    }
+    let anchors: Option<Vec<(f32, f32)>> = ranges.into_iter().collect();
     let mut out_rows = vec![];
     let mut all: Vec<(usize, Seg)> = rows.into_iter().map(|(n, s, _)| (n, s)).collect();
     all.extend(others);
@@ -1193,7 +1216,42 @@ fn class_table(
             ));
         }
         let mut figs = vec![None; columns.len()];
-        for (k, t) in s.nums.iter().take(columns.len()).enumerate() {
+        let mut slots: Vec<usize> = (0..s.nums.len().min(width)).collect();
+        if s.nums.len() < width {
+            let xs = first_segs
+                .iter()
+                .find(|(n, xs)| *n == no && xs.len() == s.nums.len())
+                .map(|(_, xs)| xs.clone());
+            let by_anchor = xs.as_ref().and_then(|xs| match &anchors {
+                Some(a) => columns_by(a, xs),
+                None => None,
+            });
+            let by_header = || {
+                let row = L {
+                    xs: xs.clone()?,
+                    text: s.nums.join(" "),
+                    c: String::new(),
+                    no,
+                };
+                place_by_position(header, &row, width)
+            };
+            if let Some(placed) = by_anchor.or_else(by_header) {
+                if placed != slots {
+                    p.warn(
+                        no,
+                        format!(
+                            "row `{} {}` prints {} figures for {width} columns; each is placed in the column it lines up with ({})",
+                            s.code,
+                            s.name,
+                            s.nums.len(),
+                            placed.iter().map(|k| columns[*k]).collect::<Vec<_>>().join(", ")
+                        ),
+                    );
+                }
+                slots = placed;
+            }
+        }
+        for (t, k) in s.nums.iter().zip(slots) {
             figs[k] = Some(p.money(no, t, unit)?);
         }
         if let Some(b) = &s.bad {
@@ -1933,6 +1991,42 @@ fn three_public(
     Ok(())
 }
 
+/// The x extents of a segment's figures on its line, when the line has positions: the
+/// figures are the first run of tokens equal to them.
+fn num_extents(l: &L, seg: &Seg) -> Option<Vec<(f32, f32)>> {
+    if l.xs.is_empty() || seg.nums.is_empty() {
+        return None;
+    }
+    let toks: Vec<&str> = l.text.split_whitespace().collect();
+    let n = seg.nums.len();
+    (0..toks.len().checked_sub(n)? + 1)
+        .find(|&i| toks[i..i + n].iter().zip(&seg.nums).all(|(a, b)| a == b))
+        .map(|i| l.xs[i..i + n].to_vec())
+}
+
+/// The columns (indices into `anchors`, each a column's x extent) that figures at `xs`
+/// line up with: the column whose extent holds a figure's centre, else the nearest;
+/// None when two figures would share a column or their order would change.
+fn columns_by(anchors: &[(f32, f32)], xs: &[(f32, f32)]) -> Option<Vec<usize>> {
+    let mut out: Vec<usize> = vec![];
+    for x in xs {
+        let c = (x.0 + x.1) / 2.0;
+        let d = |a: &(f32, f32)| {
+            if a.0 <= c && c <= a.1 {
+                0.0
+            } else {
+                (c - a.0).abs().min((c - a.1).abs())
+            }
+        };
+        let k = (0..anchors.len()).min_by(|&a, &b| d(&anchors[a]).total_cmp(&d(&anchors[b])))?;
+        if out.last().is_some_and(|&prev| prev >= k) {
+            return None;
+        }
+        out.push(k);
+    }
+    Some(out)
+}
+
 /// The column each figure of `row` lines up with, from positions: the table's columns
 /// are the header's leaf cells (header words with no other header word printed below
 /// them) right of the row's label area; a figure belongs to the leaf whose x extent
@@ -1960,24 +2054,7 @@ fn place_by_position(header: &[&L], row: &L, width: usize) -> Option<Vec<usize>>
     if leaves.len() != width {
         return None;
     }
-    let mut out: Vec<usize> = vec![];
-    for x in &row.xs {
-        let c = (x.0 + x.1) / 2.0;
-        let k = leaves
-            .iter()
-            .position(|l| l.0 <= c && c <= l.1)
-            .or_else(|| {
-                (0..leaves.len()).min_by(|&a, &b| {
-                    let d = |l: &(f32, f32)| ((l.0 + l.1) / 2.0 - c).abs();
-                    d(&leaves[a]).total_cmp(&d(&leaves[b]))
-                })
-            })?;
-        if out.last().is_some_and(|&prev| prev >= k) {
-            return None;
-        }
-        out.push(k);
-    }
-    Some(out)
+    columns_by(&leaves, &row.xs)
 }
 
 /// Place `figs` into `width` columns, leaving `width - figs.len()` blanks, so that every
@@ -2122,6 +2199,42 @@ mod tests {
             text,
             xs: words.iter().map(|w| (w.1, w.2)).collect(),
         }
+    }
+
+    #[test]
+    fn a_short_classification_row_takes_the_columns_its_figures_line_up_with() {
+        // total, basic, project columns where the full rows print them
+        let anchors = [(300.0, 360.0), (380.0, 440.0), (460.0, 520.0)];
+        // total and project printed, basic blank: never total and basic
+        assert_eq!(
+            columns_by(&anchors, &[(310.0, 358.0), (470.0, 518.0)]),
+            Some(vec![0, 2])
+        );
+        assert_eq!(columns_by(&anchors, &[(310.0, 358.0)]), Some(vec![0]));
+        // two figures in one column is no placement
+        assert_eq!(
+            columns_by(&anchors, &[(310.0, 330.0), (331.0, 358.0)]),
+            None
+        );
+        let seg = Seg {
+            code: "2010199".into(),
+            name: "其他".into(),
+            nums: vec!["5.00".into(), "5.00".into()],
+            bad: None,
+        };
+        let l = line(
+            7,
+            &[
+                ("2010199", 50.0, 90.0),
+                ("其他", 100.0, 120.0),
+                ("5.00", 330.0, 358.0),
+                ("5.00", 490.0, 518.0),
+            ],
+        );
+        assert_eq!(
+            num_extents(&l, &seg),
+            Some(vec![(330.0, 358.0), (490.0, 518.0)])
+        );
     }
 
     #[test]
