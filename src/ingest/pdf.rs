@@ -947,8 +947,12 @@ fn table(p: &mut P, kind: Kind, start: usize) -> Result<usize, IngestError> {
     }
     .unwrap_or(body.len());
     // a name fragment printed above the first row belongs to the body, not the header
+    // (in a PDF's text layer such fragments are already joined to their row)
     let mut first_data = first_data;
-    if !matches!(kind, Kind::Summary | Kind::ThreePublic) && first_data < body.len() {
+    if !matches!(kind, Kind::Summary | Kind::ThreePublic)
+        && first_data < body.len()
+        && body[first_data].xs.is_empty()
+    {
         while first_data > 0 {
             let l = &body[first_data - 1];
             if is_header_line(&l.c)
@@ -1059,7 +1063,11 @@ fn figures_only(text: &str) -> Option<Vec<&str>> {
 
 /// Columns of a classification table from its header.
 fn columns_of(kind: Kind, header: &[&L]) -> Vec<&'static str> {
-    let h: String = header.iter().map(|l| l.c.as_str()).collect();
+    let mut h: String = header.iter().map(|l| l.c.as_str()).collect();
+    // a PDF's header cells, their names stacked over lines joined
+    if let Some(cells) = stacked_header(header) {
+        h.extend(cells.iter().map(|c| c.0.as_str()));
+    }
     if kind.is_economic() {
         if h.contains("人员经费") && h.contains("公用经费") {
             vec!["amount", "personnel", "public"]
@@ -1777,16 +1785,37 @@ fn is_summary_total(tok: &str) -> bool {
 /// A 支出预算总表 printed as a header row of purposes and one row of figures
 /// (合计 基本支出 项目支出 单位预留机动经费 结转下年资金).
 fn spending_parts(p: &mut P, header: &[&L], body: &[L], unit: Unit) -> Result<(), IngestError> {
-    let labels: Vec<&str> = header
-        .iter()
-        .rev()
-        .find(|l| l.c.starts_with("合计"))
-        .map(|l| l.text.split_whitespace().collect())
-        .unwrap_or_default();
     let Some(fig_line) = body.iter().find(|l| figures_only(&l.text).is_some()) else {
         return Ok(());
     };
-    let figs = figures_only(&fig_line.text).unwrap_or_default();
+    let mut figs = figures_only(&fig_line.text).unwrap_or_default();
+    // with positions, the header's cells (names stacked over lines joined) and the
+    // column each figure lines up with; else the labels of the line starting 合计
+    let by_position = stacked_header(header).and_then(|cells| {
+        let extents: Vec<(f32, f32)> = cells.iter().map(|c| c.1).collect();
+        let cols = columns_by(&extents, &fig_line.xs)?;
+        (fig_line.xs.len() == figs.len()).then(|| {
+            cols.into_iter()
+                .map(|k| cells[k].0.clone())
+                .collect::<Vec<String>>()
+        })
+    });
+    let owned: Vec<String>;
+    let labels: Vec<&str> = match &by_position {
+        Some(ls) => {
+            owned = ls.clone();
+            owned.iter().map(String::as_str).collect()
+        }
+        None => header
+            .iter()
+            .rev()
+            .find(|l| l.c.starts_with("合计"))
+            .map(|l| l.text.split_whitespace().collect())
+            .unwrap_or_default(),
+    };
+    if by_position.is_some() {
+        figs.truncate(labels.len());
+    }
     if labels.len() < figs.len() {
         return Err(p.err(
             fig_line.no,
@@ -1804,7 +1833,14 @@ fn spending_parts(p: &mut P, header: &[&L], body: &[L], unit: Unit) -> Result<()
     };
     for (label, fig) in labels.iter().zip(figs) {
         let a = p.money(fig_line.no, fig, unit)?;
-        match *label {
+        // a header cell names its column, perhaps with the cells stacked above it
+        let label = ["基本支出", "项目支出", "结转下年资金", "单位预留机动经费"]
+            .into_iter()
+            .find(|w| label.contains(w))
+            .or_else(|| label.contains("预留机动").then_some("单位预留机动经费"))
+            .or_else(|| (label.contains("合计") || label.contains("总计")).then_some("合计"))
+            .unwrap_or(label);
+        match label {
             "合计" => {}
             "结转下年资金" => p.rec.budget_lines.push(BudgetLineRec::new(
                 fig_line.no,
@@ -1989,6 +2025,36 @@ fn three_public(
         }
     }
     Ok(())
+}
+
+/// A table header's cells from positions: words of the header lines that overlap
+/// horizontally are one cell, stacked top to bottom (`基` over `本支出` is 基本支出; a
+/// cell spanning several below it joins the first). None without positions.
+fn stacked_header(header: &[&L]) -> Option<Vec<(String, (f32, f32))>> {
+    if header.is_empty() || header.iter().any(|h| h.xs.is_empty()) {
+        return None;
+    }
+    let mut cells: Vec<(String, (f32, f32))> = vec![];
+    // the 部门/单位 line above a header is not part of it
+    for h in header.iter().filter(|h| {
+        !is_unit_line(&h.c)
+            && !["部门", "编制部门", "预算单位"]
+                .iter()
+                .any(|w| h.c.starts_with(w))
+    }) {
+        for (w, x) in h.text.split_whitespace().zip(&h.xs) {
+            match cells.iter_mut().find(|(_, c)| c.0.max(x.0) < c.1.min(x.1)) {
+                Some((t, c)) => {
+                    t.push_str(w);
+                    c.0 = c.0.min(x.0);
+                    c.1 = c.1.max(x.1);
+                }
+                None => cells.push((w.to_string(), *x)),
+            }
+        }
+    }
+    cells.sort_by(|a, b| a.1 .0.total_cmp(&b.1 .0));
+    Some(cells)
 }
 
 /// The x extents of a segment's figures on its line, when the line has positions: the

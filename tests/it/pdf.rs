@@ -28,18 +28,8 @@ pub fn corpus_pdfs() -> Vec<PathBuf> {
 /// tests/pdf/, not bundled). The test fails when one starts to ingest, so this list
 /// only shrinks.
 const NOT_YET_READ: &[(&str, &str)] = &[
-    // the 支出预算总表 header stacks each column name over 2-3 lines (基 / 本支出, 单位 /
-    // 预留机动 / 经费), so no column heading is read from its text
-    (
-        "jiangsu_npc_office_2017_dept_budget",
-        "4 figures under 0 column headings",
-    ),
-    // the 支出决算表 header wraps every column name over 2-4 lines, so the column count
-    // read from its text is wrong; this needs header columns from positions
-    (
-        "shanghai_putuo_finance_bureau_2024_final_accounts",
-        "has 3 figures but table `支出决算表` has 1 amount columns",
-    ),
+    // every corpus PDF ingests (2026-12-01); a new one that does not goes here, with
+    // the start of its error
 ];
 
 /// Figures of truth.csv that the tables do not hold yet, each with why (reviewed: none is
@@ -88,6 +78,27 @@ const KNOWN_MISSING: &[(&str, &str)] = &[
     (
         "shanghai_putuo_planning_resources_2024_final_accounts",
         "func_table_total",
+    ),
+    (
+        "shanghai_putuo_finance_bureau_2024_final_accounts",
+        "fiscal_grand_total",
+    ),
+    // the finance bureau's 决算 draws the 合计 row's 基本/项目 figures on the header's
+    // last line (`类 款 项 2,336.91 603.14`), which is not a line of figures only
+    (
+        "shanghai_putuo_finance_bureau_2024_final_accounts",
+        "basic_expenditure",
+    ),
+    (
+        "shanghai_putuo_finance_bureau_2024_final_accounts",
+        "project_expenditure",
+    ),
+    // the 2017 人大 三公 table is not recognised; its parts come from the prose, which
+    // states no total and no 购置费
+    ("jiangsu_npc_office_2017_dept_budget", "sangong_total"),
+    (
+        "jiangsu_npc_office_2017_dept_budget",
+        "sangong_vehicle_purchase",
     ),
 ];
 
@@ -290,7 +301,7 @@ fn every_corpus_pdf_ingests_and_holds_every_hand_read_figure() {
             );
         }
     }
-    assert!(checked >= 175, "only {checked} figures checked");
+    assert!(checked >= 210, "only {checked} figures checked");
     assert!(
         failures.is_empty(),
         "{} of {checked} figures missing:\n{}",
