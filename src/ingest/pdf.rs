@@ -84,8 +84,40 @@ enum Kind {
     Procurement,
 }
 
-/// A table title → its kind. `c` has no spaces; a leading 公开NN表 or year is ignored.
+/// A table title → its kind. `c` has no spaces; a leading ordinal (`一、`), 公开NN表,
+/// year and the department's name (`…部门`) are ignored:
+/// `一、2017年度江苏省高级人民法院部门收支预算总表` is a 收支预算总表.
 fn title_kind(c: &str) -> Option<Kind> {
+    if let Some(k) = title_kind_exact(c) {
+        return Some(k);
+    }
+    // an ordinal and a year before the name of the department whose table it is
+    let s = match c.find('、') {
+        Some(i) if c[..i].chars().all(|ch| "一二三四五六七八九十".contains(ch)) && i > 0 => {
+            &c[i + '、'.len_utf8()..]
+        }
+        _ => c,
+    };
+    if let Some(k) = title_kind_exact(s) {
+        return Some(k);
+    }
+    // then the name of the department whose table it is: the longest known title the
+    // text ends with, after a plain name (no digits or punctuation, at most 30 characters)
+    let s = s.trim_start_matches(|ch: char| ch.is_ascii_digit());
+    let s = s
+        .strip_prefix("年度")
+        .or_else(|| s.strip_prefix('年'))
+        .unwrap_or(s);
+    let plain = |name: &str| {
+        name.chars().count() <= 30
+            && !name.contains(|ch: char| ch.is_ascii_digit() || "，。：；、表".contains(ch))
+    };
+    s.char_indices()
+        .skip(1)
+        .find_map(|(i, _)| title_kind_exact(&s[i..]).filter(|_| plain(&s[..i])))
+}
+
+fn title_kind_exact(c: &str) -> Option<Kind> {
     let mut s = c;
     if let Some(rest) = s.strip_prefix("公开") {
         if let Some(i) = rest.find('表') {
@@ -124,13 +156,17 @@ fn title_kind(c: &str) -> Option<Kind> {
         | "一般公共预算支出功能分类预算表"
         | "一般公共预算财政拨款支出决算表" => Kind::FuncGeneral,
         "政府性基金预算财政拨款支出预算表"
+        | "政府性基金支出预算表"
         | "政府性基金预算支出功能分类预算表"
         | "政府性基金预算财政拨款收入支出决算表" => Kind::FuncGovFund,
         "国有资本经营预算支出功能分类预算表" | "国有资本经营预算财政拨款收入支出决算表" => {
             Kind::FuncStateCapital
         }
-        "财政拨款基本支出预算表经济科目" => Kind::EconFiscalBasic,
+        "财政拨款基本支出预算表经济科目" | "财政拨款基本支出预算表" => {
+            Kind::EconFiscalBasic
+        }
         "一般公共预算基本支出预算表经济科目"
+        | "一般公共预算基本支出预算表"
         | "一般公共预算基本支出部门预算经济分类预算表"
         | "一般公共预算财政拨款基本支出决算表" => Kind::EconGeneralBasic,
         "一般公共预算机关运行经费支出预算表" => Kind::EconOperating,
@@ -331,11 +367,26 @@ fn is_header_line(c: &str) -> bool {
 
 /// The line ends a table: a note, a new part of the document, or prose.
 fn ends_table(c: &str) -> bool {
-    c.starts_with('注')
+    looks_like_a_title(c)
+        || c.starts_with('注')
         || c.starts_with('：')
         || c.starts_with("说明")
         || c.starts_with("此表为空")
         || c.starts_with('第') && c.contains("部分")
+}
+
+/// A line printed like a table's title even when budgetql does not know the table
+/// (`七、2017年度…部门政府性基金支出预算表`): a table ends before it, never takes in
+/// the next table's rows.
+fn looks_like_a_title(c: &str) -> bool {
+    let n = c.chars().count();
+    (4..=50).contains(&n)
+        && c.ends_with('表')
+        && (c.contains("预算") || c.contains("决算"))
+        && !c.contains(|ch: char| "，。；：".contains(ch))
+        && (c.starts_with(|ch: char| "一二三四五六七八九十".contains(ch))
+            || c.starts_with("公开")
+            || c.starts_with(|ch: char| ch.is_ascii_digit()))
 }
 
 struct P<'a> {
@@ -577,7 +628,8 @@ fn prose(p: &mut P) -> Result<(), IngestError> {
     let has_bl = |p: &P, item: &str| p.rec.budget_lines.iter().any(|b| b.item == item);
     // totals, parts and income sources come from the prose only when no summary table
     // was read: a figure the tables state is never mixed with one the prose states
-    let summary_read = !p.rec.budget_lines.is_empty() || !p.rec.income_by_source.is_empty();
+    let summary_read = p.rec.budget_lines.iter().any(|b| b.line_kind != "memo")
+        || !p.rec.income_by_source.is_empty();
     let table_three_public = p.rec.three_public.iter().any(|t| t.amount.is_some());
     for (re, what) in RULES.iter() {
         let Some(m) = re.captures(&joined) else {
@@ -2037,8 +2089,8 @@ fn stacked_header(header: &[&L]) -> Option<Vec<(String, (f32, f32))>> {
     let mut cells: Vec<(String, (f32, f32))> = vec![];
     // the 部门/单位 line above a header is not part of it
     for h in header.iter().filter(|h| {
-        !is_unit_line(&h.c)
-            && !["部门", "编制部门", "预算单位"]
+        !h.c.contains("单位：")
+            && !["部门：", "部门名称", "编制部门", "预算单位："]
                 .iter()
                 .any(|w| h.c.starts_with(w))
     }) {
@@ -2347,10 +2399,25 @@ mod tests {
         assert_eq!(title_kind("2026年部门支出预算总表"), Some(Kind::Spending));
         assert_eq!(title_kind("收入支出决算总表"), Some(Kind::Summary));
         assert_eq!(
+            title_kind("一、2017年度江苏省高级人民法院部门收支预算总表"),
+            Some(Kind::Summary)
+        );
+        assert_eq!(
+            title_kind("八、2017年度江苏省高级人民法院部门一般公共预算支出预算表"),
+            Some(Kind::FuncGeneral)
+        );
+        assert_eq!(
+            title_kind("四、2018年江苏省高级人民法院财政拨款收支预算总表"),
+            Some(Kind::FiscalSummary)
+        );
+        // a sentence that ends like a title is not one
+        assert_eq!(title_kind("以下为2017年部门，收支预算总表"), None);
+        assert_eq!(
             title_kind("2026年部门“三公”经费和机关运行经费预算表"),
             Some(Kind::ThreePublic)
         );
-        assert_eq!(title_kind("五、财政拨款支出预算表"), None);
+        // a table of contents names tables too; `unit_line_follows` tells it from a title
+        assert_eq!(title_kind("五、财政拨款支出预算表"), Some(Kind::FuncFiscal));
         assert_eq!(
             title_kind("一般公共预算财政拨款基本支出决算表"),
             Some(Kind::EconGeneralBasic)
