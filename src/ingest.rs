@@ -25,8 +25,8 @@ pub const BUNDLED_TEXT: &str = include_str!("../datasets/raw/qinhuangdao-etdz-zh
 /// Every bundled document (`datasets/raw/`), compiled into the binary: the default
 /// data. The first is the 2021 district document the project started from; the others
 /// are the PDFs as published: Jiangsu's High Court and Procuratorate for 2017-2019, the
-/// 人大 office for 2018-2019, and two Shanghai Putuo disclosures (a 2026 budget and a
-/// 2024 决算). The other corpus PDFs are in tests/pdf/: read, but not yet well enough to
+/// 人大 office for 2018-2019, and three Shanghai Putuo disclosures (2024 and 2026
+/// budgets and a 2024 决算). The other corpus PDFs are in tests/pdf/: read, but not yet well enough to
 /// be default data (see tests/it/pdf.rs). (The justice bureau's 2026 unit budget repeats its department budget's
 /// figures, so it is not bundled: loaded together they would count its money twice.)
 pub const BUNDLED: &[(&str, &[u8])] = &[
@@ -70,6 +70,10 @@ pub const BUNDLED: &[(&str, &[u8])] = &[
     (
         "shanghai_putuo_planning_resources_2024_final_accounts.pdf",
         include_bytes!("../datasets/raw/shanghai_putuo_planning_resources_2024_final_accounts.pdf"),
+    ),
+    (
+        "shanghai_putuo_wanli_subdistrict_2024_dept_budget.pdf",
+        include_bytes!("../datasets/raw/shanghai_putuo_wanli_subdistrict_2024_dept_budget.pdf"),
     ),
 ];
 

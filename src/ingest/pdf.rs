@@ -88,6 +88,10 @@ enum Kind {
 /// year and the department's name (`…部门`) are ignored:
 /// `一、2017年度江苏省高级人民法院部门收支预算总表` is a 收支预算总表.
 fn title_kind(c: &str) -> Option<Kind> {
+    // every title ends with 表, or with the bracket after it: `…预算表（功能科目）`
+    if !c.ends_with(['表', '）', ')']) {
+        return None;
+    }
     if let Some(k) = title_kind_exact(c) {
         return Some(k);
     }
@@ -260,8 +264,20 @@ fn segments(text: &str) -> Option<Vec<Seg>> {
         let mut code = toks[i].to_string();
         i += 1;
         if code.len() == 3 {
-            while code.len() < 7 && i < toks.len() && is_split_part(toks[i]) {
-                code.push_str(toks[i]);
+            while code.len() < 7 && i < toks.len() {
+                let t = toks[i];
+                if is_split_part(t) {
+                    code.push_str(t);
+                } else if t.len() == 1
+                    && t.chars().all(|c| c.is_ascii_digit())
+                    && toks.get(i + 1).is_some_and(|n| !is_amount(n))
+                {
+                    // a spreadsheet export drops the leading zero: `301 2 津贴补贴` is 30102
+                    code.push('0');
+                    code.push_str(t);
+                } else {
+                    break;
+                }
                 i += 1;
             }
         }
@@ -2317,6 +2333,14 @@ mod tests {
             text,
             xs: words.iter().map(|w| (w.1, w.2)).collect(),
         }
+    }
+
+    #[test]
+    fn a_split_code_without_its_leading_zero_is_read() {
+        let segs = segments("301 2 津贴补贴 16,623,810 16,623,810 0").unwrap();
+        assert_eq!(segs[0].code, "30102");
+        assert_eq!(segs[0].name, "津贴补贴");
+        assert_eq!(segs[0].nums.len(), 3);
     }
 
     #[test]

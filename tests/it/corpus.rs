@@ -90,6 +90,7 @@ fn spending_per_department_and_phase_across_all_five_documents() {
          江苏省人大常委会办公厅,2019,budget,18330.37\n\
          江苏省人民检察院,2019,budget,24169.74\n\
          江苏省高级人民法院,2019,budget,37188.34\n\
+         上海市普陀区人民政府万里街道办事处,2024,budget,15621.1123\n\
          上海市普陀区规划和自然资源局,2024,final,9759.38\n\
          上海市普陀区司法局,2026,budget,9628.221344\n"
     );
@@ -109,6 +110,7 @@ fn spending_per_department_and_phase_across_all_five_documents() {
          江苏省人民检察院,2019,budget,24169.74\n\
          江苏省高级人民法院,2019,budget,37188.34\n\
          中共秦皇岛经济技术开发区工委政法委员会,2021,budget,1662.99\n\
+         上海市普陀区人民政府万里街道办事处,2024,budget,15621.1123\n\
          上海市普陀区规划和自然资源局,2024,final,9859.38\n\
          上海市普陀区司法局,2026,budget,9628.221344\n"
     );
@@ -170,7 +172,7 @@ fn audit_of_the_pdf_layout_documents_finds_only_the_document_s_own_inconsistency
 fn a_warehouse_of_all_five_answers_the_cross_document_query() {
     let wh = scratch("corpus-wh");
     let out = ingest_all_bundled(&wh);
-    assert!(out.contains("now holds 11 document(s)"), "{out}");
+    assert!(out.contains("now holds 12 document(s)"), "{out}");
     let sql = "SELECT dept_name, year, phase, SUM(total) FROM spending_by_function GROUP BY ALL ORDER BY year, dept_name";
     assert_eq!(
         ok(&["--data", wh.to_str().unwrap(), "--format", "csv", "-c", sql]),

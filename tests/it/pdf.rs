@@ -355,7 +355,7 @@ fn pdfs_ingest_load_and_fail_cleanly_from_the_command_line() {
     let out = ok(&[
         "ingest",
         "--check",
-        "tests/pdf/shanghai_putuo_wanli_subdistrict_2024_dept_budget.pdf",
+        "datasets/raw/shanghai_putuo_wanli_subdistrict_2024_dept_budget.pdf",
     ]);
     assert!(
         out.contains("year 2024, budget (预算), department 上海市普陀区人民政府万里街道办事处"),
@@ -364,7 +364,7 @@ fn pdfs_ingest_load_and_fail_cleanly_from_the_command_line() {
     assert!(out.contains("  layout: pdf (the PDF's text layer"), "{out}");
     assert!(out.contains(".pdf:page "), "{out}");
     // LOAD: the 三公 table of p31 (truth.csv: 47.91 = 0 + 1.35 + 25 + 21.56)
-    let q = "LOAD 'tests/pdf/shanghai_putuo_wanli_subdistrict_2024_dept_budget.pdf'; \
+    let q = "LOAD 'datasets/raw/shanghai_putuo_wanli_subdistrict_2024_dept_budget.pdf'; \
              SELECT category, amount, page FROM three_public WHERE source LIKE '%wanli%' ORDER BY category";
     assert_eq!(
         ok(&["--format", "csv", "-c", q]),
