@@ -466,39 +466,128 @@ pub fn ingest_pdf(file: &str, bytes: &[u8]) -> Result<Document, IngestError> {
     })?;
     let text = layer.to_text();
     let positions = layer.word_extents();
-    let mut doc = ingest_pdf_text(file, &text, Some(&positions))?;
+    let mut doc = read(file, &text, Some(&positions))?;
     doc.layout = "pdf";
     doc.sha256 = format!("{:x}", Sha256::digest(bytes));
     doc.bytes = bytes.len();
     Ok(doc)
 }
 
-/// The pdf-text layout (a PDF's text, from its text layer or extracted beforehand),
-/// with each line's page; `positions` are the text layer's word extents per line.
-fn ingest_pdf_text(
+/// What a layout reads a document into: everything but the document's identity,
+/// which [`read`] adds the same way for every layout.
+pub(crate) struct Parsed {
+    pub year: i32,
+    /// `budget` (预算) or `final` (决算).
+    pub phase: &'static str,
+    pub dept_code: String,
+    pub dept_name: String,
+    pub records: Records,
+    pub skipped: Vec<Skipped>,
+    pub warnings: Vec<Warning>,
+}
+
+/// The text a layout reads, and for a PDF's text layer each line's word extents
+/// (index = line number - 1).
+pub(crate) struct Input<'a> {
+    pub file: &'a str,
+    pub text: &'a str,
+    pub positions: Option<&'a [Vec<(f32, f32)>]>,
+}
+
+/// One layout of disclosure text: how to recognise it and how to read it. A new
+/// layout is one file with its `parse` and one entry in [`LAYOUTS`]; document ids,
+/// pages, checksums and located errors are added by [`read`] for all of them.
+pub struct Layout {
+    pub name: &'static str,
+    /// One line for `ingest --check`.
+    pub about: &'static str,
+    sniff: fn(&str) -> bool,
+    parse: fn(&Input) -> Result<Parsed, IngestError>,
+}
+
+/// Every layout, tried in order: the first whose `sniff` accepts the text reads it.
+pub const LAYOUTS: &[Layout] = &[
+    Layout {
+        name: "pdf-text",
+        about: "pdf-text (text extracted from a PDF page by page; tables read by their titles)",
+        sniff: pdf::is_pdf_text,
+        parse: pdf::parse,
+    },
+    Layout {
+        name: "doc-tabbed",
+        about: "doc-tabbed (a .doc exported to text; one tab-led cell per line)",
+        sniff: |_| true,
+        parse: parse_doc_tabbed,
+    },
+];
+
+/// How `ingest --check` describes a document's layout (`pdf`: a PDF, read through its
+/// text layer by the pdf-text layout).
+pub fn layout_about(name: &str) -> &'static str {
+    if name == "pdf" {
+        return "pdf (the PDF's text layer, read as pdf-text; lines as `budgetql text FILE` prints them)";
+    }
+    LAYOUTS
+        .iter()
+        .find(|l| l.name == name)
+        .map_or("unknown", |l| l.about)
+}
+
+/// Read text with the first layout that recognises it and assemble the document.
+fn read(
     file: &str,
     text: &str,
     positions: Option<&[Vec<(f32, f32)>]>,
 ) -> Result<Document, IngestError> {
+    if text.trim().is_empty() {
+        return Err(IngestError::Empty {
+            file: file.to_string(),
+        });
+    }
+    let layout = LAYOUTS
+        .iter()
+        .find(|l| (l.sniff)(text))
+        .unwrap_or(&LAYOUTS[LAYOUTS.len() - 1]);
     let pages = line_pages(text);
-    match pdf::ingest(file, text, positions) {
-        Ok(mut doc) => {
-            doc.line_pages = pages;
-            Ok(doc)
-        }
-        Err(IngestError::Malformed {
+    let pages = if pages.iter().any(|p| *p > 0) {
+        pages
+    } else {
+        vec![]
+    };
+    let parsed = (layout.parse)(&Input {
+        file,
+        text,
+        positions,
+    })
+    .map_err(|e| match e {
+        IngestError::Malformed {
             file,
             line,
             message,
             ..
-        }) => Err(IngestError::Malformed {
+        } => IngestError::Malformed {
             file,
             page: pages.get(line).copied().filter(|p| *p > 0),
             line,
             message,
-        }),
-        Err(e) => Err(e),
-    }
+        },
+        e => e,
+    })?;
+    Ok(Document {
+        source: source_id(file),
+        file: file.to_string(),
+        sha256: format!("{:x}", Sha256::digest(text.as_bytes())),
+        bytes: text.len(),
+        year: parsed.year,
+        dept_code: parsed.dept_code,
+        dept_name: parsed.dept_name,
+        phase: parsed.phase,
+        layout: layout.name,
+        records: parsed.records,
+        skipped: parsed.skipped,
+        warnings: parsed.warnings,
+        line_pages: pages,
+    })
 }
 
 /// Validate that bytes are a text document or a PDF, then ingest them.
@@ -597,15 +686,12 @@ impl Parser<'_> {
 
 /// Ingest a document's text. `file` names it in messages and gives its id.
 pub fn ingest_text(file: &str, text: &str) -> Result<Document, IngestError> {
-    if text.trim().is_empty() {
-        return Err(IngestError::Empty {
-            file: file.to_string(),
-        });
-    }
-    if pdf::is_pdf_text(text) {
-        return ingest_pdf_text(file, text, None);
-    }
+    read(file, text, None)
+}
 
+/// The doc-tabbed layout: a .doc exported to text, each table cell on a tab-led line.
+fn parse_doc_tabbed(input: &Input) -> Result<Parsed, IngestError> {
+    let (file, text) = (input.file, input.text);
     let items = lines::items(text);
     let n = items.len();
     let mut p = Parser {
@@ -665,20 +751,14 @@ pub fn ingest_text(file: &str, text: &str) -> Result<Document, IngestError> {
     } else {
         "budget"
     };
-    Ok(Document {
-        source: source_id(file),
-        file: file.to_string(),
-        sha256: String::new(),
-        bytes: text.len(),
+    Ok(Parsed {
         year,
+        phase,
         dept_code,
         dept_name,
-        phase,
-        layout: "doc-tabbed",
         records: rec,
         skipped,
         warnings,
-        line_pages: vec![],
     })
 }
 

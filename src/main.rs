@@ -597,16 +597,7 @@ fn report(doc: &Document, out: &mut dyn Write) -> std::io::Result<()> {
         doc.dept_code,
         &doc.sha256[..12.min(doc.sha256.len())]
     )?;
-    writeln!(
-        out,
-        "  layout: {}",
-        match doc.layout {
-            "pdf-text" =>
-                "pdf-text (text extracted from a PDF page by page; tables read by their titles)",
-            "pdf" => "pdf (the PDF's text layer, read as pdf-text; lines as `budgetql text FILE` prints them)",
-            _ => "doc-tabbed (a .doc exported to text; one tab-led cell per line)",
-        }
-    )?;
+    writeln!(out, "  layout: {}", ingest::layout_about(doc.layout))?;
     writeln!(out, "  rows recognised:")?;
     for (t, n) in model::row_counts(doc) {
         writeln!(out, "    {t:<21} {n:>5}")?;

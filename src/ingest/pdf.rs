@@ -25,7 +25,7 @@
 
 use super::amount::{parse_decimal, to_money, yuan_to_wan};
 use super::{
-    BudgetLineRec, DepartmentRec, Document, EconomicRec, FunctionRec, IncomeRec, Records, Skipped,
+    BudgetLineRec, DepartmentRec, EconomicRec, FunctionRec, IncomeRec, Records, Skipped,
     SubtotalRec, ThreePublicRec, Warning,
 };
 use crate::error::IngestError;
@@ -459,13 +459,10 @@ struct ClassTable {
 }
 
 /// Ingest a document in the PDF-text layout.
-/// Ingest PDF text. `positions`, when the text comes from a PDF's text layer, holds
+/// Read PDF text. `input.positions`, when the text comes from a PDF's text layer, holds
 /// each text line's word extents (index = line number - 1).
-pub(crate) fn ingest(
-    file: &str,
-    text: &str,
-    positions: Option<&[Vec<(f32, f32)>]>,
-) -> Result<Document, IngestError> {
+pub(crate) fn parse(input: &super::Input) -> Result<super::Parsed, IngestError> {
+    let (file, text, positions) = (input.file, input.text, input.positions);
     let raw: Vec<&str> = text.lines().collect();
     let mut lines = vec![];
     for (i, l) in raw.iter().enumerate() {
@@ -532,20 +529,15 @@ pub(crate) fn ingest(
     }
     let skipped = skipped(&p);
     let P { rec, warnings, .. } = p;
-    Ok(Document {
-        source: super::source_id(file),
-        file: file.to_string(),
-        sha256: String::new(),
-        bytes: text.len(),
+    Ok(super::Parsed {
         year,
+        phase,
+        // the PDF-text documents print no unit codes: the department is its own code
         dept_code: dept_name.clone(),
         dept_name,
-        phase,
-        layout: "pdf-text",
         records: rec,
         skipped,
         warnings,
-        line_pages: vec![],
     })
 }
 
