@@ -126,7 +126,8 @@ fn title_kind_exact(c: &str) -> Option<Kind> {
     if let Some(rest) = s.strip_prefix("公开") {
         if let Some(i) = rest.find('表') {
             if rest[..i].chars().all(|ch| ch.is_ascii_digit()) {
-                s = &rest[i + '表'.len_utf8()..];
+                // `公开 01 表：收支预算总表`
+                s = rest[i + '表'.len_utf8()..].trim_start_matches(['：', ':']);
             }
         }
     }
@@ -2414,6 +2415,7 @@ mod tests {
         );
         assert_eq!(title_kind("2026年部门支出预算总表"), Some(Kind::Spending));
         assert_eq!(title_kind("收入支出决算总表"), Some(Kind::Summary));
+        assert_eq!(title_kind("公开01表：收支预算总表"), Some(Kind::Summary));
         assert_eq!(
             title_kind("一、2017年度江苏省高级人民法院部门收支预算总表"),
             Some(Kind::Summary)
