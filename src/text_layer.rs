@@ -442,7 +442,7 @@ fn is_figure(w: &str) -> bool {
 
 /// Some producers draw a row's figures a little above or below its text, further than
 /// baseline grouping allows. A line of figures only that sits much closer to one
-/// neighbour (within 0.8 of the font size, and at most half the distance to the other
+/// neighbour (within one font size, and at most half the distance to the other
 /// neighbour) and overlaps none of its words horizontally belongs to that neighbour.
 fn merge_offset_figures(lines: &mut Vec<Line>) {
     let mut i = 0;
@@ -465,7 +465,7 @@ fn merge_offset_figures(lines: &mut Vec<Line>) {
             i += 1;
             continue;
         };
-        let fits = near <= 0.8 * l.size
+        let fits = near <= 1.0 * l.size
             && 2.0 * near <= far
             && !lines[t].words.iter().all(|w| is_figure(&w.text));
         let overlaps = l.words.iter().any(|a| {

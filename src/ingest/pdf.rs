@@ -506,7 +506,7 @@ pub(crate) fn parse(input: &super::Input) -> Result<super::Parsed, IngestError> 
     p.year = year;
     let mut i = 0;
     while i < p.lines.len() {
-        match title_kind(&p.lines[i].c) {
+        match title_at(&p, i) {
             Some(kind) if unit_line_follows(&p, i) => {
                 i = table(&mut p, kind, i)?;
             }
@@ -902,6 +902,18 @@ fn region_of(name: &str) -> Option<String> {
     (!m.is_empty()).then(|| m.to_string())
 }
 
+/// The kind of the table whose title is line `i`. A title too long for the page wraps
+/// its last characters onto the next line (`“三公”经费、会议费、培训费支出预算` / `表`).
+fn title_at(p: &P, i: usize) -> Option<Kind> {
+    let l = p.lines.get(i)?;
+    title_kind(&l.c).or_else(|| {
+        let next = p.lines.get(i + 1)?;
+        (next.c.chars().count() <= 3)
+            .then(|| title_kind(&format!("{}{}", l.c, next.c)))
+            .flatten()
+    })
+}
+
 /// A table title is only a title when a unit line (单位…) follows within a few
 /// lines: the table of contents lists the same titles without one.
 fn unit_line_follows(p: &P, i: usize) -> bool {
@@ -952,7 +964,7 @@ fn table(p: &mut P, kind: Kind, start: usize) -> Result<usize, IngestError> {
     let mut end = start + 1;
     while end < p.lines.len() {
         let c = &p.lines[end].c;
-        if title_kind(c).is_some() && unit_line_follows(p, end) {
+        if title_at(p, end).is_some() && unit_line_follows(p, end) {
             break;
         }
         if ends_table(c) || is_table_label(c) {
