@@ -1,6 +1,6 @@
 -- Question: how did each department's total spending (支出合计) change year over year?
--- Read from the bundled PDFs: the Jiangsu High Court and Procuratorate 2017-2019 and the
--- 人大 office 2018-2019. YOY compares each year with the previous one of the same
+-- Read from the bundled PDFs: the Jiangsu High Court, Procuratorate and 人大 office,
+-- 2017-2019. YOY compares each year with the previous one of the same
 -- department (NULL for its first year).
 SELECT dept_code,
        year,

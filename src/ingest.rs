@@ -24,8 +24,8 @@ pub const BUNDLED_TEXT: &str = include_str!("../datasets/raw/qinhuangdao-etdz-zh
 
 /// Every bundled document (`datasets/raw/`), compiled into the binary: the default
 /// data. The first is the 2021 district document the project started from; the others
-/// are the PDFs as published: Jiangsu's High Court and Procuratorate for 2017-2019, the
-/// 人大 office for 2018-2019, and three Shanghai Putuo disclosures (2024 and 2026
+/// are the PDFs as published: Jiangsu's High Court, Procuratorate and 人大 office for
+/// 2017-2019, and three Shanghai Putuo disclosures (2024 and 2026
 /// budgets and a 2024 决算). The other corpus PDFs are in tests/pdf/: read, but not yet well enough to
 /// be default data (see tests/it/pdf.rs). (The justice bureau's 2026 unit budget repeats its department budget's
 /// figures, so it is not bundled: loaded together they would count its money twice.)
@@ -42,6 +42,10 @@ pub const BUNDLED: &[(&str, &[u8])] = &[
     (
         "jiangsu_high_court_2019_dept_budget.pdf",
         include_bytes!("../datasets/raw/jiangsu_high_court_2019_dept_budget.pdf"),
+    ),
+    (
+        "jiangsu_npc_office_2017_dept_budget.pdf",
+        include_bytes!("../datasets/raw/jiangsu_npc_office_2017_dept_budget.pdf"),
     ),
     (
         "jiangsu_npc_office_2018_dept_budget.pdf",

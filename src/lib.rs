@@ -100,7 +100,7 @@ impl Session {
         }
     }
 
-    /// The bundled documents (`datasets/raw/`). Reading 11 PDFs at every start would
+    /// The bundled documents (`datasets/raw/`). Reading 12 PDFs at every start would
     /// be slow, so the first start ingests them and keeps the tables in the cache folder
     /// ([`bundled_cache`]) as Arrow files; later starts read those. Without a usable
     /// cache folder the documents are ingested in memory at every start.

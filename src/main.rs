@@ -12,8 +12,8 @@ const ABOUT: &str = "Query public budget disclosures (部门预算信息公开) 
 
 const AFTER_HELP: &str = "\
 Data:
-  With no --data, budgetql answers from the twelve bundled disclosures (compiled
-  into the binary): eleven PDFs of Jiangsu (2017-2019) and Shanghai Putuo (2024, 2026)
+  With no --data, budgetql answers from the thirteen bundled disclosures (compiled
+  into the binary): twelve PDFs of Jiangsu (2017-2019) and Shanghai Putuo (2024, 2026)
   departments and the 2021 budget of the Qinhuangdao ETDZ 政法委. The first start
   reads them into a cache ($XDG_CACHE_HOME/budgetql; BUDGETQL_CACHE=DIR or off).
   With --data DIR (or BUDGETQL_DATA) it scans a warehouse made by `budgetql ingest`.

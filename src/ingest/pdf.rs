@@ -293,9 +293,16 @@ fn segments(text: &str) -> Option<Vec<Seg>> {
         let mut nums = vec![];
         while i < toks.len() && is_amount(toks[i]) {
             // a code-like token followed by a name starts the next side-by-side segment
-            if !nums.is_empty()
+            // (or a split code: `302 01 办公费`)
+            let named = |k: usize| toks.get(k).is_some_and(|t| !is_amount(t));
+            // (a row of the left table may print no figure at all: `301 03 奖金 302 03 …`)
+            let started = !nums.is_empty() || !name.is_empty();
+            if started
                 && is_code(toks[i])
-                && toks.get(i + 1).is_some_and(|t| !is_amount(t))
+                && (named(i + 1)
+                    || toks[i].len() == 3
+                        && toks.get(i + 1).is_some_and(|t| is_split_part(t))
+                        && named(i + 2))
             {
                 break;
             }
@@ -1753,7 +1760,8 @@ fn summary(p: &mut P, body: &[L], unit: Unit) -> Result<(), IngestError> {
         .cloned();
     let year_sub = income
         .iter()
-        .find(|x| matches!(x.2.as_str(), "当年收入小计" | "本年收入合计"))
+        // (`当年收入` alone: its 小计 printed on the next page)
+        .find(|x| matches!(x.2.as_str(), "当年收入小计" | "本年收入合计" | "当年收入" | "本年收入"))
         .cloned();
     let Some((gno, gname, _, gamount)) = grand.map(|g| (g.0, g.2, g.1, g.3)) else {
         return Err(p.err(
@@ -2338,6 +2346,19 @@ mod tests {
             text,
             xs: words.iter().map(|w| (w.1, w.2)).collect(),
         }
+    }
+
+    #[test]
+    fn side_by_side_tables_with_split_codes_are_two_segments() {
+        let segs = segments("301 01 基本工资 262.33 302 01 办公费 21.21").unwrap();
+        assert_eq!(segs.len(), 2);
+        assert_eq!((segs[0].code.as_str(), segs[0].nums.len()), ("30101", 1));
+        assert_eq!((segs[1].code.as_str(), segs[1].name.as_str()), ("30201", "办公费"));
+        // the left row prints no figure
+        let segs = segments("301 03 奖金 302 03 咨询费 1.00").unwrap();
+        assert_eq!(segs.len(), 2);
+        assert_eq!((segs[0].code.as_str(), segs[0].nums.len()), ("30103", 0));
+        assert_eq!((segs[1].code.as_str(), segs[1].nums.len()), ("30203", 1));
     }
 
     #[test]
