@@ -346,6 +346,7 @@ fn lines(mut glyphs: Vec<Glyph>) -> Vec<Line> {
         })
         .collect();
     merge_offset_figures(&mut out);
+    move_offset_figure_suffixes(&mut out);
     merge_wrapped_cells(&mut out);
     out
 }
@@ -364,7 +365,10 @@ fn merge_wrapped_cells(lines: &mut Vec<Line>) {
     let mut owner: Vec<Option<usize>> = vec![None; n];
     for i in 0..n {
         let l = &lines[i];
-        if figures(l) > 0 || l.words.iter().any(|w| w.text.chars().count() > 12) {
+        // (nor a header row of one-character column names: `类 款 项`)
+        let column_names =
+            l.words.len() >= 2 && l.words.iter().all(|w| w.text.chars().count() == 1);
+        if figures(l) > 0 || column_names || l.words.iter().any(|w| w.text.chars().count() > 12) {
             continue;
         }
         let above = (0..i).rev().find(|&j| is_row(&lines[j]));
@@ -485,6 +489,46 @@ fn merge_offset_figures(lines: &mut Vec<Line>) {
             }
         } else {
             i += 1;
+        }
+    }
+}
+
+/// The same offset drawing can put a row's figures on the baseline of the header line
+/// above it (`类 款 项 2,336.91 603.14` over `合计 2,940.05`): figures ending a line of
+/// words, within one font size of the next line — which prints figures itself and
+/// overlaps none of them — and at most half as far from it as from the line before,
+/// belong to that next line.
+fn move_offset_figure_suffixes(lines: &mut [Line]) {
+    for i in 0..lines.len().saturating_sub(1) {
+        let l = &lines[i];
+        let k = l
+            .words
+            .iter()
+            .rposition(|w| !is_figure(&w.text))
+            .map_or(0, |k| k + 1);
+        if k == 0 || k == l.words.len() {
+            continue; // no words before the figures, or no figures
+        }
+        let next = &lines[i + 1];
+        let near = next.y - l.y;
+        let far = if i > 0 {
+            l.y - lines[i - 1].y
+        } else {
+            f32::INFINITY
+        };
+        let suffix = &l.words[k..];
+        let fits = near > 0.0
+            && near <= 1.0 * l.size
+            && 2.0 * near <= far
+            && next.words.iter().any(|w| is_figure(&w.text))
+            && suffix
+                .iter()
+                .all(|a| next.words.iter().all(|b| a.x0.max(b.x0) >= a.x1.min(b.x1)));
+        if fits {
+            let moved: Vec<Word> = lines[i].words.drain(k..).collect();
+            let ws = &mut lines[i + 1].words;
+            ws.extend(moved);
+            ws.sort_by(|a, b| a.x0.total_cmp(&b.x0));
         }
     }
 }

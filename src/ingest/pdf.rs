@@ -931,10 +931,38 @@ fn title_at(p: &P, i: usize) -> Option<Kind> {
     let l = p.lines.get(i)?;
     title_kind(&l.c).or_else(|| {
         let next = p.lines.get(i + 1)?;
-        (next.c.chars().count() <= 3)
+        // (`表`, or the title's last words: `…培训费` / `支出预算表`)
+        let n = next.c.chars().count();
+        (n <= 3 || n <= 6 && next.c.ends_with('表'))
             .then(|| title_kind(&format!("{}{}", l.c, next.c)))
             .flatten()
     })
+}
+
+/// The 财政拨款收支总表's grand total (总计 / 收入总计: the first figure after it).
+fn fiscal_total(p: &mut P, body: &[L], unit: Unit) -> Result<(), IngestError> {
+    for l in body {
+        let toks: Vec<&str> = l.text.split_whitespace().collect();
+        let Some(k) = toks
+            .iter()
+            .position(|t| matches!(*t, "总计" | "收入总计" | "收入总计合计"))
+        else {
+            continue;
+        };
+        if let Some(fig) = toks[k + 1..].first().filter(|t| is_amount(t)) {
+            let amount = p.money(l.no, fig, unit)?;
+            p.rec.stated_subtotals.push(SubtotalRec {
+                line: l.no,
+                table: "财政拨款收支总表",
+                code: None,
+                name: "总计".into(),
+                column: "total",
+                amount,
+            });
+            return Ok(());
+        }
+    }
+    Ok(())
 }
 
 /// A table title is only a title when a unit line (单位…) follows within a few
@@ -1065,7 +1093,15 @@ fn table(p: &mut P, kind: Kind, start: usize) -> Result<usize, IngestError> {
     let unit = unit_of(&header);
     let last_no = p.lines[stop.max(start + 1) - 1].no;
     let stored = match kind {
-        Kind::Procurement | Kind::FiscalSummary => {
+        Kind::FiscalSummary => {
+            // only its grand total is kept (in stated_subtotals); its rows repeat the
+            // summary's fiscal part, so --check lists the table as skipped
+            if let Some(u) = unit {
+                fiscal_total(p, &body[first_data..], u)?;
+            }
+            return Ok(end.max(start + 1));
+        }
+        Kind::Procurement => {
             // not stored: left for --check to list as skipped, with its line range
             return Ok(end.max(start + 1));
         }
