@@ -60,7 +60,7 @@ struct Cli {
     #[arg(long, value_enum, default_value_t = Format::Table, global = true)]
     format: Format,
 
-    /// A warehouse folder made by `budgetql ingest --into DIR` (default: the bundled document).
+    /// A warehouse folder made by `budgetql ingest --into DIR` (default: the bundled documents).
     #[arg(long, value_name = "DIR", env = "BUDGETQL_DATA", global = true)]
     data: Option<PathBuf>,
 
