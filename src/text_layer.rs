@@ -83,6 +83,8 @@ pub enum PdfProblem {
     NoText { pages: usize },
     /// The reader failed on a page (a defect in the file or in the reader).
     PageFailed { page: usize },
+    /// A page took longer than the reader allows.
+    TooSlow { page: usize },
 }
 
 impl std::fmt::Display for PdfProblem {
@@ -103,6 +105,11 @@ impl std::fmt::Display for PdfProblem {
             PdfProblem::PageFailed { page } => write!(
                 f,
                 "page {page}: the PDF's content could not be read; re-save the file in a PDF reader and try again"
+            ),
+            PdfProblem::TooSlow { page } => write!(
+                f,
+                "page {page}: reading it took longer than {} s, so the file was given up on (it may be damaged); re-save it in a PDF reader and try again",
+                PAGE_TIME.as_secs()
             ),
         }
     }
@@ -199,9 +206,50 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
     r.ok()
 }
 
-/// Read the text layer of every page of a PDF.
+/// How long the reader may spend on one page before the PDF is given up on.
+const PAGE_TIME: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// What the reading thread reports: a page done, or the result.
+enum Progress {
+    Page,
+    Done(Result<TextLayer, PdfProblem>),
+}
+
+/// Read the text layer of every page of a PDF. The reader runs on a thread of its own
+/// with a large stack, and a page that takes longer than [`PAGE_TIME`] ends the read
+/// with an error (a damaged or hostile file must not hang the shell).
 pub fn read(bytes: &[u8]) -> Result<TextLayer, PdfProblem> {
     let data = bytes.to_vec();
+    let (tx, rx) = std::sync::mpsc::channel::<Progress>();
+    let spawned = std::thread::Builder::new()
+        .name("pdf-reader".into())
+        .stack_size(64 << 20)
+        .spawn(move || {
+            let on_page = || {
+                let _ = tx.send(Progress::Page);
+            };
+            let r = read_all(data, &on_page);
+            let _ = tx.send(Progress::Done(r));
+        });
+    if spawned.is_err() {
+        return read_all(bytes.to_vec(), &|| {});
+    }
+    let mut pages = 0;
+    loop {
+        match rx.recv_timeout(PAGE_TIME) {
+            Ok(Progress::Page) => pages += 1,
+            Ok(Progress::Done(r)) => return r,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                return Err(PdfProblem::TooSlow { page: pages + 1 })
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(PdfProblem::Damaged)
+            }
+        }
+    }
+}
+
+fn read_all(data: Vec<u8>, on_page: &dyn Fn()) -> Result<TextLayer, PdfProblem> {
     let pdf = match guarded(|| Pdf::new(data)) {
         Some(Ok(p)) => p,
         Some(Err(LoadPdfError::Decryption(_))) => return Err(PdfProblem::Encrypted),
@@ -217,6 +265,7 @@ pub fn read(bytes: &[u8]) -> Result<TextLayer, PdfProblem> {
         let page =
             guarded(|| read_page(&pdf, i, &cache)).ok_or(PdfProblem::PageFailed { page: i + 1 })?;
         layer.pages.push(page);
+        on_page();
     }
     if layer.pages.iter().all(|p| p.lines.is_empty()) {
         return Err(PdfProblem::NoText { pages: n });
