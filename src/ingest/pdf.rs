@@ -1559,6 +1559,24 @@ fn verify(p: &mut P, t: &ClassTable) {
 
 /// Store the widest classification table of each kind (function, economic); the
 /// others are checked the same way and listed by --check as read, not stored.
+/// A classification table's printed total rows, into `stated_subtotals` as `table`.
+fn keep_totals(p: &mut P, t: &ClassTable, table: &'static str) {
+    for (no, label, figs) in &t.totals {
+        for (k, col) in t.columns.iter().enumerate() {
+            if let Some(v) = figs[k] {
+                p.rec.stated_subtotals.push(SubtotalRec {
+                    line: *no,
+                    table,
+                    code: None,
+                    name: label.clone(),
+                    column: col,
+                    amount: v,
+                });
+            }
+        }
+    }
+}
+
 fn choose_class_tables(p: &mut P) {
     let tables = std::mem::take(&mut p.class_tables);
     let best = |econ: bool| {
@@ -1578,20 +1596,7 @@ fn choose_class_tables(p: &mut P) {
             // its printed totals are kept, under the view's own name (AUDIT's R13 checks
             // only the stored tables' subtotals against their rows)
             if let Some(view) = t.kind.view_name() {
-                for (no, label, figs) in &t.totals {
-                    for (k, col) in t.columns.iter().enumerate() {
-                        if let Some(v) = figs[k] {
-                            p.rec.stated_subtotals.push(SubtotalRec {
-                                line: *no,
-                                table: view,
-                                code: None,
-                                name: label.clone(),
-                                column: col,
-                                amount: v,
-                            });
-                        }
-                    }
-                }
+                keep_totals(p, t, view);
             }
             p.unstored.push((
                 t.first,
@@ -1673,20 +1678,7 @@ fn choose_class_tables(p: &mut P) {
                 });
             }
         }
-        for (no, label, figs) in &t.totals {
-            for (k, col) in t.columns.iter().enumerate() {
-                if let Some(v) = figs[k] {
-                    p.rec.stated_subtotals.push(SubtotalRec {
-                        line: *no,
-                        table: table_name,
-                        code: None,
-                        name: label.clone(),
-                        column: col,
-                        amount: v,
-                    });
-                }
-            }
-        }
+        keep_totals(p, t, table_name);
         // basic and project spending from the stored function table's total row, when
         // the summary did not state them
         if !t.kind.is_economic() {
