@@ -42,6 +42,7 @@ pub const FINDINGS: TableDef = TableDef {
         ("severity", model::Kind::Text),
         ("table_name", model::Kind::Text),
         ("source", model::Kind::Text),
+        ("page", model::Kind::Int),
         ("line", model::Kind::Int),
         ("lines", model::Kind::Text),
         ("expected", model::Kind::Money),
@@ -60,6 +61,8 @@ pub struct Finding {
     pub severity: &'static str,
     pub table: String,
     pub source: String,
+    /// The page of `line`, for a document with pages.
+    pub page: Option<i32>,
     pub line: Option<i32>,
     pub lines: String,
     pub expected: Decimal,
@@ -162,6 +165,53 @@ impl Auditor<'_> {
             .map_err(|e| format!("{e}\n(in {sql})"))
     }
 
+    /// The page of each finding's line, from the rows of its document (every table of a
+    /// document numbers lines the same way); only the documents with findings are read.
+    fn fill_pages(&mut self) -> Result<(), String> {
+        let sources: std::collections::BTreeSet<String> =
+            self.out.iter().map(|f| f.source.clone()).collect();
+        if sources.is_empty() {
+            return Ok(());
+        }
+        let list = sources
+            .iter()
+            .map(|s| format!("'{}'", s.replace('\'', "''")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = [
+            "budget_lines",
+            "three_public",
+            "income_by_source",
+            "spending_by_function",
+            "spending_by_economic",
+            "stated_subtotals",
+            "projects",
+            "procurement",
+            "assets",
+        ]
+        .iter()
+        .map(|t| {
+            format!(
+                "SELECT source, line, page FROM {t} WHERE source IN ({list}) AND page IS NOT NULL"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+        let df = self.q(&sql)?;
+        let mut pages: std::collections::HashMap<(String, i32), i32> = Default::default();
+        for r in rows(&df) {
+            if let (Some(l), Some(p)) = (r.int("line"), r.int("page")) {
+                pages.insert((r.text("source"), l), p);
+            }
+        }
+        for f in &mut self.out {
+            f.page = f
+                .line
+                .and_then(|l| pages.get(&(f.source.clone(), l)).copied());
+        }
+        Ok(())
+    }
+
     /// Standard columns: year, dept_code, source, line, l0, l1, expected, found, what.
     fn compare(
         &mut self,
@@ -185,6 +235,7 @@ impl Auditor<'_> {
                 severity: severity(f.checked_sub(e).unwrap_or(Decimal::MAX)),
                 table: table.to_string(),
                 source: r.text("source"),
+                page: None,
                 line: r.int("line"),
                 lines: span(r.int("line"), r.int("l0"), r.int("l1")),
                 expected: e,
@@ -389,6 +440,7 @@ pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, St
                 severity: "error",
                 table: table.into(),
                 source: r.text("source"),
+                page: None,
                 line: r.int("change_line"),
                 lines: span(r.int("change_line"), None, None),
                 expected: Decimal::from(y - 1),
@@ -401,6 +453,7 @@ pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, St
         }
     }
 
+    a.fill_pages()?;
     let mut out = a.out;
     out.sort_by(|x, y| (&x.source, x.line, x.rule).cmp(&(&y.source, y.line, y.rule)));
     Ok(out)
@@ -463,6 +516,7 @@ fn changes(a: &mut Auditor) -> Result<(), String> {
                 severity: severity(sum.checked_sub(t.2).unwrap_or(Decimal::MAX)),
                 table: table.into(),
                 source,
+                page: None,
                 line: t.3,
                 lines: span(
                     t.3,
@@ -533,6 +587,7 @@ fn disbursement(a: &mut Auditor) -> Result<(), String> {
                     a.out.push(Finding {
                         year: *year, dept_code: Some(dept.clone()), rule: "R10", severity: "error", table: "disbursement".into(),
                         source: source.clone(), line: *line, lines: span(*line, None, None), expected: pv, found: *p,
+                        page: None,
                         explanation: format!("project {name}: the cumulative plan falls from {}% at the end of month {pm} to {}% at month {month}", m(pv), m(*p)),
                     });
                 }
@@ -548,6 +603,7 @@ fn disbursement(a: &mut Auditor) -> Result<(), String> {
                     severity: "error",
                     table: "disbursement".into(),
                     source: source.clone(),
+                    page: None,
                     line: *line,
                     lines: span(*line, None, None),
                     expected: hundred,
@@ -575,6 +631,7 @@ pub fn frame(findings: &[Finding]) -> Result<DataFrame, crate::error::ModelError
                 Value::Text(Some(f.severity.to_string())),
                 Value::Text(Some(f.table.clone())),
                 Value::Text(Some(f.source.clone())),
+                Value::Int(f.page),
                 Value::Int(f.line),
                 Value::Text(Some(f.lines.clone())),
                 Value::Money(Some(round_money(f.expected))),

@@ -174,7 +174,12 @@ fn audit_from_the_command_line_and_sql() {
     // is printed as 440.90 while its 27 items add up to 440.88 (checked by hand)
     assert_eq!(out, "rule,n\nR11,1\nR13,1\nR5,5\nR6,1\n");
     let out = ok(&["audit", "--format", "csv"]);
-    assert!(out.starts_with("year,dept_code,rule,severity,table_name,source,line,lines,expected,found,difference,explanation\n"), "{out}");
+    assert!(out.starts_with("year,dept_code,rule,severity,table_name,source,page,line,lines,expected,found,difference,explanation\n"), "{out}");
+    // a finding in a PDF names its page: the 决算's 302 row is on page 16
+    assert!(
+        out.contains(",shanghai_putuo_planning_resources_2024_final_accounts,16,316,"),
+        "{out}"
+    );
     assert!(
         out.contains("the text compares 2021 with 2010; the year before the budget year is 2020"),
         "{out}"
