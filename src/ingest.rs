@@ -24,11 +24,10 @@ pub const BUNDLED_TEXT: &str = include_str!("../datasets/raw/qinhuangdao-etdz-zh
 
 /// Every bundled document (`datasets/raw/`), compiled into the binary: the default
 /// data. The first is the 2021 district document the project started from; the others
-/// are the PDFs as published: Jiangsu's High Court, Procuratorate and 人大 office for
-/// 2017-2019, and three Shanghai Putuo disclosures (2024 and 2026
-/// budgets and a 2024 决算). The other corpus PDFs are in tests/pdf/: read, but not yet well enough to
-/// be default data (see tests/it/pdf.rs). (The justice bureau's 2026 unit budget repeats its department budget's
-/// figures, so it is not bundled: loaded together they would count its money twice.)
+/// are PDFs as published: Jiangsu's High Court, Procuratorate and 人大 office for
+/// 2017-2019, and three Shanghai Putuo disclosures (2024 and 2026 budgets, a 2024 决算).
+/// The other corpus PDFs are in tests/pdf/, each for a reason the README gives (a
+/// repeat of a bundled document, or not yet read well enough).
 pub const BUNDLED: &[(&str, &[u8])] = &[
     (BUNDLED_NAME, BUNDLED_TEXT.as_bytes()),
     (
@@ -470,10 +469,8 @@ pub fn ingest_pdf(file: &str, bytes: &[u8]) -> Result<Document, IngestError> {
     })?;
     let text = layer.to_text();
     let positions = layer.word_extents();
-    let mut doc = read(file, &text, Some(&positions))?;
+    let mut doc = read(file, bytes, &text, Some(&positions))?;
     doc.layout = "pdf";
-    doc.sha256 = format!("{:x}", Sha256::digest(bytes));
-    doc.bytes = bytes.len();
     Ok(doc)
 }
 
@@ -537,9 +534,11 @@ pub fn layout_about(name: &str) -> &'static str {
         .map_or("unknown", |l| l.about)
 }
 
-/// Read text with the first layout that recognises it and assemble the document.
+/// Read text with the first layout that recognises it and assemble the document;
+/// `original` is what the file holds (checksum and size), `text` what is read of it.
 fn read(
     file: &str,
+    original: &[u8],
     text: &str,
     positions: Option<&[Vec<(f32, f32)>]>,
 ) -> Result<Document, IngestError> {
@@ -580,8 +579,8 @@ fn read(
     Ok(Document {
         source: source_id(file),
         file: file.to_string(),
-        sha256: format!("{:x}", Sha256::digest(text.as_bytes())),
-        bytes: text.len(),
+        sha256: format!("{:x}", Sha256::digest(original)),
+        bytes: original.len(),
         year: parsed.year,
         dept_code: parsed.dept_code,
         dept_name: parsed.dept_name,
@@ -634,10 +633,7 @@ pub fn ingest_bytes(file: &str, bytes: &[u8]) -> Result<Document, IngestError> {
         });
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut doc = ingest_text(file, text)?;
-    doc.sha256 = format!("{:x}", Sha256::digest(bytes));
-    doc.bytes = bytes.len();
-    Ok(doc)
+    read(file, bytes, text, None)
 }
 
 /// The parser state while walking a document.
@@ -690,7 +686,7 @@ impl Parser<'_> {
 
 /// Ingest a document's text. `file` names it in messages and gives its id.
 pub fn ingest_text(file: &str, text: &str) -> Result<Document, IngestError> {
-    read(file, text, None)
+    read(file, text.as_bytes(), text, None)
 }
 
 /// The doc-tabbed layout: a .doc exported to text, each table cell on a tab-led line.

@@ -25,7 +25,7 @@ use polars::prelude::*;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Where the bundled documents' warehouse is cached: `$BUDGETQL_CACHE`, else
+/// Where the bundled documents' tables are cached: `$BUDGETQL_CACHE`, else
 /// `$XDG_CACHE_HOME/budgetql`, else `~/.cache/budgetql`; one folder per build of
 /// budgetql (its key hashes the sources and the bundled files), so a new version
 /// never reads an old version's tables. `BUDGETQL_CACHE=off` turns the cache off.

@@ -492,25 +492,22 @@ fn text_cmd(
             layer.pages.len()
         )));
     }
-    let mut line = 0usize;
-    let mut first = true;
-    for p in &layer.pages {
-        // line numbers as `TextLayer::to_text` lays the text out (a blank line between pages)
-        if !first {
-            line += 1;
-        }
-        first = false;
-        line += 1;
-        let shown = pages.is_empty() || pages.contains(&p.number);
-        if shown {
-            writeln!(out, "=== page {} ===", p.number).map_err(w)?;
-        }
-        for l in &p.lines {
-            line += 1;
-            if !shown {
-                continue;
+    use budgetql::text_layer::TextRow;
+    let mut shown = true;
+    for (i, row) in layer.rows().into_iter().enumerate() {
+        let line = i + 1; // as the ingest, its messages and the `line` column number it
+        match row {
+            TextRow::Marker(n) => {
+                shown = pages.is_empty() || pages.contains(&n);
+                if shown {
+                    writeln!(out, "=== page {n} ===").map_err(w)?;
+                }
             }
-            if positions {
+            // between pages only when every page is printed
+            TextRow::Blank if pages.is_empty() => writeln!(out).map_err(w)?,
+            TextRow::Blank => {}
+            TextRow::Line(_) if !shown => {}
+            TextRow::Line(l) if positions => {
                 let words: Vec<String> = l
                     .words
                     .iter()
@@ -524,12 +521,8 @@ fn text_cmd(
                     words.join(" ")
                 )
                 .map_err(w)?;
-            } else {
-                writeln!(out, "{}", l.text()).map_err(w)?;
             }
-        }
-        if shown && pages.is_empty() && p.number < layer.pages.len() {
-            writeln!(out).map_err(w)?;
+            TextRow::Line(l) => writeln!(out, "{}", l.text()).map_err(w)?,
         }
     }
     Ok(())

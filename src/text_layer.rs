@@ -125,20 +125,46 @@ struct Glyph {
     text: String,
 }
 
+/// One line of the layer as laid out for reading: `budgetql text` prints these, and
+/// their index (from 1) is the line number the ingest, its messages and the `line`
+/// column use.
+#[derive(Debug, Clone, Copy)]
+pub enum TextRow<'a> {
+    /// The blank line between two pages.
+    Blank,
+    /// `=== page N ===`
+    Marker(usize),
+    Line(&'a Line),
+}
+
 impl TextLayer {
-    /// The layer as the pdf-text layout reads it: `=== page N ===` before each page,
-    /// one printed line per text line, words separated by one space.
+    /// The layer's lines, in order: a blank line between pages, `=== page N ===` before
+    /// each, then its printed lines (the one definition of the numbering).
+    pub fn rows(&self) -> Vec<TextRow<'_>> {
+        let mut v = vec![];
+        for (i, p) in self.pages.iter().enumerate() {
+            if i > 0 {
+                v.push(TextRow::Blank);
+            }
+            v.push(TextRow::Marker(p.number));
+            v.extend(p.lines.iter().map(TextRow::Line));
+        }
+        v
+    }
+
+    /// The layer as the pdf-text layout reads it: one text line per [`TextRow`], words
+    /// separated by one space.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
-        for p in &self.pages {
-            if !s.is_empty() {
-                s.push('\n');
+        for r in self.rows() {
+            match r {
+                TextRow::Blank => {}
+                TextRow::Marker(n) => {
+                    let _ = write!(s, "=== page {n} ===");
+                }
+                TextRow::Line(l) => s.push_str(&l.text()),
             }
-            let _ = writeln!(s, "=== page {} ===", p.number);
-            for l in &p.lines {
-                s.push_str(&l.text());
-                s.push('\n');
-            }
+            s.push('\n');
         }
         s
     }
@@ -146,30 +172,13 @@ impl TextLayer {
     /// For each line of [`TextLayer::to_text`] (index = line number - 1), the x extent
     /// of each of its words; empty for page markers and blank lines.
     pub fn word_extents(&self) -> Vec<Vec<(f32, f32)>> {
-        let mut v = vec![];
-        for (i, p) in self.pages.iter().enumerate() {
-            if i > 0 {
-                v.push(vec![]);
-            }
-            v.push(vec![]);
-            for l in &p.lines {
-                v.push(l.words.iter().map(|w| (w.x0, w.x1)).collect());
-            }
-        }
-        v
-    }
-
-    /// For each line of [`TextLayer::to_text`] (1-based), the page it is on (0 for none).
-    pub fn line_pages(&self) -> Vec<usize> {
-        let mut v = vec![0];
-        for (i, p) in self.pages.iter().enumerate() {
-            if i > 0 {
-                v.push(0);
-            }
-            v.push(p.number);
-            v.extend(std::iter::repeat_n(p.number, p.lines.len()));
-        }
-        v
+        self.rows()
+            .into_iter()
+            .map(|r| match r {
+                TextRow::Line(l) => l.words.iter().map(|w| (w.x0, w.x1)).collect(),
+                _ => vec![],
+            })
+            .collect()
     }
 }
 
@@ -375,13 +384,17 @@ fn lines(mut glyphs: Vec<Glyph>) -> Vec<Line> {
     let mut anchor = f32::NEG_INFINITY;
     let mut tol = 0.0;
     for g in glyphs {
-        if groups.is_empty() || g.y - anchor > tol {
-            anchor = g.y;
-            tol = (g.size * 0.35).max(1.0);
-            groups.push(vec![g]);
-        } else {
-            tol = tol.max((g.size * 0.35).max(1.0));
-            groups.last_mut().expect("a group").push(g);
+        let t = (g.size * 0.35).max(1.0);
+        match groups.last_mut() {
+            Some(group) if g.y - anchor <= tol => {
+                tol = tol.max(t);
+                group.push(g);
+            }
+            _ => {
+                anchor = g.y;
+                tol = t;
+                groups.push(vec![g]);
+            }
         }
     }
     let mut out: Vec<Line> = groups

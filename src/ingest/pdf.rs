@@ -96,22 +96,13 @@ fn title_kind(c: &str) -> Option<Kind> {
         return Some(k);
     }
     // an ordinal and a year before the name of the department whose table it is
-    let s = match c.find('、') {
-        Some(i) if c[..i].chars().all(|ch| "一二三四五六七八九十".contains(ch)) && i > 0 => {
-            &c[i + '、'.len_utf8()..]
-        }
-        _ => c,
-    };
+    let s = ordinal(c).1;
     if let Some(k) = title_kind_exact(s) {
         return Some(k);
     }
     // then the name of the department whose table it is: the longest known title the
     // text ends with, after a plain name (no digits or punctuation, at most 30 characters)
-    let s = s.trim_start_matches(|ch: char| ch.is_ascii_digit());
-    let s = s
-        .strip_prefix("年度")
-        .or_else(|| s.strip_prefix('年'))
-        .unwrap_or(s);
+    let s = strip_year(s);
     let plain = |name: &str| {
         name.chars().count() <= 30
             && !name.contains(|ch: char| ch.is_ascii_digit() || "，。：；、表".contains(ch))
@@ -119,6 +110,14 @@ fn title_kind(c: &str) -> Option<Kind> {
     s.char_indices()
         .skip(1)
         .find_map(|(i, _)| title_kind_exact(&s[i..]).filter(|_| plain(&s[..i])))
+}
+
+/// The text after a leading year (`2017年度`, `2017年`, or digits alone).
+fn strip_year(s: &str) -> &str {
+    let s = s.trim_start_matches(|ch: char| ch.is_ascii_digit());
+    s.strip_prefix("年度")
+        .or_else(|| s.strip_prefix('年'))
+        .unwrap_or(s)
 }
 
 fn title_kind_exact(c: &str) -> Option<Kind> {
@@ -132,11 +131,7 @@ fn title_kind_exact(c: &str) -> Option<Kind> {
         }
     }
     if s.len() > 7 && s.is_char_boundary(4) && s[..4].chars().all(|ch| ch.is_ascii_digit()) {
-        s = &s[4..];
-        s = s
-            .strip_prefix("年度")
-            .or_else(|| s.strip_prefix('年'))
-            .unwrap_or(s);
+        s = strip_year(s);
     }
     let s = ["部门", "预算单位", "单位"]
         .iter()
@@ -565,6 +560,34 @@ pub(crate) fn parse(input: &super::Input) -> Result<super::Parsed, IngestError> 
     })
 }
 
+/// Lines joined without spaces (a title or a sentence may wrap), remembering where
+/// each line starts so a match can name its line.
+struct Joined {
+    text: String,
+    /// (byte offset in `text`, line number), in order
+    starts: Vec<(usize, usize)>,
+}
+
+impl Joined {
+    fn new<'a>(lines: impl Iterator<Item = &'a L>) -> Joined {
+        let mut j = Joined {
+            text: String::new(),
+            starts: vec![],
+        };
+        for l in lines {
+            j.starts.push((j.text.len(), l.no));
+            j.text.push_str(&l.c);
+        }
+        j
+    }
+
+    /// The line the byte at `pos` came from.
+    fn line_at(&self, pos: usize) -> usize {
+        let k = self.starts.partition_point(|(s, _)| *s <= pos);
+        k.checked_sub(1).map_or(1, |k| self.starts[k].1)
+    }
+}
+
 /// What a figure stated in the prose (情况说明) is.
 #[derive(Clone, Copy)]
 enum Stated {
@@ -641,23 +664,15 @@ fn prose(p: &mut P) -> Result<(), IngestError> {
             ),
         ]
     });
-    // the unread lines joined without spaces (a sentence may wrap), each char's line
-    let mut joined = String::new();
-    let mut at: Vec<(usize, usize)> = vec![];
-    for (i, l) in p.lines.iter().enumerate() {
-        if p.consumed[i] {
-            continue;
-        }
-        at.push((joined.len(), l.no));
-        joined.push_str(&l.c);
-    }
-    let line_at = |pos: usize| {
-        at.iter()
-            .rev()
-            .find(|(s, _)| *s <= pos)
-            .map_or(1, |(_, n)| *n)
-    };
-    let has_bl = |p: &P, item: &str| p.rec.budget_lines.iter().any(|b| b.item == item);
+    // the unread lines joined without spaces (a sentence may wrap)
+    let unread = Joined::new(
+        p.lines
+            .iter()
+            .zip(&p.consumed)
+            .filter(|(_, c)| !**c)
+            .map(|(l, _)| l),
+    );
+    let (joined, line_at) = (&unread.text, |pos: usize| unread.line_at(pos));
     // totals, parts and income sources come from the prose only when no summary table
     // was read: a figure the tables state is never mixed with one the prose states
     let summary_read = p.rec.budget_lines.iter().any(|b| b.line_kind != "memo")
@@ -722,26 +737,18 @@ fn prose(p: &mut P) -> Result<(), IngestError> {
                     });
                 }
             }
-            Stated::Part(item) => {
-                if !has_bl(p, item) {
+            Stated::Part(item) | Stated::Memo(item) => {
+                let (parent, kind) = match what {
+                    Stated::Part(_) => (Some("支出合计"), "part"),
+                    _ => (None, "memo"),
+                };
+                if !p.rec.budget_lines.iter().any(|b| b.item == item) {
                     p.rec.budget_lines.push(BudgetLineRec::new(
                         line,
                         "expense",
                         item,
-                        Some("支出合计"),
-                        "part",
-                        Some(amount),
-                    ));
-                }
-            }
-            Stated::Memo(item) => {
-                if !has_bl(p, item) {
-                    p.rec.budget_lines.push(BudgetLineRec::new(
-                        line,
-                        "expense",
-                        item,
-                        None,
-                        "memo",
+                        parent,
+                        kind,
                         Some(amount),
                     ));
                 }
@@ -825,22 +832,8 @@ fn title(p: &P) -> Result<(i32, &'static str, usize, String), IngestError> {
     });
     // join the title page's lines (a title may wrap; the table of contents ends it) and
     // remember where each came from
-    let mut joined = String::new();
-    let mut starts = vec![];
-    for l in p.lines.iter().take(12) {
-        if l.c == "目录" {
-            break;
-        }
-        starts.push((joined.len(), l.no));
-        joined.push_str(&l.c);
-    }
-    let line_of = |at: usize| {
-        starts
-            .iter()
-            .rev()
-            .find(|(s, _)| *s <= at)
-            .map_or(1, |(_, n)| *n)
-    };
+    let page1 = Joined::new(p.lines.iter().take(12).take_while(|l| l.c != "目录"));
+    let (joined, line_of) = (&page1.text, |at: usize| page1.line_at(at));
     let phase_of = |w: &str| if w == "决算" { "final" } else { "budget" };
     let plausible = |y: i32| (1990..=2100).contains(&y);
     if let Some(m) = BEFORE.captures(&joined) {
@@ -1366,15 +1359,7 @@ fn class_table(
                 Some(a) => columns_by(a, xs),
                 None => None,
             });
-            let by_header = || {
-                let row = L {
-                    xs: xs.clone()?,
-                    text: s.nums.join(" "),
-                    c: String::new(),
-                    no,
-                };
-                place_by_position(header, &row, width)
-            };
+            let by_header = || place_by_position(header, xs.as_deref()?, width);
             if let Some(placed) = by_anchor.or_else(by_header) {
                 if placed != slots {
                     p.warn(
@@ -1936,34 +1921,23 @@ fn spending_parts(p: &mut P, header: &[&L], body: &[L], unit: Unit) -> Result<()
     let Some(fig_line) = body.iter().find(|l| figures_only(&l.text).is_some()) else {
         return Ok(());
     };
-    let mut figs = figures_only(&fig_line.text).unwrap_or_default();
+    let figs = figures_only(&fig_line.text).unwrap_or_default();
     // with positions, the header's cells (names stacked over lines joined) and the
     // column each figure lines up with; else the labels of the line starting 合计
     let by_position = stacked_header(header).and_then(|cells| {
         let extents: Vec<(f32, f32)> = cells.iter().map(|c| c.1).collect();
         let cols = columns_by(&extents, &fig_line.xs)?;
-        (fig_line.xs.len() == figs.len()).then(|| {
-            cols.into_iter()
-                .map(|k| cells[k].0.clone())
-                .collect::<Vec<String>>()
-        })
+        (fig_line.xs.len() == figs.len())
+            .then(|| cols.into_iter().map(|k| cells[k].0.clone()).collect())
     });
-    let owned: Vec<String>;
-    let labels: Vec<&str> = match &by_position {
-        Some(ls) => {
-            owned = ls.clone();
-            owned.iter().map(String::as_str).collect()
-        }
-        None => header
+    let labels: Vec<String> = by_position.unwrap_or_else(|| {
+        header
             .iter()
             .rev()
             .find(|l| l.c.starts_with("合计"))
-            .map(|l| l.text.split_whitespace().collect())
-            .unwrap_or_default(),
-    };
-    if by_position.is_some() {
-        figs.truncate(labels.len());
-    }
+            .map(|l| l.text.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default()
+    });
     if labels.len() < figs.len() {
         return Err(p.err(
             fig_line.no,
@@ -2066,7 +2040,7 @@ fn three_public(
     let width = if pairs { cols.len() * 2 } else { cols.len() };
     // with positions (a PDF), the columns the figures line up with
     let by_position = if figs.len() < width {
-        place_by_position(header, fig_line, width)
+        place_by_position(header, &fig_line.xs, width)
     } else {
         None
     };
@@ -2246,11 +2220,11 @@ fn columns_by(anchors: &[(f32, f32)], xs: &[(f32, f32)]) -> Option<Vec<usize>> {
 /// them) right of the row's label area; a figure belongs to the leaf whose x extent
 /// holds its centre (else the nearest). None without positions, when the leaves are not
 /// exactly `width`, or when two figures would share a column.
-fn place_by_position(header: &[&L], row: &L, width: usize) -> Option<Vec<usize>> {
-    if row.xs.is_empty() || header.iter().any(|h| h.xs.is_empty()) {
+fn place_by_position(header: &[&L], row: &[(f32, f32)], width: usize) -> Option<Vec<usize>> {
+    if row.is_empty() || header.iter().any(|h| h.xs.is_empty()) {
         return None;
     }
-    let first_fig = row.xs.first()?.0;
+    let first_fig = row.first()?.0;
     // every header word with its line index
     let words: Vec<(usize, (f32, f32))> = header
         .iter()
@@ -2268,7 +2242,7 @@ fn place_by_position(header: &[&L], row: &L, width: usize) -> Option<Vec<usize>>
     if leaves.len() != width {
         return None;
     }
-    columns_by(&leaves, &row.xs)
+    columns_by(&leaves, row)
 }
 
 /// Place `figs` into `width` columns, leaving `width - figs.len()` blanks, so that every
@@ -2497,17 +2471,17 @@ mod tests {
             ],
         );
         let row = line(3, &[("0.95", 120.0, 136.0), ("0.95", 220.0, 236.0)]);
-        assert_eq!(place_by_position(&[&h1, &h2], &row, 4), Some(vec![0, 2]));
+        assert_eq!(place_by_position(&[&h1, &h2], &row.xs, 4), Some(vec![0, 2]));
         // a figure between two columns goes to the nearer; columns must not repeat
         let row = line(3, &[("1", 139.0, 141.5), ("2", 139.0, 141.0)]);
-        assert_eq!(place_by_position(&[&h1, &h2], &row, 4), None);
+        assert_eq!(place_by_position(&[&h1, &h2], &row.xs, 4), None);
         // a header of another width, or text without positions: no placement by position
-        assert_eq!(place_by_position(&[&h1, &h2], &row, 5), None);
+        assert_eq!(place_by_position(&[&h1, &h2], &row.xs, 5), None);
         let plain = L {
             xs: vec![],
             ..row.clone()
         };
-        assert_eq!(place_by_position(&[&h1, &h2], &plain, 4), None);
+        assert_eq!(place_by_position(&[&h1, &h2], &plain.xs, 4), None);
     }
 
     #[test]

@@ -109,6 +109,29 @@ fn mutate(rng: &mut Rng, lines: &mut Vec<String>) -> String {
     }
 }
 
+/// Ingest mutated bytes with panics caught: Ok(true) when the document ingests (its
+/// frames build, and with `audit` AUDIT runs on it), Ok(false) when it is refused with
+/// an error naming the file, Err on a panic.
+fn try_ingest(file: &str, bytes: &[u8], audit: bool) -> std::thread::Result<bool> {
+    catch_unwind(AssertUnwindSafe(|| match ingest_bytes(file, bytes) {
+        Ok(doc) => {
+            model::frames(&doc).expect("frames of an ingested document");
+            if audit {
+                let mut s = Session::from_documents(&[doc]).expect("session");
+                s.query("AUDIT").expect("audit runs");
+            }
+            true
+        }
+        Err(e) => {
+            assert!(
+                e.to_string().starts_with(file),
+                "error without the file name: {e}"
+            );
+            false
+        }
+    }))
+}
+
 #[test]
 fn mutated_documents_never_panic() {
     let runs: usize = std::env::var("BUDGETQL_MUTATIONS")
@@ -134,23 +157,7 @@ fn mutated_documents_never_panic() {
         let steps = 1 + rng.below(3);
         let what: Vec<String> = (0..steps).map(|_| mutate(&mut rng, &mut lines)).collect();
         let text = lines.join("\n");
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            match ingest_bytes("m.txt", text.as_bytes()) {
-                Ok(doc) => {
-                    model::frames(&doc).expect("frames of an ingested document");
-                    let mut s = Session::from_documents(&[doc]).expect("session");
-                    s.query("AUDIT").expect("audit runs");
-                    true
-                }
-                Err(e) => {
-                    assert!(
-                        e.to_string().starts_with("m.txt"),
-                        "error without the file name: {e}"
-                    );
-                    false
-                }
-            }
-        }));
+        let outcome = try_ingest("m.txt", text.as_bytes(), true);
         match outcome {
             Ok(true) => ok += 1,
             Ok(false) => err += 1,
@@ -340,19 +347,7 @@ fn mutated_pdfs_never_panic() {
                 "a run duplicated"
             }
         };
-        let outcome = catch_unwind(AssertUnwindSafe(|| match ingest_bytes("m.pdf", &b) {
-            Ok(doc) => {
-                model::frames(&doc).expect("frames of an ingested document");
-                true
-            }
-            Err(e) => {
-                assert!(
-                    e.to_string().starts_with("m.pdf"),
-                    "error without the file name: {e}"
-                );
-                false
-            }
-        }));
+        let outcome = try_ingest("m.pdf", &b, false);
         match outcome {
             Ok(true) => ok += 1,
             Ok(false) => err += 1,
