@@ -5,6 +5,8 @@
 //! Comparison is exact; a difference of 0.01 (one unit in the last printed digit
 //! of a 万元 figure) is a rounding warning, anything larger an error.
 
+mod prose;
+
 use crate::model::{self, TableDef, Value};
 use crate::query::Engine;
 use crate::render::decimal;
@@ -29,6 +31,14 @@ pub const RULES: &[(&str, &str)] = &[
     ("R13", "every 类/款 subtotal and 合计 a classification table prints equals the sum of its rows"),
     ("R14", "a functional-classification row's basic plus project spending equals its total"),
     ("R15", "the functional-classification table (all funds) adds up to the year's spending"),
+    ("R16", "a percentage change the text states matches its figures (current and prior amount, or amount and change), allowing for rounding"),
+    ("R17", "a share the text states (占 … %) matches its amount and base (the 三公 total, the spending total, the total it is listed under)"),
+    ("R18", "an item states one amount for the year, not two"),
+    ("R19", "an amount the text states equals the table's (基本支出, 项目支出, a classification code, the 财政拨款 total)"),
+    ("R20", "the same amount against the same year is said to change by the same amount everywhere"),
+    ("R21", "an amount minus its stated change equals the prior year's document's figure"),
+    ("R22", "the reason given for a change points the same way as the change"),
+    ("R23", "a table a note calls empty prints no figures"),
 ];
 
 /// The findings table's columns.
@@ -185,6 +195,7 @@ impl Auditor<'_> {
             "spending_by_function",
             "spending_by_economic",
             "stated_subtotals",
+            "statements",
             "projects",
             "procurement",
             "assets",
@@ -452,6 +463,9 @@ pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, St
             });
         }
     }
+
+    // R11 (sentences), R16-R23: what the prose states
+    prose::run(&mut a)?;
 
     a.fill_pages()?;
     let mut out = a.out;

@@ -737,6 +737,33 @@ fn dept_year(
         l,
     );
     bl(b, "expense", "机关运行经费", None, "memo", public, l);
+    // the sentence a disclosure prints about it (支出预算情况说明): 基本支出 …万元，占 …%
+    let share_hundredths = (basic as i128 * 10_000 + total as i128 / 2) / total.max(1) as i128;
+    b.row(
+        "statements",
+        &[
+            V::I(year),
+            V::S(dc),
+            V::S(ph),
+            V::S("figure"),
+            V::S("基本支出"),
+            V::N,
+            V::M(basic),
+            V::N,
+            V::N,
+            V::N,
+            V::N,
+            V::N,
+            V::N,
+            V::Q(share_hundredths as i64 * 10),
+            V::S(""),
+            V::M(total),
+            V::N,
+            V::S("基本支出…万元，占…%"),
+            V::S(src),
+            V::I(l),
+        ],
+    );
     let l = next_line();
     for (item, parent, kind, amount) in [
         ("收入合计", None, "total", total),

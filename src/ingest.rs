@@ -9,6 +9,7 @@ pub mod amount;
 pub mod lines;
 mod narrative;
 mod pdf;
+pub mod statements;
 mod tables;
 pub mod target;
 
@@ -320,6 +321,7 @@ pub struct Records {
     pub spending_by_economic: Vec<EconomicRec>,
     pub income_by_source: Vec<IncomeRec>,
     pub stated_subtotals: Vec<SubtotalRec>,
+    pub statements: Vec<statements::StatementRec>,
 }
 
 /// A part of the document that no rule recognised.

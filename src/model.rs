@@ -104,6 +104,11 @@ pub const TABLES: &[TableDef] = &[
     TableDef { name: "stated_subtotals", about: "the subtotals and totals classification tables print (类/款 rows, 合计), for AUDIT", columns: &[
         ("year", Int), ("dept_code", Text), ("phase", Text), ("table_name", Text), ("code", Text), ("name", Text),
         ("column_name", Text), ("amount", Money), ("source", Text), ("page", Int), ("line", Int)] },
+    TableDef { name: "statements", about: "what the prose (情况说明) states, one subject per row: amount, change, percent, share, reason, as printed, for AUDIT", columns: &[
+        ("year", Int), ("dept_code", Text), ("phase", Text), ("kind", Text), ("subject", Text), ("func_code", Text),
+        ("amount", Money), ("restated", Money), ("prior_year", Int), ("prior_amount", Money), ("change", Money),
+        ("direction", Text), ("percent", Number), ("share", Number), ("share_of", Text), ("share_base", Money),
+        ("reason", Text), ("text", Text), ("source", Text), ("page", Int), ("line", Int)] },
 ];
 
 /// The definition of a table, by name.
@@ -546,6 +551,34 @@ pub fn frames(doc: &Document) -> Result<Vec<(&'static str, DataFrame)>, ModelErr
                     )
                 })
                 .collect(),
+            "statements" => r
+                .statements
+                .iter()
+                .map(|x| {
+                    let num = |d: Option<Decimal>| Value::Money(d.filter(|d| d.normalize().scale() <= NUMBER.1 as u32));
+                    wrap(
+                        vec![
+                            ph.clone(),
+                            t(x.kind),
+                            t(&x.subject),
+                            ot(&x.func_code),
+                            Value::Money(x.amount),
+                            Value::Money(x.restated),
+                            Value::Int(x.prior_year),
+                            Value::Money(x.prior_amount),
+                            Value::Money(x.change),
+                            Value::Text(x.direction.map(str::to_string)),
+                            num(x.percent),
+                            num(x.share),
+                            ot(&x.share_of),
+                            Value::Money(x.share_base),
+                            ot(&x.reason),
+                            t(&x.text),
+                        ],
+                        x.line,
+                    )
+                })
+                .collect(),
             other => {
                 return Err(ModelError::Build {
                     table: other.to_string(),
@@ -595,6 +628,7 @@ pub fn row_counts(doc: &Document) -> Vec<(&'static str, usize)> {
         ("spending_by_economic", r.spending_by_economic.len()),
         ("income_by_source", r.income_by_source.len()),
         ("stated_subtotals", r.stated_subtotals.len()),
+        ("statements", r.statements.len()),
     ]
 }
 

@@ -17,8 +17,8 @@ pub const MANIFEST: &str = "manifest.json";
 /// The warehouse format this budgetql writes and reads (2: budget_lines and
 /// three_public gained `change_line`; 3: versioned files listed in the manifest; 4: money
 /// is Decimal(38,6), `phase` on money tables, the classification tables; 5: `page` on
-/// every table).
-pub const FORMAT: u32 = 5;
+/// every table; 6: the `statements` table).
+pub const FORMAT: u32 = 6;
 
 /// The manifest: what the warehouse holds.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

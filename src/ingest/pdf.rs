@@ -534,6 +534,18 @@ pub(crate) fn parse(input: &super::Input) -> Result<super::Parsed, IngestError> 
     choose_class_tables(&mut p);
     prose(&mut p)?;
     let (dept_name, dept_line) = department(&p, &title_prefix, title_line);
+    let unread: Vec<(usize, &str)> = p
+        .lines
+        .iter()
+        .zip(&p.consumed)
+        .filter(|(_, c)| !**c)
+        .map(|(l, _)| (l.no, l.c.as_str()))
+        .collect();
+    let mut stated = super::statements::read(&unread, year, &dept_name, &p.rec);
+    let all: Vec<(usize, &str)> = p.lines.iter().map(|l| (l.no, l.text.as_str())).collect();
+    stated.extend(super::statements::empty_table_notes(&all));
+    stated.sort_by_key(|s| s.line);
+    p.rec.statements = stated;
     let region = region_of(&title_prefix).or_else(|| region_of(&dept_name));
     p.rec.departments.push(DepartmentRec {
         line: dept_line,

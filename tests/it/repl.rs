@@ -28,7 +28,7 @@ fn repl_session_end_to_end() {
     pause();
     p.send_line(".tables").unwrap();
     p.exp_string("indicators").unwrap();
-    p.exp_string("15 rows").unwrap();
+    p.exp_string("16 rows").unwrap();
 
     // a two-line query; `bud<TAB>` completes to `budget`
     p.send("SELECT unit_code, SUM(bud").unwrap();

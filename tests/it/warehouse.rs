@@ -136,7 +136,7 @@ fn a_warehouse_of_an_older_format_is_refused_clearly() {
     let (code, _, err) = run(&["--data", dir.to_str().unwrap(), "-c", "SELECT 1"]);
     assert_clean_failure(code, &err);
     assert!(
-        err.contains("was written by an older budgetql (format 1, this one reads 5)"),
+        err.contains("was written by an older budgetql (format 1, this one reads 6)"),
         "{err}"
     );
 }
