@@ -1,12 +1,18 @@
--- Question: how did each department's total spending (支出合计) change year over year?
--- Read from the bundled PDFs: the Jiangsu High Court, Procuratorate and 人大 office,
--- 2017-2019. YOY compares each year with the previous one of the same
--- department (NULL for its first year).
+-- Question: each department's spending by year, 2017-2019, with growth.
+-- Read from the bundled PDFs: the Jiangsu High Court, Procuratorate and 人大 office.
+-- dept_code is the department's key across years (the name with 中共 dropped, the
+-- region written out and abbreviations such as 省法院 expanded; departments.key_rule
+-- says how, and `--dept-map FILE` overrides it). Only department budgets (部门预算) are
+-- counted: a unit budget (单位预算) of the same body loaded beside them is part of the
+-- department's and would count twice. YOY compares each year with the previous one of
+-- the same department (NULL for its first year).
 SELECT dept_code,
        year,
        SUM(amount)      AS spending,
        YOY(SUM(amount)) AS growth
 FROM budget_lines
-WHERE direction = 'expense' AND item = '支出合计' AND year BETWEEN 2017 AND 2019
+WHERE source IN (SELECT source FROM departments WHERE budget_level = 'department')
+  AND direction = 'expense' AND item = '支出合计'
+  AND year BETWEEN 2017 AND 2019
 GROUP BY dept_code, year
 ORDER BY dept_code, year;

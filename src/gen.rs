@@ -435,6 +435,8 @@ fn dept_year(
             V::S(&d.name),
             V::S(d.region),
             V::S(ph),
+            V::S("department"),
+            V::S("generated"),
             V::S("generated"),
             V::S(src),
             V::I(next_line()),

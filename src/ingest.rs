@@ -8,6 +8,7 @@
 pub mod amount;
 pub mod lines;
 mod narrative;
+pub mod department;
 mod pdf;
 pub mod statements;
 mod tables;
@@ -357,6 +358,11 @@ pub struct Document {
     pub dept_name: String,
     /// `budget` (预算) or `final` (决算).
     pub phase: &'static str,
+    /// `department` (部门预算/决算: the department and its units) or `unit` (单位预算: one
+    /// unit of it); both of one body loaded together would count the unit twice.
+    pub level: &'static str,
+    /// How `dept_code` was made from the printed name (see [`department::key`]).
+    pub key_rule: String,
     /// The layout recognised: `doc-tabbed` (a .doc exported to text, tab-led cells)
     /// or `pdf-text` (text extracted from a PDF, page by page).
     pub layout: &'static str,
@@ -578,13 +584,17 @@ fn read(
         },
         e => e,
     })?;
+    let region = parsed.records.departments.first().and_then(|d| d.region.clone());
+    let (dept_code, key_rule) = department::key(&parsed.dept_code, region.as_deref());
     Ok(Document {
+        level: department::level(text),
+        key_rule,
         source: source_id(file),
         file: file.to_string(),
         sha256: format!("{:x}", Sha256::digest(original)),
         bytes: original.len(),
         year: parsed.year,
-        dept_code: parsed.dept_code,
+        dept_code,
         dept_name: parsed.dept_name,
         phase: parsed.phase,
         layout: layout.name,

@@ -109,7 +109,8 @@ impl Session {
             "the {} bundled disclosures (datasets/raw/)",
             ingest::BUNDLED.len()
         );
-        let cache = bundled_cache();
+        // a department mapping changes the keys: the cache holds the default ones
+        let cache = bundled_cache().filter(|_| !ingest::department::has_mapping());
         if let Some(tables) = cache.as_deref().and_then(read_cache) {
             return Ok(Session::with_tables(tables, desc));
         }

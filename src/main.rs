@@ -96,6 +96,12 @@ struct Cli {
     #[arg(long, value_enum, default_value_t = EngineChoice::Auto, value_name = "ENGINE")]
     engine: EngineChoice,
 
+    /// A file mapping department names to keys (`name,key` per line), for a body printed
+    /// differently across years that the built-in rules do not match; see
+    /// `departments.key_rule` for how each key was made.
+    #[arg(long, value_name = "FILE", env = "BUDGETQL_DEPT_MAP", global = true)]
+    dept_map: Option<PathBuf>,
+
     /// The unit money is shown in (stored in 万元).
     #[arg(long, value_enum, default_value_t = budgetql::render::MoneyUnit::Wan, global = true)]
     money: budgetql::render::MoneyUnit,
@@ -349,6 +355,9 @@ fn scripts(cli: &Cli, m: &ArgMatches) -> Result<Vec<(String, String)>, Error> {
 }
 
 fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
+    if let Some(map) = &cli.dept_map {
+        budgetql::ingest::department::load_mapping(map)?;
+    }
     if let Some(Cmd::Text {
         file,
         page,

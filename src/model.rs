@@ -53,8 +53,8 @@ use Kind::*;
 
 /// The whole contract, in the order tables are listed to users.
 pub const TABLES: &[TableDef] = &[
-    TableDef { name: "departments", about: "one row per document: the department, its year, phase and layout", columns: &[
-        ("year", Int), ("dept_code", Text), ("dept_name", Text), ("region", Text), ("phase", Text), ("layout", Text),
+    TableDef { name: "departments", about: "one row per document: the department (dept_code: its key across years; key_rule: how it was made), year, phase, budget level and layout", columns: &[
+        ("year", Int), ("dept_code", Text), ("dept_name", Text), ("region", Text), ("phase", Text), ("budget_level", Text), ("key_rule", Text), ("layout", Text),
         ("source", Text), ("page", Int), ("line", Int)] },
     TableDef { name: "units", about: "the department's budget units (部门机构设置)", columns: &[
         ("year", Int), ("dept_code", Text), ("unit_code", Text), ("unit_name", Text), ("unit_kind", Text), ("rank", Text),
@@ -277,7 +277,14 @@ pub fn frames(doc: &Document) -> Result<Vec<(&'static str, DataFrame)>, ModelErr
                 .iter()
                 .map(|d| {
                     wrap(
-                        vec![t(&d.dept_name), ot(&d.region), ph.clone(), t(doc.layout)],
+                        vec![
+                            t(&d.dept_name),
+                            ot(&d.region),
+                            ph.clone(),
+                            t(doc.level),
+                            t(&doc.key_rule),
+                            t(doc.layout),
+                        ],
                         d.line,
                     )
                 })

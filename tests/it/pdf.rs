@@ -355,3 +355,60 @@ fn pdfs_ingest_load_and_fail_cleanly_from_the_command_line() {
         assert_clean_failure(code, &err);
     }
 }
+
+#[test]
+fn department_and_unit_budgets_are_told_apart_and_not_counted_twice() {
+    use crate::common::*;
+    let out = ok(&[
+        "--format",
+        "csv",
+        "-c",
+        "LOAD 'tests/pdf/shanghai_putuo_justice_bureau_2026_unit_budget.pdf' AS u",
+        "-c",
+        "SELECT source, dept_code, budget_level FROM departments WHERE year = 2026 ORDER BY source",
+        "-c",
+        "SELECT SUM(amount) AS spending FROM budget_lines WHERE source IN \
+         (SELECT source FROM departments WHERE budget_level = 'department') \
+         AND year = 2026 AND item = '支出合计'",
+    ]);
+    assert!(
+        out.contains(
+            "shanghai_putuo_justice_bureau_2026_dept_budget,上海市普陀区司法局,department\n\
+             shanghai_putuo_justice_bureau_2026_unit_budget,上海市普陀区司法局,unit\n"
+        ),
+        "{out}"
+    );
+    // the department budget's 支出合计 (9,628.22 万元, p8), not that plus the unit's 8,695.94
+    assert!(out.ends_with("spending\n9628.221344\n"), "{out}");
+}
+
+#[test]
+fn a_department_mapping_file_overrides_the_key_and_says_so() {
+    use crate::common::*;
+    let dir = scratch("dept-map");
+    let map = dir.join("map.csv");
+    std::fs::write(&map, "name,key\n# the 人大 office under its short name\n江苏省人大常委会办公厅,江苏省人大办\n").unwrap();
+    let out = ok(&[
+        "--dept-map",
+        map.to_str().unwrap(),
+        "--format",
+        "csv",
+        "-c",
+        "SELECT year, dept_code, dept_name, key_rule FROM departments WHERE dept_name LIKE '%人大%' ORDER BY year",
+    ]);
+    let at = format!("mapping {}:3", map.display());
+    assert_eq!(
+        out,
+        format!(
+            "year,dept_code,dept_name,key_rule\n\
+             2017,江苏省人大办,江苏省人大常委会办公厅,{at}\n\
+             2018,江苏省人大办,江苏省人大常委会办公厅,{at}\n\
+             2019,江苏省人大办,江苏省人大常委会办公厅,{at}\n"
+        )
+    );
+    // a malformed line is named
+    std::fs::write(&map, "江苏省人大常委会办公厅\n").unwrap();
+    let (code, _, err) = run(&["--dept-map", map.to_str().unwrap(), "-c", "SELECT 1"]);
+    assert_clean_failure(code, &err);
+    assert!(err.contains("map.csv:1: expected `name,key`"), "{err}");
+}
