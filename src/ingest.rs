@@ -475,9 +475,19 @@ pub fn ingest_pdf(file: &str, bytes: &[u8]) -> Result<Document, IngestError> {
         file: file.to_string(),
         problem: p.to_string(),
     })?;
-    let text = layer.to_text();
-    let positions = layer.word_extents();
-    let mut doc = read(file, bytes, &text, Some(&positions))?;
+    ingest_layer(file, bytes, &layer.to_text(), &layer.word_extents())
+}
+
+/// Ingest a PDF's text layer given as its text ([`crate::text_layer::TextLayer::to_text`])
+/// and word extents, e.g. a layer edited to vary titles and headers the way other
+/// provinces print them (tests/it/variation.rs). `bytes` are the PDF's, for its checksum.
+pub fn ingest_layer(
+    file: &str,
+    bytes: &[u8],
+    text: &str,
+    positions: &[Vec<(f32, f32)>],
+) -> Result<Document, IngestError> {
+    let mut doc = read(file, bytes, text, Some(positions))?;
     doc.layout = "pdf";
     Ok(doc)
 }

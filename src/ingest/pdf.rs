@@ -138,45 +138,84 @@ fn title_kind_exact(c: &str) -> Option<Kind> {
         .find_map(|w| s.strip_prefix(w))
         .unwrap_or(s);
     let s = s.replace(['(', ')'], "").replace(['（', '）'], "");
-    let s = s.as_str();
-    let k = match s {
-        "收支预算总表" | "财务收支预算总表" | "收入支出决算总表" | "收支决算总表" => {
-            Kind::Summary
-        }
-        "财政拨款收支预算总表" | "财政拨款收入支出决算总表" => {
-            Kind::FiscalSummary
-        }
-        "收入预算总表" | "收入决算表" => Kind::Income,
-        "支出预算总表" | "支出决算表" => Kind::Spending,
-        "财政拨款支出预算表功能科目" | "财政拨款支出预算表" => {
-            Kind::FuncFiscal
-        }
-        "一般公共预算支出预算表功能科目"
-        | "一般公共预算支出预算表"
-        | "一般公共预算支出功能分类预算表"
-        | "一般公共预算财政拨款支出决算表" => Kind::FuncGeneral,
-        "政府性基金预算财政拨款支出预算表"
-        | "政府性基金支出预算表"
-        | "政府性基金预算支出功能分类预算表"
-        | "政府性基金预算财政拨款收入支出决算表" => Kind::FuncGovFund,
-        "国有资本经营预算支出功能分类预算表" | "国有资本经营预算财政拨款收入支出决算表" => {
-            Kind::FuncStateCapital
-        }
-        "财政拨款基本支出预算表经济科目" | "财政拨款基本支出预算表" => {
+    classify_title(&s)
+}
+
+/// The standard table a title names, by what it says rather than its exact wording
+/// (收支预算总表 / 部门收支总表 / 财务收支预算总表 / 收入支出决算总表 are one table):
+/// the content (收支总, 收入, 支出, 基本支出, 三公, 机关运行经费, 政府采购), the funds it
+/// covers (财政拨款, 一般公共预算, 政府性基金, 国有资本经营, or all) and the
+/// classification (功能/经济). Tables of projects, assets and the like are not
+/// classification tables and are left to other readers.
+fn classify_title(s: &str) -> Option<Kind> {
+    if !s.ends_with('表')
+        && !s.ends_with("功能科目")
+        && !s.ends_with("经济科目")
+        && !s.ends_with("功能分类")
+        && !s.ends_with("经济分类")
+    {
+        return None;
+    }
+    // a bare title is short; a longer one carries a department's name, which the caller
+    // strips before asking again
+    if s.chars().count() >= 30
+        || s.contains(['，', '。', '；', ',', '：'])
+        || ["说明", "空表", "详见", "附表", "本表", "情况表", "统计表", "绩效", "项目"]
+            .iter()
+            .any(|w| s.contains(w))
+    {
+        return None;
+    }
+    if s.contains("三公") {
+        return Some(Kind::ThreePublic);
+    }
+    if s.contains("政府采购") {
+        return s.contains("预算").then_some(Kind::Procurement);
+    }
+    let fiscal = s.contains("财政拨款");
+    let general = s.contains("一般公共预算");
+    let gov_fund = s.contains("政府性基金");
+    let state_capital = s.contains("国有资本经营");
+    let economic = s.contains("经济");
+    if s.contains("机关运行经费") {
+        return (general || fiscal).then_some(Kind::EconOperating);
+    }
+    let summary = (s.contains("收支") || s.contains("收入支出")) && s.contains('总');
+    if summary {
+        return Some(if fiscal || general { Kind::FiscalSummary } else { Kind::Summary });
+    }
+    if s.contains("基本支出") {
+        return Some(if general {
+            Kind::EconGeneralBasic
+        } else if fiscal {
             Kind::EconFiscalBasic
-        }
-        "一般公共预算基本支出预算表经济科目"
-        | "一般公共预算基本支出预算表"
-        | "一般公共预算基本支出部门预算经济分类预算表"
-        | "一般公共预算财政拨款基本支出决算表" => Kind::EconGeneralBasic,
-        "一般公共预算机关运行经费支出预算表" => Kind::EconOperating,
-        "政府采购支出预算表" => Kind::Procurement,
-        _ if s.contains("三公") && s.ends_with('表') && s.chars().count() < 30 => {
-            Kind::ThreePublic
-        }
-        _ => return None,
-    };
-    Some(k)
+        } else {
+            // a basic-spending table of all funds: not one of the standard views
+            return None;
+        });
+    }
+    if economic {
+        // spending by economic class beyond basic spending: not read yet
+        return None;
+    }
+    let spending = s.contains("支出");
+    if s.contains("收入") && !spending {
+        return (!fiscal && !general && !gov_fund && !state_capital).then_some(Kind::Income);
+    }
+    if !spending {
+        return None;
+    }
+    Some(if gov_fund {
+        Kind::FuncGovFund
+    } else if state_capital {
+        Kind::FuncStateCapital
+    } else if general {
+        Kind::FuncGeneral
+    } else if fiscal {
+        Kind::FuncFiscal
+    } else {
+        Kind::Spending
+    })
 }
 
 impl Kind {
@@ -904,7 +943,12 @@ fn department(p: &P, prefix: &str, title_line: usize) -> (String, usize) {
         ] {
             if let Some(rest) = l.c.strip_prefix(label) {
                 if let Some(rest) = rest.strip_prefix(['：', ':']) {
+                    // the name ends where the unit label starts (`单位：万元`, `金额单位：万元`)
                     let name: String = rest.split("单位").next().unwrap_or("").to_string();
+                    let name = name
+                        .strip_suffix("金额")
+                        .or_else(|| name.strip_suffix("货币"))
+                        .map_or(name.clone(), str::to_string);
                     if name.chars().count() >= 2 {
                         // a labelled name cut where its cell wraps (部门名称：江苏省人大 /
                         // 常委会办公厅): the title page's longer name is the whole one
@@ -936,9 +980,14 @@ fn title_at(p: &P, i: usize) -> Option<Kind> {
     let l = p.lines.get(i)?;
     title_kind(&l.c).or_else(|| {
         let next = p.lines.get(i + 1)?;
-        // (`表`, or the title's last words: `…培训费` / `支出预算表`)
+        // (`表`, or the title's last words: `…培训费` / `支出预算表`), after a line
+        // that starts like a title (a header fragment such as `结转和结余资金` above a
+        // title does not)
         let n = next.c.chars().count();
-        (n <= 3 || n <= 6 && next.c.ends_with('表'))
+        let starts_like_a_title = l.c.starts_with("公开")
+            || l.c.starts_with(|ch: char| ch.is_ascii_digit() || "一二三四五六七八九十".contains(ch))
+            || ["预算", "决算", "三公", "收支"].iter().any(|w| l.c.contains(w));
+        (starts_like_a_title && (n <= 3 || n <= 6 && next.c.ends_with('表')))
             .then(|| title_kind(&format!("{}{}", l.c, next.c)))
             .flatten()
     })
@@ -973,7 +1022,9 @@ fn fiscal_total(p: &mut P, body: &[L], unit: Unit) -> Result<(), IngestError> {
 /// A table title is only a title when a unit line (单位…) follows within a few
 /// lines: the table of contents lists the same titles without one.
 fn unit_line_follows(p: &P, i: usize) -> bool {
-    p.lines[i + 1..]
+    // a title wrapped onto a second line (`…培训费` / `支出预算表`): look after both
+    let skip = 1 + usize::from(title_kind(&p.lines[i].c).is_none());
+    p.lines[(i + skip).min(p.lines.len())..]
         .iter()
         .take(4)
         .take_while(|l| title_kind(&l.c).is_none())
@@ -1016,8 +1067,10 @@ fn unit_of(header: &[&L]) -> Option<Unit> {
 fn table(p: &mut P, kind: Kind, start: usize) -> Result<usize, IngestError> {
     let title = p.lines[start].text.clone();
     let title_no = p.lines[start].no;
-    // the body runs to the next title or the end of the table (a note, a new part)
-    let mut end = start + 1;
+    // the body runs to the next title or the end of the table (a note, a new part); a
+    // title wrapped onto a second line (`…培训费` / `支出预算表`) continues there
+    let wrapped = title_kind(&p.lines[start].c).is_none();
+    let mut end = start + 1 + usize::from(wrapped);
     while end < p.lines.len() {
         let c = &p.lines[end].c;
         if title_at(p, end).is_some() && unit_line_follows(p, end) {

@@ -15,4 +15,5 @@ mod robustness;
 mod scripts;
 mod slt;
 mod statements;
+mod variation;
 mod warehouse;

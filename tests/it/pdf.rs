@@ -41,7 +41,7 @@ const KNOWN_MISSING: &[(&str, &str)] = &[
 ];
 
 /// Every amount the document's tables hold, as (table, label, phase, amount in 万元).
-fn amounts(d: &Document) -> Vec<(&'static str, String, &'static str, Decimal)> {
+pub fn amounts(d: &Document) -> Vec<(&'static str, String, &'static str, Decimal)> {
     let r = &d.records;
     let mut v = vec![];
     for b in &r.budget_lines {

@@ -1,0 +1,131 @@
+//! Variation: the training PDFs with their titles, headers and labels printed the way
+//! other provinces and years print them (the Ministry of Finance's templates are the
+//! same everywhere; the wording is not). Each variation edits the PDF's text layer word
+//! by word, keeping every word's position, and the document must read to exactly the
+//! same figures as the original: nothing lost, nothing changed, no error.
+
+use crate::pdf::{amounts, corpus_pdfs};
+use budgetql::ingest::{ingest_layer, Document};
+use regex::Regex;
+
+/// (name, what it does to one word; None drops the word)
+type Edit = fn(&str) -> Option<String>;
+
+fn re(p: &str) -> Regex {
+    Regex::new(p).unwrap()
+}
+
+const VARIATIONS: &[(&str, Edit)] = &[
+    // 收支预算总表 / 部门收支总表 / 财务收支预算总表 (the first summary table)
+    ("部门收支总表", |w| {
+        Some(if w.contains("财政拨款") { w.into() } else { w.replace("部门收支预算总表", "收支预算总表").replace("收支预算总表", "部门收支总表") })
+    }),
+    ("财务收支预算总表", |w| {
+        Some(if w.contains("财政拨款") { w.into() } else { w.replace("部门收支预算总表", "收支预算总表").replace("收支预算总表", "财务收支预算总表") })
+    }),
+    ("财政拨款收支总表", |w| Some(w.replace("财政拨款收支预算总表", "财政拨款收支总表"))),
+    ("部门收入总表 / 部门支出总表", |w| {
+        Some(if w.contains("财政拨款") || w.contains("一般公共预算") {
+            w.into()
+        } else {
+            w.replace("部门收入预算总表", "收入预算总表")
+                .replace("部门支出预算总表", "支出预算总表")
+                .replace("收入预算总表", "部门收入总表")
+                .replace("支出预算总表", "部门支出总表")
+        })
+    }),
+    ("一般公共预算支出表 (no 预算 before 表)", |w| {
+        Some(w.replace("一般公共预算支出预算表", "一般公共预算支出表").replace("一般公共预算基本支出预算表", "一般公共预算基本支出表"))
+    }),
+    ("2019年 for 2019年度", |w| Some(re(r"(\d{4})年度").replace_all(w, "${1}年").into_owned())),
+    ("金额单位：万元", |w| Some(re(r"^单位[：:]").replace(w, "金额单位：").into_owned())),
+    ("单位: with an ASCII colon", |w| Some(w.replace("单位：", "单位:"))),
+    ("\"三公\" with ASCII quotes", |w| Some(w.replace(['“', '”'], "\""))),
+    ("ASCII parentheses", |w| Some(w.replace('（', "(").replace('）', ")"))),
+    ("功能分类科目编码 for 科目编码", |w| Some(if w == "科目编码" { "功能分类科目编码".into() } else { w.into() })),
+    ("no table numbers (公开01表)", |w| {
+        let w2 = re(r"^公开\s*\d+\s*表\s*[：:]?").replace(w, "").into_owned();
+        if w2.is_empty() { None } else { Some(w2) }
+    }),
+];
+
+/// Apply one edit to every word of a text layer, keeping each kept word's extent.
+fn vary(text: &str, positions: &[Vec<(f32, f32)>], edit: Edit) -> (String, Vec<Vec<(f32, f32)>>) {
+    let mut out = String::new();
+    let mut pos = vec![];
+    for (i, line) in text.lines().enumerate() {
+        let xs = positions.get(i).cloned().unwrap_or_default();
+        if line.starts_with("=== page ") || xs.is_empty() {
+            out.push_str(line);
+            out.push('\n');
+            pos.push(xs);
+            continue;
+        }
+        let words: Vec<&str> = line.split(' ').collect();
+        if words.len() != xs.len() {
+            // a line whose words cannot be matched to extents is kept as it is
+            out.push_str(line);
+            out.push('\n');
+            pos.push(xs);
+            continue;
+        }
+        let mut kept = vec![];
+        let mut kept_xs = vec![];
+        for (w, x) in words.iter().zip(&xs) {
+            if let Some(n) = edit(w).filter(|n| !n.is_empty()) {
+                kept.push(n);
+                kept_xs.push(*x);
+            }
+        }
+        out.push_str(&kept.join(" "));
+        out.push('\n');
+        pos.push(kept_xs);
+    }
+    (out, pos)
+}
+
+/// The figures of a document, with the row counts of its classification tables.
+fn figures(d: &Document) -> Vec<String> {
+    let mut v: Vec<String> = amounts(d).iter().map(|a| format!("{a:?}")).collect();
+    let r = &d.records;
+    v.push(format!("function rows {}", r.spending_by_function.len()));
+    v.push(format!("economic rows {}", r.spending_by_economic.len()));
+    let econ: rust_decimal::Decimal = r.spending_by_economic.iter().filter_map(|e| e.amount).sum();
+    v.push(format!("economic sum {econ}"));
+    v.push(format!("{} {} {}", d.year, d.phase, d.dept_code));
+    v.sort();
+    v
+}
+
+#[test]
+fn titles_headers_and_labels_printed_differently_lose_nothing() {
+    let mut failures = vec![];
+    let mut tried = 0;
+    for pdf in corpus_pdfs() {
+        let bytes = std::fs::read(&pdf).unwrap();
+        let file = pdf.file_name().unwrap().to_string_lossy().to_string();
+        let layer = budgetql::text_layer::read(&bytes).unwrap();
+        let (text, positions) = (layer.to_text(), layer.word_extents());
+        let base = figures(&ingest_layer(&file, &bytes, &text, &positions).unwrap());
+        for (name, edit) in VARIATIONS {
+            let (t, p) = vary(&text, &positions, *edit);
+            if t == text {
+                continue;
+            }
+            tried += 1;
+            match ingest_layer(&file, &bytes, &t, &p) {
+                Err(e) => failures.push(format!("{file} / {name}: {e}")),
+                Ok(d) => {
+                    let got = figures(&d);
+                    let lost: Vec<_> = base.iter().filter(|x| !got.contains(x)).collect();
+                    let new: Vec<_> = got.iter().filter(|x| !base.contains(x)).collect();
+                    if !lost.is_empty() || !new.is_empty() {
+                        failures.push(format!("{file} / {name}: lost {lost:?}, new {new:?}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(tried > 100, "only {tried} variations changed anything");
+    assert!(failures.is_empty(), "{} of {tried} variations lose or change figures:\n{}", failures.len(), failures.join("\n"));
+}
