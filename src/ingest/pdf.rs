@@ -423,6 +423,8 @@ const HEADER_WORDS: &[&str] = &[
     "公用经费",
     "决算数",
     "预算数",
+    "决算金额",
+    "预算金额",
     "合计",
     "金额",
     "项目",
@@ -938,6 +940,7 @@ fn department(p: &P, prefix: &str, title_line: usize) -> (String, usize) {
             "预算单位",
             "部门名称",
             "编制部门",
+            "编制单位",
             "单位名称",
             "部门",
         ] {
@@ -2079,8 +2082,8 @@ fn three_public(
     const BUY: &str = "公务用车购置费";
     const RUN: &str = "公务用车运行维护费";
     const RECV: &str = "公务接待费";
-    let (cols, sums, pairs): (Vec<&str>, Vec<(usize, Vec<usize>)>, bool) = if h.contains("预算数")
-        && h.contains("决算数")
+    let (cols, sums, pairs): (Vec<&str>, Vec<(usize, Vec<usize>)>, bool) = if (h.contains("预算数") || h.contains("预算金额") || h.contains("年初预算"))
+        && (h.contains("决算数") || h.contains("决算金额") || h.contains("实际支出"))
     {
         (
             vec![T, ABROAD, CAR, BUY, RUN, RECV],

@@ -43,6 +43,18 @@ const VARIATIONS: &[(&str, Edit)] = &[
     ("\"三公\" with ASCII quotes", |w| Some(w.replace(['“', '”'], "\""))),
     ("ASCII parentheses", |w| Some(w.replace('（', "(").replace('）', ")"))),
     ("功能分类科目编码 for 科目编码", |w| Some(if w == "科目编码" { "功能分类科目编码".into() } else { w.into() })),
+    ("部门预算收支总表 (word order)", |w| {
+        Some(if w.contains("财政拨款") { w.into() } else { w.replace("部门收支预算总表", "收支预算总表").replace("收支预算总表", "部门预算收支总表") })
+    }),
+    ("三公经费 without quotes", |w| Some(w.replace("“三公”", "三公"))),
+    ("一、 for 公开01表：", |w| Some(re(r"^公开\s*\d+\s*表\s*[：:]").replace(w, "一、").into_owned())),
+    ("编制单位： for 部门：", |w| Some(match w.strip_prefix("部门：") {
+        Some(rest) => format!("编制单位：{rest}"),
+        None => w.into(),
+    })),
+    ("项目 for 科目名称", |w| Some(if w == "科目名称" { "项目".into() } else { w.into() })),
+    ("预算金额 for 预算数", |w| Some(if w == "预算数" { "预算金额".into() } else { w.into() })),
+    ("2019年部门预算 for 2019年度部门预算公开", |w| Some(re(r"(\d{4})年度部门预算公开").replace(w, "${1}年部门预算").into_owned())),
     ("no table numbers (公开01表)", |w| {
         let w2 = re(r"^公开\s*\d+\s*表\s*[：:]?").replace(w, "").into_owned();
         if w2.is_empty() { None } else { Some(w2) }
