@@ -1121,7 +1121,7 @@ fn table(p: &mut P, kind: Kind, start: usize) -> Result<usize, IngestError> {
             stop += 1;
         }
     }
-    let body: Vec<L> = p.lines[start + 1..end].to_vec();
+    let body: Vec<L> = join_wrapped_rows(&p.lines[start + 1..end]);
     let first_data = if kind == Kind::Summary {
         body.iter()
             .position(|l| l.text.split_whitespace().any(is_amount) && !l.c.contains("单位"))
@@ -1225,6 +1225,91 @@ fn is_table_label(c: &str) -> bool {
 }
 
 /// A total row: `合计 …`, `合 计`, `人员经费合计 4884.09 公用经费合计 480.66`.
+/// A row whose cells wrap inside it, read from the PDF as two lines: the codes and the
+/// start of a name above (`301 08 机关事业单位基本养老保险缴`), the rest of the name and
+/// the figures below (`费 160.75 302 06 电费`). The two lines are one row when the upper
+/// one starts with a code and prints no figure, and the lower one (a short line) starts
+/// with neither a code, a figure, a total nor a note; their words are put together by position (a word under another
+/// continues it: `缴` + `费`). Without positions (a text file) lines stay as they are.
+fn join_wrapped_rows(lines: &[L]) -> Vec<L> {
+    let figure = |w: &str| is_amount(w) && (w.contains('.') || w.contains(','));
+    let words = |l: &L| -> Option<Vec<(f32, f32, String)>> {
+        let w: Vec<&str> = l.text.split(' ').collect();
+        (!l.xs.is_empty() && w.len() == l.xs.len())
+            .then(|| w.iter().zip(&l.xs).map(|(t, x)| (x.0, x.1, t.to_string())).collect())
+    };
+    let mut out: Vec<L> = vec![];
+    let mut i = 0;
+    while i < lines.len() {
+        let a = &lines[i];
+        let Some(b) = lines.get(i + 1) else {
+            out.push(a.clone());
+            break;
+        };
+        let (Some(aw), Some(bw)) = (words(a), words(b)) else {
+            out.push(a.clone());
+            i += 1;
+            continue;
+        };
+        let joins = is_code(&aw[0].2)
+            && !aw.iter().any(|w| figure(&w.2))
+            && !is_code(&bw[0].2)
+            && !figure(&bw[0].2)
+            && !total_label(&b.text)
+            && !b.c.starts_with('注')
+            && !b.c.starts_with("说明")
+            && b.c.chars().count() <= 40;
+        if !joins {
+            out.push(a.clone());
+            i += 1;
+            continue;
+        }
+        // the upper line's cells: runs of words that are neither codes nor figures (a
+        // name may print as one word or as one word a character); a word of the lower
+        // line under a run's span ends that cell's text (`因公出国（境）费` + `用`), any
+        // other word takes its place by its left edge
+        let cell = |w: &str| !is_code(w) && !is_amount(w) && !is_split_part(w);
+        let mut merged: Vec<(f32, f32, String)> = aw;
+        let mut runs: Vec<(usize, usize)> = vec![];
+        let mut k = 0;
+        while k < merged.len() {
+            if cell(&merged[k].2) {
+                let s0 = k;
+                while k + 1 < merged.len() && cell(&merged[k + 1].2) {
+                    k += 1;
+                }
+                runs.push((s0, k));
+            }
+            k += 1;
+        }
+        let mut tails: Vec<String> = vec![String::new(); merged.len()];
+        let mut free: Vec<(f32, f32, String)> = vec![];
+        for w in bw {
+            let under = runs.iter().find(|(s0, s1)| {
+                cell(&w.2) && w.0 < merged[*s1].1 && w.1 > merged[*s0].0
+            });
+            match under {
+                Some(&(_, s1)) => tails[s1].push_str(&w.2),
+                None => free.push(w),
+            }
+        }
+        for (m, t) in merged.iter_mut().zip(&tails) {
+            m.2.push_str(t);
+        }
+        merged.extend(free);
+        merged.sort_by(|p, q| p.0.total_cmp(&q.0));
+        let text = merged.iter().map(|w| w.2.as_str()).collect::<Vec<_>>().join(" ");
+        out.push(L {
+            no: a.no,
+            c: compact(&text),
+            xs: merged.iter().map(|w| (w.0, w.1)).collect(),
+            text,
+        });
+        i += 2;
+    }
+    out
+}
+
 fn total_label(text: &str) -> bool {
     let mut groups: Vec<String> = vec![];
     let mut cur = String::new();
