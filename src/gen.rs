@@ -437,6 +437,7 @@ fn dept_year(
             V::S(ph),
             V::S("department"),
             V::S("generated"),
+            V::S(src),
             V::S("generated"),
             V::S(src),
             V::I(next_line()),

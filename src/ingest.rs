@@ -363,6 +363,9 @@ pub struct Document {
     pub level: &'static str,
     /// How `dept_code` was made from the printed name (see [`department::key`]).
     pub key_rule: String,
+    /// The disclosure the document belongs to: its own id, or the common name of the
+    /// files of one disclosure ingested together (tables + narrative, see [`combine`]).
+    pub disclosure: String,
     /// The layout recognised: `doc-tabbed` (a .doc exported to text, tab-led cells)
     /// or `pdf-text` (text extracted from a PDF, page by page).
     pub layout: &'static str,
@@ -408,9 +411,10 @@ pub fn line_pages(text: &str) -> Vec<usize> {
     v
 }
 
-/// Two documents with the same id (file name without extension) would replace each
-/// other's rows: refuse them, naming both files.
-pub fn check_distinct_sources(docs: &[Document]) -> Result<(), String> {
+/// Documents ingested together: two with the same id (file name without extension)
+/// would replace each other's rows, so they are refused, naming both files; the files
+/// of one disclosure are joined (see [`combine`]).
+pub fn check_distinct_sources(docs: &mut [Document]) -> Result<(), String> {
     for (i, a) in docs.iter().enumerate() {
         if let Some(b) = docs[..i].iter().find(|b| b.source == a.source) {
             return Err(format!(
@@ -419,7 +423,82 @@ pub fn check_distinct_sources(docs: &[Document]) -> Result<(), String> {
             ));
         }
     }
+    combine(docs);
     Ok(())
+}
+
+/// The files of one disclosure: a department's tables and its narrative (情况说明)
+/// published as two PDFs, same department, year, phase and level. They become one
+/// disclosure (`departments.disclosure`, their common name), each row still traced to its
+/// own file, page and line; the narrative's figures that the tables also state are
+/// dropped from its tables (they stay in `statements`, where AUDIT compares them with the
+/// tables), so nothing is counted twice.
+pub fn combine(docs: &mut [Document]) {
+    let key = |d: &Document| (d.dept_code.clone(), d.year, d.phase, d.level);
+    for i in 0..docs.len() {
+        if has_tables(&docs[i]) {
+            continue;
+        }
+        let Some(j) = (0..docs.len()).find(|&j| j != i && key(&docs[j]) == key(&docs[i]) && has_tables(&docs[j])) else {
+            continue;
+        };
+        let (tables_source, t) = (docs[j].source.clone(), docs[j].records.clone());
+        let common: String = docs[i]
+            .source
+            .chars()
+            .zip(tables_source.chars())
+            .take_while(|(a, b)| a == b)
+            .map(|(a, _)| a)
+            .collect();
+        let common = common.trim_end_matches(['_', '-', '.', ' ']).to_string();
+        let disclosure = if common.chars().count() >= 4 { common } else { tables_source.clone() };
+        let states = [
+            !t.budget_lines.is_empty(),
+            !t.income_by_source.is_empty(),
+            !t.three_public.is_empty(),
+        ];
+        let tables_file = docs[j].file.clone();
+        join_narrative(&mut docs[i], &tables_file, &disclosure, states);
+        docs[j].disclosure = disclosure;
+    }
+}
+
+/// Joins a narrative-only document to the disclosure whose tables are in `tables_file`:
+/// the figures those tables state (`states`: budget_lines, income_by_source,
+/// three_public) are dropped from the narrative's tables (kept in its `statements`),
+/// with a warning that says so.
+pub fn join_narrative(narrative: &mut Document, tables_file: &str, disclosure: &str, states: [bool; 3]) {
+    let n = &mut narrative.records;
+    let mut dropped = vec![];
+    if states[0] && !n.budget_lines.is_empty() {
+        dropped.push(format!("{} budget_lines", n.budget_lines.len()));
+        n.budget_lines.clear();
+    }
+    if states[1] && !n.income_by_source.is_empty() {
+        dropped.push(format!("{} income_by_source", n.income_by_source.len()));
+        n.income_by_source.clear();
+    }
+    if states[2] && !n.three_public.is_empty() {
+        dropped.push(format!("{} three_public", n.three_public.len()));
+        n.three_public.clear();
+    }
+    if !dropped.is_empty() {
+        let line = n.departments.first().map_or(1, |d| d.line);
+        narrative.warnings.push(Warning {
+            line,
+            message: format!(
+                "one disclosure with {tables_file} (same department, year and phase): its tables state these figures, so this file's prose figures are kept in `statements` only ({} dropped)",
+                dropped.join(", ")
+            ),
+        });
+    }
+    narrative.disclosure = disclosure.to_string();
+}
+
+/// Whether a document has classification tables of its own (a narrative-only PDF has
+/// none).
+pub fn has_tables(d: &Document) -> bool {
+    !d.records.spending_by_function.is_empty() || !d.records.spending_by_economic.is_empty()
 }
 
 /// Document id from a path: `datasets/raw/foo-2021.txt` → `foo-2021`.
@@ -462,10 +541,12 @@ pub fn ingest_bundled() -> Result<Document, IngestError> {
 
 /// Every bundled document, ingested.
 pub fn ingest_bundled_all() -> Result<Vec<Document>, IngestError> {
-    BUNDLED
+    let mut docs = BUNDLED
         .iter()
         .map(|(name, bytes)| ingest_bytes(&format!("datasets/raw/{name}"), bytes))
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    combine(&mut docs);
+    Ok(docs)
 }
 
 /// Read a PDF's text layer and ingest it (the pdf-text layout reads the layer's lines;
@@ -597,6 +678,7 @@ fn read(
     let region = parsed.records.departments.first().and_then(|d| d.region.clone());
     let (dept_code, key_rule) = department::key(&parsed.dept_code, region.as_deref());
     Ok(Document {
+        disclosure: source_id(file),
         level: department::level(text),
         key_rule,
         source: source_id(file),

@@ -386,11 +386,11 @@ fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
     };
     if let Some(Cmd::Audit { files }) = &cli.cmd {
         let mut session = if !files.is_empty() {
-            let docs = files
+            let mut docs = files
                 .iter()
                 .map(|f| ingest::ingest_file(f))
                 .collect::<Result<Vec<_>, _>>()?;
-            ingest::check_distinct_sources(&docs).map_err(|message| {
+            ingest::check_distinct_sources(&mut docs).map_err(|message| {
                 budgetql::error::IngestError::Document {
                     file: "audit".into(),
                     message,
@@ -546,14 +546,17 @@ fn ingest_cmd(
     let w = |e: std::io::Error| Error::from(budgetql::error::RenderError::from(e));
     let mut docs: Vec<Document> = vec![];
     for f in files {
-        let doc = ingest::ingest_file(f)?;
-        if check {
-            report(&doc, out).map_err(w)?;
+        docs.push(ingest::ingest_file(f)?);
+    }
+    // the files of one disclosure (tables + narrative) are joined before anything is said
+    ingest::combine(&mut docs);
+    if check {
+        for doc in &docs {
+            report(doc, out).map_err(w)?;
         }
-        docs.push(doc);
     }
     if let Some(dir) = into {
-        ingest::check_distinct_sources(&docs).map_err(|message| {
+        ingest::check_distinct_sources(&mut docs).map_err(|message| {
             budgetql::error::IngestError::Document {
                 file: "ingest".into(),
                 message,

@@ -54,7 +54,7 @@ use Kind::*;
 /// The whole contract, in the order tables are listed to users.
 pub const TABLES: &[TableDef] = &[
     TableDef { name: "departments", about: "one row per document: the department (dept_code: its key across years; key_rule: how it was made), year, phase, budget level and layout", columns: &[
-        ("year", Int), ("dept_code", Text), ("dept_name", Text), ("region", Text), ("phase", Text), ("budget_level", Text), ("key_rule", Text), ("layout", Text),
+        ("year", Int), ("dept_code", Text), ("dept_name", Text), ("region", Text), ("phase", Text), ("budget_level", Text), ("key_rule", Text), ("disclosure", Text), ("layout", Text),
         ("source", Text), ("page", Int), ("line", Int)] },
     TableDef { name: "units", about: "the department's budget units (部门机构设置)", columns: &[
         ("year", Int), ("dept_code", Text), ("unit_code", Text), ("unit_name", Text), ("unit_kind", Text), ("rank", Text),
@@ -283,6 +283,7 @@ pub fn frames(doc: &Document) -> Result<Vec<(&'static str, DataFrame)>, ModelErr
                             ph.clone(),
                             t(doc.level),
                             t(&doc.key_rule),
+                            t(&doc.disclosure),
                             t(doc.layout),
                         ],
                         d.line,

@@ -240,8 +240,9 @@ pub(super) fn run(a: &mut Auditor) -> Result<(), String> {
     }
     a.out.extend(out);
     same_change_twice(a, &df)?;
-    let parts = parts(a)?;
-    against_tables(a, &parts)?;
+    let dis = disclosures(a)?;
+    let parts = parts(a, &dis)?;
+    against_tables(a, &parts, &dis)?;
     against_last_year(a, &parts)?;
     Ok(())
 }
@@ -289,17 +290,26 @@ fn same_change_twice(a: &mut Auditor, df: &polars::prelude::DataFrame) -> Result
     Ok(())
 }
 
-/// The summary's parts (基本支出, 项目支出 …) of every loaded document:
-/// (source, dept_code, year, phase, item) → (amount, line).
-type Parts = std::collections::HashMap<(String, String, i32, String, String), (Decimal, i32)>;
+/// The summary's parts (基本支出, 项目支出 …) of every loaded disclosure:
+/// (disclosure, dept_code, year, phase, item) → (amount, line, source).
+type Parts = std::collections::HashMap<(String, String, i32, String, String), (Decimal, i32, String)>;
 
-fn parts(a: &mut Auditor) -> Result<Parts, String> {
+/// Each document's disclosure (the files of one disclosure share it: tables + narrative).
+type Disclosures = std::collections::HashMap<String, String>;
+
+fn disclosures(a: &mut Auditor) -> Result<Disclosures, String> {
+    let df = a.q("SELECT source, disclosure FROM departments")?;
+    Ok(rows(&df).map(|r| (r.text("source"), r.text("disclosure"))).collect())
+}
+
+fn parts(a: &mut Auditor, dis: &Disclosures) -> Result<Parts, String> {
     let df = a.q("SELECT source, dept_code, year, phase, item, amount, line FROM budget_lines WHERE line_kind = 'part' AND amount IS NOT NULL")?;
     Ok(rows(&df)
         .filter_map(|r| {
+            let src = r.text("source");
             Some((
-                (r.text("source"), r.text("dept_code"), r.int("year")?, r.text("phase"), r.text("item")),
-                (r.dec("amount")?, r.int("line")?),
+                (dis.get(&src).cloned().unwrap_or(src.clone()), r.text("dept_code"), r.int("year")?, r.text("phase"), r.text("item")),
+                (r.dec("amount")?, r.int("line")?, src),
             ))
         })
         .collect())
@@ -313,19 +323,23 @@ fn exact(t: Decimal) -> Iv {
 /// R19: a sentence's amount against the table that prints the same figure: 基本支出 and
 /// 项目支出 against the summary, a classification code against its row, the 财政拨款
 /// total against the 财政拨款收支总表.
-fn against_tables(a: &mut Auditor, parts: &Parts) -> Result<(), String> {
+fn against_tables(a: &mut Auditor, parts: &Parts, dis: &Disclosures) -> Result<(), String> {
     let df = a.q("SELECT * FROM statements WHERE {f} AND kind = 'figure' AND amount IS NOT NULL AND func_code IS NULL")?;
     let mut found = vec![];
     for r in rows(&df) {
         let Some(x) = r.dec("amount") else { continue };
         let subject = r.text("subject");
-        let key = (r.text("source"), r.text("dept_code"), r.int("year").unwrap_or(0), r.text("phase"), plain(&subject).to_string());
-        let Some(&(t, tl)) = parts.get(&key) else { continue };
-        if r.int("line") == Some(tl) || Iv::amount(x).meets(exact(t)) {
+        let src = r.text("source");
+        let disclosure = dis.get(&src).cloned().unwrap_or(src.clone());
+        let key = (disclosure, r.text("dept_code"), r.int("year").unwrap_or(0), r.text("phase"), plain(&subject).to_string());
+        let Some((t, tl, tsrc)) = parts.get(&key) else { continue };
+        let (t, tl) = (*t, *tl);
+        if (r.int("line") == Some(tl) && *tsrc == src) || Iv::amount(x).meets(exact(t)) {
             continue;
         }
+        let where_ = if *tsrc == src { format!("line {tl}") } else { format!("{tsrc}, line {tl}") };
         found.push(finding(&r, "R19", "error", t, x, format!(
-            "the text says {} {} but the table on line {tl} prints {}", plain(&subject), pm(x), pm(t))));
+            "the text says {} {} but the table ({where_}) prints {}", plain(&subject), pm(x), pm(t))));
     }
     let df = a.q("WITH s AS (SELECT * FROM statements WHERE {f} AND kind = 'figure' AND amount IS NOT NULL AND func_code IS NOT NULL), \
         t AS (SELECT source, func_code AS code, total AS amount, line FROM spending_by_function \
@@ -380,7 +394,7 @@ fn against_last_year(a: &mut Auditor, parts: &Parts) -> Result<(), String> {
         let (Some(x), Some(ch), Some(py)) = (r.dec("amount"), r.dec("change"), r.int("prior_year")) else { continue };
         let item = plain(&r.text("subject")).to_string();
         let (dept, phase) = (r.text("dept_code"), r.text("phase"));
-        let Some(((src, ..), &(t, tl))) = parts
+        let Some((_, &(t, tl, ref src))) = parts
             .iter()
             .find(|((_, d, y, p, i), _)| *d == dept && *y == py && *p == phase && *i == item)
         else {

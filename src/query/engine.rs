@@ -120,6 +120,43 @@ impl Engine {
         e
     }
 
+    /// The loaded document (source, disclosure) with classification tables for the same
+    /// department, year, phase and level as `d`, if any.
+    fn loaded_tables_of(&self, d: &ingest::Document) -> Option<(String, String)> {
+        let deps = self
+            .frames
+            .get("departments")?
+            .clone()
+            .filter(
+                col("dept_code")
+                    .eq(lit(d.dept_code.clone()))
+                    .and(col("year").eq(lit(d.year)))
+                    .and(col("phase").eq(lit(d.phase)))
+                    .and(col("budget_level").eq(lit(d.level)))
+                    .and(col("source").neq(lit(d.source.clone()))),
+            )
+            .select([col("source"), col("disclosure")])
+            .collect()
+            .ok()?;
+        let (srcs, discs) = (deps.column("source").ok()?, deps.column("disclosure").ok()?);
+        for i in 0..deps.height() {
+            let src = srcs.get(i).ok()?.get_str()?.to_string();
+            let disclosure = discs.get(i).ok()?.get_str().unwrap_or(&src).to_string();
+            let funcs = self
+                .frames
+                .get("spending_by_function")?
+                .clone()
+                .filter(col("source").eq(lit(src.clone())))
+                .limit(1)
+                .collect()
+                .ok()?;
+            if funcs.height() > 0 {
+                return Some((src, disclosure));
+            }
+        }
+        None
+    }
+
     fn register(&mut self, name: &str, lf: LazyFrame, kind: Kind) {
         match lf.clone().collect_schema() {
             Ok(schema) => self.schemas.insert(name.to_string(), schema),
@@ -843,8 +880,18 @@ impl Engine {
         }
         let mut report = vec![];
         if !docs.is_empty() {
-            crate::ingest::check_distinct_sources(&docs)
+            crate::ingest::check_distinct_sources(&mut docs)
                 .map_err(|e| located(origin, st, 1, 6, &e))?;
+            // a narrative-only file of a disclosure whose tables are already loaded joins it
+            for d in docs.iter_mut().filter(|d| !ingest::has_tables(d)) {
+                if let Some((src, disclosure)) = self.loaded_tables_of(d) {
+                    ingest::join_narrative(d, &src, &disclosure, [true; 3]);
+                    report.push(format!(
+                        "{} joins the disclosure {disclosure}: its prose figures are kept in `statements`, the tables' figures are {src}'s",
+                        d.file
+                    ));
+                }
+            }
             let stacked = model::stacked(&docs).map_err(|e| qerr(e.to_string()))?;
             // loading a document again replaces its rows, as ingesting into a warehouse does
             let sources: Vec<String> = docs.iter().map(|d| d.source.clone()).collect();

@@ -412,3 +412,43 @@ fn a_department_mapping_file_overrides_the_key_and_says_so() {
     assert_clean_failure(code, &err);
     assert!(err.contains("map.csv:1: expected `name,key`"), "{err}");
 }
+
+#[test]
+fn a_narrative_pdf_and_its_tables_pdf_are_one_disclosure_counted_once() {
+    use crate::common::*;
+    let tables = "datasets/raw/jiangsu_npc_office_2019_dept_budget_tables.pdf";
+    let narrative = "tests/pdf/jiangsu_npc_office_2019_dept_budget_narrative.pdf";
+    // ingested together: one disclosure, the narrative's figures kept as statements only
+    let out = ok(&["ingest", "--check", tables, narrative]);
+    assert!(
+        out.contains(&format!(
+            "one disclosure with {tables} (same department, year and phase): its tables state these figures, so this file's prose figures are kept in `statements` only (5 budget_lines, 2 income_by_source, 4 three_public dropped)"
+        )),
+        "{out}"
+    );
+    // loaded beside the bundled tables: it joins them, and 支出合计 2019 is counted once
+    let out = ok(&[
+        "--format",
+        "csv",
+        "-c",
+        &format!("LOAD '{narrative}' AS n"),
+        "-c",
+        "SELECT source, disclosure FROM departments WHERE year = 2019 AND dept_name LIKE '%人大%' ORDER BY source",
+        "-c",
+        "SELECT SUM(amount) AS spending FROM budget_lines WHERE year = 2019 AND dept_code = '江苏省人大常委会办公厅' AND item = '支出合计'",
+        "-c",
+        "SELECT COUNT(*) AS n FROM statements WHERE source = 'jiangsu_npc_office_2019_dept_budget_narrative'",
+    ]);
+    assert!(
+        out.contains(
+            "jiangsu_npc_office_2019_dept_budget_narrative,jiangsu_npc_office_2019_dept_budget_tables\n\
+             jiangsu_npc_office_2019_dept_budget_tables,jiangsu_npc_office_2019_dept_budget_tables\n"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("spending\n18330.37\n"), "{out}");
+    assert!(out.contains("n\n65\n"), "{out}");
+    // and AUDIT compares the narrative's sentences with the other file's tables: they agree
+    let out = ok(&["audit", "--format", "csv", tables, narrative]);
+    assert_eq!(out.lines().count(), 1, "{out}");
+}
