@@ -112,6 +112,55 @@ fn title_kind(c: &str) -> Option<Kind> {
         .find_map(|(i, _)| title_kind_exact(&s[i..]).filter(|_| plain(&s[..i])))
 }
 
+/// The name the prose opens its sentences with before the document's year, when two or
+/// more sentences agree (`江苏省人大常委会办公厅2019年度收入、支出预算总计…`).
+fn prose_name(p: &P, year: i32) -> Option<(String, usize)> {
+    let y = format!("{year}年");
+    let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for l in &p.lines {
+        let Some(at) = l.c.find(&y) else { continue };
+        let name = &l.c[..at];
+        let n = name.chars().count();
+        if (4..=30).contains(&n)
+            && !name.contains(|ch: char| ch.is_ascii_digit() || "，。：；、（）()“”".contains(ch))
+            && !["关于", "根据", "按照", "编制", "本部门", "预算", "决算"].iter().any(|w| name.contains(w))
+        {
+            let e = counts.entry(name.to_string()).or_insert((0, l.no));
+            e.0 += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .filter(|(_, (c, _))| *c >= 2)
+        .max_by_key(|(_, (c, _))| *c)
+        .map(|(n, (_, line))| (n, line))
+}
+
+/// The department's name a table title carries before the table's own name, after an
+/// ordinal and a year (`九、2018年江苏省高级人民法院“三公”经费…表` → 江苏省高级人民法院).
+fn title_name(c: &str) -> Option<String> {
+    if !c.ends_with(['表', '）', ')']) || title_kind(c).is_none() {
+        return None;
+    }
+    let s = strip_year(ordinal(c).1);
+    let s = s.strip_prefix("公开").map_or(s, |_| "");
+    // a name, not the words of a table's name (财政拨款…, 一般公共预算…)
+    let plain = |name: &str| {
+        (2..=30).contains(&name.chars().count())
+            && !name.contains(|ch: char| ch.is_ascii_digit() || "，。：；、表“”\"".contains(ch))
+            && !["财政拨款", "一般公共", "政府性基金", "国有资本", "收入", "支出", "预算", "决算", "三公", "经费", "采购", "资产", "项目"]
+                .iter()
+                .any(|w| name.contains(w))
+    };
+    // the shortest table name the title ends with leaves the longest name before it
+    s.char_indices()
+        .skip(1)
+        .filter(|(i, _)| title_kind_exact(&s[*i..]).is_some())
+        .last()
+        .map(|(i, _)| s[..i].trim_end_matches("部门").to_string())
+        .filter(|n| plain(n))
+}
+
 /// The text after a leading year (`2017年度`, `2017年`, or digits alone).
 fn strip_year(s: &str) -> &str {
     let s = s.trim_start_matches(|ch: char| ch.is_ascii_digit());
@@ -574,7 +623,31 @@ pub(crate) fn parse(input: &super::Input) -> Result<super::Parsed, IngestError> 
     }
     choose_class_tables(&mut p);
     prose(&mut p)?;
+    // without a title page, the name the tables' titles carry (`2017年度江苏省高级人民法院
+    // 收支预算总表`) stands in for the title page's
+    let on_cover = p.lines.get(11).is_none_or(|l| title_line <= l.no);
+    let title_prefix = if title_prefix.is_empty() || !on_cover {
+        p.lines
+            .iter()
+            .find_map(|l| title_name(&l.c))
+            .unwrap_or(title_prefix)
+    } else {
+        title_prefix
+    };
     let (dept_name, dept_line) = department(&p, &title_prefix, title_line);
+    // nothing names it yet (a narrative without its cover): the name the 情况说明's
+    // sentences open with before the year (`江苏省人大常委会办公厅2019年度收入、支出预算总计`)
+    let (dept_name, dept_line) = if dept_name.is_empty() {
+        prose_name(&p, year).unwrap_or((dept_name, dept_line))
+    } else {
+        (dept_name, dept_line)
+    };
+    if dept_name.is_empty() {
+        return Err(IngestError::Document {
+            file: file.to_string(),
+            message: "no department name found: expected a title page (`江苏省人民检察院 2019年度部门预算公开`), a label such as `部门：…` or `预算单位：…` above the tables, or the name in the tables' titles".into(),
+        });
+    }
     let unread: Vec<(usize, &str)> = p
         .lines
         .iter()
@@ -866,13 +939,13 @@ fn prose(p: &mut P) -> Result<(), IngestError> {
 fn title(p: &P) -> Result<(i32, &'static str, usize, String), IngestError> {
     // `2019 年度部门预算公开`, `上海市普陀区2026年区级单位预算`: the name (if any) before the year
     static BEFORE: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(r"(\d{4})年度?(?:区级|市级|省级|县级)?(?:部门|单位)(预算|决算)")
+        regex::Regex::new(r"(\d{4})(?:年度?)?(?:区级|市级|省级|县级)?(?:部门|单位)(预算|决算)")
             .expect("static regex")
     });
     // `2017 年度江苏省高级人民法院部门预算公开`, `2018 年度江苏省高级人民法院预算公开`: the name after it
     static AFTER: LazyLock<regex::Regex> = LazyLock::new(|| {
         regex::Regex::new(
-            r"(\d{4})年度?([^\d，。：、]{2,40}?)(预算|决算)(?:公开|信息公开|情况说明|$)",
+            r"(\d{4})(?:年度?)?([^\d，。：、]{2,40}?)(预算|决算)(?:公开|信息公开|情况说明|$)",
         )
         .expect("static regex")
     });
@@ -905,8 +978,45 @@ fn title(p: &P) -> Result<(i32, &'static str, usize, String), IngestError> {
             return Ok((year, phase_of(&m[3]), line_of(at), name));
         }
     }
-    // no title page (a tables-only PDF): the year the tables' own titles print, when
-    // they agree
+    // no title page (a tables-only PDF): a running header or heading that names the
+    // year the way a title page does (`江苏省人民检察院2019年部门预算`), the most frequent
+    let mut years: BTreeMap<i32, (usize, &'static str, usize)> = BTreeMap::new();
+    for l in &p.lines {
+        if let Some(m) = BEFORE.captures(&l.c) {
+            let year: i32 = m[1].parse().unwrap_or(0);
+            if plausible(year) {
+                let e = years.entry(year).or_insert((0, phase_of(&m[2]), l.no));
+                e.0 += 1;
+            }
+        }
+    }
+    if let Some((&year, &(_, phase, line))) = years.iter().max_by_key(|(_, v)| v.0) {
+        // the heading's text before the year names the department when it is a name
+        // (`上海市普陀区财政局2024年度部门决算`)
+        let name = p
+            .lines
+            .iter()
+            .find(|l| l.no == line)
+            .and_then(|l| BEFORE.find(&l.c).map(|m| l.c[..m.start()].to_string()))
+            .map(|n| {
+                // `第二部分上海市普陀区财政局…`: the part's number is not the name
+                let n = n.strip_prefix('第').and_then(|r| r.split_once("部分")).map_or(n.as_str(), |(_, r)| r);
+                n.to_string()
+            })
+            .filter(|n| {
+                (2..=30).contains(&n.chars().count())
+                    && !n.contains(|ch: char| ch.is_ascii_digit() || "，。：；、（）()".contains(ch))
+                    && !["关于", "根据", "按照", "编制", "本部门"].iter().any(|w| n.contains(w))
+            })
+            .unwrap_or_default();
+        return Ok((year, phase, line, name));
+    }
+    // else the year the tables' own titles print, when they agree; 决算 when any of
+    // the document's tables is a 决算 table
+    let final_tables = p
+        .lines
+        .iter()
+        .any(|l| l.c.contains("决算") && l.c.ends_with('表') && title_kind(&l.c).is_some());
     let mut found: Vec<(i32, &'static str, usize)> = vec![];
     for l in &p.lines {
         if let Some(m) = TABLE.captures(&l.c) {
@@ -922,6 +1032,7 @@ fn title(p: &P) -> Result<(i32, &'static str, usize, String), IngestError> {
     }
     if let Some(&(year, phase, line)) = found.first() {
         if found.iter().all(|f| f.0 == year) {
+            let phase = if final_tables { "final" } else { phase };
             return Ok((year, phase, line, String::new()));
         }
     }
@@ -934,6 +1045,7 @@ fn title(p: &P) -> Result<(i32, &'static str, usize, String), IngestError> {
 /// The department's name: a labelled line (预算主管部门：/部门名称：/编制部门：/部门：)
 /// or the title page's text before the year.
 fn department(p: &P, prefix: &str, title_line: usize) -> (String, usize) {
+    let mut labelled: Vec<(String, usize)> = vec![];
     for l in &p.lines {
         for label in [
             "预算主管部门",
@@ -953,18 +1065,32 @@ fn department(p: &P, prefix: &str, title_line: usize) -> (String, usize) {
                         .or_else(|| name.strip_suffix("货币"))
                         .map_or(name.clone(), str::to_string);
                     if name.chars().count() >= 2 {
-                        // a labelled name cut where its cell wraps (部门名称：江苏省人大 /
-                        // 常委会办公厅): the title page's longer name is the whole one
-                        if prefix.len() > name.len() && prefix.starts_with(&name) {
-                            return (prefix.to_string(), title_line);
-                        }
-                        return (name, l.no);
+                        labelled.push((name, l.no));
                     }
+                    break;
                 }
             }
         }
     }
-    (prefix.to_string(), title_line)
+    let Some((name, line)) = labelled.first().cloned() else {
+        return (prefix.to_string(), title_line);
+    };
+    // a labelled name cut where its cell wraps (部门名称：江苏省人大 / 常委会办公厅): the
+    // title page's longer name, or a longer label of another table, is the whole one
+    if prefix.len() > name.len() && prefix.starts_with(&name) {
+        return (prefix.to_string(), title_line);
+    }
+    // (the longer label only when more tables print it than the cut one: `…法院` and
+    // one stray `…法院元` keep the first)
+    let count = |n: &str| labelled.iter().filter(|(m, _)| m == n).count();
+    if let Some(longer) = labelled
+        .iter()
+        .filter(|(n, _)| n.len() > name.len() && n.starts_with(&name) && count(n) > count(&name))
+        .max_by_key(|(n, _)| count(n))
+    {
+        return longer.clone();
+    }
+    (name, line)
 }
 
 /// The place a department belongs to: its province/city/district words.
