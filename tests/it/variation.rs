@@ -110,6 +110,19 @@ fn figures(d: &Document) -> Vec<String> {
     v
 }
 
+/// What a varied document lost or gained against the original's figures, or its error.
+fn differs(base: &[String], varied: Result<Document, budgetql::error::IngestError>) -> Option<String> {
+    match varied {
+        Err(e) => Some(e.to_string()),
+        Ok(d) => {
+            let got = figures(&d);
+            let lost: Vec<_> = base.iter().filter(|x| !got.contains(x)).collect();
+            let new: Vec<_> = got.iter().filter(|x| !base.contains(x)).collect();
+            (!lost.is_empty() || !new.is_empty()).then(|| format!("lost {lost:?}, new {new:?}"))
+        }
+    }
+}
+
 #[test]
 fn titles_headers_and_labels_printed_differently_lose_nothing() {
     let mut failures = vec![];
@@ -126,16 +139,8 @@ fn titles_headers_and_labels_printed_differently_lose_nothing() {
                 continue;
             }
             tried += 1;
-            match ingest_layer(&file, &bytes, &t, &p) {
-                Err(e) => failures.push(format!("{file} / {name}: {e}")),
-                Ok(d) => {
-                    let got = figures(&d);
-                    let lost: Vec<_> = base.iter().filter(|x| !got.contains(x)).collect();
-                    let new: Vec<_> = got.iter().filter(|x| !base.contains(x)).collect();
-                    if !lost.is_empty() || !new.is_empty() {
-                        failures.push(format!("{file} / {name}: lost {lost:?}, new {new:?}"));
-                    }
-                }
+            if let Some(f) = differs(&base, ingest_layer(&file, &bytes, &t, &p)) {
+                failures.push(format!("{file} / {name}: {f}"));
             }
         }
     }
@@ -176,16 +181,8 @@ fn without_its_cover_page_a_document_reads_the_same_figures() {
             t.push('\n');
             p.push(positions.get(i).cloned().unwrap_or_default());
         }
-        match ingest_layer(&file, &bytes, &t, &p) {
-            Err(e) => failures.push(format!("{file}: {e}")),
-            Ok(d) => {
-                let got = figures(&d);
-                let lost: Vec<_> = base.iter().filter(|x| !got.contains(x)).collect();
-                let new: Vec<_> = got.iter().filter(|x| !base.contains(x)).collect();
-                if !lost.is_empty() || !new.is_empty() {
-                    failures.push(format!("{file}: lost {lost:?}, new {new:?}"));
-                }
-            }
+        if let Some(f) = differs(&base, ingest_layer(&file, &bytes, &t, &p)) {
+            failures.push(format!("{file}: {f}"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
