@@ -395,6 +395,17 @@ pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, St
     a.compare("R14", "spending_by_function", "SELECT year, dept_code, source, line, line AS l0, line AS l1, func_code AS code, name AS what, total AS expected, basic + project AS found \
         FROM spending_by_function WHERE {f} AND basic IS NOT NULL AND project IS NOT NULL AND total IS NOT NULL",
         &|r, e, f| format!("{} {}: the total is {} but basic plus project spending is {}", r.text("code"), r.text("what"), m(e), m(f)))?;
+    // … and in the narrower views printed beside the stored table (一般公共预算, 财政拨款)
+    a.compare("R14", "stated_subtotals", "WITH v AS (SELECT year, dept_code, source, line, table_name, code, name, \
+            SUM(CASE WHEN column_name = 'total' THEN amount END) AS total, \
+            SUM(CASE WHEN column_name = 'basic' THEN amount END) AS basic, \
+            SUM(CASE WHEN column_name = 'project' THEN amount END) AS project \
+          FROM stated_subtotals WHERE {f} AND table_name LIKE 'spending_by_function (%' GROUP BY year, dept_code, source, line, table_name, code, name) \
+        SELECT year, dept_code, source, line, line AS l0, line AS l1, COALESCE(code, '') AS code, name AS what, table_name, total AS expected, basic + project AS found \
+        FROM v WHERE basic IS NOT NULL AND project IS NOT NULL AND total IS NOT NULL",
+        &|r, e, f| format!("{} in the {} view: the total is {} but basic plus project spending is {}",
+            format!("{} {}", r.text("code"), r.text("what")).trim(),
+            r.text("table_name").trim_start_matches("spending_by_function (").trim_end_matches(')'), m(e), m(f)))?;
 
     // R15: the all-funds functional table adds up to the year's spending
     a.compare("R15", "spending_by_function", "WITH f AS (SELECT source, SUM(total) AS s, MIN(line) AS l0, MAX(line) AS l1 FROM spending_by_function WHERE {f} AND scope = 'all funds' GROUP BY source), \

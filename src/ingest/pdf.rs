@@ -1861,6 +1861,22 @@ fn choose_class_tables(p: &mut P) {
             // only the stored tables' subtotals against their rows)
             if let Some(view) = t.kind.view_name() {
                 keep_totals(p, t, view);
+                // and its rows, so AUDIT can check each row of the view (basic + project
+                // = total) as it checks the stored table's
+                for (no, code, name, figs) in &t.rows {
+                    for (k, col) in t.columns.iter().enumerate() {
+                        if let Some(v) = figs[k] {
+                            p.rec.stated_subtotals.push(SubtotalRec {
+                                line: *no,
+                                table: view,
+                                code: Some(code.clone()),
+                                name: name.clone(),
+                                column: col,
+                                amount: v,
+                            });
+                        }
+                    }
+                }
             }
             p.unstored.push((
                 t.first,

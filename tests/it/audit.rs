@@ -187,8 +187,8 @@ fn audit_from_the_command_line_and_sql() {
         out.contains("project 护路经费: the sentence states 预算数 72.00 but the table says 62.00"),
         "{out}"
     );
-    // the header, the 2021 document's 7 and the bundled PDFs' 33 findings
-    assert_eq!(out.lines().count(), 1 + 7 + 33, "{out}");
+    // the header, the 2021 document's 7 and the bundled PDFs' 37 findings
+    assert_eq!(out.lines().count(), 1 + 7 + 37, "{out}");
     let out = ok(&["--format", "csv", "-c", "AUDIT WHERE year = 2020"]);
     assert_eq!(out.lines().count(), 1, "no 2020 document: {out}");
 }
@@ -239,10 +239,16 @@ const REAL: &[(&str, &str, i32, i32, &str)] = &[
     ("shanghai_putuo_justice_bureau_2026_unit_budget", "R13", 12, 188, "listed: (合计 project)"),
     ("shanghai_putuo_justice_bureau_2026_unit_budget", "R13", 12, 188, "listed: basic 合计 rounding (0.34 元)"),
     ("shanghai_putuo_justice_bureau_2026_unit_budget", "R14", 11, 167, "listed: 行政运行 parts exceed its total"),
+    ("shanghai_putuo_justice_bureau_2026_unit_budget", "R14", 14, 210, "listed: (the same row in the 一般公共预算 view, p14)"),
+    ("shanghai_putuo_justice_bureau_2026_unit_budget", "R14", 15, 235, "listed: the view's 合计 basic in whole 元 (0.34 元, p15)"),
     ("shanghai_putuo_justice_bureau_2026_unit_budget", "R16", 6, 77, "listed: 行政运行 −1.10% (−15.13%)"),
     ("shanghai_putuo_justice_bureau_2026_unit_budget", "R16", 7, 106, "listed: 购房补贴 增加21.74% (a 14.4% fall)"),
     ("shanghai_putuo_justice_bureau_2026_unit_budget", "R18", 6, 90, "listed: 行政单位离退休 56.12 and 57.8"),
     ("shanghai_putuo_justice_bureau_2026_unit_budget", "R18", 7, 106, "listed: 购房补贴 207 and 170.03"),
+    ("shanghai_putuo_planning_resources_2024_final_accounts", "R14", 14, 292, "listed: 212 3832.36 | 1572.70 | 2259.65 (p15 view)"),
+    ("shanghai_putuo_planning_resources_2024_final_accounts", "R14", 14, 293, "listed: 21201 1092.80 | 1084.02 | 8.77"),
+    ("shanghai_putuo_planning_resources_2024_final_accounts", "R14", 14, 294, "checked: its only 项 2120101 prints the same figures"),
+    ("shanghai_putuo_planning_resources_2024_final_accounts", "R14", 15, 307, "listed: the view's 合计 9746.50 vs 5364.75 + 4381.74"),
     ("shanghai_putuo_planning_resources_2024_final_accounts", "R13", 16, 316, "checked: the 302 rows add to 440.88, 302 prints 440.90"),
     ("shanghai_putuo_wanli_subdistrict_2024_dept_budget", "R18", 9, 163, "listed: 住房公积金 350.35 and 352.67"),
     ("shanghai_putuo_wanli_subdistrict_2024_dept_budget", "R22", 6, 89, "listed: 宣传事务 减少, because 经费增加"),
