@@ -75,6 +75,7 @@ static YEAR_LEAD: LazyLock<Regex> =
 static CODE_PART: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[（(](\d{2,3})(类|款|项)[)）]").expect("static regex")
 });
+static YEAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\d{4})年").expect("static regex"));
 static THOUSANDS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(\d),(\d{3})").expect("static regex"));
 static EMPTY_NOTE: LazyLock<Regex> =
@@ -397,7 +398,7 @@ fn clause_into(
                 .captures(prefix)
                 .and_then(|m| m.get(1).and_then(|y| y.as_str().parse().ok()))
                 .or_else(|| {
-                    Regex::new(r"(\d{4})年").ok()?.captures(prefix)?.get(1)?.as_str().parse().ok()
+                    YEAR.captures(prefix)?.get(1)?.as_str().parse().ok()
                 })
                 .or(Some(year - 1));
         }
