@@ -2383,7 +2383,10 @@ fn three_public(
         match place(&figs, width, &sums)? {
             Some(v) => vec![v],
             None => {
-                return Err(p.err(no, format!("{} figures for {width} columns, and no placement of the blanks makes the row's totals add up", figs.len())));
+                // never guess: the table is left out, and the document still reads
+                p.warn(no, format!("`{title}`: {} figures for {width} columns, and neither their positions nor any placement of the blanks makes the row's totals add up; the table is not stored (`budgetql text FILE --positions` shows its cells)", figs.len()));
+                p.unstored.push((title_no, no, format!("{title} (its figures could not be placed)")));
+                return Ok(());
             }
         }
     };
@@ -2531,8 +2534,21 @@ fn place_by_position(header: &[&L], row: &[(f32, f32)], width: usize) -> Option<
         .iter()
         .filter(|(i, x)| !words.iter().any(|(j, y)| j > i && overlaps(*x, *y)))
         .map(|(_, x)| *x)
-        .filter(|x| x.1 > first_fig - 1.0)
         .collect();
+    leaves.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // the row's label area is left of the first figure's column: leaves left of the leaf
+    // nearest the first figure go (a right-aligned figure may start right of its own
+    // column's heading: `合计` at 104–128, its figure at 135–159)
+    let first = row.first()?;
+    let c = (first.0 + first.1) / 2.0;
+    let dist = |a: &(f32, f32)| if a.0 <= c && c <= a.1 { 0.0 } else { (c - a.0).abs().min((c - a.1).abs()) };
+    let nearest = (0..leaves.len()).min_by(|&a, &b| dist(&leaves[a]).total_cmp(&dist(&leaves[b])))?;
+    let keep_from = leaves
+        .iter()
+        .position(|x| x.1 > first_fig - 1.0)
+        .unwrap_or(nearest)
+        .min(nearest);
+    let mut leaves = leaves.split_off(keep_from);
     leaves.sort_by(|a, b| a.0.total_cmp(&b.0));
     if leaves.len() != width {
         return None;
@@ -2682,6 +2698,38 @@ mod tests {
             text,
             xs: words.iter().map(|w| (w.1, w.2)).collect(),
         }
+    }
+
+    #[test]
+    fn right_aligned_figures_go_to_the_column_whose_heading_they_follow() {
+        // a Shanghai 三公 table (positions as the text layer reads them): 3 figures for 7
+        // columns; the 合计 figure starts right of its heading
+        let h1 = line(1, &[("“三公”经费预算数", 316.1, 424.1)]);
+        let h2 = line(2, &[("机关运行经费预算", 676.9, 772.9)]);
+        let h3 = line(3, &[("公务用车购置及运行费", 462.1, 582.1)]);
+        let h4 = line(4, &[("数", 718.9, 730.9)]);
+        let h5 = line(5, &[("合计", 104.5, 128.5), ("因公出国(境)费", 175.9, 259.9), ("公务接待费", 289.3, 349.3)]);
+        let h6 = line(6, &[("小计", 408.7, 432.7), ("购置费", 504.1, 540.1), ("运行费", 605.5, 641.5)]);
+        let header = [&h1, &h2, &h3, &h4, &h5, &h6];
+        let row = [(135.3, 159.3), (338.1, 362.1), (737.7, 773.7)];
+        // 合计, 公务接待费, 机关运行经费 (columns in left-to-right order)
+        assert_eq!(place_by_position(&header, &row, 7), Some(vec![0, 2, 6]));
+    }
+
+    #[test]
+    fn a_row_whose_cells_wrap_inside_it_is_read_as_one() {
+        let up = line(1, &[("301", 40.0, 52.0), ("08", 60.0, 68.0), ("机关事业单位基本养老保险缴", 80.0, 200.0), ("302", 300.0, 312.0)]);
+        let down = line(2, &[("费", 80.0, 88.0), ("160.75", 230.0, 260.0), ("06", 320.0, 328.0), ("电费", 340.0, 356.0)]);
+        let next = line(3, &[("301", 40.0, 52.0), ("09", 60.0, 68.0), ("职业年金缴费", 80.0, 140.0), ("80.38", 230.0, 255.0)]);
+        let rows = join_wrapped_rows(&[up, down, next]);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].text, "301 08 机关事业单位基本养老保险缴费 160.75 302 06 电费");
+        assert_eq!(rows[1].text, "301 09 职业年金缴费 80.38");
+        // without positions (a text file) nothing is joined
+        let mut plain = line(1, &[("301", 0.0, 0.0), ("08", 0.0, 0.0)]);
+        plain.xs.clear();
+        let other = line(2, &[("费", 0.0, 0.0)]);
+        assert_eq!(join_wrapped_rows(&[plain, other]).len(), 2);
     }
 
     #[test]
