@@ -93,8 +93,8 @@ CASES = [
      pset(SH, 190, "204 06 01 行政运行 16726725.44 16726725.44 0.00", "204 06 01 16726725.44 16726725.44 0.00")),
     ("pdf-summary-without-total", "malformed", 142, "has no 收入合计/收入总计 line",
      pset(SH, 149, "收入总计 96,282,213.44 支出总计 96,282,213.44", "支出总计 96,282,213.44")),
-    ("pdf-three-public-unreconciled", "malformed", 395, "no placement of the blanks",
-     pset(JS, 395, "2,382.02 513.75 160.00 266.80 266.80 86.95 271.02 1,597.25", "2,382.02 513.76 160.00 266.80 266.80 86.95 271.02 1,597.25")),
+    # (a 三公 row no placement reconciles is not refused: the table is left out with a
+    # warning, tests/it/corpus.rs::a_three_public_row_that_cannot_be_placed_…)
     ("pdf-no-year", "document", "-", "no budget year found",
      [l.replace("2026年", "") for l in SH]),
 ]
