@@ -39,6 +39,7 @@ pub const RULES: &[(&str, &str)] = &[
     ("R21", "an amount minus its stated change equals the prior year's document's figure"),
     ("R22", "the reason given for a change points the same way as the change"),
     ("R23", "a table a note calls empty prints no figures"),
+    ("R24", "a functional class the summary prints (by name) has the amount the all-funds classification table prints (by code)"),
 ];
 
 /// The findings table's columns.
@@ -406,6 +407,14 @@ pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, St
         &|r, e, f| format!("{} in the {} view: the total is {} but basic plus project spending is {}",
             format!("{} {}", r.text("code"), r.text("what")).trim(),
             r.text("table_name").trim_start_matches("spending_by_function (").trim_end_matches(')'), m(e), m(f)))?;
+
+    // R24: the summary's spending by class (by name) = the all-funds classification table's
+    a.compare("R24", "stated_subtotals", "WITH s AS (SELECT * FROM stated_subtotals WHERE {f} AND table_name = '收支总表 (spending by class)'), \
+          c AS (SELECT source, code, name, amount, line FROM stated_subtotals WHERE table_name = 'spending_by_function' AND column_name = 'total' AND LENGTH(code) = 3 \
+                AND source IN (SELECT source FROM spending_by_function WHERE scope = 'all funds')) \
+        SELECT s.year, s.dept_code, s.source, s.line, s.line AS l0, c.line AS l1, c.code AS code, s.name AS what, c.line AS table_line, c.amount AS expected, s.amount AS found \
+        FROM s JOIN c ON c.source = s.source AND c.name = s.name",
+        &|r, e, f| format!("{} {} is {} in the summary but {} in the classification table (line {})", r.text("code"), r.text("what"), m(f), m(e), r.text("table_line")))?;
 
     // R15: the all-funds functional table adds up to the year's spending
     a.compare("R15", "spending_by_function", "WITH f AS (SELECT source, SUM(total) AS s, MIN(line) AS l0, MAX(line) AS l1 FROM spending_by_function WHERE {f} AND scope = 'all funds' GROUP BY source), \

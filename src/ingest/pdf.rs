@@ -2032,6 +2032,29 @@ const INCOME_WORDS: &[&str] = &[
 /// The income/spending summary (收支预算总表, 收入支出决算总表): the income side
 /// by source into `income_by_source`, the grand totals into `budget_lines`.
 fn summary(p: &mut P, body: &[L], unit: Unit) -> Result<(), IngestError> {
+    // the spending side by functional class (`九、卫生健康支出 236.63`), kept for AUDIT to
+    // compare with the classification table (R24)
+    static CLASS: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"(?:^|\s)[一二三四五六七八九十]+、(\S{2,20}?支出)\s+(\d[\d,]*\.\d+)(?:\s|$)")
+            .expect("static regex")
+    });
+    for l in body {
+        for m in CLASS.captures_iter(&l.text) {
+            let name = m[1].to_string();
+            if ["基本支出", "项目支出", "事业单位经营支出", "上缴上级支出", "对附属单位补助支出"].contains(&name.as_str()) {
+                continue;
+            }
+            let amount = p.money(l.no, &m[2], unit)?;
+            p.rec.stated_subtotals.push(SubtotalRec {
+                line: l.no,
+                table: "收支总表 (spending by class)",
+                code: None,
+                name,
+                column: "total",
+                amount,
+            });
+        }
+    }
     // labelled figures in reading order, each label starting at an ordinal or a total word
     let mut income: Vec<(usize, u8, String, Option<Decimal>)> = vec![];
     let mut spend_total: Option<(usize, String, Decimal)> = None;

@@ -187,8 +187,8 @@ fn audit_from_the_command_line_and_sql() {
         out.contains("project 护路经费: the sentence states 预算数 72.00 but the table says 62.00"),
         "{out}"
     );
-    // the header, the 2021 document's 7 and the bundled PDFs' 37 findings
-    assert_eq!(out.lines().count(), 1 + 7 + 37, "{out}");
+    // the header, the 2021 document's 7 and the bundled PDFs' 39 findings
+    assert_eq!(out.lines().count(), 1 + 7 + 39, "{out}");
     let out = ok(&["--format", "csv", "-c", "AUDIT WHERE year = 2020"]);
     assert_eq!(out.lines().count(), 1, "no 2020 document: {out}");
 }
@@ -222,6 +222,7 @@ const REAL: &[(&str, &str, i32, i32, &str)] = &[
     ("shanghai_putuo_finance_bureau_2024_final_accounts", "R13", 10, 172, "listed: basic 2,336.91 vs 2,336.92"),
     ("shanghai_putuo_finance_bureau_2024_final_accounts", "R13", 16, 293, "checked: the 301 rows add to 2,082.86, 301 prints 2,082.85 (rounding)"),
     ("shanghai_putuo_finance_bureau_2024_final_accounts", "R13", 16, 293, "checked: the 302 rows add to 171.09, 302 prints 171.07"),
+    ("shanghai_putuo_finance_bureau_2024_final_accounts", "R24", 6, 105, "listed: class 208 is 326.71 in the 收入支出决算总表, 326.72 in the tables"),
     ("shanghai_putuo_finance_bureau_2024_final_accounts", "R15", 6, 124, "listed: class 208 printed two ways, so 本年支出合计 is 0.01 off"),
     ("shanghai_putuo_finance_bureau_2024_final_accounts", "R17", 21, 399, "listed: 一般公共服务支出 71.73% (71.65%)"),
     ("shanghai_putuo_finance_bureau_2024_final_accounts", "R19", 21, 388, "listed: 财政拨款收入支出总计 0.3 万元 in the prose"),
@@ -249,6 +250,8 @@ const REAL: &[(&str, &str, i32, i32, &str)] = &[
     ("shanghai_putuo_planning_resources_2024_final_accounts", "R14", 14, 293, "listed: 21201 1092.80 | 1084.02 | 8.77"),
     ("shanghai_putuo_planning_resources_2024_final_accounts", "R14", 14, 294, "checked: its only 项 2120101 prints the same figures"),
     ("shanghai_putuo_planning_resources_2024_final_accounts", "R14", 15, 307, "listed: the view's 合计 9746.50 vs 5364.75 + 4381.74"),
+    ("shanghai_putuo_planning_resources_2024_final_accounts", "R24", 7, 122, "listed: 卫生健康支出 236.63 in the summary, 236.64 in the 支出决算表"),
+    ("shanghai_putuo_planning_resources_2024_final_accounts", "R24", 7, 124, "listed: 城乡社区支出 3845.25 in the summary, 3845.24 in the 支出决算表"),
     ("shanghai_putuo_planning_resources_2024_final_accounts", "R13", 16, 316, "checked: the 302 rows add to 440.88, 302 prints 440.90"),
     ("shanghai_putuo_wanli_subdistrict_2024_dept_budget", "R18", 9, 163, "listed: 住房公积金 350.35 and 352.67"),
     ("shanghai_putuo_wanli_subdistrict_2024_dept_budget", "R22", 6, 89, "listed: 宣传事务 减少, because 经费增加"),
