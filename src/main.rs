@@ -602,6 +602,22 @@ fn report(doc: &Document, out: &mut dyn Write) -> std::io::Result<()> {
         doc.dept_code,
         &doc.sha256[..12.min(doc.sha256.len())]
     )?;
+    writeln!(
+        out,
+        "  department key: {} ({}); {}{}",
+        doc.dept_code,
+        doc.key_rule,
+        if doc.level == "unit" {
+            "a unit's document (单位预算/决算): part of its department's"
+        } else {
+            "the department's own document (部门预算/决算)"
+        },
+        if doc.disclosure != doc.source {
+            format!("; one disclosure with the other file(s) of `{}`", doc.disclosure)
+        } else {
+            String::new()
+        }
+    )?;
     writeln!(out, "  layout: {}", ingest::layout_about(doc.layout))?;
     writeln!(out, "  rows recognised:")?;
     for (t, n) in model::row_counts(doc) {
