@@ -40,6 +40,7 @@ pub const RULES: &[(&str, &str)] = &[
     ("R22", "the reason given for a change points the same way as the change"),
     ("R23", "a table a note calls empty prints no figures"),
     ("R24", "a functional class the summary prints (by name) has the amount the all-funds classification table prints (by code)"),
+    ("R25", "a table header or label names the department the document is of (its key, so an abbreviation or a wrapped label agrees)"),
 ];
 
 /// The findings table's columns.

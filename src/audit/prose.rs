@@ -118,7 +118,8 @@ fn plain(subject: &str) -> &str {
 }
 
 pub(super) fn run(a: &mut Auditor) -> Result<(), String> {
-    let df = a.q("SELECT * FROM statements WHERE {f} ORDER BY source, line")?;
+    let df = a.q("WITH s AS (SELECT * FROM statements WHERE {f}), d AS (SELECT source, dept_name AS dept_name_of FROM departments) \
+        SELECT s.*, d.dept_name_of FROM s LEFT JOIN d ON d.source = s.source ORDER BY s.source, s.line")?;
     let mut out = vec![];
     for r in rows(&df) {
         let year = r.int("year").unwrap_or(0);
@@ -130,6 +131,13 @@ pub(super) fn run(a: &mut Auditor) -> Result<(), String> {
         let change = r.dec("change");
         let percent = r.dec("percent");
         let direction = r.text("direction");
+        // R25: the document names itself differently in a table header or label
+        if kind == "name" {
+            out.push(finding(&r, "R25", "warning", Decimal::ZERO, Decimal::ZERO, format!(
+                "a table header names the department “{subject}”, but the document is {}'s",
+                r.text("dept_name_of"))));
+            continue;
+        }
         // R23: a note calls the table above it empty, and it prints figures
         if kind == "empty note" {
             if let Some(x) = amount.filter(|x| !x.is_zero()) {

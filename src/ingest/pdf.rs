@@ -659,6 +659,9 @@ pub(crate) fn parse(input: &super::Input) -> Result<super::Parsed, IngestError> 
     let all: Vec<(usize, &str)> = p.lines.iter().map(|l| (l.no, l.text.as_str())).collect();
     stated.extend(super::statements::empty_table_notes(&all));
     stated.sort_by_key(|s| s.line);
+    let region_guess = region_of(&title_prefix).or_else(|| region_of(&dept_name));
+    stated.extend(other_names(&p, &dept_name, region_guess.as_deref()));
+    stated.sort_by_key(|s| s.line);
     p.rec.statements = stated;
     let region = region_of(&title_prefix).or_else(|| region_of(&dept_name));
     p.rec.departments.push(DepartmentRec {
@@ -936,12 +939,57 @@ fn prose(p: &mut P) -> Result<(), IngestError> {
 
 /// The budget year and phase from the title on the first page(s):
 /// `2019 年度部门预算公开`, `上海市普陀区2026年区级部门预算`, `2024 年度部门决算`.
+/// `2019 年度部门预算公开`, `上海市普陀区2026年区级单位预算`: the name (if any) before the year.
+static YEAR_TITLE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"(\d{4})(?:年度?)?(?:区级|市级|省级|县级)?(?:部门|单位)(预算|决算)")
+        .expect("static regex")
+});
+
+/// Names the document prints for itself other than its department's: a table header
+/// (`上海市规划和自然资源局 2024 年度部门决算表`) or a label (`部门：…`) whose key differs from
+/// the document's (a wrap-cut label or an abbreviation with the same key is the same
+/// name), as `statements` rows of kind `name` for AUDIT (R25).
+fn other_names(p: &P, dept_name: &str, region: Option<&str>) -> Vec<super::statements::StatementRec> {
+    let own = super::department::key(dept_name, region).0;
+    let mut out: Vec<super::statements::StatementRec> = vec![];
+    for l in &p.lines {
+        // (a heading: the title ends the line, `…部门决算表`, not a sentence that goes on)
+        let heading = YEAR_TITLE
+            .find(&l.c)
+            .filter(|m| matches!(&l.c[m.end()..], "" | "表" | "公开" | "信息公开"));
+        let name = if let Some(m) = heading {
+            l.c[..m.start()].to_string()
+        } else if let Some(rest) = ["部门：", "部门名称：", "编制部门：", "编制单位：", "预算单位：", "预算主管部门："]
+            .iter()
+            .find_map(|w| l.c.strip_prefix(w))
+        {
+            rest.split("单位").next().unwrap_or("").to_string()
+        } else {
+            continue;
+        };
+        let name = name.trim_end_matches("金额").to_string();
+        let plain = (4..=30).contains(&name.chars().count())
+            && !name.contains(|ch: char| ch.is_ascii_digit() || "，。：；、（）()“”".contains(ch))
+            && !["关于", "根据", "按照", "编制", "本部门", "第"].iter().any(|w| name.starts_with(w) || name.contains("关于"));
+        if !plain || dept_name.starts_with(&name) || name.starts_with(dept_name) {
+            continue;
+        }
+        if super::department::key(&name, region).0 == own || out.iter().any(|s| s.subject == name) {
+            continue;
+        }
+        out.push(super::statements::StatementRec {
+            line: l.no,
+            kind: "name",
+            subject: name,
+            text: l.c.clone(),
+            ..Default::default()
+        });
+    }
+    out
+}
+
 fn title(p: &P) -> Result<(i32, &'static str, usize, String), IngestError> {
-    // `2019 年度部门预算公开`, `上海市普陀区2026年区级单位预算`: the name (if any) before the year
-    static BEFORE: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(r"(\d{4})(?:年度?)?(?:区级|市级|省级|县级)?(?:部门|单位)(预算|决算)")
-            .expect("static regex")
-    });
+    let before = &*YEAR_TITLE;
     // `2017 年度江苏省高级人民法院部门预算公开`, `2018 年度江苏省高级人民法院预算公开`: the name after it
     static AFTER: LazyLock<regex::Regex> = LazyLock::new(|| {
         regex::Regex::new(
@@ -962,7 +1010,7 @@ fn title(p: &P) -> Result<(i32, &'static str, usize, String), IngestError> {
     let (joined, line_of) = (&page1.text, |at: usize| page1.line_at(at));
     let phase_of = |w: &str| if w == "决算" { "final" } else { "budget" };
     let plausible = |y: i32| (1990..=2100).contains(&y);
-    if let Some(m) = BEFORE.captures(&joined) {
+    if let Some(m) = before.captures(&joined) {
         let year: i32 = m[1].parse().unwrap_or(0);
         if plausible(year) {
             let at = m.get(0).map_or(0, |g| g.start());
@@ -982,7 +1030,7 @@ fn title(p: &P) -> Result<(i32, &'static str, usize, String), IngestError> {
     // year the way a title page does (`江苏省人民检察院2019年部门预算`), the most frequent
     let mut years: BTreeMap<i32, (usize, &'static str, usize)> = BTreeMap::new();
     for l in &p.lines {
-        if let Some(m) = BEFORE.captures(&l.c) {
+        if let Some(m) = before.captures(&l.c) {
             let year: i32 = m[1].parse().unwrap_or(0);
             if plausible(year) {
                 let e = years.entry(year).or_insert((0, phase_of(&m[2]), l.no));
@@ -997,7 +1045,7 @@ fn title(p: &P) -> Result<(i32, &'static str, usize, String), IngestError> {
             .lines
             .iter()
             .find(|l| l.no == line)
-            .and_then(|l| BEFORE.find(&l.c).map(|m| l.c[..m.start()].to_string()))
+            .and_then(|l| before.find(&l.c).map(|m| l.c[..m.start()].to_string()))
             .map(|n| {
                 // `第二部分上海市普陀区财政局…`: the part's number is not the name
                 let n = n.strip_prefix('第').and_then(|r| r.split_once("部分")).map_or(n.as_str(), |(_, r)| r);
