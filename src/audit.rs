@@ -40,6 +40,7 @@ pub const RULES: &[(&str, &str)] = &[
     ("R22", "the reason given for a change points the same way as the change"),
     ("R23", "a table a note calls empty prints no figures"),
     ("R24", "a functional class the summary prints (by name) has the amount the all-funds classification table prints (by code)"),
+    ("R26", "the functional classes a summary lists add up to its 本年支出合计 (when it lists every class the classification tables print)"),
     ("R25", "a table header or label names the department the document is of (its key, so an abbreviation or a wrapped label agrees)"),
 ];
 
@@ -417,6 +418,10 @@ pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, St
         FROM s JOIN c ON c.source = s.source AND c.name = s.name",
         &|r, e, f| format!("{} {} is {} in the summary but {} in the classification table (line {})", r.text("code"), r.text("what"), m(f), m(e), r.text("table_line")))?;
 
+    // R26: a summary's classes add up to its spending total, when it lists every class
+    // the classification tables print (a class name wrapped off its figure is not a gap)
+    summary_class_sums(&mut a)?;
+
     // R15: the all-funds functional table adds up to the year's spending
     a.compare("R15", "spending_by_function", "WITH f AS (SELECT source, SUM(total) AS s, MIN(line) AS l0, MAX(line) AS l1 FROM spending_by_function WHERE {f} AND scope = 'all funds' GROUP BY source), \
         b AS (SELECT * FROM budget_lines WHERE {f} AND direction = 'expense' AND item IN ('本年支出合计', '支出合计')), \
@@ -492,6 +497,69 @@ pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, St
     let mut out = a.out;
     out.sort_by(|x, y| (&x.source, x.line, x.rule).cmp(&(&y.source, y.line, y.rule)));
     Ok(out)
+}
+
+/// R26: the functional classes a summary lists (收支总表, 财政拨款收支总表) add up to its
+/// 本年支出合计 — checked only when the summary lists exactly the classes with spending
+/// that the document's classification tables print, so a class the reader could not
+/// take (its name wrapped away from its figure) never makes a finding.
+fn summary_class_sums(a: &mut Auditor) -> Result<(), String> {
+    let df = a.q("SELECT year, dept_code, source, table_name, name, amount, line FROM stated_subtotals \
+        WHERE {f} AND table_name LIKE '%(spending by class)'")?;
+    let classes = a.q("SELECT source, name FROM stated_subtotals WHERE table_name LIKE 'spending_by_function%' \
+        AND column_name = 'total' AND LENGTH(code) = 3 AND amount <> 0")?;
+    let mut printed: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for r in rows(&classes) {
+        printed.entry(r.text("source")).or_default().insert(r.text("name"));
+    }
+    type Key = (String, String);
+    let mut groups: BTreeMap<Key, (Vec<(String, Decimal)>, Option<(Decimal, i32, i32)>, Option<String>, i32, i32)> = BTreeMap::new();
+    for r in rows(&df) {
+        let key = (r.text("source"), r.text("table_name"));
+        let g = groups.entry(key).or_insert((vec![], None, None, 0, i32::MAX));
+        let (Some(x), Some(line)) = (r.dec("amount"), r.int("line")) else { continue };
+        g.2 = Some(r.text("dept_code"));
+        g.3 = r.int("year").unwrap_or(0);
+        g.4 = g.4.min(line);
+        let name = r.text("name");
+        if name == "本年支出合计" || name == "当年支出小计" {
+            g.1.get_or_insert((x, line, r.int("year").unwrap_or(0)));
+        } else {
+            g.0.push((name, x));
+        }
+    }
+    for ((source, table), (cls, total, dept, year, first)) in groups {
+        let Some((t, tl, _)) = total else { continue };
+        let listed: std::collections::BTreeSet<String> =
+            cls.iter().filter(|c| !c.1.is_zero()).map(|c| c.0.clone()).collect();
+        if cls.is_empty() || printed.get(&source) != Some(&listed) {
+            continue;
+        }
+        let sum: Decimal = cls.iter().map(|c| c.1).sum();
+        if sum == t {
+            continue;
+        }
+        a.out.push(Finding {
+            year: Some(year),
+            dept_code: dept,
+            rule: "R26",
+            severity: severity(sum - t),
+            table: "stated_subtotals".into(),
+            source,
+            page: None,
+            line: Some(tl),
+            lines: span(Some(first), Some(tl), None),
+            expected: t,
+            found: sum,
+            explanation: format!(
+                "the classes the {} lists add up to {} but its 本年支出合计 is {}",
+                table.trim_end_matches(" (spending by class)"),
+                m(sum),
+                m(t)
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// R6, first half: a stated total change = the sum of its stated component changes.

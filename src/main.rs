@@ -122,7 +122,7 @@ enum Cmd {
     /// Reconcile disclosures against themselves: totals vs parts, sentences vs tables,
     /// changes vs years. Prints the findings (also queryable as `audit_findings`).
     #[command(after_help = "\
-Without FILE, audits --data DIR (or the bundled documents). The rules (R1-R24) are
+Without FILE, audits --data DIR (or the bundled documents). The rules (R1-R26) are
 listed in the README. Exit status is 0 whether or not there are findings.
 
 Examples:

@@ -1333,6 +1333,8 @@ fn table(p: &mut P, kind: Kind, start: usize) -> Result<usize, IngestError> {
             // summary's fiscal part, so --check lists the table as skipped
             if let Some(u) = unit {
                 fiscal_total(p, &body[first_data..], u)?;
+                // (its class rows may come before the first row the header scan calls data)
+                summary_classes(p, &body, u, "财政拨款收支总表 (spending by class)")?;
             }
             return Ok(end.max(start + 1));
         }
@@ -2079,23 +2081,32 @@ const INCOME_WORDS: &[&str] = &[
 
 /// The income/spending summary (收支预算总表, 收入支出决算总表): the income side
 /// by source into `income_by_source`, the grand totals into `budget_lines`.
-fn summary(p: &mut P, body: &[L], unit: Unit) -> Result<(), IngestError> {
-    // the spending side by functional class (`九、卫生健康支出 236.63`), kept for AUDIT to
-    // compare with the classification table (R24)
+/// A summary's spending side by functional class (`九、卫生健康支出 236.63`, the first
+/// figure after the name) and its spending total (本年支出合计 / 当年支出小计), kept in
+/// `stated_subtotals` under `table` for AUDIT (R24: against the classification table;
+/// R26: the classes against the total).
+fn summary_classes(p: &mut P, body: &[L], unit: Unit, table: &'static str) -> Result<(), IngestError> {
     static CLASS: LazyLock<regex::Regex> = LazyLock::new(|| {
         regex::Regex::new(r"(?:^|\s)[一二三四五六七八九十]+、(\S{2,20}?支出)\s+(\d[\d,]*\.\d+)(?:\s|$)")
             .expect("static regex")
     });
+    static TOTAL: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"(?:^|\s)(本年支出合计|当年支出小计)\s+(\d[\d,]*\.\d+)(?:\s|$)").expect("static regex")
+    });
     for l in body {
-        for m in CLASS.captures_iter(&l.text) {
-            let name = m[1].to_string();
+        let found = CLASS
+            .captures_iter(&l.text)
+            .map(|m| (m[1].to_string(), m[2].to_string()))
+            .chain(TOTAL.captures_iter(&l.text).map(|m| (m[1].to_string(), m[2].to_string())))
+            .collect::<Vec<_>>();
+        for (name, fig) in found {
             if ["基本支出", "项目支出", "事业单位经营支出", "上缴上级支出", "对附属单位补助支出"].contains(&name.as_str()) {
                 continue;
             }
-            let amount = p.money(l.no, &m[2], unit)?;
+            let amount = p.money(l.no, &fig, unit)?;
             p.rec.stated_subtotals.push(SubtotalRec {
                 line: l.no,
-                table: "收支总表 (spending by class)",
+                table,
                 code: None,
                 name,
                 column: "total",
@@ -2103,6 +2114,11 @@ fn summary(p: &mut P, body: &[L], unit: Unit) -> Result<(), IngestError> {
             });
         }
     }
+    Ok(())
+}
+
+fn summary(p: &mut P, body: &[L], unit: Unit) -> Result<(), IngestError> {
+    summary_classes(p, body, unit, "收支总表 (spending by class)")?;
     // labelled figures in reading order, each label starting at an ordinal or a total word
     let mut income: Vec<(usize, u8, String, Option<Decimal>)> = vec![];
     let mut spend_total: Option<(usize, String, Decimal)> = None;
