@@ -188,3 +188,38 @@ fn without_its_cover_page_a_document_reads_the_same_figures() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The parts of a disclosure in another order: the 情况说明 (第三部分) before the tables
+/// (第二部分), as some provinces print them. Whole lines move with their positions; the
+/// figures must not change.
+#[test]
+fn the_explanations_before_the_tables_read_the_same_figures() {
+    let mut failures = vec![];
+    let mut tried = 0;
+    for pdf in corpus_pdfs() {
+        let bytes = std::fs::read(&pdf).unwrap();
+        let file = pdf.file_name().unwrap().to_string_lossy().to_string();
+        let layer = budgetql::text_layer::read(&bytes).unwrap();
+        let (text, positions) = (layer.to_text(), layer.word_extents());
+        let lines: Vec<&str> = text.lines().collect();
+        // the parts' own headings: the last line starting with each (the contents page
+        // lists them first)
+        let last = |w: &str| lines.iter().rposition(|l| l.starts_with(w));
+        let (Some(two), Some(three), Some(four)) = (last("第二部分"), last("第三部分"), last("第四部分")) else {
+            continue;
+        };
+        if !(two < three && three < four) {
+            continue;
+        }
+        tried += 1;
+        let base = figures(&ingest_layer(&file, &bytes, &text, &positions).unwrap());
+        let order: Vec<usize> = (0..two).chain(three..four).chain(two..three).chain(four..lines.len()).collect();
+        let t: String = order.iter().map(|&i| format!("{}\n", lines[i])).collect();
+        let p: Vec<Vec<(f32, f32)>> = order.iter().map(|&i| positions.get(i).cloned().unwrap_or_default()).collect();
+        if let Some(f) = differs(&base, ingest_layer(&file, &bytes, &t, &p)) {
+            failures.push(format!("{file}: {f}"));
+        }
+    }
+    assert!(tried >= 10, "only {tried} documents have their parts headed");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
