@@ -394,6 +394,19 @@ pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, St
         }
     }
 
+    // R13, the economic table's 人员经费合计 / 公用经费合计: 人员经费 are classes 301 and 303,
+    // 公用经费 the others (302, 307, 309, 310, 399), by the national classification
+    a.compare("R13", "spending_by_economic", "WITH t AS (SELECT * FROM stated_subtotals WHERE {f} AND table_name = 'spending_by_economic' AND code IS NULL \
+            AND name IN ('人员经费合计', '公用经费合计') AND column_name = 'amount'), \
+          c AS (SELECT source, CASE WHEN code IN ('301', '303') THEN '人员经费合计' ELSE '公用经费合计' END AS name, SUM(amount) AS s, MIN(line) AS l0 \
+            FROM stated_subtotals WHERE table_name = 'spending_by_economic' AND column_name = 'amount' AND LENGTH(code) = 3 GROUP BY 1, 2) \
+        SELECT t.year, t.dept_code, t.source, t.line, c.l0, t.line AS l1, t.name AS what, t.amount AS expected, c.s AS found \
+        FROM t JOIN c ON c.source = t.source AND c.name = t.name",
+        &|r, e, f| {
+            let parts = if r.text("what") == "人员经费合计" { "classes 301 and 303" } else { "classes 302, 307, 309, 310 and 399" };
+            format!("{} is printed as {} but its {parts} add up to {}", r.text("what"), m(e), m(f))
+        })?;
+
     // R14: basic + project = total
     a.compare("R14", "spending_by_function", "SELECT year, dept_code, source, line, line AS l0, line AS l1, func_code AS code, name AS what, total AS expected, basic + project AS found \
         FROM spending_by_function WHERE {f} AND basic IS NOT NULL AND project IS NOT NULL AND total IS NOT NULL",

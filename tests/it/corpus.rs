@@ -164,7 +164,7 @@ fn audit_findings_of_the_bundled_pdfs_are_queryable_with_page_and_line() {
                  WHERE source <> 'qinhuangdao-etdz-zhengfawei-2021' GROUP BY rule ORDER BY rule");
     assert_eq!(
         out,
-        "rule,n,first_page\nR11,5,8\nR13,1,16\nR14,4,14\nR16,12,9\nR17,6,22\nR18,2,9\nR19,1,19\nR20,3,25\nR21,1,24\nR22,1,6\nR23,1,31\nR24,2,7\nR25,1,7\nR26,1,13\n"
+        "rule,n,first_page\nR11,5,8\nR13,2,16\nR14,4,14\nR16,12,9\nR17,6,22\nR18,2,9\nR19,1,19\nR20,3,25\nR21,1,24\nR22,1,6\nR23,1,31\nR24,2,7\nR25,1,7\nR26,1,13\n"
     );
 }
 
