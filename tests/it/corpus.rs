@@ -135,6 +135,11 @@ fn layouts_are_recognised_and_reported() {
         "{out}"
     );
     assert!(out.contains("  layout: pdf-text"), "{out}");
+    // how the department's key was made, and what kind of document it is
+    assert!(
+        out.contains("  department key: 江苏省高级人民法院 (the name as printed); the department's own document (部门预算/决算)\n"),
+        "{out}"
+    );
     assert!(out.contains("    spending_by_function     13\n"), "{out}");
     // tables read but not stored, and tables not read (procurement), are listed with their pages and lines
     assert!(
