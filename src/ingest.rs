@@ -434,6 +434,25 @@ pub fn check_distinct_sources(docs: &mut [Document]) -> Result<(), String> {
 /// dropped from its tables (they stay in `statements`, where AUDIT compares them with the
 /// tables), so nothing is counted twice.
 pub fn combine(docs: &mut [Document]) {
+    // a unit's document beside its department's: say how not to count it twice
+    for i in 0..docs.len() {
+        if docs[i].level != "unit" {
+            continue;
+        }
+        let dept = docs.iter().find(|d| {
+            d.level == "department" && d.dept_code == docs[i].dept_code && d.year == docs[i].year && d.phase == docs[i].phase
+        });
+        if let Some(d) = dept {
+            let message = format!(
+                "a unit's document of {} {}, ingested with the department's own ({}): the unit's figures are part of the department's, so sum `source IN (SELECT source FROM departments WHERE budget_level = 'department')` to count each yuan once",
+                docs[i].dept_code, docs[i].year, d.file
+            );
+            let line = docs[i].records.departments.first().map_or(1, |r| r.line);
+            if !docs[i].warnings.iter().any(|w| w.message == message) {
+                docs[i].warnings.push(Warning { line, message });
+            }
+        }
+    }
     let key = |d: &Document| (d.dept_code.clone(), d.year, d.phase, d.level);
     for i in 0..docs.len() {
         if has_tables(&docs[i]) {

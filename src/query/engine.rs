@@ -120,6 +120,28 @@ impl Engine {
         e
     }
 
+    /// The loaded department-level document of the same department, year and phase as the
+    /// unit's document `d`, if any.
+    fn loaded_department_doc(&self, d: &ingest::Document) -> Option<String> {
+        let deps = self
+            .frames
+            .get("departments")?
+            .clone()
+            .filter(
+                col("dept_code")
+                    .eq(lit(d.dept_code.clone()))
+                    .and(col("year").eq(lit(d.year)))
+                    .and(col("phase").eq(lit(d.phase)))
+                    .and(col("budget_level").eq(lit("department"))),
+            )
+            .select([col("source")])
+            .limit(1)
+            .collect()
+            .ok()?;
+        let v = deps.column("source").ok()?.get(0).ok()?;
+        v.get_str().map(str::to_string)
+    }
+
     /// The loaded document (source, disclosure) with classification tables for the same
     /// department, year, phase and level as `d`, if any.
     fn loaded_tables_of(&self, d: &ingest::Document) -> Option<(String, String)> {
@@ -882,6 +904,15 @@ impl Engine {
         if !docs.is_empty() {
             crate::ingest::check_distinct_sources(&mut docs)
                 .map_err(|e| located(origin, st, 1, 6, &e))?;
+            // a unit's document beside its department's, already loaded: say so
+            for d in docs.iter().filter(|d| d.level == "unit") {
+                if let Some(src) = self.loaded_department_doc(d) {
+                    report.push(format!(
+                        "{} is a unit's document of {} {}, part of the loaded department document {src}: sum `source IN (SELECT source FROM departments WHERE budget_level = 'department')` to count each yuan once",
+                        d.file, d.dept_code, d.year
+                    ));
+                }
+            }
             // a narrative-only file of a disclosure whose tables are already loaded joins it
             for d in docs.iter_mut().filter(|d| !ingest::has_tables(d)) {
                 if let Some((src, disclosure)) = self.loaded_tables_of(d) {

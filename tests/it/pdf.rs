@@ -380,6 +380,19 @@ fn department_and_unit_budgets_are_told_apart_and_not_counted_twice() {
     );
     // the department budget's 支出合计 (9,628.22 万元, p8), not that plus the unit's 8,695.94
     assert!(out.ends_with("spending\n9628.221344\n"), "{out}");
+    // and loading the unit's document beside its department's says how not to count twice
+    let said = ok(&["-c", "LOAD 'tests/pdf/shanghai_putuo_justice_bureau_2026_unit_budget.pdf' AS u"]);
+    assert!(
+        said.contains("is a unit's document of 上海市普陀区司法局 2026, part of the loaded department document shanghai_putuo_justice_bureau_2026_dept_budget"),
+        "{said}"
+    );
+    let both = ok(&[
+        "ingest",
+        "--check",
+        "datasets/raw/shanghai_putuo_justice_bureau_2026_dept_budget.pdf",
+        "tests/pdf/shanghai_putuo_justice_bureau_2026_unit_budget.pdf",
+    ]);
+    assert!(both.contains("a unit's document of 上海市普陀区司法局 2026, ingested with the department's own"), "{both}");
 }
 
 #[test]
