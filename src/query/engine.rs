@@ -120,20 +120,23 @@ impl Engine {
         e
     }
 
+    /// The loaded documents (the `departments` rows) of `d`'s department, year and phase at
+    /// `level`.
+    fn loaded_like(&self, d: &ingest::Document, level: &str) -> Option<LazyFrame> {
+        Some(self.frames.get("departments")?.clone().filter(
+            col("dept_code")
+                .eq(lit(d.dept_code.clone()))
+                .and(col("year").eq(lit(d.year)))
+                .and(col("phase").eq(lit(d.phase)))
+                .and(col("budget_level").eq(lit(level.to_string()))),
+        ))
+    }
+
     /// The loaded department-level document of the same department, year and phase as the
     /// unit's document `d`, if any.
     fn loaded_department_doc(&self, d: &ingest::Document) -> Option<String> {
         let deps = self
-            .frames
-            .get("departments")?
-            .clone()
-            .filter(
-                col("dept_code")
-                    .eq(lit(d.dept_code.clone()))
-                    .and(col("year").eq(lit(d.year)))
-                    .and(col("phase").eq(lit(d.phase)))
-                    .and(col("budget_level").eq(lit("department"))),
-            )
+            .loaded_like(d, "department")?
             .select([col("source")])
             .limit(1)
             .collect()
@@ -146,17 +149,8 @@ impl Engine {
     /// department, year, phase and level as `d`, if any.
     fn loaded_tables_of(&self, d: &ingest::Document) -> Option<(String, String)> {
         let deps = self
-            .frames
-            .get("departments")?
-            .clone()
-            .filter(
-                col("dept_code")
-                    .eq(lit(d.dept_code.clone()))
-                    .and(col("year").eq(lit(d.year)))
-                    .and(col("phase").eq(lit(d.phase)))
-                    .and(col("budget_level").eq(lit(d.level)))
-                    .and(col("source").neq(lit(d.source.clone()))),
-            )
+            .loaded_like(d, d.level)?
+            .filter(col("source").neq(lit(d.source.clone())))
             .select([col("source"), col("disclosure")])
             .collect()
             .ok()?;
