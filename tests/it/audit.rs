@@ -313,3 +313,57 @@ fn a_percentage_off_by_a_factor_of_ten_in_a_sentence_is_found_with_its_figures()
         "{out}"
     );
 }
+
+/// The AUDIT findings of one pdf-text document as (rule, line, expected, found).
+fn text_findings(file: &str, text: &str) -> Vec<(String, String, String, String)> {
+    let doc = ingest_text(file, text).expect("ingests");
+    let mut s = Session::from_documents(&[doc]).unwrap();
+    let df = s.query("AUDIT; SELECT rule, line, expected, found FROM audit_findings").unwrap();
+    let mut buf = vec![];
+    budgetql::render::render(&df, budgetql::Format::Csv, &Default::default(), &mut buf).unwrap();
+    let mut v: Vec<_> = String::from_utf8(buf)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_string(), f[1].to_string(), f[2].to_string(), f[3].to_string())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Each prose and cross-table rule (R16–R26 but R21, which needs the year before's
+/// document) fires on a one-sentence or one-figure change of a real document, in the
+/// way it names: (document, from, to, the rule, other rules the change may also fire).
+#[test]
+fn each_prose_rule_fires_on_its_mutation() {
+    const JUSTICE: &str = "tests/pdf_text/shanghai_putuo_justice_bureau_2026_dept_budget.txt";
+    const PROC: &str = "tests/pdf_text/jiangsu_procuratorate_2019_dept_budget.txt";
+    const PLAN: &str = "tests/pdf_text/shanghai_putuo_planning_resources_2024_final_accounts.txt";
+    let cases: &[(&str, &str, &str, &str, &[&str])] = &[
+        (JUSTICE, "比2025年预算执行数减少1.07%", "比2025年预算执行数减少2.07%", "R16", &[]),
+        (PROC, "基本支出15,844.04万元，占65.56%", "基本支出15,844.04万元，占66.56%", "R17", &[]),
+        (JUSTICE, "2026年预算安排1672.67万元", "2026年预算安排1682.67万元", "R18", &[]),
+        (PROC, "基本支出预算数为 15,844.04万元", "基本支出预算数为 15,844.14万元", "R19", &[]),
+        (PROC, "24,169.74万元，与上年相比增加2228.78万元，增长10.15%", "24,169.74万元，与上年相比增加2228.98万元，增长10.15%", "R20", &[]),
+        (JUSTICE, "减少1.07%。主要原因是：部分人员退休", "减少1.07%。主要原因是：人员增加", "R22", &[]),
+        (JUSTICE, "无\n合计\n注:本部门2026年无政府性基金预算", "无\n合计 1,000.00\n注:本部门2026年无政府性基金预算", "R23", &[]),
+        (JUSTICE, "三、卫生健康支出 1,149,678.00", "三、卫生健康支出 1,149,688.00", "R24", &[]),
+        (JUSTICE, "编制部门：上海市普陀区司法局 单位：元\n", "编制部门：上海市普陀区法院 单位：元\n", "R25", &[]),
+        (PLAN, "十九、住房保障支出 461.08", "十九、住房保障支出 461.18", "R26", &["R24"]),
+    ];
+    for (file, from, to, rule, also) in cases {
+        let text = std::fs::read_to_string(file).unwrap();
+        assert!(text.contains(from), "{file}: `{from}` not found");
+        let before = text_findings(file, &text);
+        let after = text_findings(file, &text.replacen(from, to, 1));
+        let new: Vec<_> = after.iter().filter(|f| !before.contains(f)).collect();
+        assert!(new.iter().any(|f| f.0 == *rule), "{rule}: {from} → {to}: new findings {new:?}");
+        assert!(
+            new.iter().all(|f| f.0 == *rule || also.contains(&f.0.as_str())),
+            "{rule}: {from} → {to}: other rules fired too: {new:?}"
+        );
+    }
+}
