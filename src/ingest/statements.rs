@@ -148,7 +148,7 @@ fn subject(prefix: &str, dept_name: &str) -> (String, Option<String>) {
     let mut name = None;
     let mut prev_end = 0;
     for m in CODE_PART.captures_iter(&s) {
-        let whole = m.get(0).expect("match");
+        let whole = m.get_match();
         code.push_str(&m[1]);
         name = Some(s[prev_end..whole.start()].to_string());
         prev_end = whole.end();
@@ -314,11 +314,11 @@ fn clause_into(
     };
     // a share: 占 … p%
     if let (Some(z), Some(p)) = (c.find('占'), &pct) {
-        let pm = p.get(0).expect("match");
+        let pm = p.get_match();
         if z < pm.start() {
             // an amount before 占 opens the subject
-            if let Some(a) = amt.as_ref().filter(|a| a.get(0).expect("m").end() <= z) {
-                new(out, current, &c[..a.get(0).expect("m").start()]);
+            if let Some(a) = amt.as_ref().filter(|a| a.get_match().end() <= z) {
+                new(out, current, &c[..a.get_match().start()]);
                 let k = out.len() - 1;
                 out[k].amount = amount(a);
             }
@@ -335,14 +335,14 @@ fn clause_into(
     }
     // a change: [与上年相比|比2025年…] 增加 X 万元 | 增长 p% | 持平
     if let Some(d) = &dir {
-        let dm = d.get(0).expect("match");
+        let dm = d.get_match();
         let word = direction_of(&d[1]);
         // the text before the comparison (or the direction word) may name a new subject
-        let lead_end = cmp.as_ref().map_or(dm.start(), |m| m.get(0).expect("m").start().min(dm.start()));
+        let lead_end = cmp.as_ref().map_or(dm.start(), |m| m.get_match().start().min(dm.start()));
         let lead = &c[..lead_end];
-        let amount_before = amt.as_ref().filter(|a| a.get(0).expect("m").end() <= lead_end);
+        let amount_before = amt.as_ref().filter(|a| a.get_match().end() <= lead_end);
         if let Some(a) = amount_before {
-            new(out, current, &c[..a.get(0).expect("m").start()]);
+            new(out, current, &c[..a.get_match().start()]);
             let k = out.len() - 1;
             out[k].amount = amount(a);
         } else if !lead.is_empty()
@@ -367,12 +367,12 @@ fn clause_into(
             s.change.get_or_insert(Decimal::ZERO);
             return;
         }
-        if let Some(a) = amt.as_ref().filter(|a| a.get(0).expect("m").start() >= dm.end()) {
+        if let Some(a) = amt.as_ref().filter(|a| a.get_match().start() >= dm.end()) {
             if let Some(v) = amount(a) {
                 s.change.get_or_insert(signed(word, v));
             }
         }
-        if let Some(p) = pct.as_ref().filter(|p| p.get(0).expect("m").start() >= dm.end()) {
+        if let Some(p) = pct.as_ref().filter(|p| p.get_match().start() >= dm.end()) {
             s.percent = parse_decimal(&p[1]).ok().flatten();
             s.direction = Some(word);
         }
@@ -389,7 +389,7 @@ fn clause_into(
         }
     }
     let Some(a) = amt else { return };
-    let start = a.get(0).expect("match").start();
+    let start = a.get_match().start();
     let prefix = &c[..start];
     if prefix.contains("执行数") || prefix.contains("上年预算") || prefix.contains("上年决算") {
         if let Some(k) = *current {
