@@ -517,20 +517,40 @@ pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, St
 /// that the document's classification tables print, so a class the reader could not
 /// take (its name wrapped away from its figure) never makes a finding.
 fn summary_class_sums(a: &mut Auditor) -> Result<(), String> {
-    let df = a.q("SELECT year, dept_code, source, table_name, name, amount, line FROM stated_subtotals \
-        WHERE {f} AND table_name LIKE '%(spending by class)'")?;
-    let classes = a.q("SELECT source, name FROM stated_subtotals WHERE table_name LIKE 'spending_by_function%' \
-        AND column_name = 'total' AND LENGTH(code) = 3 AND amount <> 0")?;
+    let df = a.q(
+        "SELECT year, dept_code, source, table_name, name, amount, line FROM stated_subtotals \
+        WHERE {f} AND table_name LIKE '%(spending by class)'",
+    )?;
+    let classes = a.q(
+        "SELECT source, name FROM stated_subtotals WHERE table_name LIKE 'spending_by_function%' \
+        AND column_name = 'total' AND LENGTH(code) = 3 AND amount <> 0",
+    )?;
     let mut printed: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
     for r in rows(&classes) {
-        printed.entry(r.text("source")).or_default().insert(r.text("name"));
+        printed
+            .entry(r.text("source"))
+            .or_default()
+            .insert(r.text("name"));
     }
     type Key = (String, String);
-    let mut groups: BTreeMap<Key, (Vec<(String, Decimal)>, Option<(Decimal, i32, i32)>, Option<String>, i32, i32)> = BTreeMap::new();
+    let mut groups: BTreeMap<
+        Key,
+        (
+            Vec<(String, Decimal)>,
+            Option<(Decimal, i32, i32)>,
+            Option<String>,
+            i32,
+            i32,
+        ),
+    > = BTreeMap::new();
     for r in rows(&df) {
         let key = (r.text("source"), r.text("table_name"));
-        let g = groups.entry(key).or_insert((vec![], None, None, 0, i32::MAX));
-        let (Some(x), Some(line)) = (r.dec("amount"), r.int("line")) else { continue };
+        let g = groups
+            .entry(key)
+            .or_insert((vec![], None, None, 0, i32::MAX));
+        let (Some(x), Some(line)) = (r.dec("amount"), r.int("line")) else {
+            continue;
+        };
         g.2 = Some(r.text("dept_code"));
         g.3 = r.int("year").unwrap_or(0);
         g.4 = g.4.min(line);
@@ -543,8 +563,11 @@ fn summary_class_sums(a: &mut Auditor) -> Result<(), String> {
     }
     for ((source, table), (cls, total, dept, year, first)) in groups {
         let Some((t, tl, _)) = total else { continue };
-        let listed: std::collections::BTreeSet<String> =
-            cls.iter().filter(|c| !c.1.is_zero()).map(|c| c.0.clone()).collect();
+        let listed: std::collections::BTreeSet<String> = cls
+            .iter()
+            .filter(|c| !c.1.is_zero())
+            .map(|c| c.0.clone())
+            .collect();
         if cls.is_empty() || printed.get(&source) != Some(&listed) {
             continue;
         }

@@ -6,9 +6,9 @@
 //! `budgetql ingest --check` can show it: nothing is dropped silently.
 
 pub mod amount;
+pub mod department;
 pub mod lines;
 mod narrative;
-pub mod department;
 mod pdf;
 pub mod statements;
 mod tables;
@@ -440,7 +440,10 @@ pub fn combine(docs: &mut [Document]) {
             continue;
         }
         let dept = docs.iter().find(|d| {
-            d.level == "department" && d.dept_code == docs[i].dept_code && d.year == docs[i].year && d.phase == docs[i].phase
+            d.level == "department"
+                && d.dept_code == docs[i].dept_code
+                && d.year == docs[i].year
+                && d.phase == docs[i].phase
         });
         if let Some(d) = dept {
             let message = format!(
@@ -458,7 +461,9 @@ pub fn combine(docs: &mut [Document]) {
         if has_tables(&docs[i]) {
             continue;
         }
-        let Some(j) = (0..docs.len()).find(|&j| j != i && key(&docs[j]) == key(&docs[i]) && has_tables(&docs[j])) else {
+        let Some(j) = (0..docs.len())
+            .find(|&j| j != i && key(&docs[j]) == key(&docs[i]) && has_tables(&docs[j]))
+        else {
             continue;
         };
         let (tables_source, t) = (docs[j].source.clone(), docs[j].records.clone());
@@ -470,7 +475,11 @@ pub fn combine(docs: &mut [Document]) {
             .map(|(a, _)| a)
             .collect();
         let common = common.trim_end_matches(['_', '-', '.', ' ']).to_string();
-        let disclosure = if common.chars().count() >= 4 { common } else { tables_source.clone() };
+        let disclosure = if common.chars().count() >= 4 {
+            common
+        } else {
+            tables_source.clone()
+        };
         let states = [
             !t.budget_lines.is_empty(),
             !t.income_by_source.is_empty(),
@@ -486,7 +495,12 @@ pub fn combine(docs: &mut [Document]) {
 /// the figures those tables state (`states`: budget_lines, income_by_source,
 /// three_public) are dropped from the narrative's tables (kept in its `statements`),
 /// with a warning that says so.
-pub fn join_narrative(narrative: &mut Document, tables_file: &str, disclosure: &str, states: [bool; 3]) {
+pub fn join_narrative(
+    narrative: &mut Document,
+    tables_file: &str,
+    disclosure: &str,
+    states: [bool; 3],
+) {
     let n = &mut narrative.records;
     let mut dropped = vec![];
     if states[0] && !n.budget_lines.is_empty() {
@@ -694,7 +708,11 @@ fn read(
         },
         e => e,
     })?;
-    let region = parsed.records.departments.first().and_then(|d| d.region.clone());
+    let region = parsed
+        .records
+        .departments
+        .first()
+        .and_then(|d| d.region.clone());
     let (dept_code, key_rule) = department::key(&parsed.dept_code, region.as_deref());
     Ok(Document {
         disclosure: source_id(file),

@@ -613,7 +613,10 @@ fn report(doc: &Document, out: &mut dyn Write) -> std::io::Result<()> {
             "the department's own document (部门预算/决算)"
         },
         if doc.disclosure != doc.source {
-            format!("; one disclosure with the other file(s) of `{}`", doc.disclosure)
+            format!(
+                "; one disclosure with the other file(s) of `{}`",
+                doc.disclosure
+            )
         } else {
             String::new()
         }

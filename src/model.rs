@@ -563,7 +563,9 @@ pub fn frames(doc: &Document) -> Result<Vec<(&'static str, DataFrame)>, ModelErr
                 .statements
                 .iter()
                 .map(|x| {
-                    let num = |d: Option<Decimal>| Value::Money(d.filter(|d| d.normalize().scale() <= NUMBER.1 as u32));
+                    let num = |d: Option<Decimal>| {
+                        Value::Money(d.filter(|d| d.normalize().scale() <= NUMBER.1 as u32))
+                    };
                     wrap(
                         vec![
                             ph.clone(),

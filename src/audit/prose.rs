@@ -62,8 +62,13 @@ fn ratio(part: Iv, whole: Iv) -> Option<Iv> {
     if whole.0 <= 0.0 {
         return None;
     }
-    let v = [part.0 / whole.0, part.0 / whole.1, part.1 / whole.0, part.1 / whole.1]
-        .map(|x| 100.0 * x);
+    let v = [
+        part.0 / whole.0,
+        part.0 / whole.1,
+        part.1 / whole.0,
+        part.1 / whole.1,
+    ]
+    .map(|x| 100.0 * x);
     Some(Iv(
         v.iter().copied().fold(f64::MAX, f64::min),
         v.iter().copied().fold(f64::MIN, f64::max),
@@ -90,7 +95,14 @@ fn pm(d: Decimal) -> String {
     super::m(d)
 }
 
-fn finding(r: &Row, rule: &'static str, severity: &'static str, expected: Decimal, found: Decimal, explanation: String) -> Finding {
+fn finding(
+    r: &Row,
+    rule: &'static str,
+    severity: &'static str,
+    expected: Decimal,
+    found: Decimal,
+    explanation: String,
+) -> Finding {
     Finding {
         year: r.int("year"),
         dept_code: Some(r.text("dept_code")),
@@ -133,9 +145,17 @@ pub(super) fn run(a: &mut Auditor) -> Result<(), String> {
         let direction = r.text("direction");
         // R25: the document names itself differently in a table header or label
         if kind == "name" {
-            out.push(finding(&r, "R25", "warning", Decimal::ZERO, Decimal::ZERO, format!(
-                "a table header names the department “{subject}”, but the document is {}'s",
-                r.text("dept_name_of"))));
+            out.push(finding(
+                &r,
+                "R25",
+                "warning",
+                Decimal::ZERO,
+                Decimal::ZERO,
+                format!(
+                    "a table header names the department “{subject}”, but the document is {}'s",
+                    r.text("dept_name_of")
+                ),
+            ));
             continue;
         }
         // R23: a note calls the table above it empty, and it prints figures
@@ -174,9 +194,15 @@ pub(super) fn run(a: &mut Auditor) -> Result<(), String> {
                     _ => None,
                 };
                 let Some(prior_iv) = prior_iv else { continue };
-                let Some(g) = growth(Iv::amount(*cur), prior_iv) else { continue };
+                let Some(g) = growth(Iv::amount(*cur), prior_iv) else {
+                    continue;
+                };
                 // the direction word says the sign; the percentage is printed unsigned
-                let g = if direction == "decrease" { Iv(-g.1, -g.0) } else { g };
+                let g = if direction == "decrease" {
+                    Iv(-g.1, -g.0)
+                } else {
+                    g
+                };
                 if g.meets(stated) {
                     fits = true;
                 }
@@ -184,17 +210,32 @@ pub(super) fn run(a: &mut Auditor) -> Result<(), String> {
             }
             if let (false, Some((g, cur, piv))) = (fits, computed) {
                 let base = (piv.0 + piv.1) / 2.0;
-                let word = if direction == "decrease" { "a fall" } else { "a rise" };
+                let word = if direction == "decrease" {
+                    "a fall"
+                } else {
+                    "a rise"
+                };
                 // g is signed so that a positive g agrees with the direction word
-                let other = if direction == "decrease" { "a rise" } else { "a fall" };
+                let other = if direction == "decrease" {
+                    "a rise"
+                } else {
+                    "a fall"
+                };
                 let actual = if g >= 0.0 {
                     format!("{word} of {:.2}%", g.abs())
                 } else {
                     format!("{other} of {:.2}%", g.abs())
                 };
-                out.push(finding(&r, "R16", size(dec(g) - p), dec(g), p, format!(
+                out.push(finding(
+                    &r,
+                    "R16",
+                    size(dec(g) - p),
+                    dec(g),
+                    p,
+                    format!(
                     "“{subject}” is said to change by {word} of {}%, but {} against {} is {actual}",
-                    pm(p), pm(cur), pm(dec(base)))));
+                    pm(p), pm(cur), pm(dec(base))),
+                ));
             }
         } else if let (Some(cur), Some(pr)) = (amount, prior) {
             // a direction word without a percentage, against the two figures
@@ -205,9 +246,23 @@ pub(super) fn run(a: &mut Auditor) -> Result<(), String> {
                 _ => false,
             };
             if wrong && restated.is_none() {
-                out.push(finding(&r, "R16", "error", pr, cur, format!(
-                    "“{subject}” is said to {} but it goes from {} to {}",
-                    if direction == "increase" { "rise" } else { "fall" }, pm(pr), pm(cur))));
+                out.push(finding(
+                    &r,
+                    "R16",
+                    "error",
+                    pr,
+                    cur,
+                    format!(
+                        "“{subject}” is said to {} but it goes from {} to {}",
+                        if direction == "increase" {
+                            "rise"
+                        } else {
+                            "fall"
+                        },
+                        pm(pr),
+                        pm(cur)
+                    ),
+                ));
             }
         }
         // R17: a share against its base
@@ -215,11 +270,26 @@ pub(super) fn run(a: &mut Auditor) -> Result<(), String> {
             if let Some(q) = ratio(Iv::amount(x), Iv::amount(base)) {
                 if !q.meets(Iv::percent(sh)) {
                     let of = r.text("share_of");
-                    let of = if of.is_empty() { "the total it is listed under".to_string() } else { format!("“{of}”") };
+                    let of = if of.is_empty() {
+                        "the total it is listed under".to_string()
+                    } else {
+                        format!("“{of}”")
+                    };
                     let mid = dec((q.0 + q.1) / 2.0);
-                    out.push(finding(&r, "R17", size(mid - sh), mid, sh, format!(
-                        "“{subject}” {} is said to be {}% of {of}, but of {} it is {:.2}%",
-                        pm(x), pm(sh), pm(base), (q.0 + q.1) / 2.0)));
+                    out.push(finding(
+                        &r,
+                        "R17",
+                        size(mid - sh),
+                        mid,
+                        sh,
+                        format!(
+                            "“{subject}” {} is said to be {}% of {of}, but of {} it is {:.2}%",
+                            pm(x),
+                            pm(sh),
+                            pm(base),
+                            (q.0 + q.1) / 2.0
+                        ),
+                    ));
                 }
             }
         }
@@ -227,22 +297,39 @@ pub(super) fn run(a: &mut Auditor) -> Result<(), String> {
         // only a short reason that names a direction and no figure: one that explains
         // a transfer (`从会议费预算中调减403.75万元用于培训费`) says more than a direction
         let reason = r.text("reason");
-        let short = reason.chars().count() <= 40 && !reason.contains("万元") && !reason.contains("一是");
+        let short =
+            reason.chars().count() <= 40 && !reason.contains("万元") && !reason.contains("一是");
         if short {
-            let up = ["增加", "增长", "提高", "上升"].iter().any(|w| reason.contains(w));
-            let down = ["减少", "下降", "降低", "压减", "压缩", "节约", "调减", "减支", "缩减", "减"]
+            let up = ["增加", "增长", "提高", "上升"]
                 .iter()
                 .any(|w| reason.contains(w));
+            let down = [
+                "减少", "下降", "降低", "压减", "压缩", "节约", "调减", "减支", "缩减", "减",
+            ]
+            .iter()
+            .any(|w| reason.contains(w));
             let other_way = match direction.as_str() {
                 "decrease" => up && !down,
                 "increase" => down && !up,
                 _ => false,
             };
             if other_way && percent.or(change).is_some_and(|x| !x.is_zero()) {
-                out.push(finding(&r, "R22", "warning", Decimal::ZERO, Decimal::ZERO, format!(
-                    "“{subject}” is said to {}, but the reason given says the opposite: {}",
-                    if direction == "increase" { "rise" } else { "fall" },
-                    reason.trim_end_matches('。'))));
+                out.push(finding(
+                    &r,
+                    "R22",
+                    "warning",
+                    Decimal::ZERO,
+                    Decimal::ZERO,
+                    format!(
+                        "“{subject}” is said to {}, but the reason given says the opposite: {}",
+                        if direction == "increase" {
+                            "rise"
+                        } else {
+                            "fall"
+                        },
+                        reason.trim_end_matches('。')
+                    ),
+                ));
             }
         }
     }
@@ -273,7 +360,8 @@ fn family(subject: &str) -> String {
 fn same_change_twice(a: &mut Auditor, df: &polars::prelude::DataFrame) -> Result<(), String> {
     let mut seen: Vec<(String, Decimal, i32, Decimal, String, i32)> = vec![];
     for r in rows(df) {
-        let (Some(x), Some(p), Some(ch)) = (r.dec("amount"), r.int("prior_year"), r.dec("change")) else {
+        let (Some(x), Some(p), Some(ch)) = (r.dec("amount"), r.int("prior_year"), r.dec("change"))
+        else {
             continue;
         };
         if x.is_zero() || ch.is_zero() {
@@ -300,14 +388,17 @@ fn same_change_twice(a: &mut Auditor, df: &polars::prelude::DataFrame) -> Result
 
 /// The summary's parts (基本支出, 项目支出 …) of every loaded disclosure:
 /// (disclosure, dept_code, year, phase, item) → (amount, line, source).
-type Parts = std::collections::HashMap<(String, String, i32, String, String), (Decimal, i32, String)>;
+type Parts =
+    std::collections::HashMap<(String, String, i32, String, String), (Decimal, i32, String)>;
 
 /// Each document's disclosure (the files of one disclosure share it: tables + narrative).
 type Disclosures = std::collections::HashMap<String, String>;
 
 fn disclosures(a: &mut Auditor) -> Result<Disclosures, String> {
     let df = a.q("SELECT source, disclosure FROM departments")?;
-    Ok(rows(&df).map(|r| (r.text("source"), r.text("disclosure"))).collect())
+    Ok(rows(&df)
+        .map(|r| (r.text("source"), r.text("disclosure")))
+        .collect())
 }
 
 fn parts(a: &mut Auditor, dis: &Disclosures) -> Result<Parts, String> {
@@ -316,7 +407,13 @@ fn parts(a: &mut Auditor, dis: &Disclosures) -> Result<Parts, String> {
         .filter_map(|r| {
             let src = r.text("source");
             Some((
-                (dis.get(&src).cloned().unwrap_or(src.clone()), r.text("dept_code"), r.int("year")?, r.text("phase"), r.text("item")),
+                (
+                    dis.get(&src).cloned().unwrap_or(src.clone()),
+                    r.text("dept_code"),
+                    r.int("year")?,
+                    r.text("phase"),
+                    r.text("item"),
+                ),
                 (r.dec("amount")?, r.int("line")?, src),
             ))
         })
@@ -339,25 +436,57 @@ fn against_tables(a: &mut Auditor, parts: &Parts, dis: &Disclosures) -> Result<(
         let subject = r.text("subject");
         let src = r.text("source");
         let disclosure = dis.get(&src).cloned().unwrap_or(src.clone());
-        let key = (disclosure, r.text("dept_code"), r.int("year").unwrap_or(0), r.text("phase"), plain(&subject).to_string());
-        let Some((t, tl, tsrc)) = parts.get(&key) else { continue };
+        let key = (
+            disclosure,
+            r.text("dept_code"),
+            r.int("year").unwrap_or(0),
+            r.text("phase"),
+            plain(&subject).to_string(),
+        );
+        let Some((t, tl, tsrc)) = parts.get(&key) else {
+            continue;
+        };
         let (t, tl) = (*t, *tl);
         if (r.int("line") == Some(tl) && *tsrc == src) || Iv::amount(x).meets(exact(t)) {
             continue;
         }
-        let where_ = if *tsrc == src { format!("line {tl}") } else { format!("{tsrc}, line {tl}") };
-        found.push(finding(&r, "R19", "error", t, x, format!(
-            "the text says {} {} but the table ({where_}) prints {}", plain(&subject), pm(x), pm(t))));
+        let where_ = if *tsrc == src {
+            format!("line {tl}")
+        } else {
+            format!("{tsrc}, line {tl}")
+        };
+        found.push(finding(
+            &r,
+            "R19",
+            "error",
+            t,
+            x,
+            format!(
+                "the text says {} {} but the table ({where_}) prints {}",
+                plain(&subject),
+                pm(x),
+                pm(t)
+            ),
+        ));
     }
     let df = a.q("WITH s AS (SELECT * FROM statements WHERE {f} AND kind = 'figure' AND amount IS NOT NULL AND func_code IS NOT NULL), \
         t AS (SELECT source, func_code AS code, total AS amount, line FROM spending_by_function \
               UNION ALL SELECT source, code, amount, line FROM stated_subtotals WHERE column_name = 'total' AND code IS NOT NULL) \
         SELECT s.*, t.amount AS table_amount, t.line AS table_line FROM s JOIN t ON t.source = s.source AND t.code = s.func_code")?;
     // a code may be printed by more than one table: a finding only when none agrees
-    let mut by_stmt: std::collections::BTreeMap<(String, i32, String), (bool, Option<(Decimal, i32)>, usize)> = Default::default();
+    let mut by_stmt: std::collections::BTreeMap<
+        (String, i32, String),
+        (bool, Option<(Decimal, i32)>, usize),
+    > = Default::default();
     for (i, r) in rows(&df).enumerate() {
-        let (Some(x), Some(t)) = (r.dec("amount"), r.dec("table_amount")) else { continue };
-        let key = (r.text("source"), r.int("line").unwrap_or(0), r.text("subject"));
+        let (Some(x), Some(t)) = (r.dec("amount"), r.dec("table_amount")) else {
+            continue;
+        };
+        let key = (
+            r.text("source"),
+            r.int("line").unwrap_or(0),
+            r.text("subject"),
+        );
         let e = by_stmt.entry(key).or_insert((false, None, i));
         let tf = t.to_f64().unwrap_or(0.0);
         if Iv::amount(x).meets(Iv(tf, tf)) {
@@ -367,26 +496,52 @@ fn against_tables(a: &mut Auditor, parts: &Parts, dis: &Disclosures) -> Result<(
         }
     }
     for (ok, bad, i) in by_stmt.into_values() {
-        let (false, Some((t, tl))) = (ok, bad) else { continue };
+        let (false, Some((t, tl))) = (ok, bad) else {
+            continue;
+        };
         let r = Row { df: &df, i };
         let x = r.dec("amount").unwrap_or_default();
-        found.push(finding(&r, "R19", "error", t, x, format!(
-            "the text says {} ({}) {} but the table on line {tl} prints {}",
-            r.text("subject"), r.text("func_code"), pm(x), pm(t))));
+        found.push(finding(
+            &r,
+            "R19",
+            "error",
+            t,
+            x,
+            format!(
+                "the text says {} ({}) {} but the table on line {tl} prints {}",
+                r.text("subject"),
+                r.text("func_code"),
+                pm(x),
+                pm(t)
+            ),
+        ));
     }
     let df = a.q("WITH s AS (SELECT * FROM statements WHERE {f} AND kind = 'figure' AND amount IS NOT NULL \
             AND (subject LIKE '%财政拨款收入支出总计%' OR subject LIKE '%财政拨款收支总计%' OR subject LIKE '%财政拨款收、支总%')), \
         t AS (SELECT source, amount, line FROM stated_subtotals WHERE table_name = '财政拨款收支总表' AND code IS NULL) \
         SELECT s.*, t.amount AS table_amount, t.line AS table_line FROM s JOIN t ON t.source = s.source")?;
     for r in rows(&df) {
-        let (Some(x), Some(t)) = (r.dec("amount"), r.dec("table_amount")) else { continue };
+        let (Some(x), Some(t)) = (r.dec("amount"), r.dec("table_amount")) else {
+            continue;
+        };
         let tf = t.to_f64().unwrap_or(0.0);
         if Iv::amount(x).meets(Iv(tf, tf)) {
             continue;
         }
-        found.push(finding(&r, "R19", "error", t, x, format!(
-            "the text says {} {} but the table on line {} prints {}",
-            r.text("subject"), pm(x), r.int("table_line").unwrap_or(0), pm(t))));
+        found.push(finding(
+            &r,
+            "R19",
+            "error",
+            t,
+            x,
+            format!(
+                "the text says {} {} but the table on line {} prints {}",
+                r.text("subject"),
+                pm(x),
+                r.int("table_line").unwrap_or(0),
+                pm(t)
+            ),
+        ));
     }
     a.out.extend(found);
     Ok(())
@@ -399,7 +554,10 @@ fn against_last_year(a: &mut Auditor, parts: &Parts) -> Result<(), String> {
     let df = a.q("SELECT * FROM statements WHERE {f} AND kind = 'figure' AND amount IS NOT NULL AND change IS NOT NULL AND prior_year = year - 1")?;
     let mut found = vec![];
     for r in rows(&df) {
-        let (Some(x), Some(ch), Some(py)) = (r.dec("amount"), r.dec("change"), r.int("prior_year")) else { continue };
+        let (Some(x), Some(ch), Some(py)) = (r.dec("amount"), r.dec("change"), r.int("prior_year"))
+        else {
+            continue;
+        };
         let item = plain(&r.text("subject")).to_string();
         let (dept, phase) = (r.text("dept_code"), r.text("phase"));
         let Some((_, &(t, tl, ref src))) = parts

@@ -58,7 +58,11 @@ pub fn load_mapping(path: &std::path::Path) -> Result<(), IngestError> {
                 message: "both the name and the key must be given".into(),
             });
         }
-        v.push((name.to_string(), key.to_string(), format!("{file}:{}", i + 1)));
+        v.push((
+            name.to_string(),
+            key.to_string(),
+            format!("{file}:{}", i + 1),
+        ));
     }
     let _ = MAPPING.set(v);
     Ok(())
@@ -96,9 +100,22 @@ pub fn key(name: &str, region: Option<&str>) -> (String, String) {
         // only before an institution's word, so 市场监督管理局 stays as it is)
         let level = r.chars().last();
         let rest = &s[s.chars().next().map_or(0, char::len_utf8)..];
-        let institution = ["委", "人大", "政协", "法院", "高院", "检察院", "人民政府", "政府", "公安", "财政", "司法", "教育"]
-            .iter()
-            .any(|w| rest.starts_with(w));
+        let institution = [
+            "委",
+            "人大",
+            "政协",
+            "法院",
+            "高院",
+            "检察院",
+            "人民政府",
+            "政府",
+            "公安",
+            "财政",
+            "司法",
+            "教育",
+        ]
+        .iter()
+        .any(|w| rest.starts_with(w));
         if s.chars().next() == level && !s.starts_with(r) && (level == Some('省') || institution) {
             s = format!("{r}{}", &s[s.chars().next().map_or(0, char::len_utf8)..]);
             how.push(format!("region {r} written out"));
@@ -111,7 +128,10 @@ pub fn key(name: &str, region: Option<&str>) -> (String, String) {
             break;
         }
     }
-    if let Some((_, k, at)) = MAPPING.get().and_then(|m| m.iter().find(|(n, _, _)| *n == s)) {
+    if let Some((_, k, at)) = MAPPING
+        .get()
+        .and_then(|m| m.iter().find(|(n, _, _)| *n == s))
+    {
         return (k.clone(), format!("mapping {at}"));
     }
     let how = if how.is_empty() {
@@ -133,7 +153,8 @@ pub fn level(text: &str) -> &'static str {
         .join("")
         .split_whitespace()
         .collect();
-    if head.contains("单位预算") || head.contains("单位决算") || head.contains("预算单位：") {
+    if head.contains("单位预算") || head.contains("单位决算") || head.contains("预算单位：")
+    {
         "unit"
     } else {
         "department"
@@ -147,11 +168,20 @@ mod tests {
     #[test]
     fn one_key_for_the_names_of_one_body() {
         assert_eq!(key("省法院", Some("江苏省")).0, "江苏省高级人民法院");
-        assert_eq!(key("江苏省高级人民法院", Some("江苏省")).0, "江苏省高级人民法院");
-        assert_eq!(key("中共江苏省委办公厅", Some("江苏省")).0, "江苏省委办公厅");
+        assert_eq!(
+            key("江苏省高级人民法院", Some("江苏省")).0,
+            "江苏省高级人民法院"
+        );
+        assert_eq!(
+            key("中共江苏省委办公厅", Some("江苏省")).0,
+            "江苏省委办公厅"
+        );
         assert_eq!(key("江苏省委办公厅", Some("江苏省")).0, "江苏省委办公厅");
         assert_eq!(key("省检察院", Some("江苏省")).0, "江苏省人民检察院");
-        assert_eq!(key("上海市普陀区司法局", Some("上海市普陀区")).0, "上海市普陀区司法局");
+        assert_eq!(
+            key("上海市普陀区司法局", Some("上海市普陀区")).0,
+            "上海市普陀区司法局"
+        );
         assert_eq!(key("216", None), ("216".into(), "unit code prefix".into()));
         assert_eq!(
             key("省法院", Some("江苏省")).1,

@@ -123,7 +123,9 @@ fn prose_name(p: &P, year: i32) -> Option<(String, usize)> {
         let n = name.chars().count();
         if (4..=30).contains(&n)
             && !name.contains(|ch: char| ch.is_ascii_digit() || "，。：；、（）()“”".contains(ch))
-            && !["关于", "根据", "按照", "编制", "本部门", "预算", "决算"].iter().any(|w| name.contains(w))
+            && !["关于", "根据", "按照", "编制", "本部门", "预算", "决算"]
+                .iter()
+                .any(|w| name.contains(w))
         {
             let e = counts.entry(name.to_string()).or_insert((0, l.no));
             e.0 += 1;
@@ -148,9 +150,23 @@ fn title_name(c: &str) -> Option<String> {
     let plain = |name: &str| {
         (2..=30).contains(&name.chars().count())
             && !name.contains(|ch: char| ch.is_ascii_digit() || "，。：；、表“”\"".contains(ch))
-            && !["财政拨款", "一般公共", "政府性基金", "国有资本", "收入", "支出", "预算", "决算", "三公", "经费", "采购", "资产", "项目"]
-                .iter()
-                .any(|w| name.contains(w))
+            && ![
+                "财政拨款",
+                "一般公共",
+                "政府性基金",
+                "国有资本",
+                "收入",
+                "支出",
+                "预算",
+                "决算",
+                "三公",
+                "经费",
+                "采购",
+                "资产",
+                "项目",
+            ]
+            .iter()
+            .any(|w| name.contains(w))
     };
     // the shortest table name the title ends with leaves the longest name before it
     s.char_indices()
@@ -209,9 +225,19 @@ fn classify_title(s: &str) -> Option<Kind> {
     // strips before asking again
     if s.chars().count() >= 30
         || s.contains(['，', '。', '；', ',', '：'])
-        || ["说明", "空表", "详见", "附表", "本表", "情况表", "统计表", "绩效", "项目"]
-            .iter()
-            .any(|w| s.contains(w))
+        || [
+            "说明",
+            "空表",
+            "详见",
+            "附表",
+            "本表",
+            "情况表",
+            "统计表",
+            "绩效",
+            "项目",
+        ]
+        .iter()
+        .any(|w| s.contains(w))
     {
         return None;
     }
@@ -231,7 +257,11 @@ fn classify_title(s: &str) -> Option<Kind> {
     }
     let summary = (s.contains("收支") || s.contains("收入支出")) && s.contains('总');
     if summary {
-        return Some(if fiscal || general { Kind::FiscalSummary } else { Kind::Summary });
+        return Some(if fiscal || general {
+            Kind::FiscalSummary
+        } else {
+            Kind::Summary
+        });
     }
     if s.contains("基本支出") {
         return Some(if general {
@@ -949,7 +979,11 @@ static YEAR_TITLE: LazyLock<regex::Regex> = LazyLock::new(|| {
 /// (`上海市规划和自然资源局 2024 年度部门决算表`) or a label (`部门：…`) whose key differs from
 /// the document's (a wrap-cut label or an abbreviation with the same key is the same
 /// name), as `statements` rows of kind `name` for AUDIT (R25).
-fn other_names(p: &P, dept_name: &str, region: Option<&str>) -> Vec<super::statements::StatementRec> {
+fn other_names(
+    p: &P,
+    dept_name: &str,
+    region: Option<&str>,
+) -> Vec<super::statements::StatementRec> {
     let own = super::department::key(dept_name, region).0;
     let mut out: Vec<super::statements::StatementRec> = vec![];
     for l in &p.lines {
@@ -959,9 +993,16 @@ fn other_names(p: &P, dept_name: &str, region: Option<&str>) -> Vec<super::state
             .filter(|m| matches!(&l.c[m.end()..], "" | "表" | "公开" | "信息公开"));
         let name = if let Some(m) = heading {
             l.c[..m.start()].to_string()
-        } else if let Some(rest) = ["部门：", "部门名称：", "编制部门：", "编制单位：", "预算单位：", "预算主管部门："]
-            .iter()
-            .find_map(|w| l.c.strip_prefix(w))
+        } else if let Some(rest) = [
+            "部门：",
+            "部门名称：",
+            "编制部门：",
+            "编制单位：",
+            "预算单位：",
+            "预算主管部门：",
+        ]
+        .iter()
+        .find_map(|w| l.c.strip_prefix(w))
         {
             rest.split("单位").next().unwrap_or("").to_string()
         } else {
@@ -970,7 +1011,9 @@ fn other_names(p: &P, dept_name: &str, region: Option<&str>) -> Vec<super::state
         let name = name.trim_end_matches("金额").to_string();
         let plain = (4..=30).contains(&name.chars().count())
             && !name.contains(|ch: char| ch.is_ascii_digit() || "，。：；、（）()“”".contains(ch))
-            && !["关于", "根据", "按照", "编制", "本部门", "第"].iter().any(|w| name.starts_with(w) || name.contains("关于"));
+            && !["关于", "根据", "按照", "编制", "本部门", "第"]
+                .iter()
+                .any(|w| name.starts_with(w) || name.contains("关于"));
         if !plain || dept_name.starts_with(&name) || name.starts_with(dept_name) {
             continue;
         }
@@ -1048,13 +1091,19 @@ fn title(p: &P) -> Result<(i32, &'static str, usize, String), IngestError> {
             .and_then(|l| before.find(&l.c).map(|m| l.c[..m.start()].to_string()))
             .map(|n| {
                 // `第二部分上海市普陀区财政局…`: the part's number is not the name
-                let n = n.strip_prefix('第').and_then(|r| r.split_once("部分")).map_or(n.as_str(), |(_, r)| r);
+                let n = n
+                    .strip_prefix('第')
+                    .and_then(|r| r.split_once("部分"))
+                    .map_or(n.as_str(), |(_, r)| r);
                 n.to_string()
             })
             .filter(|n| {
                 (2..=30).contains(&n.chars().count())
-                    && !n.contains(|ch: char| ch.is_ascii_digit() || "，。：；、（）()".contains(ch))
-                    && !["关于", "根据", "按照", "编制", "本部门"].iter().any(|w| n.contains(w))
+                    && !n
+                        .contains(|ch: char| ch.is_ascii_digit() || "，。：；、（）()".contains(ch))
+                    && !["关于", "根据", "按照", "编制", "本部门"]
+                        .iter()
+                        .any(|w| n.contains(w))
             })
             .unwrap_or_default();
         return Ok((year, phase, line, name));
@@ -1162,8 +1211,11 @@ fn title_at(p: &P, i: usize) -> Option<Kind> {
         // title does not)
         let n = next.c.chars().count();
         let starts_like_a_title = l.c.starts_with("公开")
-            || l.c.starts_with(|ch: char| ch.is_ascii_digit() || "一二三四五六七八九十".contains(ch))
-            || ["预算", "决算", "三公", "收支"].iter().any(|w| l.c.contains(w));
+            || l.c
+                .starts_with(|ch: char| ch.is_ascii_digit() || "一二三四五六七八九十".contains(ch))
+            || ["预算", "决算", "三公", "收支"]
+                .iter()
+                .any(|w| l.c.contains(w));
         (starts_like_a_title && (n <= 3 || n <= 6 && next.c.ends_with('表')))
             .then(|| title_kind(&format!("{}{}", l.c, next.c)))
             .flatten()
@@ -1411,8 +1463,12 @@ fn join_wrapped_rows(lines: &[L]) -> Vec<L> {
     let figure = |w: &str| is_amount(w) && (w.contains('.') || w.contains(','));
     let words = |l: &L| -> Option<Vec<(f32, f32, String)>> {
         let w: Vec<&str> = l.text.split(' ').collect();
-        (!l.xs.is_empty() && w.len() == l.xs.len())
-            .then(|| w.iter().zip(&l.xs).map(|(t, x)| (x.0, x.1, t.to_string())).collect())
+        (!l.xs.is_empty() && w.len() == l.xs.len()).then(|| {
+            w.iter()
+                .zip(&l.xs)
+                .map(|(t, x)| (x.0, x.1, t.to_string()))
+                .collect()
+        })
     };
     let mut out: Vec<L> = vec![];
     let mut i = 0;
@@ -1461,9 +1517,9 @@ fn join_wrapped_rows(lines: &[L]) -> Vec<L> {
         let mut tails: Vec<String> = vec![String::new(); merged.len()];
         let mut free: Vec<(f32, f32, String)> = vec![];
         for w in bw {
-            let under = runs.iter().find(|(s0, s1)| {
-                cell(&w.2) && w.0 < merged[*s1].1 && w.1 > merged[*s0].0
-            });
+            let under = runs
+                .iter()
+                .find(|(s0, s1)| cell(&w.2) && w.0 < merged[*s1].1 && w.1 > merged[*s0].0);
             match under {
                 Some(&(_, s1)) => tails[s1].push_str(&w.2),
                 None => free.push(w),
@@ -1474,7 +1530,11 @@ fn join_wrapped_rows(lines: &[L]) -> Vec<L> {
         }
         merged.extend(free);
         merged.sort_by(|p, q| p.0.total_cmp(&q.0));
-        let text = merged.iter().map(|w| w.2.as_str()).collect::<Vec<_>>().join(" ");
+        let text = merged
+            .iter()
+            .map(|w| w.2.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
         out.push(L {
             no: a.no,
             c: compact(&text),
@@ -2085,22 +2145,42 @@ const INCOME_WORDS: &[&str] = &[
 /// figure after the name) and its spending total (本年支出合计 / 当年支出小计), kept in
 /// `stated_subtotals` under `table` for AUDIT (R24: against the classification table;
 /// R26: the classes against the total).
-fn summary_classes(p: &mut P, body: &[L], unit: Unit, table: &'static str) -> Result<(), IngestError> {
+fn summary_classes(
+    p: &mut P,
+    body: &[L],
+    unit: Unit,
+    table: &'static str,
+) -> Result<(), IngestError> {
     static CLASS: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(r"(?:^|\s)[一二三四五六七八九十]+、(\S{2,20}?支出)\s+(\d[\d,]*\.\d+)(?:\s|$)")
-            .expect("static regex")
+        regex::Regex::new(
+            r"(?:^|\s)[一二三四五六七八九十]+、(\S{2,20}?支出)\s+(\d[\d,]*\.\d+)(?:\s|$)",
+        )
+        .expect("static regex")
     });
     static TOTAL: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(r"(?:^|\s)(本年支出合计|当年支出小计)\s+(\d[\d,]*\.\d+)(?:\s|$)").expect("static regex")
+        regex::Regex::new(r"(?:^|\s)(本年支出合计|当年支出小计)\s+(\d[\d,]*\.\d+)(?:\s|$)")
+            .expect("static regex")
     });
     for l in body {
         let found = CLASS
             .captures_iter(&l.text)
             .map(|m| (m[1].to_string(), m[2].to_string()))
-            .chain(TOTAL.captures_iter(&l.text).map(|m| (m[1].to_string(), m[2].to_string())))
+            .chain(
+                TOTAL
+                    .captures_iter(&l.text)
+                    .map(|m| (m[1].to_string(), m[2].to_string())),
+            )
             .collect::<Vec<_>>();
         for (name, fig) in found {
-            if ["基本支出", "项目支出", "事业单位经营支出", "上缴上级支出", "对附属单位补助支出"].contains(&name.as_str()) {
+            if [
+                "基本支出",
+                "项目支出",
+                "事业单位经营支出",
+                "上缴上级支出",
+                "对附属单位补助支出",
+            ]
+            .contains(&name.as_str())
+            {
                 continue;
             }
             let amount = p.money(l.no, &fig, unit)?;
@@ -2396,7 +2476,9 @@ fn three_public(
     const BUY: &str = "公务用车购置费";
     const RUN: &str = "公务用车运行维护费";
     const RECV: &str = "公务接待费";
-    let (cols, sums, pairs): (Vec<&str>, Vec<(usize, Vec<usize>)>, bool) = if (h.contains("预算数") || h.contains("预算金额") || h.contains("年初预算"))
+    let (cols, sums, pairs): (Vec<&str>, Vec<(usize, Vec<usize>)>, bool) = if (h.contains("预算数")
+        || h.contains("预算金额")
+        || h.contains("年初预算"))
         && (h.contains("决算数") || h.contains("决算金额") || h.contains("实际支出"))
     {
         (
@@ -2472,7 +2554,11 @@ fn three_public(
             None => {
                 // never guess: the table is left out, and the document still reads
                 p.warn(no, format!("`{title}`: {} figures for {width} columns, and neither their positions nor any placement of the blanks makes the row's totals add up; the table is not stored (`budgetql text FILE --positions` shows its cells)", figs.len()));
-                p.unstored.push((title_no, no, format!("{title} (its figures could not be placed)")));
+                p.unstored.push((
+                    title_no,
+                    no,
+                    format!("{title} (its figures could not be placed)"),
+                ));
                 return Ok(());
             }
         }
@@ -2628,8 +2714,15 @@ fn place_by_position(header: &[&L], row: &[(f32, f32)], width: usize) -> Option<
     // column's heading: `合计` at 104–128, its figure at 135–159)
     let first = row.first()?;
     let c = (first.0 + first.1) / 2.0;
-    let dist = |a: &(f32, f32)| if a.0 <= c && c <= a.1 { 0.0 } else { (c - a.0).abs().min((c - a.1).abs()) };
-    let nearest = (0..leaves.len()).min_by(|&a, &b| dist(&leaves[a]).total_cmp(&dist(&leaves[b])))?;
+    let dist = |a: &(f32, f32)| {
+        if a.0 <= c && c <= a.1 {
+            0.0
+        } else {
+            (c - a.0).abs().min((c - a.1).abs())
+        }
+    };
+    let nearest =
+        (0..leaves.len()).min_by(|&a, &b| dist(&leaves[a]).total_cmp(&dist(&leaves[b])))?;
     let keep_from = leaves
         .iter()
         .position(|x| x.1 > first_fig - 1.0)
@@ -2795,8 +2888,22 @@ mod tests {
         let h2 = line(2, &[("机关运行经费预算", 676.9, 772.9)]);
         let h3 = line(3, &[("公务用车购置及运行费", 462.1, 582.1)]);
         let h4 = line(4, &[("数", 718.9, 730.9)]);
-        let h5 = line(5, &[("合计", 104.5, 128.5), ("因公出国(境)费", 175.9, 259.9), ("公务接待费", 289.3, 349.3)]);
-        let h6 = line(6, &[("小计", 408.7, 432.7), ("购置费", 504.1, 540.1), ("运行费", 605.5, 641.5)]);
+        let h5 = line(
+            5,
+            &[
+                ("合计", 104.5, 128.5),
+                ("因公出国(境)费", 175.9, 259.9),
+                ("公务接待费", 289.3, 349.3),
+            ],
+        );
+        let h6 = line(
+            6,
+            &[
+                ("小计", 408.7, 432.7),
+                ("购置费", 504.1, 540.1),
+                ("运行费", 605.5, 641.5),
+            ],
+        );
         let header = [&h1, &h2, &h3, &h4, &h5, &h6];
         let row = [(135.3, 159.3), (338.1, 362.1), (737.7, 773.7)];
         // 合计, 公务接待费, 机关运行经费 (columns in left-to-right order)
@@ -2805,12 +2912,39 @@ mod tests {
 
     #[test]
     fn a_row_whose_cells_wrap_inside_it_is_read_as_one() {
-        let up = line(1, &[("301", 40.0, 52.0), ("08", 60.0, 68.0), ("机关事业单位基本养老保险缴", 80.0, 200.0), ("302", 300.0, 312.0)]);
-        let down = line(2, &[("费", 80.0, 88.0), ("160.75", 230.0, 260.0), ("06", 320.0, 328.0), ("电费", 340.0, 356.0)]);
-        let next = line(3, &[("301", 40.0, 52.0), ("09", 60.0, 68.0), ("职业年金缴费", 80.0, 140.0), ("80.38", 230.0, 255.0)]);
+        let up = line(
+            1,
+            &[
+                ("301", 40.0, 52.0),
+                ("08", 60.0, 68.0),
+                ("机关事业单位基本养老保险缴", 80.0, 200.0),
+                ("302", 300.0, 312.0),
+            ],
+        );
+        let down = line(
+            2,
+            &[
+                ("费", 80.0, 88.0),
+                ("160.75", 230.0, 260.0),
+                ("06", 320.0, 328.0),
+                ("电费", 340.0, 356.0),
+            ],
+        );
+        let next = line(
+            3,
+            &[
+                ("301", 40.0, 52.0),
+                ("09", 60.0, 68.0),
+                ("职业年金缴费", 80.0, 140.0),
+                ("80.38", 230.0, 255.0),
+            ],
+        );
         let rows = join_wrapped_rows(&[up, down, next]);
         assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].text, "301 08 机关事业单位基本养老保险缴费 160.75 302 06 电费");
+        assert_eq!(
+            rows[0].text,
+            "301 08 机关事业单位基本养老保险缴费 160.75 302 06 电费"
+        );
         assert_eq!(rows[1].text, "301 09 职业年金缴费 80.38");
         // without positions (a text file) nothing is joined
         let mut plain = line(1, &[("301", 0.0, 0.0), ("08", 0.0, 0.0)]);

@@ -72,9 +72,8 @@ static ENUM_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
 });
 static YEAR_LEAD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^.*?\d{4}年(?:度)?[，,]?").expect("static regex"));
-static CODE_PART: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[（(](\d{2,3})(类|款|项)[)）]").expect("static regex")
-});
+static CODE_PART: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[（(](\d{2,3})(类|款|项)[)）]").expect("static regex"));
 static YEAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\d{4})年").expect("static regex"));
 static THOUSANDS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(\d),(\d{3})").expect("static regex"));
@@ -170,7 +169,12 @@ fn subject(prefix: &str, dept_name: &str) -> (String, Option<String>) {
 /// Reads the statements of the prose lines (line number, compact text), in order.
 /// `year` is the document's year; `records` are the tables already read (for the base
 /// of a share: the 三公 total, the spending total).
-pub fn read(lines: &[(usize, &str)], year: i32, dept_name: &str, records: &Records) -> Vec<StatementRec> {
+pub fn read(
+    lines: &[(usize, &str)],
+    year: i32,
+    dept_name: &str,
+    records: &Records,
+) -> Vec<StatementRec> {
     let mut out: Vec<StatementRec> = vec![];
     // one item at a time: consecutive lines from one numbered line to the next
     let mut items: Vec<Vec<(usize, &str)>> = vec![];
@@ -240,7 +244,10 @@ fn read_item(
                     if c.is_empty() {
                         continue;
                     }
-                    if c.starts_with("主要原因") || c.starts_with("主要是") || c.starts_with("原因是") {
+                    if c.starts_with("主要原因")
+                        || c.starts_with("主要是")
+                        || c.starts_with("原因是")
+                    {
                         in_reason = true;
                     }
                     if in_reason {
@@ -250,13 +257,26 @@ fn read_item(
                         }
                         continue;
                     }
-                    clause_into(c, at, sentence, line_at, year, dept_name, &mut current, parent, out);
+                    clause_into(
+                        c,
+                        at,
+                        sentence,
+                        line_at,
+                        year,
+                        dept_name,
+                        &mut current,
+                        parent,
+                        out,
+                    );
                 }
             }
         }
     }
     // shares: resolve what they are of
-    for s in out.iter_mut().filter(|s| s.share.is_some() && s.share_base.is_none()) {
+    for s in out
+        .iter_mut()
+        .filter(|s| s.share.is_some() && s.share_base.is_none())
+    {
         let of = s.share_of.clone().unwrap_or_default();
         if of.contains("三公") {
             s.share_base = records
@@ -323,7 +343,9 @@ fn clause_into(
                 out[k].amount = amount(a);
             }
             if let Some(k) = *current {
-                let of = c[z + '占'.len_utf8()..pm.start()].trim_end_matches('的').to_string();
+                let of = c[z + '占'.len_utf8()..pm.start()]
+                    .trim_end_matches('的')
+                    .to_string();
                 out[k].share = parse_decimal(&p[1]).ok().flatten();
                 if of.is_empty() {
                     out[k].share_base = parent.filter(|&p| p != k).and_then(|p| out[p].amount);
@@ -338,7 +360,9 @@ fn clause_into(
         let dm = d.get_match();
         let word = direction_of(&d[1]);
         // the text before the comparison (or the direction word) may name a new subject
-        let lead_end = cmp.as_ref().map_or(dm.start(), |m| m.get_match().start().min(dm.start()));
+        let lead_end = cmp
+            .as_ref()
+            .map_or(dm.start(), |m| m.get_match().start().min(dm.start()));
         let lead = &c[..lead_end];
         let amount_before = amt.as_ref().filter(|a| a.get_match().end() <= lead_end);
         if let Some(a) = amount_before {
@@ -359,7 +383,11 @@ fn clause_into(
         let s = &mut out[k];
         s.direction.get_or_insert(word);
         if let Some(m) = &cmp {
-            s.prior_year = Some(m.get(1).and_then(|y| y.as_str().parse().ok()).unwrap_or(year - 1));
+            s.prior_year = Some(
+                m.get(1)
+                    .and_then(|y| y.as_str().parse().ok())
+                    .unwrap_or(year - 1),
+            );
         } else if s.prior_year.is_none() && (c.contains("上年") || sentence.contains("上年")) {
             s.prior_year = Some(year - 1);
         }
@@ -382,8 +410,11 @@ fn clause_into(
     if let Some(m) = &cmp {
         if amt.is_none() {
             if let Some(k) = *current {
-                out[k].prior_year =
-                    Some(m.get(1).and_then(|y| y.as_str().parse().ok()).unwrap_or(year - 1));
+                out[k].prior_year = Some(
+                    m.get(1)
+                        .and_then(|y| y.as_str().parse().ok())
+                        .unwrap_or(year - 1),
+                );
             }
             return;
         }
@@ -391,15 +422,14 @@ fn clause_into(
     let Some(a) = amt else { return };
     let start = a.get_match().start();
     let prefix = &c[..start];
-    if prefix.contains("执行数") || prefix.contains("上年预算") || prefix.contains("上年决算") {
+    if prefix.contains("执行数") || prefix.contains("上年预算") || prefix.contains("上年决算")
+    {
         if let Some(k) = *current {
             out[k].prior_amount = amount(&a);
             out[k].prior_year = COMPARE
                 .captures(prefix)
                 .and_then(|m| m.get(1).and_then(|y| y.as_str().parse().ok()))
-                .or_else(|| {
-                    YEAR.captures(prefix)?.get(1)?.as_str().parse().ok()
-                })
+                .or_else(|| YEAR.captures(prefix)?.get(1)?.as_str().parse().ok())
                 .or(Some(year - 1));
         }
         return;
@@ -446,7 +476,8 @@ pub fn empty_table_notes(lines: &[(usize, &str)]) -> Vec<StatementRec> {
             for w in above.split(|ch: char| ch.is_whitespace()) {
                 if let Ok(Some(d)) = parse_decimal(&w.replace(',', "")) {
                     let figure = w.contains(['.', ','])
-                        && w.chars().all(|ch| ch.is_ascii_digit() || ch == '.' || ch == ',');
+                        && w.chars()
+                            .all(|ch| ch.is_ascii_digit() || ch == '.' || ch == ',');
                     if figure && d > largest {
                         largest = d;
                     }

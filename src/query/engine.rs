@@ -123,13 +123,15 @@ impl Engine {
     /// The loaded documents (the `departments` rows) of `d`'s department, year and phase at
     /// `level`.
     fn loaded_like(&self, d: &ingest::Document, level: &str) -> Option<LazyFrame> {
-        Some(self.frames.get("departments")?.clone().filter(
-            col("dept_code")
-                .eq(lit(d.dept_code.clone()))
-                .and(col("year").eq(lit(d.year)))
-                .and(col("phase").eq(lit(d.phase)))
-                .and(col("budget_level").eq(lit(level.to_string()))),
-        ))
+        Some(
+            self.frames.get("departments")?.clone().filter(
+                col("dept_code")
+                    .eq(lit(d.dept_code.clone()))
+                    .and(col("year").eq(lit(d.year)))
+                    .and(col("phase").eq(lit(d.phase)))
+                    .and(col("budget_level").eq(lit(level.to_string()))),
+            ),
+        )
     }
 
     /// The loaded department-level document of the same department, year and phase as the

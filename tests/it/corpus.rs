@@ -165,8 +165,10 @@ fn layouts_are_recognised_and_reported() {
 fn audit_findings_of_the_bundled_pdfs_are_queryable_with_page_and_line() {
     // the same findings `budgetql audit FILE…` reports (audit::audit_of_the_real_pdfs…
     // lists and explains each), here from the bundled session's audit_findings
-    let out = q("SELECT rule, COUNT(*) AS n, MIN(page) AS first_page FROM audit_findings \
-                 WHERE source <> 'qinhuangdao-etdz-zhengfawei-2021' GROUP BY rule ORDER BY rule");
+    let out = q(
+        "SELECT rule, COUNT(*) AS n, MIN(page) AS first_page FROM audit_findings \
+                 WHERE source <> 'qinhuangdao-etdz-zhengfawei-2021' GROUP BY rule ORDER BY rule",
+    );
     assert_eq!(
         out,
         "rule,n,first_page\nR11,5,8\nR13,2,16\nR14,4,14\nR16,12,9\nR17,6,22\nR18,2,9\nR19,1,19\nR20,3,25\nR21,1,24\nR22,1,6\nR23,1,31\nR24,2,7\nR25,1,7\nR26,1,13\n"
@@ -189,16 +191,34 @@ fn a_warehouse_of_all_five_answers_the_cross_document_query() {
 fn a_three_public_row_that_cannot_be_placed_leaves_its_table_out_with_a_warning() {
     // the Jiangsu High Court 2019 text with one 三公 figure changed so that no placement of
     // the row's blank cell makes its totals add up (513.75 → 513.76)
-    let text = std::fs::read_to_string("tests/pdf_text/jiangsu_high_court_2019_dept_budget.txt").unwrap();
+    let text =
+        std::fs::read_to_string("tests/pdf_text/jiangsu_high_court_2019_dept_budget.txt").unwrap();
     let from = "2,382.02 513.75 160.00 266.80 266.80 86.95 271.02 1,597.25";
     assert_eq!(text.matches(from).count(), 1);
-    let text = text.replace(from, "2,382.02 513.76 160.00 266.80 266.80 86.95 271.02 1,597.25");
-    let doc = budgetql::ingest::ingest_text("court-2019.txt", &text).expect("the document still reads");
+    let text = text.replace(
+        from,
+        "2,382.02 513.76 160.00 266.80 266.80 86.95 271.02 1,597.25",
+    );
+    let doc =
+        budgetql::ingest::ingest_text("court-2019.txt", &text).expect("the document still reads");
     // nothing from the table's line; the 三公 figures the 情况说明 states are read instead
     // (as for any document whose 三公 table is not read)
-    assert!(doc.records.three_public.iter().all(|t| t.line != 395), "{:?}", doc.records.three_public);
-    assert!(doc.records.three_public.iter().any(|t| t.category == "因公出国（境）费" && t.line == 684));
-    let w = doc.warnings.iter().map(|w| format!("{}: {}", w.line, w.message)).collect::<Vec<_>>().join("\n");
+    assert!(
+        doc.records.three_public.iter().all(|t| t.line != 395),
+        "{:?}",
+        doc.records.three_public
+    );
+    assert!(doc
+        .records
+        .three_public
+        .iter()
+        .any(|t| t.category == "因公出国（境）费" && t.line == 684));
+    let w = doc
+        .warnings
+        .iter()
+        .map(|w| format!("{}: {}", w.line, w.message))
+        .collect::<Vec<_>>()
+        .join("\n");
     assert!(
         w.contains("395: `“三公”经费、会议费、培训费支出预算表`: 8 figures for 9 columns, and neither their positions nor any placement of the blanks makes the row's totals add up; the table is not stored"),
         "{w}"

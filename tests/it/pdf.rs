@@ -381,7 +381,10 @@ fn department_and_unit_budgets_are_told_apart_and_not_counted_twice() {
     // the department budget's 支出合计 (9,628.22 万元, p8), not that plus the unit's 8,695.94
     assert!(out.ends_with("spending\n9628.221344\n"), "{out}");
     // and loading the unit's document beside its department's says how not to count twice
-    let said = ok(&["-c", "LOAD 'tests/pdf/shanghai_putuo_justice_bureau_2026_unit_budget.pdf' AS u"]);
+    let said = ok(&[
+        "-c",
+        "LOAD 'tests/pdf/shanghai_putuo_justice_bureau_2026_unit_budget.pdf' AS u",
+    ]);
     assert!(
         said.contains("is a unit's document of 上海市普陀区司法局 2026, part of the loaded department document shanghai_putuo_justice_bureau_2026_dept_budget"),
         "{said}"
@@ -392,7 +395,12 @@ fn department_and_unit_budgets_are_told_apart_and_not_counted_twice() {
         "datasets/raw/shanghai_putuo_justice_bureau_2026_dept_budget.pdf",
         "tests/pdf/shanghai_putuo_justice_bureau_2026_unit_budget.pdf",
     ]);
-    assert!(both.contains("a unit's document of 上海市普陀区司法局 2026, ingested with the department's own"), "{both}");
+    assert!(
+        both.contains(
+            "a unit's document of 上海市普陀区司法局 2026, ingested with the department's own"
+        ),
+        "{both}"
+    );
 }
 
 #[test]
@@ -400,7 +408,11 @@ fn a_department_mapping_file_overrides_the_key_and_says_so() {
     use crate::common::*;
     let dir = scratch("dept-map");
     let map = dir.join("map.csv");
-    std::fs::write(&map, "name,key\n# the 人大 office under its short name\n江苏省人大常委会办公厅,江苏省人大办\n").unwrap();
+    std::fs::write(
+        &map,
+        "name,key\n# the 人大 office under its short name\n江苏省人大常委会办公厅,江苏省人大办\n",
+    )
+    .unwrap();
     let out = ok(&[
         "--dept-map",
         map.to_str().unwrap(),

@@ -18,12 +18,24 @@ fn re(p: &str) -> Regex {
 const VARIATIONS: &[(&str, Edit)] = &[
     // 收支预算总表 / 部门收支总表 / 财务收支预算总表 (the first summary table)
     ("部门收支总表", |w| {
-        Some(if w.contains("财政拨款") { w.into() } else { w.replace("部门收支预算总表", "收支预算总表").replace("收支预算总表", "部门收支总表") })
+        Some(if w.contains("财政拨款") {
+            w.into()
+        } else {
+            w.replace("部门收支预算总表", "收支预算总表")
+                .replace("收支预算总表", "部门收支总表")
+        })
     }),
     ("财务收支预算总表", |w| {
-        Some(if w.contains("财政拨款") { w.into() } else { w.replace("部门收支预算总表", "收支预算总表").replace("收支预算总表", "财务收支预算总表") })
+        Some(if w.contains("财政拨款") {
+            w.into()
+        } else {
+            w.replace("部门收支预算总表", "收支预算总表")
+                .replace("收支预算总表", "财务收支预算总表")
+        })
     }),
-    ("财政拨款收支总表", |w| Some(w.replace("财政拨款收支预算总表", "财政拨款收支总表"))),
+    ("财政拨款收支总表", |w| {
+        Some(w.replace("财政拨款收支预算总表", "财政拨款收支总表"))
+    }),
     ("部门收入总表 / 部门支出总表", |w| {
         Some(if w.contains("财政拨款") || w.contains("一般公共预算") {
             w.into()
@@ -35,30 +47,95 @@ const VARIATIONS: &[(&str, Edit)] = &[
         })
     }),
     ("一般公共预算支出表 (no 预算 before 表)", |w| {
-        Some(w.replace("一般公共预算支出预算表", "一般公共预算支出表").replace("一般公共预算基本支出预算表", "一般公共预算基本支出表"))
+        Some(
+            w.replace("一般公共预算支出预算表", "一般公共预算支出表")
+                .replace("一般公共预算基本支出预算表", "一般公共预算基本支出表"),
+        )
     }),
-    ("2019年 for 2019年度", |w| Some(re(r"(\d{4})年度").replace_all(w, "${1}年").into_owned())),
-    ("金额单位：万元", |w| Some(re(r"^单位[：:]").replace(w, "金额单位：").into_owned())),
-    ("单位: with an ASCII colon", |w| Some(w.replace("单位：", "单位:"))),
-    ("\"三公\" with ASCII quotes", |w| Some(w.replace(['“', '”'], "\""))),
-    ("ASCII parentheses", |w| Some(w.replace('（', "(").replace('）', ")"))),
-    ("功能分类科目编码 for 科目编码", |w| Some(if w == "科目编码" { "功能分类科目编码".into() } else { w.into() })),
+    ("2019年 for 2019年度", |w| {
+        Some(re(r"(\d{4})年度").replace_all(w, "${1}年").into_owned())
+    }),
+    ("金额单位：万元", |w| {
+        Some(re(r"^单位[：:]").replace(w, "金额单位：").into_owned())
+    }),
+    ("单位: with an ASCII colon", |w| {
+        Some(w.replace("单位：", "单位:"))
+    }),
+    ("\"三公\" with ASCII quotes", |w| {
+        Some(w.replace(['“', '”'], "\""))
+    }),
+    ("ASCII parentheses", |w| {
+        Some(w.replace('（', "(").replace('）', ")"))
+    }),
+    ("功能分类科目编码 for 科目编码", |w| {
+        Some(if w == "科目编码" {
+            "功能分类科目编码".into()
+        } else {
+            w.into()
+        })
+    }),
     ("部门预算收支总表 (word order)", |w| {
-        Some(if w.contains("财政拨款") { w.into() } else { w.replace("部门收支预算总表", "收支预算总表").replace("收支预算总表", "部门预算收支总表") })
+        Some(if w.contains("财政拨款") {
+            w.into()
+        } else {
+            w.replace("部门收支预算总表", "收支预算总表")
+                .replace("收支预算总表", "部门预算收支总表")
+        })
     }),
-    ("三公经费 without quotes", |w| Some(w.replace("“三公”", "三公"))),
-    ("一、 for 公开01表：", |w| Some(re(r"^公开\s*\d+\s*表\s*[：:]").replace(w, "一、").into_owned())),
-    ("编制单位： for 部门：", |w| Some(match w.strip_prefix("部门：") {
-        Some(rest) => format!("编制单位：{rest}"),
-        None => w.into(),
-    })),
-    ("项目 for 科目名称", |w| Some(if w == "科目名称" { "项目".into() } else { w.into() })),
-    ("预算金额 for 预算数", |w| Some(if w == "预算数" { "预算金额".into() } else { w.into() })),
-    ("2019年部门预算 for 2019年度部门预算公开", |w| Some(re(r"(\d{4})年度部门预算公开").replace(w, "${1}年部门预算").into_owned())),
-    ("年度 dropped from titles (2019部门预算)", |w| Some(re(r"^(\d{4})年度?(部门|单位)").replace(w, "${1}${2}").into_owned())),
+    ("三公经费 without quotes", |w| {
+        Some(w.replace("“三公”", "三公"))
+    }),
+    ("一、 for 公开01表：", |w| {
+        Some(
+            re(r"^公开\s*\d+\s*表\s*[：:]")
+                .replace(w, "一、")
+                .into_owned(),
+        )
+    }),
+    ("编制单位： for 部门：", |w| {
+        Some(match w.strip_prefix("部门：") {
+            Some(rest) => format!("编制单位：{rest}"),
+            None => w.into(),
+        })
+    }),
+    ("项目 for 科目名称", |w| {
+        Some(if w == "科目名称" {
+            "项目".into()
+        } else {
+            w.into()
+        })
+    }),
+    ("预算金额 for 预算数", |w| {
+        Some(if w == "预算数" {
+            "预算金额".into()
+        } else {
+            w.into()
+        })
+    }),
+    (
+        "2019年部门预算 for 2019年度部门预算公开",
+        |w| {
+            Some(
+                re(r"(\d{4})年度部门预算公开")
+                    .replace(w, "${1}年部门预算")
+                    .into_owned(),
+            )
+        },
+    ),
+    ("年度 dropped from titles (2019部门预算)", |w| {
+        Some(
+            re(r"^(\d{4})年度?(部门|单位)")
+                .replace(w, "${1}${2}")
+                .into_owned(),
+        )
+    }),
     ("no table numbers (公开01表)", |w| {
         let w2 = re(r"^公开\s*\d+\s*表\s*[：:]?").replace(w, "").into_owned();
-        if w2.is_empty() { None } else { Some(w2) }
+        if w2.is_empty() {
+            None
+        } else {
+            Some(w2)
+        }
     }),
 ];
 
@@ -111,7 +188,10 @@ fn figures(d: &Document) -> Vec<String> {
 }
 
 /// What a varied document lost or gained against the original's figures, or its error.
-fn differs(base: &[String], varied: Result<Document, budgetql::error::IngestError>) -> Option<String> {
+fn differs(
+    base: &[String],
+    varied: Result<Document, budgetql::error::IngestError>,
+) -> Option<String> {
     match varied {
         Err(e) => Some(e.to_string()),
         Ok(d) => {
@@ -145,7 +225,12 @@ fn titles_headers_and_labels_printed_differently_lose_nothing() {
         }
     }
     assert!(tried > 100, "only {tried} variations changed anything");
-    assert!(failures.is_empty(), "{} of {tried} variations lose or change figures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {tried} variations lose or change figures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// The document without its cover page (page 1): a tables PDF published on its own
@@ -161,7 +246,11 @@ fn without_its_cover_page_a_document_reads_the_same_figures() {
         let (text, positions) = (layer.to_text(), layer.word_extents());
         let base = figures(&ingest_layer(&file, &bytes, &text, &positions).unwrap());
         // a PDF whose first page is already a table has no cover to take away
-        let page1: Vec<&str> = text.lines().skip(1).take_while(|l| !l.starts_with("=== page")).collect();
+        let page1: Vec<&str> = text
+            .lines()
+            .skip(1)
+            .take_while(|l| !l.starts_with("=== page"))
+            .collect();
         let unit = re(r"单位\s*[：:]\s*(万元|元)");
         if page1.iter().any(|l| unit.is_match(l)) {
             continue;
@@ -170,7 +259,10 @@ fn without_its_cover_page_a_document_reads_the_same_figures() {
         let mut p = vec![];
         let mut page = 0;
         for (i, line) in text.lines().enumerate() {
-            if let Some(n) = line.strip_prefix("=== page ").and_then(|r| r.strip_suffix(" ===")) {
+            if let Some(n) = line
+                .strip_prefix("=== page ")
+                .and_then(|r| r.strip_suffix(" ==="))
+            {
                 page = n.parse().unwrap_or(0);
             } else if page == 1 {
                 // the line stays (numbering), its words go
@@ -205,7 +297,9 @@ fn the_explanations_before_the_tables_read_the_same_figures() {
         // the parts' own headings: the last line starting with each (the contents page
         // lists them first)
         let last = |w: &str| lines.iter().rposition(|l| l.starts_with(w));
-        let (Some(two), Some(three), Some(four)) = (last("第二部分"), last("第三部分"), last("第四部分")) else {
+        let (Some(two), Some(three), Some(four)) =
+            (last("第二部分"), last("第三部分"), last("第四部分"))
+        else {
             continue;
         };
         if !(two < three && three < four) {
@@ -213,13 +307,23 @@ fn the_explanations_before_the_tables_read_the_same_figures() {
         }
         tried += 1;
         let base = figures(&ingest_layer(&file, &bytes, &text, &positions).unwrap());
-        let order: Vec<usize> = (0..two).chain(three..four).chain(two..three).chain(four..lines.len()).collect();
+        let order: Vec<usize> = (0..two)
+            .chain(three..four)
+            .chain(two..three)
+            .chain(four..lines.len())
+            .collect();
         let t: String = order.iter().map(|&i| format!("{}\n", lines[i])).collect();
-        let p: Vec<Vec<(f32, f32)>> = order.iter().map(|&i| positions.get(i).cloned().unwrap_or_default()).collect();
+        let p: Vec<Vec<(f32, f32)>> = order
+            .iter()
+            .map(|&i| positions.get(i).cloned().unwrap_or_default())
+            .collect();
         if let Some(f) = differs(&base, ingest_layer(&file, &bytes, &t, &p)) {
             failures.push(format!("{file}: {f}"));
         }
     }
-    assert!(tried >= 10, "only {tried} documents have their parts headed");
+    assert!(
+        tried >= 10,
+        "only {tried} documents have their parts headed"
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
