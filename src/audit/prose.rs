@@ -6,7 +6,7 @@
 //! value in [57.75, 57.85], `22 %` for [21.5, 22.5]; a finding is made only when no
 //! values the printed figures can stand for agree.
 
-use super::{rows, span, Auditor, Finding, Row};
+use super::{m, rows, span, Auditor, Finding, Row};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
@@ -91,10 +91,6 @@ fn size(diff: Decimal) -> &'static str {
     }
 }
 
-fn pm(d: Decimal) -> String {
-    super::m(d)
-}
-
 fn finding(
     r: &Row,
     rule: &'static str,
@@ -162,7 +158,7 @@ pub(super) fn run(a: &mut Auditor) -> Result<(), String> {
         if kind == "empty note" {
             if let Some(x) = amount.filter(|x| !x.is_zero()) {
                 out.push(finding(&r, "R23", "error", Decimal::ZERO, x, format!(
-                    "the note says the table above it is empty (“{subject}”), but the table prints figures up to {}", pm(x))));
+                    "the note says the table above it is empty (“{subject}”), but the table prints figures up to {}", m(x))));
             }
             continue;
         }
@@ -175,7 +171,7 @@ pub(super) fn run(a: &mut Auditor) -> Result<(), String> {
         if let (Some(x), Some(y)) = (amount, restated) {
             if !Iv::amount(x).meets(Iv::amount(y)) {
                 out.push(finding(&r, "R18", "error", x, y, format!(
-                    "“{subject}” is stated as {} and, in the same item, as {} for the same year", pm(x), pm(y))));
+                    "“{subject}” is stated as {} and, in the same item, as {} for the same year", m(x), m(y))));
             }
         }
         // R16: a percentage change against the figures it is computed from
@@ -234,7 +230,7 @@ pub(super) fn run(a: &mut Auditor) -> Result<(), String> {
                     p,
                     format!(
                     "“{subject}” is said to change by {word} of {}%, but {} against {} is {actual}",
-                    pm(p), pm(cur), pm(dec(base))),
+                    m(p), m(cur), m(dec(base))),
                 ));
             }
         } else if let (Some(cur), Some(pr)) = (amount, prior) {
@@ -259,8 +255,8 @@ pub(super) fn run(a: &mut Auditor) -> Result<(), String> {
                         } else {
                             "fall"
                         },
-                        pm(pr),
-                        pm(cur)
+                        m(pr),
+                        m(cur)
                     ),
                 ));
             }
@@ -284,9 +280,9 @@ pub(super) fn run(a: &mut Auditor) -> Result<(), String> {
                         sh,
                         format!(
                             "“{subject}” {} is said to be {}% of {of}, but of {} it is {:.2}%",
-                            pm(x),
-                            pm(sh),
-                            pm(base),
+                            m(x),
+                            m(sh),
+                            m(base),
                             (q.0 + q.1) / 2.0
                         ),
                     ));
@@ -377,7 +373,7 @@ fn same_change_twice(a: &mut Auditor, df: &polars::prelude::DataFrame) -> Result
             if !Iv::amount(ch0).meets(Iv::amount(ch)) {
                 a.out.push(finding(&r, "R20", "warning", ch0, ch, format!(
                     "{} against {p} is said to change by {} here (“{}”) and by {} on line {line0} (“{subj0}”)",
-                    pm(x), pm(ch), r.text("subject"), pm(ch0))));
+                    m(x), m(ch), r.text("subject"), m(ch0))));
                 continue;
             }
         }
@@ -393,6 +389,12 @@ type Parts =
 
 /// Each document's disclosure (the files of one disclosure share it: tables + narrative).
 type Disclosures = std::collections::HashMap<String, String>;
+
+/// The sources of unit documents (单位预算/决算).
+fn unit_sources(a: &mut Auditor) -> Result<std::collections::BTreeSet<String>, String> {
+    let df = a.q("SELECT source FROM departments WHERE budget_level = 'unit'")?;
+    Ok(rows(&df).map(|r| r.text("source")).collect())
+}
 
 fn disclosures(a: &mut Auditor) -> Result<Disclosures, String> {
     let df = a.q("SELECT source, disclosure FROM departments")?;
@@ -464,8 +466,8 @@ fn against_tables(a: &mut Auditor, parts: &Parts, dis: &Disclosures) -> Result<(
             format!(
                 "the text says {} {} but the table ({where_}) prints {}",
                 plain(&subject),
-                pm(x),
-                pm(t)
+                m(x),
+                m(t)
             ),
         ));
     }
@@ -488,8 +490,7 @@ fn against_tables(a: &mut Auditor, parts: &Parts, dis: &Disclosures) -> Result<(
             r.text("subject"),
         );
         let e = by_stmt.entry(key).or_insert((false, None, i));
-        let tf = t.to_f64().unwrap_or(0.0);
-        if Iv::amount(x).meets(Iv(tf, tf)) {
+        if Iv::amount(x).meets(exact(t)) {
             e.0 = true;
         } else {
             e.1.get_or_insert((t, r.int("table_line").unwrap_or(0)));
@@ -511,8 +512,8 @@ fn against_tables(a: &mut Auditor, parts: &Parts, dis: &Disclosures) -> Result<(
                 "the text says {} ({}) {} but the table on line {tl} prints {}",
                 r.text("subject"),
                 r.text("func_code"),
-                pm(x),
-                pm(t)
+                m(x),
+                m(t)
             ),
         ));
     }
@@ -524,8 +525,7 @@ fn against_tables(a: &mut Auditor, parts: &Parts, dis: &Disclosures) -> Result<(
         let (Some(x), Some(t)) = (r.dec("amount"), r.dec("table_amount")) else {
             continue;
         };
-        let tf = t.to_f64().unwrap_or(0.0);
-        if Iv::amount(x).meets(Iv(tf, tf)) {
+        if Iv::amount(x).meets(exact(t)) {
             continue;
         }
         found.push(finding(
@@ -537,9 +537,9 @@ fn against_tables(a: &mut Auditor, parts: &Parts, dis: &Disclosures) -> Result<(
             format!(
                 "the text says {} {} but the table on line {} prints {}",
                 r.text("subject"),
-                pm(x),
+                m(x),
                 r.int("table_line").unwrap_or(0),
-                pm(t)
+                m(t)
             ),
         ));
     }
@@ -552,6 +552,24 @@ fn against_tables(a: &mut Auditor, parts: &Parts, dis: &Disclosures) -> Result<(
 /// the totals, where the same department's document of that year is loaded.
 fn against_last_year(a: &mut Auditor, parts: &Parts) -> Result<(), String> {
     let df = a.q("SELECT * FROM statements WHERE {f} AND kind = 'figure' AND amount IS NOT NULL AND change IS NOT NULL AND prior_year = year - 1")?;
+    // the parts by department, year, phase and item, whatever the disclosure; of two
+    // documents of one department and year (its own and a unit's), the department's
+    let units = unit_sources(a)?;
+    let mut by_year: std::collections::BTreeMap<
+        (String, i32, String, String),
+        (Decimal, i32, String),
+    > = Default::default();
+    for ((_, d, y, p, i), v) in parts {
+        let key = (d.clone(), *y, p.clone(), i.clone());
+        // department documents first, then by source, so the choice never depends on order
+        let rank = |src: &String| (units.contains(src), src.clone());
+        if by_year
+            .get(&key)
+            .is_none_or(|old| rank(&v.2) < rank(&old.2))
+        {
+            by_year.insert(key, v.clone());
+        }
+    }
     let mut found = vec![];
     for r in rows(&df) {
         let (Some(x), Some(ch), Some(py)) = (r.dec("amount"), r.dec("change"), r.int("prior_year"))
@@ -560,10 +578,7 @@ fn against_last_year(a: &mut Auditor, parts: &Parts) -> Result<(), String> {
         };
         let item = plain(&r.text("subject")).to_string();
         let (dept, phase) = (r.text("dept_code"), r.text("phase"));
-        let Some((_, &(t, tl, ref src))) = parts
-            .iter()
-            .find(|((_, d, y, p, i), _)| *d == dept && *y == py && *p == phase && *i == item)
-        else {
+        let Some(&(t, tl, ref src)) = by_year.get(&(dept, py, phase, item.clone())) else {
             continue;
         };
         let implied = x - ch;
@@ -573,7 +588,7 @@ fn against_last_year(a: &mut Auditor, parts: &Parts) -> Result<(), String> {
         }
         found.push(finding(&r, "R21", "warning", t, implied, format!(
             "{item} {} with a change of {} implies {} in {py}, but {py}'s document ({src}, line {tl}) prints {}: the change on that figure is {}",
-            pm(x), pm(ch), pm(implied), pm(t), pm(x - t))));
+            m(x), m(ch), m(implied), m(t), m(x - t))));
     }
     a.out.extend(found);
     Ok(())

@@ -120,13 +120,7 @@ fn prose_name(p: &P, year: i32) -> Option<(String, usize)> {
     for l in &p.lines {
         let Some(at) = l.c.find(&y) else { continue };
         let name = &l.c[..at];
-        let n = name.chars().count();
-        if (4..=30).contains(&n)
-            && !name.contains(|ch: char| ch.is_ascii_digit() || "，。：；、（）()“”".contains(ch))
-            && !["关于", "根据", "按照", "编制", "本部门", "预算", "决算"]
-                .iter()
-                .any(|w| name.contains(w))
-        {
+        if is_name(name, 4) {
             let e = counts.entry(name.to_string()).or_insert((0, l.no));
             e.0 += 1;
         }
@@ -138,6 +132,60 @@ fn prose_name(p: &P, year: i32) -> Option<(String, usize)> {
         .map(|(n, (_, line))| (n, line))
 }
 
+/// Whether `name` can be a department's name: `min`–30 characters, no digits or
+/// punctuation, none of a sentence's words (关于, 根据 …) or a table's (财政拨款, 收入,
+/// 预算 …), not a part's number (第…).
+fn is_name(name: &str, min: usize) -> bool {
+    (min..=30).contains(&name.chars().count())
+        && !name.contains(|ch: char| ch.is_ascii_digit() || "，。：；、（）()“”\"表".contains(ch))
+        && !name.starts_with('第')
+        && ![
+            "关于",
+            "根据",
+            "按照",
+            "编制",
+            "本部门",
+            "财政拨款",
+            "一般公共",
+            "政府性基金",
+            "国有资本",
+            "收入",
+            "支出",
+            "预算",
+            "决算",
+            "三公",
+            "经费",
+            "采购",
+            "资产",
+            "项目",
+        ]
+        .iter()
+        .any(|w| name.contains(w))
+}
+
+/// The name a label line gives (`部门：…`, `编制单位：…`, `预算主管部门：…`), up to where
+/// the unit label starts (`单位：万元`, `金额单位：万元`).
+fn label_name(c: &str) -> Option<String> {
+    const LABELS: &[&str] = &[
+        "预算主管部门",
+        "预算单位",
+        "部门名称",
+        "编制部门",
+        "编制单位",
+        "单位名称",
+        "部门",
+    ];
+    let rest = LABELS
+        .iter()
+        .find_map(|label| c.strip_prefix(label)?.strip_prefix(['：', ':']))?;
+    let name = rest.split("单位").next().unwrap_or("");
+    let name = name
+        .strip_suffix("金额")
+        .or_else(|| name.strip_suffix("货币"))
+        .unwrap_or(name);
+    (name.chars().count() >= 2).then(|| name.to_string())
+}
+
 /// The department's name a table title carries before the table's own name, after an
 /// ordinal and a year (`九、2018年江苏省高级人民法院“三公”经费…表` → 江苏省高级人民法院).
 fn title_name(c: &str) -> Option<String> {
@@ -146,35 +194,13 @@ fn title_name(c: &str) -> Option<String> {
     }
     let s = strip_year(ordinal(c).1);
     let s = s.strip_prefix("公开").map_or(s, |_| "");
-    // a name, not the words of a table's name (财政拨款…, 一般公共预算…)
-    let plain = |name: &str| {
-        (2..=30).contains(&name.chars().count())
-            && !name.contains(|ch: char| ch.is_ascii_digit() || "，。：；、表“”\"".contains(ch))
-            && ![
-                "财政拨款",
-                "一般公共",
-                "政府性基金",
-                "国有资本",
-                "收入",
-                "支出",
-                "预算",
-                "决算",
-                "三公",
-                "经费",
-                "采购",
-                "资产",
-                "项目",
-            ]
-            .iter()
-            .any(|w| name.contains(w))
-    };
     // the shortest table name the title ends with leaves the longest name before it
     s.char_indices()
         .skip(1)
         .filter(|(i, _)| title_kind_exact(&s[*i..]).is_some())
         .last()
         .map(|(i, _)| s[..i].trim_end_matches("部门").to_string())
-        .filter(|n| plain(n))
+        .filter(|n| is_name(n, 2))
 }
 
 /// The text after a leading year (`2017年度`, `2017年`, or digits alone).
@@ -558,6 +584,14 @@ struct P<'a> {
 }
 
 impl P<'_> {
+    /// The lines no table consumed (the prose).
+    fn unread(&self) -> impl Iterator<Item = &L> {
+        self.lines
+            .iter()
+            .zip(&self.consumed)
+            .filter(|(_, c)| !**c)
+            .map(|(l, _)| l)
+    }
     fn err(&self, line: usize, message: impl Into<String>) -> IngestError {
         IngestError::Malformed {
             file: self.file.to_string(),
@@ -678,22 +712,14 @@ pub(crate) fn parse(input: &super::Input) -> Result<super::Parsed, IngestError> 
             message: "no department name found: expected a title page (`江苏省人民检察院 2019年度部门预算公开`), a label such as `部门：…` or `预算单位：…` above the tables, or the name in the tables' titles".into(),
         });
     }
-    let unread: Vec<(usize, &str)> = p
-        .lines
-        .iter()
-        .zip(&p.consumed)
-        .filter(|(_, c)| !**c)
-        .map(|(l, _)| (l.no, l.c.as_str()))
-        .collect();
+    let region = region_of(&title_prefix).or_else(|| region_of(&dept_name));
+    let unread: Vec<(usize, &str)> = p.unread().map(|l| (l.no, l.c.as_str())).collect();
     let mut stated = super::statements::read(&unread, year, &dept_name, &p.rec);
     let all: Vec<(usize, &str)> = p.lines.iter().map(|l| (l.no, l.text.as_str())).collect();
     stated.extend(super::statements::empty_table_notes(&all));
-    stated.sort_by_key(|s| s.line);
-    let region_guess = region_of(&title_prefix).or_else(|| region_of(&dept_name));
-    stated.extend(other_names(&p, &dept_name, region_guess.as_deref()));
+    stated.extend(other_names(&p, &dept_name, region.as_deref()));
     stated.sort_by_key(|s| s.line);
     p.rec.statements = stated;
-    let region = region_of(&title_prefix).or_else(|| region_of(&dept_name));
     p.rec.departments.push(DepartmentRec {
         line: dept_line,
         dept_name: dept_name.clone(),
@@ -824,13 +850,7 @@ fn prose(p: &mut P) -> Result<(), IngestError> {
         ]
     });
     // the unread lines joined without spaces (a sentence may wrap)
-    let unread = Joined::new(
-        p.lines
-            .iter()
-            .zip(&p.consumed)
-            .filter(|(_, c)| !**c)
-            .map(|(l, _)| l),
-    );
+    let unread = Joined::new(p.unread());
     let (joined, line_at) = (&unread.text, |pos: usize| unread.line_at(pos));
     // totals, parts and income sources come from the prose only when no summary table
     // was read: a figure the tables state is never mixed with one the prose states
@@ -993,28 +1013,12 @@ fn other_names(
             .filter(|m| matches!(&l.c[m.end()..], "" | "表" | "公开" | "信息公开"));
         let name = if let Some(m) = heading {
             l.c[..m.start()].to_string()
-        } else if let Some(rest) = [
-            "部门：",
-            "部门名称：",
-            "编制部门：",
-            "编制单位：",
-            "预算单位：",
-            "预算主管部门：",
-        ]
-        .iter()
-        .find_map(|w| l.c.strip_prefix(w))
-        {
-            rest.split("单位").next().unwrap_or("").to_string()
+        } else if let Some(n) = label_name(&l.c) {
+            n
         } else {
             continue;
         };
-        let name = name.trim_end_matches("金额").to_string();
-        let plain = (4..=30).contains(&name.chars().count())
-            && !name.contains(|ch: char| ch.is_ascii_digit() || "，。：；、（）()“”".contains(ch))
-            && !["关于", "根据", "按照", "编制", "本部门", "第"]
-                .iter()
-                .any(|w| name.starts_with(w) || name.contains("关于"));
-        if !plain || dept_name.starts_with(&name) || name.starts_with(dept_name) {
+        if !is_name(&name, 4) || dept_name.starts_with(&name) || name.starts_with(dept_name) {
             continue;
         }
         if super::department::key(&name, region).0 == own || out.iter().any(|s| s.subject == name) {
@@ -1097,14 +1101,7 @@ fn title(p: &P) -> Result<(i32, &'static str, usize, String), IngestError> {
                     .map_or(n.as_str(), |(_, r)| r);
                 n.to_string()
             })
-            .filter(|n| {
-                (2..=30).contains(&n.chars().count())
-                    && !n
-                        .contains(|ch: char| ch.is_ascii_digit() || "，。：；、（）()".contains(ch))
-                    && !["关于", "根据", "按照", "编制", "本部门"]
-                        .iter()
-                        .any(|w| n.contains(w))
-            })
+            .filter(|n| is_name(n, 2))
             .unwrap_or_default();
         return Ok((year, phase, line, name));
     }
@@ -1144,29 +1141,8 @@ fn title(p: &P) -> Result<(i32, &'static str, usize, String), IngestError> {
 fn department(p: &P, prefix: &str, title_line: usize) -> (String, usize) {
     let mut labelled: Vec<(String, usize)> = vec![];
     for l in &p.lines {
-        for label in [
-            "预算主管部门",
-            "预算单位",
-            "部门名称",
-            "编制部门",
-            "编制单位",
-            "单位名称",
-            "部门",
-        ] {
-            if let Some(rest) = l.c.strip_prefix(label) {
-                if let Some(rest) = rest.strip_prefix(['：', ':']) {
-                    // the name ends where the unit label starts (`单位：万元`, `金额单位：万元`)
-                    let name: String = rest.split("单位").next().unwrap_or("").to_string();
-                    let name = name
-                        .strip_suffix("金额")
-                        .or_else(|| name.strip_suffix("货币"))
-                        .map_or(name.clone(), str::to_string);
-                    if name.chars().count() >= 2 {
-                        labelled.push((name, l.no));
-                    }
-                    break;
-                }
-            }
+        if let Some(name) = label_name(&l.c) {
+            labelled.push((name, l.no));
         }
     }
     let Some((name, line)) = labelled.first().cloned() else {
@@ -1936,17 +1912,31 @@ fn verify(p: &mut P, t: &ClassTable) {
 /// A classification table's printed total rows, into `stated_subtotals` as `table`.
 fn keep_totals(p: &mut P, t: &ClassTable, table: &'static str) {
     for (no, label, figs) in &t.totals {
-        for (k, col) in t.columns.iter().enumerate() {
-            if let Some(v) = figs[k] {
-                p.rec.stated_subtotals.push(SubtotalRec {
-                    line: *no,
-                    table,
-                    code: None,
-                    name: label.clone(),
-                    column: col,
-                    amount: v,
-                });
-            }
+        keep_row(p, t, table, *no, None, label, figs);
+    }
+}
+
+/// One printed row of a classification table kept in `stated_subtotals`, a record per
+/// column that prints a figure.
+fn keep_row(
+    p: &mut P,
+    t: &ClassTable,
+    table: &'static str,
+    line: usize,
+    code: Option<&str>,
+    name: &str,
+    figs: &[Option<Decimal>],
+) {
+    for (col, v) in t.columns.iter().zip(figs) {
+        if let Some(v) = v {
+            p.rec.stated_subtotals.push(SubtotalRec {
+                line,
+                table,
+                code: code.map(str::to_string),
+                name: name.to_string(),
+                column: col,
+                amount: *v,
+            });
         }
     }
 }
@@ -1974,18 +1964,7 @@ fn choose_class_tables(p: &mut P) {
                 // and its rows, so AUDIT can check each row of the view (basic + project
                 // = total) as it checks the stored table's
                 for (no, code, name, figs) in &t.rows {
-                    for (k, col) in t.columns.iter().enumerate() {
-                        if let Some(v) = figs[k] {
-                            p.rec.stated_subtotals.push(SubtotalRec {
-                                line: *no,
-                                table: view,
-                                code: Some(code.clone()),
-                                name: name.clone(),
-                                column: col,
-                                amount: v,
-                            });
-                        }
-                    }
+                    keep_row(p, t, view, *no, Some(code), name, figs);
                 }
             }
             p.unstored.push((
@@ -2012,18 +1991,7 @@ fn choose_class_tables(p: &mut P) {
         };
         for ((no, code, name, figs), is_leaf) in t.rows.iter().zip(&leaf) {
             if !is_leaf {
-                for (k, col) in t.columns.iter().enumerate() {
-                    if let Some(v) = figs[k] {
-                        p.rec.stated_subtotals.push(SubtotalRec {
-                            line: *no,
-                            table: table_name,
-                            code: Some(code.clone()),
-                            name: name.clone(),
-                            column: col,
-                            amount: v,
-                        });
-                    }
-                }
+                keep_row(p, t, table_name, *no, Some(code), name, figs);
                 continue;
             }
             let class_code = code.get(..3).unwrap_or(code).to_string();

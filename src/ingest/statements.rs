@@ -11,7 +11,7 @@
 //! A sentence without a subject of its own (`与上年相比减少了…`) continues the previous
 //! sentence's subject within the same numbered item.
 
-use super::amount::parse_decimal;
+use super::amount::{parse_amount, parse_decimal, yuan_to_wan};
 use super::Records;
 use regex::Regex;
 use rust_decimal::Decimal;
@@ -101,12 +101,13 @@ fn direction_of(word: &str) -> &'static str {
     }
 }
 
+/// The amount a match states, in 万元 (exact, as the tables' money; a figure finer
+/// than the stored scale is left out rather than rounded).
 fn amount(m: &regex::Captures) -> Option<Decimal> {
-    let d = parse_decimal(&m[1].replace(',', "")).ok().flatten()?;
     if &m[2] == "元" {
-        Some(d / Decimal::from(10_000))
+        yuan_to_wan(parse_decimal(&m[1]).ok()??).ok()
     } else {
-        Some(d)
+        parse_amount(&m[1]).ok()?
     }
 }
 
@@ -474,7 +475,7 @@ pub fn empty_table_notes(lines: &[(usize, &str)]) -> Vec<StatementRec> {
                 break;
             }
             for w in above.split(|ch: char| ch.is_whitespace()) {
-                if let Ok(Some(d)) = parse_decimal(&w.replace(',', "")) {
+                if let Ok(Some(d)) = parse_decimal(w) {
                     let figure = w.contains(['.', ','])
                         && w.chars()
                             .all(|ch| ch.is_ascii_digit() || ch == '.' || ch == ',');
