@@ -203,23 +203,55 @@ fn differs(
     }
 }
 
+/// A corpus PDF: its file name, bytes, text layer (text and word extents) and the
+/// figures it reads to as printed.
+struct Pdf {
+    file: String,
+    bytes: Vec<u8>,
+    text: String,
+    positions: Vec<Vec<(f32, f32)>>,
+    base: Vec<String>,
+}
+
+fn pdfs() -> Vec<Pdf> {
+    corpus_pdfs()
+        .iter()
+        .map(|path| {
+            let bytes = std::fs::read(path).unwrap();
+            let file = path.file_name().unwrap().to_string_lossy().to_string();
+            let layer = budgetql::text_layer::read(&bytes).unwrap();
+            let (text, positions) = (layer.to_text(), layer.word_extents());
+            let base = figures(&ingest_layer(&file, &bytes, &text, &positions).unwrap());
+            Pdf {
+                file,
+                bytes,
+                text,
+                positions,
+                base,
+            }
+        })
+        .collect()
+}
+
 #[test]
 fn titles_headers_and_labels_printed_differently_lose_nothing() {
     let mut failures = vec![];
     let mut tried = 0;
-    for pdf in corpus_pdfs() {
-        let bytes = std::fs::read(&pdf).unwrap();
-        let file = pdf.file_name().unwrap().to_string_lossy().to_string();
-        let layer = budgetql::text_layer::read(&bytes).unwrap();
-        let (text, positions) = (layer.to_text(), layer.word_extents());
-        let base = figures(&ingest_layer(&file, &bytes, &text, &positions).unwrap());
+    for pdf in pdfs() {
+        let Pdf {
+            file,
+            bytes,
+            text,
+            positions,
+            base,
+        } = &pdf;
         for (name, edit) in VARIATIONS {
             let (t, p) = vary(&text, &positions, *edit);
-            if t == text {
+            if &t == text {
                 continue;
             }
             tried += 1;
-            if let Some(f) = differs(&base, ingest_layer(&file, &bytes, &t, &p)) {
+            if let Some(f) = differs(base, ingest_layer(file, bytes, &t, &p)) {
                 failures.push(format!("{file} / {name}: {f}"));
             }
         }
@@ -239,12 +271,14 @@ fn titles_headers_and_labels_printed_differently_lose_nothing() {
 #[test]
 fn without_its_cover_page_a_document_reads_the_same_figures() {
     let mut failures = vec![];
-    for pdf in corpus_pdfs() {
-        let bytes = std::fs::read(&pdf).unwrap();
-        let file = pdf.file_name().unwrap().to_string_lossy().to_string();
-        let layer = budgetql::text_layer::read(&bytes).unwrap();
-        let (text, positions) = (layer.to_text(), layer.word_extents());
-        let base = figures(&ingest_layer(&file, &bytes, &text, &positions).unwrap());
+    for pdf in pdfs() {
+        let Pdf {
+            file,
+            bytes,
+            text,
+            positions,
+            base,
+        } = &pdf;
         // a PDF whose first page is already a table has no cover to take away
         let page1: Vec<&str> = text
             .lines()
@@ -274,7 +308,7 @@ fn without_its_cover_page_a_document_reads_the_same_figures() {
             t.push('\n');
             p.push(positions.get(i).cloned().unwrap_or_default());
         }
-        if let Some(f) = differs(&base, ingest_layer(&file, &bytes, &t, &p)) {
+        if let Some(f) = differs(base, ingest_layer(file, bytes, &t, &p)) {
             failures.push(format!("{file}: {f}"));
         }
     }
@@ -288,11 +322,14 @@ fn without_its_cover_page_a_document_reads_the_same_figures() {
 fn the_explanations_before_the_tables_read_the_same_figures() {
     let mut failures = vec![];
     let mut tried = 0;
-    for pdf in corpus_pdfs() {
-        let bytes = std::fs::read(&pdf).unwrap();
-        let file = pdf.file_name().unwrap().to_string_lossy().to_string();
-        let layer = budgetql::text_layer::read(&bytes).unwrap();
-        let (text, positions) = (layer.to_text(), layer.word_extents());
+    for pdf in pdfs() {
+        let Pdf {
+            file,
+            bytes,
+            text,
+            positions,
+            base,
+        } = &pdf;
         let lines: Vec<&str> = text.lines().collect();
         // the parts' own headings: the last line starting with each (the contents page
         // lists them first)
@@ -306,7 +343,6 @@ fn the_explanations_before_the_tables_read_the_same_figures() {
             continue;
         }
         tried += 1;
-        let base = figures(&ingest_layer(&file, &bytes, &text, &positions).unwrap());
         let order: Vec<usize> = (0..two)
             .chain(three..four)
             .chain(two..three)
@@ -317,7 +353,7 @@ fn the_explanations_before_the_tables_read_the_same_figures() {
             .iter()
             .map(|&i| positions.get(i).cloned().unwrap_or_default())
             .collect();
-        if let Some(f) = differs(&base, ingest_layer(&file, &bytes, &t, &p)) {
+        if let Some(f) = differs(base, ingest_layer(file, bytes, &t, &p)) {
             failures.push(format!("{file}: {f}"));
         }
     }
