@@ -283,9 +283,12 @@ pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, St
         WHERE x.item = '支出合计' AND x.direction = 'expense' AND i.item = '收入合计' AND i.direction = 'income'",
         &|_, e, f| format!("spending (支出合计) is {} but income (收入合计) is {}; a department budget balances", m(f), m(e)))?;
 
-    // R3: 项目支出 = sum of project tables
+    // R3: 项目支出 = sum of project tables, where they are every project's: a document in
+    // the doc-tabbed layout prints one table per project; a PDF prints the performance
+    // forms of selected projects only (Shanghai: the key ones), so its sum is partial
     a.compare("R3", "projects", "WITH b AS (SELECT * FROM budget_lines WHERE {f}), \
-        p AS (SELECT source, SUM(budget) AS s, COUNT(*) AS n, MIN(line) AS l0, MAX(line) AS l1 FROM projects WHERE {f} GROUP BY source) \
+        p AS (SELECT source, SUM(budget) AS s, COUNT(*) AS n, MIN(line) AS l0, MAX(line) AS l1 FROM projects WHERE {f} \
+              AND source IN (SELECT source FROM departments WHERE layout = 'doc-tabbed') GROUP BY source) \
         SELECT b.year, b.dept_code, b.source, b.line, p.l0, p.l1, p.n, b.amount AS expected, p.s AS found \
         FROM b JOIN p ON p.source = b.source WHERE b.item = '项目支出' AND b.direction = 'expense' AND b.amount IS NOT NULL",
         &|r, e, f| format!("the summary states 项目支出 {} but the {} project tables add up to {}", m(e), r.text("n"), m(f)))?;

@@ -10,6 +10,7 @@ pub mod department;
 pub mod lines;
 mod narrative;
 mod pdf;
+mod perf_form;
 pub mod statements;
 mod tables;
 pub mod target;

@@ -678,6 +678,10 @@ pub(crate) fn parse(input: &super::Input) -> Result<super::Parsed, IngestError> 
     p.year = year;
     let mut i = 0;
     while i < p.lines.len() {
+        if super::perf_form::is_form_title(&p.lines[i].c) {
+            i = perf_form(&mut p, i);
+            continue;
+        }
         match title_at(&p, i) {
             Some(kind) if unit_line_follows(&p, i) => {
                 i = table(&mut p, kind, i)?;
@@ -686,6 +690,7 @@ pub(crate) fn parse(input: &super::Input) -> Result<super::Parsed, IngestError> 
         }
     }
     choose_class_tables(&mut p);
+    project_narratives(&mut p);
     prose(&mut p)?;
     // without a title page, the name the tables' titles carry (`2017年度江苏省高级人民法院
     // 收支预算总表`) stands in for the title page's
@@ -1419,6 +1424,124 @@ fn table(p: &mut P, kind: Kind, start: usize) -> Result<usize, IngestError> {
         *c = true;
     }
     Ok(stop.max(start + 1))
+}
+
+/// The title of a project's narrative (`兰溪路-真南路下立交工程项目经费情况说明`) → the
+/// project's name.
+fn narrative_project(c: &str) -> Option<&str> {
+    let name = c
+        .strip_suffix("项目经费情况说明")
+        .or_else(|| c.strip_suffix("经费情况说明"))?;
+    (name.chars().count() >= 2 && c.chars().count() <= 60 && !c.contains(['，', '。', '：']))
+        .then_some(name)
+}
+
+/// A project's performance form (财政项目支出绩效目标申报表) starting at line `start`: read
+/// up to the next form, project narrative or table; returns the line after it.
+fn perf_form(p: &mut P, start: usize) -> usize {
+    let end = (start + 1..p.lines.len())
+        .find(|&j| {
+            let c = &p.lines[j].c;
+            super::perf_form::is_form_title(c)
+                || narrative_project(c).is_some()
+                || title_at(p, j).is_some() && unit_line_follows(p, j)
+        })
+        .unwrap_or(p.lines.len());
+    let toks: Vec<super::perf_form::Tok> = p.lines[start + 1..end]
+        .iter()
+        .flat_map(|l| {
+            l.text.split_whitespace().map(|w| super::perf_form::Tok {
+                line: l.no,
+                text: compact(w),
+            })
+        })
+        .collect();
+    let title_line = p.lines[start].no;
+    let last_line = p.lines[end - 1].no;
+    let seq = p.rec.projects.len() as i32 + 1;
+    match super::perf_form::read(title_line, &toks, seq, p.year) {
+        Ok(f) => {
+            for (line, m) in f.warnings {
+                p.warn(line, m);
+            }
+            p.rec.projects.push(f.project);
+            p.rec.project_goals.extend(f.goals);
+            p.rec.indicators.extend(f.indicators);
+        }
+        Err((line, m)) => {
+            p.warn(line, format!("{m}; the form is not stored"));
+            p.unstored.push((
+                title_line,
+                last_line,
+                format!("{} (not read)", p.lines[start].text),
+            ));
+        }
+    }
+    for c in &mut p.consumed[start..end] {
+        *c = true;
+    }
+    end
+}
+
+/// What each project's narrative (`…项目经费情况说明`) states as the year's budget
+/// (`六、年度预算安排` / `2026年度预算安排22,614.51万元`) → `projects.stated_budget`, for
+/// AUDIT's R5 against the form. A budget stated as several figures (a quarterly plan) is
+/// left alone.
+fn project_narratives(p: &mut P) {
+    static WAN: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r"(\d[\d,，]*(?:\.\d+)?)万元").expect("static regex"));
+    for k in 0..p.lines.len() {
+        let Some(name) = narrative_project(&p.lines[k].c) else {
+            continue;
+        };
+        let name = name.to_string();
+        let Some(pi) = p
+            .rec
+            .projects
+            .iter()
+            .position(|r| compact(&r.project_name) == name)
+        else {
+            continue;
+        };
+        let stop = (k + 1..p.lines.len())
+            .find(|&j| {
+                narrative_project(&p.lines[j].c).is_some()
+                    || super::perf_form::is_form_title(&p.lines[j].c)
+            })
+            .unwrap_or(p.lines.len());
+        let Some(h) = (k + 1..stop).find(|&j| p.lines[j].c.contains("年度预算安排")) else {
+            continue;
+        };
+        // the heading's own line after the words, and the lines up to the next heading
+        let mut found = vec![];
+        for j in h..stop {
+            let c = &p.lines[j].c;
+            if j > h
+                && c.starts_with(|ch: char| "一二三四五六七八九十".contains(ch))
+                && c.contains('、')
+            {
+                break;
+            }
+            let text = if j == h {
+                c.split("年度预算安排").last().unwrap_or("")
+            } else {
+                c
+            };
+            for m in WAN.captures_iter(text) {
+                found.push((p.lines[j].no, m[1].to_string()));
+            }
+        }
+        if let [(line, figure)] = found.as_slice() {
+            match parse_decimal(figure).ok().flatten().map(to_money) {
+                Some(Ok(d)) => {
+                    let r = &mut p.rec.projects[pi];
+                    r.stated_budget = Some(d);
+                    r.stated_line = Some(*line);
+                }
+                _ => p.warn(*line, format!("`{figure}万元` is not a figure")),
+            }
+        }
+    }
 }
 
 /// `公开05表`: the number a Jiangsu-style disclosure prints above each table title.
@@ -2428,7 +2551,12 @@ fn three_public(
 ) -> Result<(), IngestError> {
     let h: String = header.iter().map(|l| l.c.as_str()).collect::<String>() + title;
     let Some(fig_line) = body.iter().find(|l| figures_only(&l.text).is_some()) else {
-        return Err(p.err(title_no, format!("table `{title}` has no row of figures")));
+        // an empty table (`…没有财政拨款“三公”经费支出，故本表无数据`): nothing to lose
+        p.warn(
+            title_no,
+            format!("table `{title}` prints no row of figures; nothing is stored from it"),
+        );
+        return Ok(());
     };
     let toks = figures_only(&fig_line.text).unwrap_or_default();
     let no = fig_line.no;

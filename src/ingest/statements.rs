@@ -77,8 +77,9 @@ static CODE_PART: LazyLock<Regex> =
 static YEAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\d{4})年").expect("static regex"));
 static THOUSANDS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(\d),(\d{3})").expect("static regex"));
-static EMPTY_NOTE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"本表为空表|此表为空表|故本表为空").expect("static regex"));
+static EMPTY_NOTE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"本表为空表|此表为空表|故本表为空|故本表无数据|本表无数据").expect("static regex")
+});
 
 /// A line is the start of a numbered item (`一、` `（二）` `3、` `（4）`).
 fn starts_item(c: &str) -> bool {

@@ -722,7 +722,7 @@ static GOAL_START: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*(?:\d+\s*[.．、]|[（(]\d+[)）])").unwrap());
 
 /// Goals "1.…", "2.…" each start a new goal; other lines continue the previous one.
-fn split_goals(pieces: &[(usize, String)]) -> Vec<(usize, String)> {
+pub(crate) fn split_goals(pieces: &[(usize, String)]) -> Vec<(usize, String)> {
     let mut out: Vec<(usize, String)> = vec![];
     for (line, text) in pieces {
         if GOAL_START.is_match(text) || out.is_empty() {

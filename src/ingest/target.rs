@@ -143,6 +143,13 @@ pub fn parse_target(raw: &str) -> Target {
     };
     let Some(value) = d.to_f64() else { return none };
     let after = rest[num_len..].trim_start();
+    // a unit in brackets, as forms print it: `=100.00(%)`, `985（米）`
+    let bracketed = after
+        .strip_prefix(['(', '（'])
+        .and_then(|a| a.split_once([')', '）']))
+        .map(|(u, _)| u.trim())
+        .filter(|u| UNITS.contains(u));
+    let after = bracketed.unwrap_or(after);
     // trailing words after the unit ("100%显著提升", "≥90%以上") are kept in raw only
     let unit = UNITS
         .iter()
@@ -208,6 +215,9 @@ mod tests {
             (Some("="), Some(1200.0), Some("平方米".into()))
         );
         assert_eq!(p("≥2场次"), (Some(">="), Some(2.0), Some("场次".into())));
+        assert_eq!(p("=100.00(%)"), (Some("="), Some(100.0), Some("%".into())));
+        assert_eq!(p("≥90.00(%)"), (Some(">="), Some(90.0), Some("%".into())));
+        assert_eq!(p("985（米）"), (Some("="), Some(985.0), Some("米".into())));
     }
 
     #[test]

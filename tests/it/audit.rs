@@ -743,6 +743,8 @@ fn each_prose_rule_fires_on_its_mutation() {
     const JUSTICE: &str = "tests/pdf_text/shanghai_putuo_justice_bureau_2026_dept_budget.txt";
     const PROC: &str = "tests/pdf_text/jiangsu_procuratorate_2019_dept_budget.txt";
     const PLAN: &str = "tests/pdf_text/shanghai_putuo_planning_resources_2024_final_accounts.txt";
+    const FORM: &str =
+        "tests/pdf_text/shanghai_putuo_jianguanwei_2026_pages21-24_perf_form_excerpt.txt";
     let cases: &[(&str, &str, &str, &str, &[&str])] = &[
         (
             JUSTICE,
@@ -813,6 +815,21 @@ fn each_prose_rule_fires_on_its_mutation() {
             "十九、住房保障支出 461.18",
             "R26",
             &["R24"],
+        ),
+        // a project's narrative against its performance form (元 vs 万元)
+        (
+            FORM,
+            "2026年度预算安排22,614.51万元",
+            "2026年度预算安排22,614.15万元",
+            "R5",
+            &[],
+        ),
+        (
+            FORM,
+            "其中：当年财政拨款\n      226,145,100.00",
+            "其中：当年财政拨款\n      226,145,000.00",
+            "R4",
+            &[],
         ),
     ];
     for (file, from, to, rule, also) in cases {

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub const BUNDLED: &str = include_str!("../../datasets/raw/qinhuangdao-etdz-zhengfawei-2021.txt");
 
 /// Four of the bundled PDFs as pdfplumber extracted their text (`tests/pdf_text/`): the
-/// documents the pdf-text layout was written on, each with its reviewed goldens.
+/// documents the pdf-text layout was written on, and the last pages of a fifth (its
+/// project performance form, one cell per line), each with its reviewed goldens.
 pub const PDF_TEXT: &[(&str, &str)] = &[
     (
         "jiangsu_high_court_2019_dept_budget.txt",
@@ -25,9 +26,15 @@ pub const PDF_TEXT: &[(&str, &str)] = &[
         "shanghai_putuo_planning_resources_2024_final_accounts.txt",
         include_str!("../pdf_text/shanghai_putuo_planning_resources_2024_final_accounts.txt"),
     ),
+    (
+        "shanghai_putuo_jianguanwei_2026_pages21-24_perf_form_excerpt.txt",
+        include_str!(
+            "../pdf_text/shanghai_putuo_jianguanwei_2026_pages21-24_perf_form_excerpt.txt"
+        ),
+    ),
 ];
 
-/// The four pdf-text documents, ingested.
+/// The five pdf-text documents, ingested.
 pub fn ingest_pdf_text() -> Vec<budgetql::Document> {
     PDF_TEXT
         .iter()
