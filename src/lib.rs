@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod error;
 pub mod gen;
+pub mod guard;
 pub mod ingest;
 pub mod model;
 pub mod query;

@@ -5,8 +5,10 @@
 
 pub mod engine;
 pub mod names;
+mod normalize;
 mod quantiles;
 pub mod rewrite;
+mod windows;
 
 pub use engine::{Engine, Output};
 

@@ -11,7 +11,6 @@
 //! grouped with a tolerance of a fraction of the font size). A PDF that cannot be read
 //! is an error naming the file and page, never a panic.
 
-use std::cell::Cell;
 use std::fmt::Write as _;
 
 use hayro_interpret::font::GlyphRun;
@@ -188,31 +187,9 @@ pub fn is_pdf(bytes: &[u8]) -> bool {
     head.windows(5).any(|w| w == b"%PDF-")
 }
 
-thread_local! {
-    static QUIET: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Panics inside the PDF reader are caught and reported as errors; this keeps the
-/// default hook from printing them as crashes while the reader runs.
-fn quiet_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let prev = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !QUIET.with(|q| q.get()) {
-                prev(info);
-            }
-        }));
-    });
-}
-
 /// Run `f` with panics caught and silenced.
 fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
-    quiet_panics();
-    QUIET.with(|q| q.set(true));
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    QUIET.with(|q| q.set(false));
-    r.ok()
+    crate::guard::catch(f).ok()
 }
 
 /// How long the reader may spend on one page before the PDF is given up on.

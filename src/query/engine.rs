@@ -67,7 +67,6 @@ pub struct Engine {
     /// Plan grouped MEDIAN/QUANTILE_CONT from value counts (query/quantiles.rs); off only
     /// to compare with the general plan.
     pub value_count_quantiles: bool,
-    ctx: SQLContext,
     /// registered names in the order they appeared, with their kind
     names: Vec<(String, Kind)>,
     /// the registered frames, by name (polars-sql keeps its own copy)
@@ -102,9 +101,7 @@ static WORD1: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*([A-Za-z]+)").
 impl Engine {
     /// An engine over the contract tables.
     pub fn new(tables: Vec<(&'static str, LazyFrame)>) -> Engine {
-        let ctx = SQLContext::new();
         let mut e = Engine {
-            ctx,
             names: vec![],
             frames: HashMap::new(),
             schemas: HashMap::new(),
@@ -181,7 +178,6 @@ impl Engine {
             Err(_) => self.schemas.remove(name),
         };
         self.frames.insert(name.to_string(), lf.clone());
-        self.ctx.register(name, lf);
         if let Some(slot) = self.names.iter_mut().find(|(n, _)| n == name) {
             slot.1 = kind;
         } else {
@@ -219,6 +215,17 @@ impl Engine {
 
     /// Execute one statement. `origin` prefixes positions (`file.sql:`).
     pub fn execute(&mut self, origin: &str, st: &Statement) -> Result<Output, QueryError> {
+        // a panic inside Polars (a kernel missing for a type, an assertion) never reaches
+        // the user: it becomes an error naming the statement, and nothing is printed
+        match crate::guard::catch(|| self.execute_unguarded(origin, st)) {
+            Ok(r) => r,
+            Err(m) => Err(located(origin, st, 1, 1, &format!(
+                "internal error in the query engine while running this statement ({m}); nothing was printed. This is a budgetql bug: please report it with the statement. Rephrasing the query (a CTE, another GROUP BY) may avoid it"
+            ))),
+        }
+    }
+
+    fn execute_unguarded(&mut self, origin: &str, st: &Statement) -> Result<Output, QueryError> {
         let text = st.text.trim();
         let first = WORD1
             .captures(text)
@@ -250,16 +257,23 @@ impl Engine {
         match stmts.remove(0) {
             SQLStatement::Query(q) => {
                 let lf = self.frame(origin, st, &q)?;
-                let df = if self.streaming {
-                    lf.collect_with_engine(polars::prelude::Engine::Streaming)
-                        .map(|r| match r {
-                            polars_core::query_result::QueryResult::Single(df) => df,
-                            polars_core::query_result::QueryResult::Multiple(dfs) => {
-                                dfs.into_iter().next().unwrap_or_default()
-                            }
-                        })
-                } else {
-                    lf.collect()
+                let streamed = self.streaming.then(|| {
+                    crate::guard::catch(|| {
+                        lf.clone()
+                            .collect_with_engine(polars::prelude::Engine::Streaming)
+                            .map(|r| match r {
+                                polars_core::query_result::QueryResult::Single(df) => df,
+                                polars_core::query_result::QueryResult::Multiple(dfs) => {
+                                    dfs.into_iter().next().unwrap_or_default()
+                                }
+                            })
+                    })
+                });
+                let df = match streamed {
+                    Some(Ok(r)) => r,
+                    // the streaming engine lacks a kernel for this plan (money's Int128 in
+                    // top-k, a count over a UNION): the in-memory engine runs it
+                    Some(Err(_)) | None => lf.collect(),
                 }
                 .map_err(|e| self.explain_error(origin, st, &e))?;
                 Ok(Output::Frame(df))
@@ -301,7 +315,6 @@ impl Engine {
                             self.names.remove(i);
                             self.frames.remove(&name);
                             self.schemas.remove(&name);
-                            self.ctx.unregister(&name);
                         }
                         None if if_exists => {}
                         None => {
@@ -365,15 +378,55 @@ impl Engine {
         let mut q = q.clone();
         rewrite::bind_params(&mut q, &self.params).map_err(|e| rw_err(origin, st, e))?;
         let rels = Relations::of(&q);
+        let mut kinds: HashMap<String, super::normalize::ColumnKind> = HashMap::new();
+        for rel in &rels.rels {
+            if let Some(s) = self.schema_of(&object_name(rel)) {
+                for (n, dt) in s.iter() {
+                    let k = if dt.is_string() {
+                        super::normalize::ColumnKind::Text
+                    } else if dt.is_integer() {
+                        super::normalize::ColumnKind::Integer
+                    } else {
+                        super::normalize::ColumnKind::Other
+                    };
+                    // a name that is text in one table and a number in another is taken
+                    // for text: the numeric rewrites leave it alone
+                    kinds
+                        .entry(n.to_string())
+                        .and_modify(|x| {
+                            if *x != k {
+                                *x = super::normalize::ColumnKind::Text
+                            }
+                        })
+                        .or_insert(k);
+                }
+            }
+        }
+        super::normalize::normalize(&mut q, &|n| kinds.get(n).copied())
+            .map_err(|e| rw_err(origin, st, e))?;
         self.check_names(origin, st, &rels)?;
         self.check_types(origin, st, &q, &rels)?;
         let mut cols = Probe { engine: self };
-        rewrite::rewrite(&q, &mut cols).map_err(|e| rw_err(origin, st, e))
+        let sql = rewrite::rewrite(&q, &mut cols).map_err(|e| rw_err(origin, st, e))?;
+        super::windows::lower(&sql).map_err(|e| rw_err(origin, st, e))
+    }
+
+    /// A context for one statement: the session's tables and views, and nothing a
+    /// previous statement left behind. polars-sql keeps a statement's aliases when it
+    /// fails and registers derived tables in its (shared) table map, so in one long-lived
+    /// context `FROM projects r` could resolve `r`, or a CTE named like an earlier one,
+    /// to an earlier statement's relation.
+    fn sql_context(&self) -> SQLContext {
+        let ctx = SQLContext::new();
+        for (name, lf) in &self.frames {
+            ctx.register(name, lf.clone());
+        }
+        ctx
     }
 
     /// Run SQL that budgetql wrote itself (the audit rules): no checks, no rewrites.
     pub fn internal_sql(&mut self, sql: &str) -> Result<DataFrame, String> {
-        self.ctx
+        self.sql_context()
             .execute(sql)
             .and_then(|lf| lf.collect())
             .map_err(|e| e.to_string())
@@ -444,11 +497,11 @@ impl Engine {
         }
         let sql = self.prepare(origin, st, q)?;
         if self.value_count_quantiles {
-            if let Some(plan) = super::quantiles::plan(&mut self.ctx, &sql) {
+            if let Some(plan) = super::quantiles::plan(&mut self.sql_context(), &sql) {
                 return plan.map_err(|e| self.explain_error(origin, st, &e));
             }
         }
-        self.ctx
+        self.sql_context()
             .execute(&sql)
             .map_err(|e| self.explain_error(origin, st, &e))
     }
@@ -1281,7 +1334,11 @@ struct Probe<'a> {
 
 impl Columns for Probe<'_> {
     fn columns_of(&mut self, sql: &str) -> Result<Vec<String>, String> {
-        let mut lf = self.engine.ctx.execute(sql).map_err(|e| e.to_string())?;
+        let mut lf = self
+            .engine
+            .sql_context()
+            .execute(sql)
+            .map_err(|e| e.to_string())?;
         let s = lf.collect_schema().map_err(|e| e.to_string())?;
         Ok(s.iter_names().map(|n| n.to_string()).collect())
     }

@@ -29,7 +29,7 @@ pub struct RewriteError {
     pub message: String,
 }
 
-fn err_at(node: &impl Spanned, message: impl Into<String>) -> RewriteError {
+pub(crate) fn err_at(node: &impl Spanned, message: impl Into<String>) -> RewriteError {
     let s = node.span().start;
     RewriteError {
         line: s.line.max(1),
@@ -105,6 +105,14 @@ fn contains(e: &SQLExpr, pred: &dyn Fn(&SQLExpr) -> bool) -> bool {
     found
 }
 
+fn has_window(e: &SQLExpr) -> bool {
+    contains(
+        e,
+        &|x| matches!(x, SQLExpr::Function(f) if f.over.is_some()),
+    )
+}
+
+#[allow(dead_code)]
 fn window_over_aggregate(e: &SQLExpr) -> bool {
     contains(e, &|x| match x {
         SQLExpr::Function(f) if f.over.is_some() => {
@@ -142,6 +150,11 @@ fn expr(text: &str) -> Result<SQLExpr, RewriteError> {
             column: 1,
             message: format!("internal rewrite produced invalid SQL `{text}`: {e}"),
         })
+}
+
+/// Parse an expression from text.
+pub(crate) fn parse_expr(text: &str) -> Result<SQLExpr, RewriteError> {
+    expr(text)
 }
 
 /// Parse a query from text.
@@ -351,10 +364,12 @@ fn rewrite_q(q: &SQLQuery, cols: &mut dyn Columns, h: &mut Hoist) -> Result<Stri
     let grouped = !matches!(&sel.group_by, GroupByExpr::Expressions(es, _) if es.is_empty())
         || items.iter().any(|e| contains(e, &is_aggregate));
     let has_ext = items.iter().any(|e| contains(e, &is_ext));
+    // any window in a grouped query runs over the grouped rows: polars-sql evaluates
+    // `COUNT(*) OVER ()` there per group's input rows and `ROW_NUMBER() OVER (…)` as lists
     let lowering = grouped
         && (has_ext
-            || items.iter().any(window_over_aggregate)
-            || sel.qualify.as_ref().is_some_and(window_over_aggregate));
+            || items.iter().any(has_window)
+            || sel.qualify.as_ref().is_some_and(has_window));
     if lowering {
         return lower(&q, &sel, h);
     }
@@ -1038,7 +1053,12 @@ fn pivot(
             },
         };
         for a in aggregate_functions {
-            let SQLExpr::Function(f) = &a.expr else {
+            // a count arrives as `CAST(COUNT(…) AS BIGINT)` (normalize.rs)
+            let agg = match &a.expr {
+                SQLExpr::Cast { expr, .. } if matches!(&**expr, SQLExpr::Function(_)) => &**expr,
+                e => e,
+            };
+            let SQLExpr::Function(f) = agg else {
                 return Err(err_at(
                     &a.expr,
                     "PIVOT needs an aggregate such as SUM(amount)",

@@ -1,0 +1,417 @@
+//! Window functions made to mean what SQL means, on the SQL the rewrites produce
+//! (polars-sql 0.55 differs silently; each case is in `tests/sql/plain.slt`):
+//!
+//! - **NULLs in a window's ORDER BY.** Polars sorts them first and ranks them NULL; SQL
+//!   (DuckDB's default) sorts them last unless `NULLS FIRST` says otherwise, and ranks them
+//!   as one peer group. Each key is preceded by a 0/1 key saying where its NULLs go.
+//! - **The default frame is RANGE.** `SUM(x) OVER (ORDER BY k)` includes the rows tied
+//!   with the current one (its peers); Polars steps row by row. SUM, COUNT, MIN, MAX and
+//!   AVG add their peers' part: `MAX` over the peer group, `SUM`/`COUNT` the peer group's
+//!   total less its running part.
+//! - **`AVG(x) OVER (… ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`** was the
+//!   partition's mean: it is the running sum over the running count.
+//! - **Running SUM over NULLs** left NULL on the NULL rows: NULLs are skipped.
+//! - **`LAST_VALUE` over the whole partition** (`… AND UNBOUNDED FOLLOWING`) was the
+//!   current row's value: it is `FIRST_VALUE` in the reverse order.
+
+use super::rewrite::RewriteError;
+use sqlparser::ast::{
+    visit_expressions_mut, Expr as SQLExpr, Function as SQLFunction, FunctionArg, FunctionArgExpr,
+    FunctionArguments, ObjectNamePart, OrderByExpr, Select, SelectItem, TableFactor,
+    WindowFrameBound, WindowFrameUnits, WindowSpec, WindowType,
+};
+use std::ops::ControlFlow;
+
+fn fname(f: &SQLFunction) -> String {
+    match f.name.0.last() {
+        Some(ObjectNamePart::Identifier(i)) => i.value.to_uppercase(),
+        _ => String::new(),
+    }
+}
+
+fn one_arg(f: &SQLFunction) -> Option<String> {
+    let FunctionArguments::List(l) = &f.args else {
+        return None;
+    };
+    if l.duplicate_treatment.is_some() || !l.clauses.is_empty() {
+        return None;
+    }
+    match l.args.as_slice() {
+        [FunctionArg::Unnamed(FunctionArgExpr::Expr(e))] => Some(e.to_string()),
+        [FunctionArg::Unnamed(FunctionArgExpr::Wildcard)] => Some("*".into()),
+        _ => None,
+    }
+}
+
+#[derive(PartialEq, Clone, Copy)]
+enum Frame {
+    /// no frame: RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW when ordered
+    Default,
+    /// ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    RunningRows,
+    /// … BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+    Whole,
+    Other,
+}
+
+fn frame(spec: &WindowSpec) -> Frame {
+    let Some(f) = &spec.window_frame else {
+        return Frame::Default;
+    };
+    let start_unbounded = matches!(f.start_bound, WindowFrameBound::Preceding(None));
+    match (&f.units, start_unbounded, &f.end_bound) {
+        (_, true, Some(WindowFrameBound::Following(None))) => Frame::Whole,
+        (WindowFrameUnits::Rows, true, None | Some(WindowFrameBound::CurrentRow)) => {
+            Frame::RunningRows
+        }
+        (WindowFrameUnits::Range, true, None | Some(WindowFrameBound::CurrentRow)) => {
+            Frame::Default
+        }
+        _ => Frame::Other,
+    }
+}
+
+/// One ORDER BY key as printed, with its direction.
+fn key_text(ob: &OrderByExpr, flip: bool) -> String {
+    let asc = ob.options.asc.unwrap_or(true) != flip;
+    format!("{}{}", ob.expr, if asc { "" } else { " DESC" })
+}
+
+struct Flags<'a> {
+    /// (alias, expression) columns to add under the FROM item
+    cols: &'a mut Vec<(String, String)>,
+    /// may flags be columns (one FROM item, no `*`)?
+    as_columns: bool,
+}
+
+/// The window's ORDER BY with a NULL-placement key before each key.
+fn order_keys(spec: &WindowSpec, flags: &mut Flags) -> Vec<OrderByExpr> {
+    let inline_ok = spec.order_by.len() == 1;
+    let mut out = vec![];
+    for ob in &spec.order_by {
+        let asc = ob.options.asc.unwrap_or(true);
+        let nulls_last = ob.options.nulls_first.map(|f| !f).unwrap_or(true);
+        let constant = matches!(ob.expr, SQLExpr::Value(_));
+        if !constant && (flags.as_columns || inline_ok) {
+            // under ASC a key of 1 for NULL sorts them last; under DESC 0 does
+            let (null, other) = if asc == nulls_last { (1, 0) } else { (0, 1) };
+            let e = format!("CASE WHEN {} IS NULL THEN {null} ELSE {other} END", ob.expr);
+            let key = if flags.as_columns {
+                let name = format!("__wn{}", flags.cols.len() + 1);
+                flags.cols.push((name.clone(), e));
+                name
+            } else {
+                e
+            };
+            if let Ok(expr) = super::rewrite::parse_expr(&key) {
+                let mut f = ob.clone();
+                f.expr = expr;
+                f.options.nulls_first = None;
+                out.push(f);
+            }
+        }
+        let mut k = ob.clone();
+        k.options.nulls_first = None;
+        out.push(k);
+    }
+    out
+}
+
+fn spec_text(partition: &[SQLExpr], order: &[OrderByExpr], flip: bool) -> String {
+    let mut s = String::new();
+    if !partition.is_empty() {
+        s.push_str("PARTITION BY ");
+        s.push_str(
+            &partition
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    if !order.is_empty() {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str("ORDER BY ");
+        s.push_str(
+            &order
+                .iter()
+                .map(|o| key_text(o, flip))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    format!("({s})")
+}
+
+/// What a window call needs or becomes.
+enum Call {
+    Keep,
+    Text(String),
+    /// a running total over tied rows needs a row number to break ties the same way in
+    /// every window it is computed from
+    NeedsRowNumber,
+}
+
+/// The rewritten window call, as SQL text, or None to keep it (with its new keys).
+/// `row` is the column numbering the rows, when the FROM item has one.
+fn rewrite_call(
+    f: &SQLFunction,
+    spec: &WindowSpec,
+    keys: &[OrderByExpr],
+    row: Option<&str>,
+) -> Call {
+    match rewrite_text(f, spec, keys, row) {
+        Ok(Some(t)) => Call::Text(t),
+        Ok(None) => Call::Keep,
+        Err(()) => Call::NeedsRowNumber,
+    }
+}
+
+fn rewrite_text(
+    f: &SQLFunction,
+    spec: &WindowSpec,
+    keys: &[OrderByExpr],
+    row: Option<&str>,
+) -> Result<Option<String>, ()> {
+    let name = fname(f);
+    let fr = frame(spec);
+    let w = spec_text(&spec.partition_by, keys, false);
+    let Some(x) = one_arg(f) else { return Ok(None) };
+    Ok(Some(match (name.as_str(), fr) {
+        ("FIRST_VALUE", Frame::Whole) => format!("FIRST_VALUE({x}) OVER {w}"),
+        ("LAST_VALUE", Frame::Whole) => format!(
+            "FIRST_VALUE({x}) OVER {}",
+            spec_text(&spec.partition_by, keys, true)
+        ),
+        ("MIN" | "MAX", Frame::Default) => {
+            // the peer group: the partition and the ORDER BY keys' values; a running MIN/MAX
+            // widened to the peers does not depend on how ties are ordered
+            let g = spec_text(&peers(spec), &[], false);
+            let h = if name == "MIN" { "LEAST" } else { "GREATEST" };
+            format!("{h}({name}({x}) OVER {w}, {name}({x}) OVER {g})")
+        }
+        ("SUM" | "COUNT" | "AVG", Frame::Default | Frame::RunningRows) => {
+            let range = fr == Frame::Default;
+            // a running sum over ties, and its peers' part, must see the tied rows in one
+            // order: the row number breaks the ties
+            let (w, gc) = if range {
+                let Some(row) = row else { return Err(()) };
+                let mut k = keys.to_vec();
+                k.push(OrderByExpr {
+                    expr: SQLExpr::Identifier(sqlparser::ast::Ident::new(row)),
+                    options: sqlparser::ast::OrderByOptions {
+                        asc: Some(keys.last().is_none_or(|l| l.options.asc.unwrap_or(true))),
+                        nulls_first: None,
+                    },
+                    with_fill: None,
+                });
+                (
+                    spec_text(&spec.partition_by, &k, false),
+                    spec_text(&peers(spec), &k, false),
+                )
+            } else {
+                (w.clone(), String::new())
+            };
+            let g = spec_text(&peers(spec), &[], false);
+            let count = |x: &str| {
+                if range {
+                    format!("(COUNT({x}) OVER {w} + COUNT({x}) OVER {g} - COUNT({x}) OVER {gc})")
+                } else {
+                    format!("COUNT({x}) OVER {w}")
+                }
+            };
+            let sum = |x: &str| {
+                let z = format!("COALESCE({x}, 0)");
+                let s = if range {
+                    format!("(SUM({z}) OVER {w} + SUM({z}) OVER {g} - SUM({z}) OVER {gc})")
+                } else {
+                    format!("SUM({z}) OVER {w}")
+                };
+                format!("CASE WHEN {} = 0 THEN NULL ELSE {s} END", count(x))
+            };
+            match name.as_str() {
+                "COUNT" => format!("CAST({} AS BIGINT)", count(&x)),
+                "SUM" => sum(&x),
+                _ => format!("{} / CAST(NULLIF({}, 0) AS DOUBLE)", sum(&x), count(&x)),
+            }
+        }
+        _ => return Ok(None),
+    }))
+}
+
+/// The peer group of a window: its partition and its ORDER BY keys' values.
+fn peers(spec: &WindowSpec) -> Vec<SQLExpr> {
+    let mut p: Vec<SQLExpr> = spec.partition_by.clone();
+    p.extend(
+        spec.order_by
+            .iter()
+            .map(|o| o.expr.clone())
+            .filter(|e| !matches!(e, SQLExpr::Value(_))),
+    );
+    p
+}
+
+/// Rewrite the windows of one SELECT.
+fn select(sel: &mut Select) -> Result<bool, RewriteError> {
+    let star = sel.projection.iter().any(|it| {
+        matches!(
+            it,
+            SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..)
+        )
+    });
+    let single = sel.from.len() == 1
+        && sel.from[0].joins.is_empty()
+        && matches!(
+            sel.from[0].relation,
+            TableFactor::Table { .. } | TableFactor::Derived { .. }
+        );
+    let mut cols: Vec<(String, String)> = vec![];
+    let mut changed = false;
+    let mut failed: Option<RewriteError> = None;
+    // QUALIFY sees only the selected columns (polars-sql), so its windows' NULL keys are
+    // written inline
+    let mut visit = |e: &mut SQLExpr, cols: &mut Vec<(String, String)>, in_qualify: bool| {
+        let _ = visit_expressions_mut(e, |x: &mut SQLExpr| {
+            let SQLExpr::Function(f) = x else {
+                return ControlFlow::<()>::Continue(());
+            };
+            let Some(WindowType::WindowSpec(spec)) = &f.over else {
+                return ControlFlow::Continue(());
+            };
+            if spec.order_by.is_empty() {
+                return ControlFlow::Continue(());
+            }
+            let spec = spec.clone();
+            let mut flags = Flags {
+                cols,
+                as_columns: single && !star && !in_qualify,
+            };
+            let keys = order_keys(&spec, &mut flags);
+            let row = flags.as_columns.then_some("__wr");
+            let text = match rewrite_call(f, &spec, &keys, row) {
+                Call::Text(t) => {
+                    if row.is_some()
+                        && t.contains("__wr")
+                        && !flags.cols.iter().any(|(n, _)| n == "__wr")
+                    {
+                        flags
+                            .cols
+                            .push(("__wr".into(), "ROW_NUMBER() OVER ()".into()));
+                    }
+                    t
+                }
+                Call::NeedsRowNumber => {
+                    failed.get_or_insert(super::rewrite::err_at(&*f, format!(
+                        "not supported yet: `{f}` here (beside a join, `SELECT *` or in QUALIFY): a running {} over ORDER BY counts the rows tied with the current one, which budgetql computes only over one table; compute it in a CTE, or give the frame: ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW",
+                        fname(f)
+                    )));
+                    return ControlFlow::Continue(());
+                }
+                Call::Keep => {
+                    // the same call over the new keys
+                    let mut g = f.clone();
+                    let mut s = spec.clone();
+                    s.order_by = keys;
+                    g.over = Some(WindowType::WindowSpec(s));
+                    g.to_string()
+                }
+            };
+            match super::rewrite::parse_expr(&text) {
+                Ok(new) => {
+                    *x = SQLExpr::Nested(Box::new(new));
+                    changed = true;
+                }
+                Err(e) => failed = Some(e),
+            }
+            ControlFlow::Continue(())
+        });
+    };
+    for it in &mut sel.projection {
+        match it {
+            SelectItem::UnnamedExpr(e) => {
+                // keep the name Polars gave the item: its column, else the function's name
+                let name = match &*e {
+                    SQLExpr::Function(f) if f.over.is_some() => Some(match one_arg(f) {
+                        Some(a) if a.chars().all(|c| c.is_alphanumeric() || c == '_') => a,
+                        _ => fname(f).to_lowercase(),
+                    }),
+                    _ => None,
+                };
+                visit(e, &mut cols, false);
+                if let (Some(name), SQLExpr::Nested(inner)) = (name, &*e) {
+                    if !matches!(&**inner, SQLExpr::Function(_)) {
+                        *it = SelectItem::ExprWithAlias {
+                            expr: e.clone(),
+                            alias: sqlparser::ast::Ident::new(name),
+                        };
+                    }
+                }
+            }
+            SelectItem::ExprWithAlias { expr, .. } => visit(expr, &mut cols, false),
+            _ => {}
+        }
+    }
+    if let Some(q) = &mut sel.qualify {
+        visit(q, &mut cols, true);
+    }
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if !cols.is_empty() {
+        let rel = &sel.from[0].relation;
+        let (inner, alias) = match rel {
+            TableFactor::Table { name, alias, .. } => {
+                let a = alias
+                    .as_ref()
+                    .map(|a| a.name.to_string())
+                    .unwrap_or_else(|| name.to_string());
+                (format!("{name} AS {a}"), a)
+            }
+            TableFactor::Derived {
+                subquery, alias, ..
+            } => {
+                let a = alias
+                    .as_ref()
+                    .map(|a| a.name.to_string())
+                    .unwrap_or_else(|| "__wsrc".into());
+                (format!("({subquery}) AS {a}"), a)
+            }
+            _ => unreachable!("checked by `single`"),
+        };
+        let extra = cols
+            .iter()
+            .map(|(n, e)| format!("{e} AS {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let wrapped = super::rewrite::query(&format!(
+            "SELECT * FROM (SELECT *, {extra} FROM {inner}) AS {alias}"
+        ))?;
+        if let sqlparser::ast::SetExpr::Select(w) = *wrapped.body {
+            if let Some(t) = w.from.into_iter().next() {
+                sel.from[0].relation = t.relation;
+            }
+        }
+    }
+    Ok(changed)
+}
+
+/// Rewrite every window of a query's SQL text; the text is returned unchanged when it
+/// has none to rewrite.
+pub fn lower(sql: &str) -> Result<String, RewriteError> {
+    if !sql.to_uppercase().contains(" OVER ") {
+        return Ok(sql.to_string());
+    }
+    let mut q = super::rewrite::query(sql)?;
+    let mut changed = false;
+    super::normalize::each_select(&mut q, &mut |sel| {
+        changed |= select(sel)?;
+        Ok(())
+    })?;
+    Ok(if changed {
+        q.to_string()
+    } else {
+        sql.to_string()
+    })
+}
