@@ -14,6 +14,7 @@ mod repl;
 mod robustness;
 mod scripts;
 mod slt;
+mod sqldiff;
 mod statements;
 mod variation;
 mod warehouse;
