@@ -18,6 +18,66 @@ use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser as SQLParser;
 use std::sync::LazyLock;
 
+/// budgetql's own statements, beside plain SQL (SELECT/WITH, CREATE/DROP VIEW). One
+/// list, recognised by [`Command::of`], drives the engine's dispatch, the shell's
+/// validator (these are not sent to the SQL parser), its highlighting and completion and
+/// the statement table in `.help`, so a statement cannot exist in one and not the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    Set,
+    Load,
+    Copy,
+    ShowTables,
+    Describe,
+    Explain,
+    Chart,
+    Audit,
+}
+
+/// (first words, command, usage) for every [`Command`]; `DESC` is `DESCRIBE`.
+pub const COMMANDS: &[(&[&str], Command, &str)] = &[
+    (&["SET"], Command::Set, "SET name = value"),
+    (&["LOAD"], Command::Load, "LOAD 'path' [AS name]"),
+    (
+        &["COPY"],
+        Command::Copy,
+        "COPY (query) TO 'file' [(OVERWRITE)]",
+    ),
+    (&["SHOW", "TABLES"], Command::ShowTables, "SHOW TABLES"),
+    (
+        &["DESCRIBE"],
+        Command::Describe,
+        "DESCRIBE table | DESCRIBE query",
+    ),
+    (&["DESC"], Command::Describe, "DESC table"),
+    (&["EXPLAIN"], Command::Explain, "EXPLAIN query"),
+    (&["CHART"], Command::Chart, "CHART BAR query"),
+    (&["AUDIT"], Command::Audit, "AUDIT [WHERE condition]"),
+];
+
+impl Command {
+    /// The command a statement is, from its first words; None for plain SQL.
+    pub fn of(text: &str) -> Option<Command> {
+        let words: Vec<String> = text
+            .split(|c: char| c.is_whitespace() || c == ';' || c == '(')
+            .filter(|w| !w.is_empty())
+            .take(2)
+            .map(|w| w.to_uppercase())
+            .collect();
+        COMMANDS
+            .iter()
+            .find(|(ws, _, _)| {
+                ws.len() <= words.len() && ws.iter().zip(&words).all(|(a, b)| *a == b)
+            })
+            .map(|(_, c, _)| *c)
+    }
+
+    /// Every word the commands start with, for highlighting and completion.
+    pub fn words() -> impl Iterator<Item = &'static str> {
+        COMMANDS.iter().flat_map(|(ws, _, _)| ws.iter().copied())
+    }
+}
+
 /// One statement of a script, with where it starts (1-based line and column).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statement {
@@ -164,6 +224,21 @@ pub fn check_syntax(origin: &str, stmt: &Statement) -> Result<(), QueryError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn commands_are_recognised_by_their_first_words() {
+        assert_eq!(Command::of("audit"), Some(Command::Audit));
+        assert_eq!(Command::of("AUDIT WHERE year = 2021"), Some(Command::Audit));
+        assert_eq!(Command::of("show tables"), Some(Command::ShowTables));
+        assert_eq!(Command::of("SHOW COLUMNS"), None);
+        assert_eq!(Command::of("desc projects"), Some(Command::Describe));
+        assert_eq!(
+            Command::of("COPY(SELECT 1) TO 'x.csv'"),
+            Some(Command::Copy)
+        );
+        assert_eq!(Command::of("SELECT 1"), None);
+        assert_eq!(Command::of("WITH t AS (SELECT 1) SELECT * FROM t"), None);
+    }
 
     #[test]
     fn split_respects_quotes_and_comments() {

@@ -96,7 +96,6 @@ static LOAD_RE: LazyLock<Regex> = LazyLock::new(|| {
 static COPY_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?is)^COPY\s*\((.*)\)\s*TO\s+'([^']+)'\s*(\(\s*OVERWRITE\s*\))?$").expect("valid")
 });
-static WORD1: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*([A-Za-z]+)").expect("valid"));
 
 impl Engine {
     /// An engine over the contract tables.
@@ -227,26 +226,27 @@ impl Engine {
 
     fn execute_unguarded(&mut self, origin: &str, st: &Statement) -> Result<Output, QueryError> {
         let text = st.text.trim();
-        let first = WORD1
-            .captures(text)
-            .map(|m| m[1].to_uppercase())
-            .unwrap_or_default();
-        match first.as_str() {
-            "SET" => return self.set(origin, st),
-            "LOAD" | "COPY" if self.safe => {
+        use super::Command as C;
+        match super::Command::of(text) {
+            Some(C::Set) => return self.set(origin, st),
+            Some(c @ (C::Load | C::Copy)) if self.safe => {
+                let (what, does) = if c == C::Load {
+                    ("LOAD", "reads")
+                } else {
+                    ("COPY", "writes")
+                };
                 return Err(located(origin, st, 1, 1, &format!(
-                    "safe mode: {first} {} files and is refused; this session only queries what is loaded",
-                    if first == "LOAD" { "reads" } else { "writes" }
-                )))
+                    "safe mode: {what} {does} files and is refused; this session only queries what is loaded"
+                )));
             }
-            "LOAD" => return self.load(origin, st),
-            "COPY" => return self.copy(origin, st),
-            "SHOW" if squash_upper(text) == "SHOWTABLES" => return self.show_tables().map(Output::Frame),
-            "DESCRIBE" | "DESC" => return self.describe(origin, st),
-            "EXPLAIN" => return self.explain(origin, st),
-            "CHART" => return self.chart(origin, st),
-            "AUDIT" => return self.audit(origin, st),
-            _ => {}
+            Some(C::Load) => return self.load(origin, st),
+            Some(C::Copy) => return self.copy(origin, st),
+            Some(C::ShowTables) => return self.show_tables().map(Output::Frame),
+            Some(C::Describe) => return self.describe(origin, st),
+            Some(C::Explain) => return self.explain(origin, st),
+            Some(C::Chart) => return self.chart(origin, st),
+            Some(C::Audit) => return self.audit(origin, st),
+            None => {}
         }
         check_syntax(origin, st)?;
         let mut stmts =
@@ -467,6 +467,32 @@ impl Engine {
                     ),
                 ));
             }
+            // the filter picks the documents audited: only columns every table has
+            const COMMON: &[&str] = &["year", "dept_code", "source", "page", "line"];
+            if let Ok(q) = parse_query(&cond.text) {
+                let mut c = q.clone();
+                let mut bad: Option<String> = None;
+                let _ = visit_expressions_mut(&mut c, |x: &mut SQLExpr| {
+                    let name = match x {
+                        SQLExpr::Identifier(i) => Some(i.value.clone()),
+                        SQLExpr::CompoundIdentifier(ids) => ids.last().map(|i| i.value.clone()),
+                        _ => None,
+                    };
+                    if let Some(n) = name {
+                        if !COMMON.contains(&n.to_lowercase().as_str()) {
+                            bad.get_or_insert(n);
+                        }
+                    }
+                    ControlFlow::<()>::Continue(())
+                });
+                if let Some(n) = bad {
+                    let (l, col) = position_of(&st.text, &n).unwrap_or((1, start + 1));
+                    return Err(located(origin, st, l, col, &format!(
+                        "AUDIT WHERE picks the documents to audit, by {}; `{n}` is not one of them. To filter the findings, query them: SELECT * FROM audit_findings WHERE {f}",
+                        COMMON.join(", ")
+                    )));
+                }
+            }
         }
         let df = self
             .run_audit(filter.as_deref())
@@ -509,7 +535,7 @@ impl Engine {
     /// Unknown tables: the closest names, located.
     fn check_names(&self, origin: &str, st: &Statement, v: &Relations) -> Result<(), QueryError> {
         for rel in &v.rels {
-            let name = object_name(&rel);
+            let name = object_name(rel);
             if v.ctes.iter().any(|c| c.eq_ignore_ascii_case(&name))
                 || self.names.iter().any(|(n, _)| *n == name)
             {
@@ -808,7 +834,7 @@ impl Engine {
                 let offset = t.len() - rest.len();
                 let inner = sub_statement(st, t, offset, rest.to_string());
                 check_syntax(origin, &inner)?;
-                let q = parse_query(&inner.text).map_err(|e| qerr(e))?;
+                let q = parse_query(&inner.text).map_err(qerr)?;
                 self.frame(origin, &inner, &q)?
             } else {
                 let name = rest.trim_matches('"').to_string();
@@ -1251,13 +1277,6 @@ fn line_col(text: &str, byte: usize) -> (usize, usize) {
         .unwrap_or(0)
         + 1;
     (line, col)
-}
-
-fn squash_upper(s: &str) -> String {
-    s.chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_uppercase()
 }
 
 fn object_name(n: &ObjectName) -> String {

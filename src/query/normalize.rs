@@ -553,6 +553,64 @@ fn key_join(
     (cols, on, wh)
 }
 
+/// `EXISTS (SELECT … FROM t b WHERE b.k = a.k AND b.x > a.x)` is `(SELECT MAX(b.x) FROM t b
+/// WHERE b.k = a.k) > a.x` (`MIN` for `<`): true exactly when a matching row is larger.
+/// NULL (no match, or a NULL on either side) is false, as EXISTS is.
+fn exists_as_aggregate(
+    sub: &SQLQuery,
+    term: &SQLExpr,
+    negated: bool,
+    outer: &[String],
+) -> Option<SQLExpr> {
+    let SQLExpr::BinaryOp { left, op, right } = term else {
+        return None;
+    };
+    let inner = from_names(sub);
+    let is_inner = |e: &SQLExpr| {
+        qualifiers(e).is_some_and(|qs| !qs.is_empty() && qs.iter().all(|q| inner.contains(q)))
+    };
+    let is_outer = |e: &SQLExpr| {
+        qualifiers(e).is_some_and(|qs| {
+            !qs.is_empty() && qs.iter().all(|q| outer.contains(q) && !inner.contains(q))
+        })
+    };
+    // as `inner OP outer`
+    let (i, o, op) = if is_inner(left) && is_outer(right) {
+        (left, right, op.clone())
+    } else if is_outer(left) && is_inner(right) {
+        let flipped = match op {
+            BinaryOperator::Gt => BinaryOperator::Lt,
+            BinaryOperator::GtEq => BinaryOperator::LtEq,
+            BinaryOperator::Lt => BinaryOperator::Gt,
+            BinaryOperator::LtEq => BinaryOperator::GtEq,
+            _ => return None,
+        };
+        (right, left, flipped)
+    } else {
+        return None;
+    };
+    let agg = match op {
+        BinaryOperator::Gt | BinaryOperator::GtEq => "MAX",
+        BinaryOperator::Lt | BinaryOperator::LtEq => "MIN",
+        _ => return None,
+    };
+    let SetExpr::Select(sel) = sub.body.as_ref() else {
+        return None;
+    };
+    let mut terms = vec![];
+    split_and(sel.selection.clone()?, &mut terms);
+    let rest: Vec<SQLExpr> = terms
+        .into_iter()
+        .filter(|t| t != term && !matches!(t, SQLExpr::Nested(x) if **x == *term))
+        .collect();
+    let from = sel.from.first()?.relation.to_string();
+    let wh = and_all(rest)
+        .map(|r| format!(" WHERE {r}"))
+        .unwrap_or_default();
+    let test = format!("COALESCE((SELECT {agg}({i}) FROM {from}{wh}) {op} {o}, FALSE)");
+    Some(parse(&if negated { format!("NOT {test}") } else { test }))
+}
+
 fn not_yet(e: &SQLExpr, what: &str) -> RewriteError {
     super::rewrite::err_at(e, format!("not supported yet: {what}"))
 }
@@ -654,15 +712,23 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
                     failed.get_or_insert(not_yet(&t, "a correlated EXISTS of this shape; write it as a join on the matching columns, or as `col IN (SELECT …)`"));
                     keep.push(t);
                 }
-                Err(term) => {
-                    failed.get_or_insert(not_yet(&term, &format!("the correlated condition `{term}` inside EXISTS: only `inner.column = outer.column` terms can be joined; compare with an aggregate instead, e.g. `a.x < (SELECT MAX(b.x) FROM t b WHERE b.k = a.k)`")));
-                    keep.push(t);
-                }
+                Err(term) => match exists_as_aggregate(sub, &term, negated, &outer) {
+                    // the scalar subquery is lowered below
+                    Some(e) => keep.push(e),
+                    None => {
+                        failed.get_or_insert(not_yet(&term, &format!("the correlated condition `{term}` inside EXISTS: only `inner.column = outer.column` terms and one comparison of an inner with an outer column can be joined; compare with an aggregate instead, e.g. `a.x < (SELECT MAX(b.x) FROM t b WHERE b.k = a.k)`")));
+                        keep.push(t);
+                    }
+                },
             }
         }
         sel.selection = and_all(keep);
     }
-    let mut visit = |e: &mut SQLExpr, joins: &mut Vec<String>, group_add: &mut Vec<String>| {
+    // `row`: the expression is evaluated per input row (WHERE), before any aggregation
+    let mut visit = |e: &mut SQLExpr,
+                     joins: &mut Vec<String>,
+                     group_add: &mut Vec<String>,
+                     row: bool| {
         let _ = visit_expressions_mut(e, |x: &mut SQLExpr| {
             let SQLExpr::Subquery(sub) = x else {
                 return ControlFlow::<()>::Continue(());
@@ -677,7 +743,7 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
             *n += 1;
             let name = format!("__sq{n}");
             if refs.is_empty() {
-                if aggregated && !grouped {
+                if aggregated && !grouped && !row {
                     return ControlFlow::Continue(());
                 }
                 let mut s = (**sub).clone();
@@ -695,7 +761,7 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
                 }
                 joins.push(format!("CROSS JOIN ({s}) AS {name}"));
             } else {
-                if aggregated && !grouped {
+                if aggregated && !grouped && !row {
                     return ControlFlow::Continue(());
                 }
                 match correlation(sub, &outer) {
@@ -709,7 +775,7 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
                         joins.push(format!("LEFT JOIN (SELECT {cols}, {item} AS __v FROM {from}{wh} GROUP BY {by}) AS {name} ON {on}"));
                         if matches!(&item, SQLExpr::Function(f) if fname(f) == "COUNT") {
                             let r = parse(&format!("COALESCE({name}.__v, 0)"));
-                            if grouped {
+                            if grouped && !row {
                                 group_add.push(r.to_string());
                             }
                             *x = r;
@@ -724,7 +790,7 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
                 }
             }
             let r = parse(&format!("{name}.__v"));
-            if grouped {
+            if grouped && !row {
                 group_add.push(r.to_string());
             }
             *x = r;
@@ -733,14 +799,14 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
     };
     for it in &mut sel.projection {
         if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = it {
-            visit(e, &mut joins, &mut group_add);
+            visit(e, &mut joins, &mut group_add, false);
         }
     }
     if let Some(w) = &mut sel.selection {
-        visit(w, &mut joins, &mut group_add);
+        visit(w, &mut joins, &mut group_add, true);
     }
     if let Some(h) = &mut sel.having {
-        visit(h, &mut joins, &mut group_add);
+        visit(h, &mut joins, &mut group_add, false);
     }
     if let Some(e) = failed {
         return Err(e);

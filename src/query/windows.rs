@@ -43,6 +43,14 @@ fn one_arg(f: &SQLFunction) -> Option<String> {
     }
 }
 
+/// Every argument, printed.
+fn all_args(f: &SQLFunction) -> Vec<String> {
+    let FunctionArguments::List(l) = &f.args else {
+        return vec![];
+    };
+    l.args.iter().map(|a| a.to_string()).collect()
+}
+
 #[derive(PartialEq, Clone, Copy)]
 enum Frame {
     /// no frame: RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW when ordered
@@ -87,8 +95,34 @@ struct Flags<'a> {
 /// The window's ORDER BY with a NULL-placement key before each key.
 fn order_keys(spec: &WindowSpec, flags: &mut Flags) -> Vec<OrderByExpr> {
     let inline_ok = spec.order_by.len() == 1;
+    // Polars runs one direction per window: with mixed ASC/DESC, a DESC key becomes an
+    // ascending key over its descending dense rank (ties stay ties)
+    let dirs: Vec<bool> = spec
+        .order_by
+        .iter()
+        .map(|o| o.options.asc.unwrap_or(true))
+        .collect();
+    let mixed = dirs.iter().any(|d| *d) && dirs.iter().any(|d| !*d);
     let mut out = vec![];
-    for ob in &spec.order_by {
+    for (i, ob) in spec.order_by.iter().enumerate() {
+        // a key repeated adds nothing (and Polars refuses two keys of one name)
+        if spec.order_by[..i].iter().any(|p| p.expr == ob.expr) {
+            continue;
+        }
+        let ob = &if mixed && flags.as_columns && !ob.options.asc.unwrap_or(true) {
+            let name = format!("__wd{}", flags.cols.len() + 1);
+            flags.cols.push((
+                name.clone(),
+                format!("DENSE_RANK() OVER (ORDER BY {} DESC)", ob.expr),
+            ));
+            // the NULL key is computed from the original expression below
+            let mut o = ob.clone();
+            o.options.asc = Some(true);
+            (o, Some(name))
+        } else {
+            (ob.clone(), None)
+        };
+        let (ob, renamed) = (&ob.0, &ob.1);
         let asc = ob.options.asc.unwrap_or(true);
         let nulls_last = ob.options.nulls_first.map(|f| !f).unwrap_or(true);
         let constant = matches!(ob.expr, SQLExpr::Value(_));
@@ -112,6 +146,9 @@ fn order_keys(spec: &WindowSpec, flags: &mut Flags) -> Vec<OrderByExpr> {
         }
         let mut k = ob.clone();
         k.options.nulls_first = None;
+        if let Some(n) = renamed {
+            k.expr = SQLExpr::Identifier(sqlparser::ast::Ident::new(n.clone()));
+        }
         out.push(k);
     }
     out
@@ -178,8 +215,61 @@ fn rewrite_text(
     let name = fname(f);
     let fr = frame(spec);
     let w = spec_text(&spec.partition_by, keys, false);
+    let part = spec_text(&spec.partition_by, &[], false);
+    // the keys with the row number last, so windows computed separately see tied rows in
+    // one order
+    let tie_broken = |row: &str| {
+        let mut k = keys.to_vec();
+        k.push(OrderByExpr {
+            expr: SQLExpr::Identifier(sqlparser::ast::Ident::new(row)),
+            options: sqlparser::ast::OrderByOptions {
+                asc: Some(keys.last().is_none_or(|l| l.options.asc.unwrap_or(true))),
+                nulls_first: None,
+            },
+            with_fill: None,
+        });
+        k
+    };
+    let all = all_args(f);
+    match (name.as_str(), all.as_slice()) {
+        ("PERCENT_RANK", []) => {
+            return Ok(Some(format!(
+                "CASE WHEN COUNT(*) OVER {part} = 1 THEN 0.0 ELSE (RANK() OVER {w} - 1) / CAST(COUNT(*) OVER {part} - 1 AS DOUBLE) END"
+            )))
+        }
+        ("CUME_DIST", []) => {
+            let g = spec_text(&peers(spec), &[], false);
+            return Ok(Some(format!(
+                "(RANK() OVER {w} - 1 + COUNT(*) OVER {g}) / CAST(COUNT(*) OVER {part} AS DOUBLE)"
+            )));
+        }
+        ("NTILE", [b]) => {
+            let (rn, n) = (format!("ROW_NUMBER() OVER {w}"), format!("COUNT(*) OVER {part}"));
+            let q = format!("FLOOR({n} / {b})");
+            let r = format!("({n} - {b} * {q})");
+            return Ok(Some(format!(
+                "CAST(CASE WHEN {rn} <= {r} * ({q} + 1) THEN FLOOR(({rn} - 1) / ({q} + 1)) + 1 ELSE FLOOR(({rn} - 1 - {r}) / {q}) + 1 END AS BIGINT)"
+            )));
+        }
+        ("LAG" | "LEAD", [x, off, default]) => {
+            let Some(row) = row else { return Err(()) };
+            let wr = spec_text(&spec.partition_by, &tie_broken(row), false);
+            let inside = if name == "LAG" {
+                format!("ROW_NUMBER() OVER {wr} > {off}")
+            } else {
+                format!("ROW_NUMBER() OVER {wr} + {off} <= COUNT(*) OVER {part}")
+            };
+            return Ok(Some(format!(
+                "CASE WHEN {inside} THEN {name}({x}, {off}) OVER {wr} ELSE {default} END"
+            )));
+        }
+        _ => {}
+    }
     let Some(x) = one_arg(f) else { return Ok(None) };
     Ok(Some(match (name.as_str(), fr) {
+        ("SUM" | "COUNT" | "AVG" | "MIN" | "MAX", Frame::Whole) => {
+            format!("{name}({x}) OVER {part}")
+        }
         ("FIRST_VALUE", Frame::Whole) => format!("FIRST_VALUE({x}) OVER {w}"),
         ("LAST_VALUE", Frame::Whole) => format!(
             "FIRST_VALUE({x}) OVER {}",
@@ -198,15 +288,7 @@ fn rewrite_text(
             // order: the row number breaks the ties
             let (w, gc) = if range {
                 let Some(row) = row else { return Err(()) };
-                let mut k = keys.to_vec();
-                k.push(OrderByExpr {
-                    expr: SQLExpr::Identifier(sqlparser::ast::Ident::new(row)),
-                    options: sqlparser::ast::OrderByOptions {
-                        asc: Some(keys.last().is_none_or(|l| l.options.asc.unwrap_or(true))),
-                        nulls_first: None,
-                    },
-                    with_fill: None,
-                });
+                let k = tie_broken(row);
                 (
                     spec_text(&spec.partition_by, &k, false),
                     spec_text(&peers(spec), &k, false),
@@ -253,8 +335,96 @@ fn peers(spec: &WindowSpec) -> Vec<SQLExpr> {
     p
 }
 
+fn mixed_window(e: &SQLExpr) -> bool {
+    let mut c = e.clone();
+    let mut found = false;
+    let _ = visit_expressions_mut(&mut c, |x: &mut SQLExpr| {
+        if let SQLExpr::Function(f) = x {
+            if let Some(WindowType::WindowSpec(s)) = &f.over {
+                let d: Vec<bool> = s
+                    .order_by
+                    .iter()
+                    .map(|o| o.options.asc.unwrap_or(true))
+                    .collect();
+                found |= d.iter().any(|x| *x) && d.iter().any(|x| !*x);
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    found
+}
+
+/// The output names of a projection, when every item has one.
+fn output_names(items: &[SelectItem]) -> Option<Vec<String>> {
+    items
+        .iter()
+        .map(|it| match it {
+            SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.clone()),
+            SelectItem::UnnamedExpr(SQLExpr::Identifier(i)) => Some(i.value.clone()),
+            SelectItem::UnnamedExpr(SQLExpr::CompoundIdentifier(ids)) => {
+                ids.last().map(|i| i.value.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// `SELECT items FROM t QUALIFY <window with mixed ASC/DESC> …` → `SELECT names FROM
+/// (SELECT items, <window> AS __qwN FROM t) AS __q WHERE …`: the window then runs in a
+/// SELECT list, where its DESC keys can be turned into ascending ones (QUALIFY sees only
+/// the selected columns).
+fn lower_qualify(sel: &mut Select) -> Result<bool, RewriteError> {
+    let Some(cond) = &sel.qualify else {
+        return Ok(false);
+    };
+    let grouped =
+        !matches!(&sel.group_by, sqlparser::ast::GroupByExpr::Expressions(es, _) if es.is_empty());
+    let Some(names) = output_names(&sel.projection) else {
+        return Ok(false);
+    };
+    if !mixed_window(cond) || grouped || sel.from.len() != 1 || !sel.from[0].joins.is_empty() {
+        return Ok(false);
+    }
+    let mut cond = cond.clone();
+    let mut wins: Vec<SQLExpr> = vec![];
+    let _ = visit_expressions_mut(&mut cond, |x: &mut SQLExpr| {
+        if matches!(x, SQLExpr::Function(f) if f.over.is_some()) {
+            wins.push(x.clone());
+            *x = SQLExpr::Identifier(sqlparser::ast::Ident::new(format!("__qw{}", wins.len())));
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    let mut inner = sel.clone();
+    inner.qualify = None;
+    inner.distinct = None;
+    for (i, w) in wins.into_iter().enumerate() {
+        inner.projection.push(SelectItem::ExprWithAlias {
+            expr: w,
+            alias: sqlparser::ast::Ident::new(format!("__qw{}", i + 1)),
+        });
+    }
+    select(&mut inner)?;
+    let outer = super::rewrite::query(&format!(
+        "SELECT {} FROM ({inner}) AS __q WHERE {cond}",
+        names
+            .iter()
+            .map(|n| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))?;
+    if let sqlparser::ast::SetExpr::Select(o) = *outer.body {
+        let distinct = sel.distinct.take();
+        *sel = *o;
+        sel.distinct = distinct;
+    }
+    Ok(true)
+}
+
 /// Rewrite the windows of one SELECT.
 fn select(sel: &mut Select) -> Result<bool, RewriteError> {
+    if lower_qualify(sel)? {
+        return Ok(true);
+    }
     let star = sel.projection.iter().any(|it| {
         matches!(
             it,

@@ -188,16 +188,8 @@ impl Validator for BudgetHelper {
         }
         // a statement that cannot parse is reported before it runs, and stays editable
         for st in query::split(input) {
-            let first = st
-                .text
-                .split_whitespace()
-                .next()
-                .unwrap_or("")
-                .to_uppercase();
-            if matches!(
-                first.as_str(),
-                "LOAD" | "COPY" | "SET" | "DESCRIBE" | "DESC" | "SHOW" | "EXPLAIN" | "CHART"
-            ) {
+            // budgetql's own statements are checked when they run, not by the SQL parser
+            if query::Command::of(&st.text).is_some() {
                 continue;
             }
             if let Err(e) = query::check_syntax("", &st) {
@@ -281,7 +273,15 @@ impl Completer for BudgetHelper {
                 .filter(|(t, _)| t.starts_with(word))
                 .map(|(t, _)| pair(t)),
         );
-        for k in KEYWORDS.iter().chain(FUNCTIONS) {
+        let mut words: Vec<&str> = KEYWORDS
+            .iter()
+            .copied()
+            .chain(query::Command::words())
+            .chain(FUNCTIONS.iter().copied())
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        for k in words {
             if k.starts_with(&upper) {
                 let text = if lower_input {
                     k.to_lowercase()
@@ -396,7 +396,7 @@ pub fn highlight_sql(line: &str) -> String {
             }
             let w: String = chars[start..i].iter().collect();
             let up = w.to_uppercase();
-            if KEYWORDS.contains(&up.as_str()) {
+            if KEYWORDS.contains(&up.as_str()) || query::Command::words().any(|c| c == up) {
                 out.push_str(&format!("\x1b[1;34m{w}\x1b[0m"));
             } else if FUNCTIONS.contains(&up.as_str()) && chars.get(i) == Some(&'(') {
                 out.push_str(&format!("\x1b[36m{w}\x1b[0m"));

@@ -55,9 +55,15 @@ pub fn help() -> String {
         };
         s.push_str(&format!("  {usage:<w$}  {h}\n"));
     }
-    s.push_str(
-        "SQL: SHOW TABLES; DESCRIBE t; SELECT …; SHARE, YOY, ROLLUP, PIVOT — see the README.",
-    );
+    s.push_str("budgetql statements, beside SELECT/WITH and CREATE/DROP VIEW:\n");
+    let mut seen = vec![];
+    for (_, c, usage) in crate::query::COMMANDS {
+        if !seen.contains(c) {
+            seen.push(*c);
+            s.push_str(&format!("  {usage}\n"));
+        }
+    }
+    s.push_str("Budget extensions in SQL: SHARE, YOY, ROLLUP, PIVOT — see the README.");
     s
 }
 

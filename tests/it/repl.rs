@@ -44,6 +44,13 @@ fn repl_session_end_to_end() {
     p.exp_string("2 rows").unwrap();
 
     pause();
+    // budgetql's own statements pass the shell's validator (AUDIT was once rejected as
+    // a syntax error there while the engine ran it)
+    p.send_line("AUDIT WHERE year = 2021;").unwrap();
+    p.exp_string("R6").unwrap();
+    p.exp_string("7 rows").unwrap();
+    p.exp_string("budgetql> ").unwrap();
+
     p.send_line(".mode markdown").unwrap();
     pause();
     p.send_line("SELECT COUNT(*) AS n FROM projects;").unwrap();
@@ -58,6 +65,7 @@ fn repl_session_end_to_end() {
     pause();
     p.send_line("SELECT 7 * 6 AS answer;").unwrap();
     p.exp_string("| 42 |").unwrap();
+
 
     pause();
     p.send_line(".tabels").unwrap();
