@@ -446,7 +446,7 @@ fn outer_refs(q: &SQLQuery) -> Vec<String> {
 }
 
 fn is_aggregate_call(e: &SQLExpr) -> bool {
-    matches!(e, SQLExpr::Function(f) if f.over.is_none() && matches!(fname(f).as_str(), "SUM" | "COUNT" | "AVG" | "MIN" | "MAX" | "MEDIAN" | "STDDEV" | "VARIANCE"))
+    matches!(e, SQLExpr::Function(f) if f.over.is_none() && super::rewrite::AGGREGATES.contains(&fname(f).as_str()))
 }
 
 /// A correlated subquery's shape: `SELECT agg FROM t b WHERE b.k = a.k AND …inner…`, split
@@ -551,6 +551,77 @@ fn key_join(
         .map(|r| format!(" WHERE {r}"))
         .unwrap_or_default();
     (cols, on, wh)
+}
+
+/// `x > ALL (SELECT y …)` / `x > ANY (SELECT y …)` in WHERE (polars-sql answered them
+/// wrong): `ANY` compares with the subquery's MIN (MAX for `<`), `= ANY` is `IN`; `ALL` is
+/// true over no rows, false when a `y` is NULL, else a comparison with the MAX (MIN for
+/// `<`). None when the term is not one; an error for a form not lowered.
+fn quantified(t: &SQLExpr) -> Option<Result<SQLExpr, RewriteError>> {
+    let (left, op, right, all) = match t {
+        SQLExpr::AnyOp {
+            left,
+            compare_op,
+            right,
+            ..
+        } => (left, compare_op, right, false),
+        SQLExpr::AllOp {
+            left,
+            compare_op,
+            right,
+        } => (left, compare_op, right, true),
+        _ => return None,
+    };
+    let SQLExpr::Subquery(sub) = &**right else {
+        return Some(Err(not_yet(
+            t,
+            "ANY/ALL over a list; write it as IN (…) or with AND/OR",
+        )));
+    };
+    let item = match sub.body.as_ref() {
+        SetExpr::Select(sel) if sel.projection.len() == 1 => match &sel.projection[0] {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e.clone(),
+            _ => return Some(Err(not_yet(t, "ANY/ALL over `SELECT *`; name the column"))),
+        },
+        _ => return Some(Err(not_yet(
+            t,
+            "ANY/ALL over this subquery; compare with its MIN or MAX: x > (SELECT MAX(y) FROM …)",
+        ))),
+    };
+    if !outer_refs(sub).is_empty() {
+        return Some(Err(not_yet(t, "ANY/ALL over a correlated subquery; compare with its MIN or MAX: x > (SELECT MAX(y) FROM … WHERE …)")));
+    }
+    let with = |e: String| {
+        let mut q = (**sub).clone();
+        if let SetExpr::Select(sel) = q.body.as_mut() {
+            sel.projection = vec![SelectItem::UnnamedExpr(parse(&e))];
+        }
+        format!("({q})")
+    };
+    let high = matches!(op, BinaryOperator::Gt | BinaryOperator::GtEq);
+    let low = matches!(op, BinaryOperator::Lt | BinaryOperator::LtEq);
+    Some(Ok(match (all, high || low, op) {
+        (false, true, _) => parse(&format!(
+            "{left} {op} {}",
+            with(format!("{}({item})", if high { "MIN" } else { "MAX" }))
+        )),
+        (false, false, BinaryOperator::Eq) => parse(&format!("{left} IN ({sub})")),
+        (true, true, _) => parse(&format!(
+            "CASE WHEN {} = 0 THEN TRUE ELSE {} = 0 AND {left} {op} {} END",
+            with("COUNT(*)".into()),
+            with(format!("COUNT(*) - COUNT({item})")),
+            with(format!("{}({item})", if high { "MAX" } else { "MIN" }))
+        )),
+        _ => {
+            return Some(Err(not_yet(
+                t,
+                &format!(
+                    "`{op} {}`; write it with NOT IN / IN, or compare with MIN/MAX",
+                    if all { "ALL" } else { "ANY" }
+                ),
+            )))
+        }
+    }))
 }
 
 /// `EXISTS (SELECT … FROM t b WHERE b.k = a.k AND b.x > a.x)` is `(SELECT MAX(b.x) FROM t b
@@ -666,7 +737,6 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
             _ => false,
         });
     let mut joins: Vec<String> = vec![];
-    let mut group_add: Vec<String> = vec![];
     let mut failed: Option<RewriteError> = None;
     // EXISTS terms of WHERE
     if let Some(w) = sel.selection.take() {
@@ -674,6 +744,54 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
         split_and(w, &mut terms);
         let mut keep = vec![];
         for t in terms {
+            // (a, b) IN (SELECT x, y …): a semi join on both keys
+            if let SQLExpr::InSubquery {
+                expr,
+                subquery,
+                negated: false,
+            } = &t
+            {
+                if let (SQLExpr::Tuple(keys), SetExpr::Select(inner)) =
+                    (&**expr, subquery.body.as_ref())
+                {
+                    if inner.projection.len() == keys.len() && outer_refs(subquery).is_empty() {
+                        *n += 1;
+                        let name = format!("__in{n}");
+                        let mut q = (**subquery).clone();
+                        if let SetExpr::Select(i) = q.body.as_mut() {
+                            for (k, it) in i.projection.iter_mut().enumerate() {
+                                if let SelectItem::UnnamedExpr(e)
+                                | SelectItem::ExprWithAlias { expr: e, .. } = it
+                                {
+                                    *it = SelectItem::ExprWithAlias {
+                                        expr: e.clone(),
+                                        alias: Ident::new(format!("__k{}", k + 1)),
+                                    };
+                                }
+                            }
+                            i.distinct = Some(sqlparser::ast::Distinct::Distinct);
+                        }
+                        let on = keys
+                            .iter()
+                            .enumerate()
+                            .map(|(k, e)| format!("{e} = {name}.__k{}", k + 1))
+                            .collect::<Vec<_>>()
+                            .join(" AND ");
+                        joins.push(format!("LEFT SEMI JOIN ({q}) AS {name} ON {on}"));
+                        continue;
+                    }
+                }
+            }
+            if let Some(r) = quantified(&t) {
+                match r {
+                    Ok(e) => keep.push(e),
+                    Err(e) => {
+                        failed.get_or_insert(e);
+                        keep.push(t);
+                    }
+                }
+                continue;
+            }
             let (sub, negated) = match &t {
                 SQLExpr::Exists { subquery, negated } => (subquery, *negated),
                 SQLExpr::UnaryOp {
@@ -725,10 +843,7 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
         sel.selection = and_all(keep);
     }
     // `row`: the expression is evaluated per input row (WHERE), before any aggregation
-    let mut visit = |e: &mut SQLExpr,
-                     joins: &mut Vec<String>,
-                     group_add: &mut Vec<String>,
-                     row: bool| {
+    let mut visit = |e: &mut SQLExpr, joins: &mut Vec<String>, row: bool| {
         let _ = visit_expressions_mut(e, |x: &mut SQLExpr| {
             let SQLExpr::Subquery(sub) = x else {
                 return ControlFlow::<()>::Continue(());
@@ -774,11 +889,15 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
                             .join(", ");
                         joins.push(format!("LEFT JOIN (SELECT {cols}, {item} AS __v FROM {from}{wh} GROUP BY {by}) AS {name} ON {on}"));
                         if matches!(&item, SQLExpr::Function(f) if fname(f) == "COUNT") {
-                            let r = parse(&format!("COALESCE({name}.__v, 0)"));
-                            if grouped && !row {
-                                group_add.push(r.to_string());
-                            }
-                            *x = r;
+                            // in a grouped SELECT list or HAVING the joined value is one per
+                            // group: read it through MIN (polars-sql cannot read a grouping
+                            // column HAVING does not select)
+                            let v = if grouped && !row {
+                                format!("MIN({name}.__v)")
+                            } else {
+                                format!("{name}.__v")
+                            };
+                            *x = parse(&format!("COALESCE({v}, 0)"));
                             return ControlFlow::Continue(());
                         }
                     }
@@ -789,24 +908,24 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
                     _ => return ControlFlow::Continue(()),
                 }
             }
-            let r = parse(&format!("{name}.__v"));
-            if grouped && !row {
-                group_add.push(r.to_string());
-            }
-            *x = r;
+            *x = parse(&if grouped && !row {
+                format!("MIN({name}.__v)")
+            } else {
+                format!("{name}.__v")
+            });
             ControlFlow::Continue(())
         });
     };
     for it in &mut sel.projection {
         if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = it {
-            visit(e, &mut joins, &mut group_add, false);
+            visit(e, &mut joins, false);
         }
     }
     if let Some(w) = &mut sel.selection {
-        visit(w, &mut joins, &mut group_add, true);
+        visit(w, &mut joins, true);
     }
     if let Some(h) = &mut sel.having {
-        visit(h, &mut joins, &mut group_add, false);
+        visit(h, &mut joins, false);
     }
     if let Some(e) = failed {
         return Err(e);
@@ -821,9 +940,121 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
             sel.from[0].joins.extend(t.joins);
         }
     }
-    if let sqlparser::ast::GroupByExpr::Expressions(es, _) = &mut sel.group_by {
-        for g in group_add {
-            es.push(parse(&g));
+    Ok(())
+}
+
+/// `SELECT aggregates FROM t HAVING cond` (no GROUP BY: one group, all rows) → `SELECT
+/// names FROM (SELECT aggregates, cond AS __having FROM t) AS __h WHERE __having`;
+/// polars-sql refuses HAVING without GROUP BY.
+fn having_without_group_by(sel: &mut Select) -> Result<(), RewriteError> {
+    let Some(cond) = sel.having.clone() else {
+        return Ok(());
+    };
+    if !matches!(&sel.group_by, sqlparser::ast::GroupByExpr::Expressions(es, _) if es.is_empty()) {
+        return Ok(());
+    }
+    let names: Option<Vec<String>> = sel.projection.iter().map(|it| match it {
+        SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.clone()),
+        SelectItem::UnnamedExpr(e) if is_count(e) && matches!(e, SQLExpr::Function(f) if matches!(args(f).as_slice(), [FunctionArg::Unnamed(FunctionArgExpr::Wildcard)])) => Some("count".into()),
+        _ => None,
+    }).collect();
+    let Some(names) = names else {
+        return Err(super::rewrite::err_at(&cond, "not supported yet: HAVING without GROUP BY over a select list without names; name each item (`SUM(budget) AS total`)"));
+    };
+    let mut inner = sel.clone();
+    inner.having = None;
+    for it in &mut inner.projection {
+        if let SelectItem::UnnamedExpr(e) = it {
+            *it = SelectItem::ExprWithAlias {
+                expr: e.clone(),
+                alias: Ident::new("count"),
+            };
+        }
+    }
+    inner.projection.push(SelectItem::ExprWithAlias {
+        expr: cond,
+        alias: Ident::new("__having"),
+    });
+    let outer = super::rewrite::query(&format!(
+        "SELECT {} FROM ({inner}) AS __h WHERE __having",
+        names
+            .iter()
+            .map(|n| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))?;
+    if let SetExpr::Select(o) = *outer.body {
+        *sel = *o;
+    }
+    Ok(())
+}
+
+/// `GROUP BY ALL` → the SELECT items that are not aggregates (polars-sql's GROUP BY ALL
+/// lost the groups of QUANTILE_CONT); and a second output column of one name gets `_2`
+/// (`SELECT a.line, b.line`: a Polars frame cannot hold two columns of one name).
+fn select_list(sel: &mut Select) -> Result<(), RewriteError> {
+    let star = sel.projection.iter().any(|it| {
+        matches!(
+            it,
+            SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..)
+        )
+    });
+    if matches!(&sel.group_by, sqlparser::ast::GroupByExpr::All(m) if m.is_empty()) && !star {
+        let keys: Vec<SQLExpr> = sel
+            .projection
+            .iter()
+            .filter_map(|it| match it {
+                SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => Some(e),
+                _ => None,
+            })
+            .filter(|e| {
+                let mut c = (*e).clone();
+                let mut agg = false;
+                let _ = visit_expressions_mut(&mut c, |x: &mut SQLExpr| {
+                    if is_aggregate_call(x) || matches!(x, SQLExpr::Function(f) if f.over.is_some())
+                    {
+                        agg = true;
+                    }
+                    ControlFlow::<()>::Continue(())
+                });
+                !agg
+            })
+            .cloned()
+            .collect();
+        if !keys.is_empty() {
+            sel.group_by = sqlparser::ast::GroupByExpr::Expressions(keys, vec![]);
+        }
+    }
+    let mut seen: Vec<String> = vec![];
+    for it in &mut sel.projection {
+        let name = match &*it {
+            SelectItem::ExprWithAlias { alias, .. } => alias.value.clone(),
+            SelectItem::UnnamedExpr(SQLExpr::Identifier(i)) => i.value.clone(),
+            SelectItem::UnnamedExpr(SQLExpr::CompoundIdentifier(ids)) => match ids.last() {
+                Some(i) => i.value.clone(),
+                None => continue,
+            },
+            _ => continue,
+        };
+        if seen.contains(&name) {
+            let mut k = 2;
+            while seen.contains(&format!("{name}_{k}")) {
+                k += 1;
+            }
+            let new = format!("{name}_{k}");
+            let e = match &*it {
+                SelectItem::ExprWithAlias { expr, .. } | SelectItem::UnnamedExpr(expr) => {
+                    expr.clone()
+                }
+                _ => continue,
+            };
+            *it = SelectItem::ExprWithAlias {
+                expr: e,
+                alias: Ident::new(new.clone()),
+            };
+            seen.push(new);
+        } else {
+            seen.push(name);
         }
     }
     Ok(())
@@ -835,9 +1066,22 @@ pub fn normalize(
     q: &mut SQLQuery,
     kind: &dyn Fn(&str) -> Option<ColumnKind>,
 ) -> Result<(), RewriteError> {
+    each_select(q, &mut select_list)?;
+    each_select(q, &mut having_without_group_by)?;
     each_select(q, &mut join_conditions)?;
     let mut n = 0;
     each_select(q, &mut |sel| subqueries(sel, &mut n))?;
+    // a row value left anywhere else is refused here, not as a syntax-tree dump
+    let mut tuple: Option<RewriteError> = None;
+    let _ = visit_expressions_mut(q, |x: &mut SQLExpr| {
+        if let SQLExpr::Tuple(_) = x {
+            tuple.get_or_insert(not_yet(&*x, &format!("the row value `{x}` here; compare column by column (`a = 1 AND b = 2`), or count distinct pairs in a subquery: SELECT COUNT(*) FROM (SELECT DISTINCT a, b FROM …)")));
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    if let Some(e) = tuple {
+        return Err(e);
+    }
     name_counts(q);
     let _ = visit_expressions_mut(q, |e: &mut SQLExpr| {
         let taken = std::mem::replace(e, SQLExpr::Value(sqlparser::ast::Value::Null.into()));
@@ -923,6 +1167,14 @@ fn rewrite_one(e: SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> SQLExpr
             }
         }
         SQLExpr::IsDistinctFrom(..) | SQLExpr::IsNotDistinctFrom(..) => reassociate(e),
+        // `a // b` floors in Polars (-7 // 2 = -4); SQL engines truncate (-3)
+        SQLExpr::BinaryOp {
+            left,
+            op: BinaryOperator::DuckIntegerDivide,
+            right,
+        } => parse(&format!(
+            "CASE WHEN (({left}) < 0) <> (({right}) < 0) THEN -(ABS({left}) // ABS({right})) ELSE ABS({left}) // ABS({right}) END"
+        )),
         SQLExpr::BinaryOp {
             left,
             op: BinaryOperator::Modulo,
@@ -960,6 +1212,14 @@ fn rewrite_one(e: SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> SQLExpr
                         }
                         _ => SQLExpr::Function(f),
                     }
+                }
+                // population variance and deviation, which polars-sql does not know, from
+                // the sample ones: VAR_POP = VAR_SAMP × (n − 1) / n (0 for one value)
+                ("VAR_POP" | "STDDEV_POP", Some(x)) if !distinct => {
+                    let var = format!(
+                        "CASE WHEN COUNT({x}) = 1 THEN 0.0 ELSE VAR_SAMP({x}) * (COUNT({x}) - 1) / CAST(COUNT({x}) AS DOUBLE) END"
+                    );
+                    parse(&if name == "VAR_POP" { var } else { format!("SQRT({var})") })
                 }
                 ("POWER" | "POW", _) => match args(&f).as_slice() {
                     [FunctionArg::Unnamed(FunctionArgExpr::Expr(a)), FunctionArg::Unnamed(FunctionArgExpr::Expr(b))] => {

@@ -43,7 +43,7 @@ pub trait Columns {
     fn columns_of(&mut self, sql: &str) -> Result<Vec<String>, String>;
 }
 
-const AGGREGATES: &[&str] = &[
+pub(crate) const AGGREGATES: &[&str] = &[
     "SUM",
     "COUNT",
     "AVG",

@@ -59,7 +59,24 @@ enum Frame {
     RunningRows,
     /// … BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
     Whole,
+    /// ROWS BETWEEN a PRECEDING AND b FOLLOWING (CURRENT ROW = 0), a few rows
+    Sliding(u32, u32),
     Other,
+}
+
+/// A literal bound of a sliding frame: `n PRECEDING` / `CURRENT ROW` / `n FOLLOWING`.
+fn bound(b: &WindowFrameBound) -> Option<(i64, bool)> {
+    let n = |e: &Option<Box<SQLExpr>>| -> Option<i64> {
+        match e.as_deref() {
+            Some(SQLExpr::Value(v)) => v.value.to_string().parse().ok(),
+            _ => None,
+        }
+    };
+    match b {
+        WindowFrameBound::CurrentRow => Some((0, false)),
+        WindowFrameBound::Preceding(e) => Some((n(e)?, true)),
+        WindowFrameBound::Following(e) => Some((n(e)?, false)),
+    }
 }
 
 fn frame(spec: &WindowSpec) -> Frame {
@@ -74,6 +91,20 @@ fn frame(spec: &WindowSpec) -> Frame {
         }
         (WindowFrameUnits::Range, true, None | Some(WindowFrameBound::CurrentRow)) => {
             Frame::Default
+        }
+        (WindowFrameUnits::Rows, false, end) => {
+            let start = bound(&f.start_bound);
+            let end = match end {
+                None => Some((0, false)),
+                Some(e) => bound(e),
+            };
+            match (start, end) {
+                (Some((a, true)), Some((b, false))) if a + b <= 20 => {
+                    Frame::Sliding(a as u32, b as u32)
+                }
+                (Some((0, false)), Some((b, false))) if b <= 20 => Frame::Sliding(0, b as u32),
+                _ => Frame::Other,
+            }
         }
         _ => Frame::Other,
     }
@@ -266,6 +297,39 @@ fn rewrite_text(
         _ => {}
     }
     let Some(x) = one_arg(f) else { return Ok(None) };
+    if let (Frame::Sliding(a, b), "SUM" | "COUNT" | "AVG" | "MIN" | "MAX") = (fr, name.as_str()) {
+        if x == "*" {
+            return Ok(None);
+        }
+        // the frame's rows one by one: LAG/LEAD over one tie-broken order (a row beyond the
+        // partition's edge is NULL, as it is outside the frame)
+        let Some(row) = row else { return Err(()) };
+        let wr = spec_text(&spec.partition_by, &tie_broken(row), false);
+        let mut vals = vec![x.clone()];
+        vals.extend((1..=a).map(|i| format!("LAG({x}, {i}) OVER {wr}")));
+        vals.extend((1..=b).map(|i| format!("LEAD({x}, {i}) OVER {wr}")));
+        let count = vals
+            .iter()
+            .map(|v| format!("CASE WHEN {v} IS NULL THEN 0 ELSE 1 END"))
+            .collect::<Vec<_>>()
+            .join(" + ");
+        let sum = vals
+            .iter()
+            .map(|v| format!("COALESCE({v}, 0)"))
+            .collect::<Vec<_>>()
+            .join(" + ");
+        return Ok(Some(match name.as_str() {
+            "COUNT" => format!("CAST({count} AS BIGINT)"),
+            "SUM" => format!("CASE WHEN {count} = 0 THEN NULL ELSE {sum} END"),
+            "AVG" => format!("({sum}) / CAST(NULLIF({count}, 0) AS DOUBLE)"),
+            _ if vals.len() == 1 => x.clone(),
+            m => format!(
+                "{}({})",
+                if m == "MIN" { "LEAST" } else { "GREATEST" },
+                vals.join(", ")
+            ),
+        }));
+    }
     Ok(Some(match (name.as_str(), fr) {
         ("SUM" | "COUNT" | "AVG" | "MIN" | "MAX", Frame::Whole) => {
             format!("{name}({x}) OVER {part}")

@@ -66,7 +66,6 @@ fn repl_session_end_to_end() {
     p.send_line("SELECT 7 * 6 AS answer;").unwrap();
     p.exp_string("| 42 |").unwrap();
 
-
     pause();
     p.send_line(".tabels").unwrap();
     p.exp_string("did you mean `.tables`?").unwrap();

@@ -24,8 +24,8 @@ enum Cell {
 struct Case {
     name: String,
     ordered: bool,
-    /// a sum or mean of divided money: compared to 10⁻⁴ (six decimal places a quotient,
-    /// README "SQL semantics")
+    /// a query that divides: compared to 10⁻⁴ absolute or 10⁻⁶ relative (money divided
+    /// keeps six decimal places, README "SQL semantics")
     approx: bool,
     sql: String,
     rows: Vec<Vec<Cell>>,

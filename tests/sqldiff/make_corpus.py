@@ -410,25 +410,64 @@ class Gen:
             return f"SELECT * FROM ({a} {op} {b}) u" + self.order_all(1)
         return f"{a} {op} {b}"
 
+    def misc(self):
+        """Text functions, NULL-sensitive IN, CASE forms, GROUP BY expressions, statistics,
+        booleans, derived-table column aliases, ORDER BY expressions."""
+        t = self.pick(list(TABLES))
+        c = self.pick(self.cols(t, "text"))
+        c2 = self.pick(self.cols(t, "text"))
+        k = self.pick([k for k in ["int", "money", "float"] if self.cols(t, k)])
+        n = self.col(t, k)
+        r = self.r.random()
+        if r < 0.1:
+            e = self.pick([f"{c} || '-' || {c2}", f"CONCAT({c}, {c2})", f"LENGTH({c})", f"LOWER({c})",
+                           f"TRIM({c})", f"REPLACE({c}, '1', 'x')", f"UPPER(LEFT({c}, 2))",
+                           f"SUBSTRING({c}, 2, 3)", f"STARTS_WITH({c}, '1')", f"REVERSE({c})"])
+            q = f"SELECT {e} AS e, COUNT(*) AS n FROM {t} GROUP BY 1" + self.order_all(2)
+        elif r < 0.2:
+            vals = ", ".join([self.num_lit("int"), "NULL"] if self.chance(0.5) else [self.num_lit("int"), self.num_lit("int")])
+            q = f"SELECT COUNT(*) AS n, COUNT({n}) AS m FROM {t} WHERE {n} {self.pick(['IN', 'NOT IN'])} ({vals})"
+        elif r < 0.28:
+            q = f"SELECT COUNT(*) AS n FROM projects WHERE unit_code {self.pick(['IN', 'NOT IN'])} (SELECT unit_code FROM indicators WHERE {self.pred('indicators')})"
+        elif r < 0.38:
+            case = self.pick([
+                f"CASE WHEN {n} > {self.num_lit(k)} THEN 'big' WHEN {n} > 0 THEN 'small' END",
+                f"CASE {c} WHEN {self.text_lit(c)} THEN 1 WHEN {self.text_lit(c)} THEN 2 ELSE 0 END",
+                f"CASE WHEN {n} IS NULL THEN -1 ELSE {n} END",
+            ])
+            q = f"SELECT {case} AS e, COUNT(*) AS n FROM {t} GROUP BY 1" + self.order_all(2)
+        elif r < 0.48:
+            g = self.pick([f"{self.col(t, 'int')} % 2", f"LEFT({c}, 2)", f"{n} > {self.num_lit(k)}", f"ROUND({n}, 0)", f"{c} IS NULL"])
+            q = f"SELECT {g} AS g, COUNT(*) AS n, SUM({n}) AS s FROM {t} GROUP BY {g}" + self.order_all(3)
+        elif r < 0.6:
+            f = self.pick(["STDDEV", "STDDEV_POP", "STDDEV_SAMP", "VARIANCE", "VAR_POP", "VAR_SAMP", "MEDIAN", "AVG", "COUNT(DISTINCT"])
+            arg = f"{f} {n})" if f.endswith("DISTINCT") else f"{f}({n})"
+            if f == "COUNT(DISTINCT":
+                arg = f"COUNT(DISTINCT {n})"
+            key = self.pick(self.cols(t, "text") + ["year"])
+            q = f"SELECT {key} AS k, {arg} AS v FROM {t} GROUP BY {key}" + self.order_all(2)
+        elif r < 0.68:
+            q = f"SELECT {n} > {self.num_lit(k)} AS b, {c} IS NOT NULL AS nn, COUNT(*) AS n FROM {t} GROUP BY 1, 2" + self.order_all(3)
+        elif r < 0.76:
+            q = f"SELECT x, y FROM (SELECT {c}, {n} FROM {t} WHERE {self.pred(t)}) AS d(x, y)" + self.order_all(2)
+        elif r < 0.84:
+            q = f"SELECT {c} AS a, {n} AS b FROM {t} ORDER BY {n} * -1 {self.pick(['ASC', 'DESC'])} NULLS LAST, 1 NULLS FIRST, 2 NULLS LAST LIMIT 5"
+            self.ordered = True
+        elif r < 0.92:
+            f = self.pick(["ABS", "SIGN", "CEIL", "FLOOR", "SQRT", "LN", "EXP"])
+            arg = f"ABS({n}) + 1" if f in ("SQRT", "LN") else (f"{n} / 1000" if f == "EXP" else n)
+            q = f"SELECT {f}({arg}) AS e FROM {t} WHERE {self.pred(t)}" + self.order_all(1)
+        else:
+            q = f"SELECT {self.agg(t)} AS a FROM {t} HAVING {self.agg(t)} {self.pick(['>', '<', '>='])} {self.num_lit('int')}"
+        return q
+
     def query(self):
         self.ordered = False
         f = self.r.choices(
-            [self.simple, self.grouped, self.window, self.grouped_window, self.join, self.cte, self.subquery, self.setop],
-            weights=[20, 20, 14, 8, 12, 8, 10, 8],
+            [self.simple, self.grouped, self.window, self.grouped_window, self.join, self.cte, self.subquery, self.setop, self.misc],
+            weights=[20, 20, 14, 8, 12, 8, 10, 8, 16],
         )[0]
         return f()
-
-
-def divides_in_aggregate(q):
-    """Does a SUM or AVG argument divide (`SUM(a / b)`)?"""
-    for m in re.finditer(r"\b(SUM|AVG)\(", q):
-        depth, i = 1, m.end()
-        while i < len(q) and depth:
-            depth += {"(": 1, ")": -1}.get(q[i], 0)
-            if q[i] == "/" and depth >= 1:
-                return True
-            i += 1
-    return False
 
 
 def cell(v):
@@ -499,9 +538,9 @@ def main():
             continue
         ordered = g.ordered
         kept += 1
-        # money divided keeps six decimal places (README, SQL semantics): summed over many
-        # rows it differs from DuckDB's DOUBLE in the sixth place
-        approx = " approx" if divides_in_aggregate(q) else ""
+        # money divided keeps six decimal places (README, SQL semantics): summed or
+        # multiplied it differs from DuckDB's DOUBLE in the sixth place
+        approx = " approx" if "/" in q else ""
         out.append(f"query q{kept} {'ordered' if ordered else 'rowsort'}{approx}")
         out.append(q)
         out.append("----")
