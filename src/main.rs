@@ -10,6 +10,26 @@ use std::process::ExitCode;
 
 const ABOUT: &str = "Query public budget disclosures (部门预算信息公开) with SQL.";
 
+/// The long help's closing text: the static part, then the extensions and statements
+/// from their registries (so `--help` cannot drift from the engine).
+fn after_help() -> String {
+    let (head, examples) = AFTER_HELP
+        .split_once("Examples:")
+        .unwrap_or((AFTER_HELP, ""));
+    let mut s = head.trim_end().to_string();
+    s.push_str("\n  Extensions:");
+    for x in budgetql::query::rewrite::EXTENSIONS {
+        s.push_str(&format!("\n    {}\n        {}", x.usage, x.help));
+    }
+    s.push_str("\n  Statements:");
+    for usage in budgetql::query::Command::usages() {
+        s.push_str(&format!("\n    {usage}"));
+    }
+    s.push_str("\n\nExamples:");
+    s.push_str(examples);
+    s
+}
+
 const AFTER_HELP: &str = "\
 Data:
   With no --data, budgetql answers from the thirteen bundled disclosures (compiled
@@ -27,9 +47,8 @@ Tables:
   (money is exact: Decimal(38,6) in 万元; every row keeps `source`, `page` and `line`)
   audit_findings: what AUDIT finds (computed when first read)
 
-SQL: SELECT … as polars-sql runs it, plus SHARE(x), YOY(x), GROUP BY ROLLUP(a, b),
-  PIVOT (agg FOR col IN (…)), :params, SHOW TABLES, DESCRIBE, EXPLAIN, LOAD, COPY … TO,
-  CREATE VIEW, CHART BAR, AUDIT. The README documents each with examples.
+SQL: SELECT/WITH as SQL means it (checked against DuckDB; see the README), CREATE/DROP
+  VIEW and :params, plus the budget extensions and statements below.
 
 Examples:
   budgetql -c \"SELECT COUNT(*) FROM projects\"
@@ -46,7 +65,7 @@ Examples:
 Exit status: 0 on success, 1 on any error (message on stderr), 2 on bad arguments.";
 
 #[derive(Parser, Debug)]
-#[command(name = "budgetql", version, about = ABOUT, after_help = AFTER_HELP)]
+#[command(name = "budgetql", version, about = ABOUT, after_help = after_help())]
 struct Cli {
     /// Run a SQL statement (or several, separated by `;`). Repeatable; runs in order with -f.
     #[arg(short = 'c', long = "command", value_name = "SQL")]

@@ -72,6 +72,19 @@ impl Command {
             .map(|(_, c, _)| *c)
     }
 
+    /// One usage line per command (`DESC` is listed under `DESCRIBE`), for help texts.
+    pub fn usages() -> Vec<&'static str> {
+        let mut seen = vec![];
+        let mut out = vec![];
+        for (_, c, usage) in COMMANDS {
+            if !seen.contains(c) {
+                seen.push(*c);
+                out.push(*usage);
+            }
+        }
+        out
+    }
+
     /// Every word the commands start with, for highlighting and completion.
     pub fn words() -> impl Iterator<Item = &'static str> {
         COMMANDS.iter().flat_map(|(ws, _, _)| ws.iter().copied())

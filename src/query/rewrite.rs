@@ -88,8 +88,56 @@ fn is_aggregate(e: &SQLExpr) -> bool {
     matches!(e, SQLExpr::Function(f) if f.over.is_none() && AGGREGATES.contains(&fname(f).as_str()))
 }
 
+/// A budget extension of the SQL dialect. [`EXTENSIONS`] is the one list: the rewrites
+/// check arity against it, and `--help`, the shell's `.help`, highlighting and
+/// completion are generated from it.
+pub struct Extension {
+    pub name: &'static str,
+    /// a function (`SHARE(x)`) rather than a clause (`GROUP BY ROLLUP(…)`)
+    pub function: bool,
+    /// arguments a function takes
+    pub args: usize,
+    pub usage: &'static str,
+    pub help: &'static str,
+}
+
+pub const EXTENSIONS: &[Extension] = &[
+    Extension {
+        name: "SHARE",
+        function: true,
+        args: 1,
+        usage: "SHARE(x) [OVER (PARTITION BY …)]",
+        help: "x as a fraction of its total over the result (float); SHARE(SUM(budget)) in a grouped query",
+    },
+    Extension {
+        name: "YOY",
+        function: true,
+        args: 1,
+        usage: "YOY(x) [OVER (PARTITION BY … ORDER BY year)]",
+        help: "growth of x against the previous year of the same group (float, NULL for the first year)",
+    },
+    Extension {
+        name: "ROLLUP",
+        function: false,
+        args: 0,
+        usage: "GROUP BY ROLLUP(a, b)",
+        help: "subtotal (小计) and grand-total (合计) rows, in budget-table order",
+    },
+    Extension {
+        name: "PIVOT",
+        function: false,
+        args: 0,
+        usage: "FROM t PIVOT (agg(v) FOR col IN ('x', 'y' AS z))",
+        help: "one column per value of col, grouped by the other columns",
+    },
+];
+
+fn extension(name: &str) -> Option<&'static Extension> {
+    EXTENSIONS.iter().find(|x| x.function && x.name == name)
+}
+
 fn is_ext(e: &SQLExpr) -> bool {
-    matches!(e, SQLExpr::Function(f) if matches!(fname(f).as_str(), "SHARE" | "YOY"))
+    matches!(e, SQLExpr::Function(f) if extension(&fname(f)).is_some())
 }
 
 /// True when `e` contains a node for which `pred` holds.
@@ -209,11 +257,13 @@ impl Windows {
 
     fn expand_one(&self, f: &SQLFunction, name: &str) -> Result<SQLExpr, RewriteError> {
         let args = function_args(f);
-        if args.len() != 1 {
-            return Err(err_at(
-                f,
-                format!("{name} takes exactly one argument: {name}(amount)"),
-            ));
+        if let Some(x) = extension(name) {
+            if args.len() != x.args {
+                return Err(err_at(
+                    f,
+                    format!("{name} takes exactly one argument: {}", x.usage),
+                ));
+            }
         }
         let x = format!("CAST(({}) AS DOUBLE)", args[0]);
         let text = if name == "SHARE" {

@@ -104,9 +104,17 @@ pub const FUNCTIONS: &[&str] = &[
     "DENSE_RANK",
     "LAG",
     "LEAD",
-    "SHARE",
-    "YOY",
 ];
+
+/// Function names for highlighting and completion: SQL's and the budget extensions'.
+fn functions() -> impl Iterator<Item = &'static str> {
+    FUNCTIONS.iter().copied().chain(
+        crate::query::rewrite::EXTENSIONS
+            .iter()
+            .filter(|x| x.function)
+            .map(|x| x.name),
+    )
+}
 
 /// What the completer knows about the session, refreshed after each statement.
 #[derive(Default, Clone)]
@@ -277,7 +285,7 @@ impl Completer for BudgetHelper {
             .iter()
             .copied()
             .chain(query::Command::words())
-            .chain(FUNCTIONS.iter().copied())
+            .chain(functions())
             .collect();
         words.sort_unstable();
         words.dedup();
@@ -398,7 +406,7 @@ pub fn highlight_sql(line: &str) -> String {
             let up = w.to_uppercase();
             if KEYWORDS.contains(&up.as_str()) || query::Command::words().any(|c| c == up) {
                 out.push_str(&format!("\x1b[1;34m{w}\x1b[0m"));
-            } else if FUNCTIONS.contains(&up.as_str()) && chars.get(i) == Some(&'(') {
+            } else if functions().any(|f| f == up) && chars.get(i) == Some(&'(') {
                 out.push_str(&format!("\x1b[36m{w}\x1b[0m"));
             } else {
                 out.push_str(&w);

@@ -56,15 +56,14 @@ pub fn help() -> String {
         s.push_str(&format!("  {usage:<w$}  {h}\n"));
     }
     s.push_str("budgetql statements, beside SELECT/WITH and CREATE/DROP VIEW:\n");
-    let mut seen = vec![];
-    for (_, c, usage) in crate::query::COMMANDS {
-        if !seen.contains(c) {
-            seen.push(*c);
-            s.push_str(&format!("  {usage}\n"));
-        }
+    for usage in crate::query::Command::usages() {
+        s.push_str(&format!("  {usage}\n"));
     }
-    s.push_str("Budget extensions in SQL: SHARE, YOY, ROLLUP, PIVOT — see the README.");
-    s
+    s.push_str("Budget extensions of SQL (the README has examples):\n");
+    for x in crate::query::rewrite::EXTENSIONS {
+        s.push_str(&format!("  {}\n      {}\n", x.usage, x.help));
+    }
+    s.trim_end().to_string()
 }
 
 fn closest_command(word: &str) -> String {

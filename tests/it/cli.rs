@@ -297,3 +297,19 @@ fn largest_projects_script_answers() {
     assert_eq!(lines[2], "12,216001,雪亮工程建设,104.00,104.00,0.00");
     assert_eq!(lines.len(), 11);
 }
+
+/// `--help` and the shell's `.help` list every budget extension and statement from the
+/// registries the engine uses, so neither can drift from what runs.
+#[test]
+fn help_lists_every_extension_and_statement() {
+    let (code, out, _) = crate::common::run(&["--help"]);
+    assert_eq!(code, 0);
+    for x in budgetql::query::rewrite::EXTENSIONS {
+        assert!(out.contains(x.usage), "--help lacks {}", x.usage);
+    }
+    for (_, _, usage) in budgetql::query::COMMANDS {
+        if *usage != "DESC table" {
+            assert!(out.contains(usage), "--help lacks {usage}");
+        }
+    }
+}
