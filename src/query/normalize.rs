@@ -11,7 +11,8 @@
 //! - an aggregate of a constant (`SUM(1)`, `MIN(2.25)`) is evaluated once, not per row:
 //!   `SUM(k)` is `k × COUNT(*)` and every such aggregate is NULL over no rows.
 //! - `POWER(x, n)` is refused on money and wraps on integers: it is computed in DOUBLE,
-//!   as DuckDB does.
+//!   as DuckDB does; so is every quotient `a / b` (Polars kept six decimal places of a
+//!   divided money amount, and a quotient of quotients drifted).
 //! - `RIGHT(s, n)` with n beyond the length drops characters: the whole text is kept.
 //! - `ROUND` rounds half to even and `CAST(x AS INTEGER)` truncates in Polars; SQL rounds
 //!   half away from zero (`ROUND(0.65, 1)` = 0.7, `CAST(1.5 AS INTEGER)` = 2).
@@ -1167,6 +1168,17 @@ fn rewrite_one(e: SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> SQLExpr
             }
         }
         SQLExpr::IsDistinctFrom(..) | SQLExpr::IsNotDistinctFrom(..) => reassociate(e),
+        // a quotient is a DOUBLE, as in DuckDB: Polars divided money to six decimal
+        // places, so `year / (amount / year)` was off in the fifth significant digit
+        SQLExpr::BinaryOp {
+            left,
+            op: BinaryOperator::Divide,
+            right,
+        } => SQLExpr::BinaryOp {
+            left: Box::new(parse(&format!("CAST({left} AS DOUBLE)"))),
+            op: BinaryOperator::Divide,
+            right,
+        },
         // `a // b` floors in Polars (-7 // 2 = -4); SQL engines truncate (-3)
         SQLExpr::BinaryOp {
             left,

@@ -433,10 +433,10 @@ fn output_names(items: &[SelectItem]) -> Option<Vec<String>> {
         .collect()
 }
 
-/// `SELECT items FROM t QUALIFY <window with mixed ASC/DESC> …` → `SELECT names FROM
-/// (SELECT items, <window> AS __qwN FROM t) AS __q WHERE …`: the window then runs in a
-/// SELECT list, where its DESC keys can be turned into ascending ones (QUALIFY sees only
-/// the selected columns).
+/// `SELECT items FROM t QUALIFY <window> …` → `SELECT names FROM (SELECT items, <window>
+/// AS __qwN FROM t) AS __q WHERE …`, when the window mixes ASC/DESC or reads a column
+/// the SELECT list does not: the window then runs in a SELECT list, which sees every
+/// column and where DESC keys can be turned into ascending ones.
 fn lower_qualify(sel: &mut Select) -> Result<bool, RewriteError> {
     let Some(cond) = &sel.qualify else {
         return Ok(false);
@@ -446,7 +446,26 @@ fn lower_qualify(sel: &mut Select) -> Result<bool, RewriteError> {
     let Some(names) = output_names(&sel.projection) else {
         return Ok(false);
     };
-    if !mixed_window(cond) || grouped || sel.from.len() != 1 || !sel.from[0].joins.is_empty() {
+    // polars-sql's QUALIFY sees only the selected columns: lowered too when it reads
+    // another one (`SELECT project_code … QUALIFY ROW_NUMBER() OVER (ORDER BY budget DESC)`)
+    let mut c = cond.clone();
+    let mut unselected = false;
+    let _ = visit_expressions_mut(&mut c, |x: &mut SQLExpr| {
+        let n = match x {
+            SQLExpr::Identifier(i) => Some(i.value.clone()),
+            SQLExpr::CompoundIdentifier(ids) => ids.last().map(|i| i.value.clone()),
+            _ => None,
+        };
+        if n.is_some_and(|n| !names.contains(&n)) {
+            unselected = true;
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    if !(mixed_window(cond) || unselected)
+        || grouped
+        || sel.from.len() != 1
+        || !sel.from[0].joins.is_empty()
+    {
         return Ok(false);
     }
     let mut cond = cond.clone();

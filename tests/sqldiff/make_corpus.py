@@ -538,10 +538,7 @@ def main():
             continue
         ordered = g.ordered
         kept += 1
-        # money divided keeps six decimal places (README, SQL semantics): summed or
-        # multiplied it differs from DuckDB's DOUBLE in the sixth place
-        approx = " approx" if "/" in q else ""
-        out.append(f"query q{kept} {'ordered' if ordered else 'rowsort'}{approx}")
+        out.append(f"query q{kept} {'ordered' if ordered else 'rowsort'}")
         out.append(q)
         out.append("----")
         for r in rows:
