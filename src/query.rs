@@ -6,6 +6,7 @@
 pub mod engine;
 pub mod names;
 mod normalize;
+mod polars_errors;
 mod quantiles;
 pub mod rewrite;
 mod windows;

@@ -650,112 +650,77 @@ impl Engine {
 
     /// A Polars error, made readable and located where possible.
     fn explain_error(&self, origin: &str, st: &Statement, e: &PolarsError) -> QueryError {
-        let raw = e.to_string();
-        let msg: String = raw
-            .lines()
-            .filter(|l| {
-                !l.trim().is_empty()
-                    && !l.contains("Resolved plan")
-                    && !l.contains("Error originated")
-            })
-            .collect::<Vec<_>>()
-            .join(" ");
-        static COL: LazyLock<Regex> = LazyLock::new(|| {
-            Regex::new(r#"unable to find column "([^"]+)"(?:; valid columns: \[([^\]]*)\])?"#)
-                .expect("valid")
-        });
-        static OP: LazyLock<Regex> = LazyLock::new(|| {
-            Regex::new(r"`(\w+)` operation not supported for dtype `(\w+)`").expect("valid")
-        });
-        if let Some(m) = COL.captures(&msg) {
-            let name = m[1].to_string();
-            let valid: Vec<String> = m
-                .get(2)
-                .map(|v| {
-                    v.as_str()
-                        .split(',')
-                        .map(|s| s.trim().trim_matches('"').to_string())
-                        .collect()
-                })
-                .unwrap_or_default();
-            let mut hint = did_you_mean(&closest(&name, valid.iter().map(|s| s.as_str())));
-            let elsewhere: Vec<&str> = self
-                .names
-                .iter()
-                .filter(|(n, _)| self.schema_of(n).is_some_and(|s| s.contains(&name)))
-                .map(|(n, _)| n.as_str())
-                .collect();
-            if !elsewhere.is_empty() {
-                hint.push_str(&format!(
-                    "; `{name}` is a column of {}, which this query does not read",
-                    elsewhere
-                        .iter()
-                        .map(|t| format!("`{t}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-            let (l, c) = position_of(&st.text, &name).unwrap_or((1, 1));
-            return located(origin, st, l, c, &format!("unknown column `{name}`{hint}"));
-        }
-        if let Some(m) = OP.captures(&msg) {
-            let op = m[1].to_uppercase();
-            let dt = match &m[2] {
-                "str" => "text",
-                "date" => "a date",
-                "bool" => "true/false",
-                other => other,
-            };
-            let (l, c) = position_of(&st.text, &op).unwrap_or((1, 1));
-            return located(origin, st, l, c, &format!("{op}(…) needs numbers or money, but its argument is {dt}; pick a numeric column (DESCRIBE shows the types)"));
-        }
-        static JOINCOL: LazyLock<Regex> = LazyLock::new(|| {
-            Regex::new(r"no column named '([^']+)' found in table '([^']+)'").expect("valid")
-        });
-        if let Some(m) = JOINCOL.captures(&msg) {
-            let name = m[1].to_string();
-            let stmts = SQLParser::parse_sql(&GenericDialect {}, &st.text).unwrap_or_default();
-            let v = Relations::of(&stmts);
-            let mut cols: Vec<String> = vec![];
-            for r in &v.rels {
-                if let Some(s) = self.schema_of(&object_name(r)) {
-                    cols.extend(s.iter_names().map(|n| n.to_string()));
+        use super::polars_errors::{classify, Known};
+        match classify(&e.to_string()) {
+            Known::UnknownColumn { name, valid } => {
+                let mut hint = did_you_mean(&closest(&name, valid.iter().map(|s| s.as_str())));
+                let elsewhere: Vec<&str> = self
+                    .names
+                    .iter()
+                    .filter(|(n, _)| self.schema_of(n).is_some_and(|s| s.contains(&name)))
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+                if !elsewhere.is_empty() {
+                    hint.push_str(&format!(
+                        "; `{name}` is a column of {}, which this query does not read",
+                        elsewhere
+                            .iter()
+                            .map(|t| format!("`{t}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
                 }
+                let (l, c) = position_of(&st.text, &name).unwrap_or((1, 1));
+                located(origin, st, l, c, &format!("unknown column `{name}`{hint}"))
             }
-            let hint = did_you_mean(&closest(&name, cols.iter().map(|s| s.as_str())));
-            let (l, c) = position_of(&st.text, &name).unwrap_or((1, 1));
-            return located(
-                origin,
-                st,
-                l,
-                c,
-                &format!("unknown column `{}.{name}`{hint}", &m[2]),
-            );
-        }
-        if msg.contains("unexpected subquery")
-            || msg.contains("subquery") && msg.contains("not supported")
-        {
-            static SUB: LazyLock<Regex> =
-                LazyLock::new(|| Regex::new(r"(?i)\(\s*SELECT\b").expect("valid"));
-            let (l, c) = SUB
-                .find(&st.text)
-                .map(|m| line_col(&st.text, m.start()))
-                .unwrap_or((1, 1));
-            return located(origin, st, l, c, "a subquery inside an expression is not supported by the engine; compute it in a CTE and join it: WITH t AS (SELECT SUM(budget) AS total FROM projects) SELECT … FROM projects CROSS JOIN t");
-        }
-        if msg.contains("not yet implemented")
-            || msg.contains("not supported")
-            || msg.contains("is not currently supported")
-        {
-            return located(
+            Known::WrongType { op, dtype } => {
+                let op = op.to_uppercase();
+                let dt = match dtype.as_str() {
+                    "str" => "text",
+                    "date" => "a date",
+                    "bool" => "true/false",
+                    other => other,
+                };
+                let (l, c) = position_of(&st.text, &op).unwrap_or((1, 1));
+                located(origin, st, l, c, &format!("{op}(…) needs numbers or money, but its argument is {dt}; pick a numeric column (DESCRIBE shows the types)"))
+            }
+            Known::UnknownJoinColumn { name, table } => {
+                let stmts = SQLParser::parse_sql(&GenericDialect {}, &st.text).unwrap_or_default();
+                let v = Relations::of(&stmts);
+                let mut cols: Vec<String> = vec![];
+                for r in &v.rels {
+                    if let Some(s) = self.schema_of(&object_name(r)) {
+                        cols.extend(s.iter_names().map(|n| n.to_string()));
+                    }
+                }
+                let hint = did_you_mean(&closest(&name, cols.iter().map(|s| s.as_str())));
+                let (l, c) = position_of(&st.text, &name).unwrap_or((1, 1));
+                located(
+                    origin,
+                    st,
+                    l,
+                    c,
+                    &format!("unknown column `{table}.{name}`{hint}"),
+                )
+            }
+            Known::Subquery => {
+                static SUB: LazyLock<Regex> =
+                    LazyLock::new(|| Regex::new(r"(?i)\(\s*SELECT\b").expect("valid"));
+                let (l, c) = SUB
+                    .find(&st.text)
+                    .map(|m| line_col(&st.text, m.start()))
+                    .unwrap_or((1, 1));
+                located(origin, st, l, c, "a subquery inside an expression is not supported by the engine; compute it in a CTE and join it: WITH t AS (SELECT SUM(budget) AS total FROM projects) SELECT … FROM projects CROSS JOIN t")
+            }
+            Known::Unsupported(msg) => located(
                 origin,
                 st,
                 1,
                 1,
                 &format!("not supported by the SQL engine: {msg}"),
-            );
+            ),
+            Known::Other(msg) => located(origin, st, 1, 1, &msg),
         }
-        located(origin, st, 1, 1, &msg)
     }
 
     fn set(&mut self, origin: &str, st: &Statement) -> Result<Output, QueryError> {

@@ -699,7 +699,27 @@ fn not_yet(e: &SQLExpr, what: &str) -> RewriteError {
 /// A correlation other than `inner.col = outer.col` is refused with a way to write it.
 fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
     if sel.from.is_empty() {
-        return Ok(());
+        // `SELECT (SELECT SUM(budget) FROM projects) AS t`: the subqueries join a one-row
+        // relation
+        let scalar = sel.projection.iter().any(|it| match it {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                let mut c = e.clone();
+                let mut found = false;
+                let _ = visit_expressions_mut(&mut c, |x: &mut SQLExpr| {
+                    found |= matches!(x, SQLExpr::Subquery(_));
+                    ControlFlow::<()>::Continue(())
+                });
+                found
+            }
+            _ => false,
+        });
+        if !scalar {
+            return Ok(());
+        }
+        let one = super::rewrite::query("SELECT 1 FROM (SELECT 1 AS __one) AS __one")?;
+        if let SetExpr::Select(o) = *one.body {
+            sel.from = o.from;
+        }
     }
     let outer: Vec<String> = sel
         .from
