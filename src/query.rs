@@ -4,6 +4,7 @@
 //! registered LazyFrames ([`engine`]).
 
 pub mod engine;
+pub mod lex;
 pub mod names;
 mod normalize;
 mod polars_errors;
@@ -104,84 +105,36 @@ pub struct Statement {
 /// (only whitespace and comments) are dropped.
 pub fn split(script: &str) -> Vec<Statement> {
     let mut out = vec![];
-    let chars: Vec<char> = script.chars().collect();
-    let (mut i, mut line, mut col) = (0usize, 1usize, 1usize);
-    let mut cur = String::new();
-    let mut start: Option<(usize, usize)> = None;
-    let mut has_code = false;
-    let push = |cur: &mut String,
-                start: &mut Option<(usize, usize)>,
-                has_code: &mut bool,
-                out: &mut Vec<Statement>| {
-        if *has_code {
-            let (l, c) = start.unwrap_or((1, 1));
+    // (start, end) bytes of the current statement's code, comments inside it included
+    let mut cur: Option<(usize, usize)> = None;
+    let mut push = |cur: &mut Option<(usize, usize)>| {
+        if let Some((a, b)) = cur.take() {
+            let before = &script[..a];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
             out.push(Statement {
-                text: cur.trim().to_string(),
-                line: l,
-                column: c,
+                text: script[a..b].trim().to_string(),
+                line,
+                column,
             });
         }
-        cur.clear();
-        *start = None;
-        *has_code = false;
     };
-    while i < chars.len() {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
-        let advance =
-            |n: usize, cur: &mut String, i: &mut usize, line: &mut usize, col: &mut usize| {
-                for _ in 0..n {
-                    if let Some(&ch) = chars.get(*i) {
-                        cur.push(ch);
-                        if ch == '\n' {
-                            *line += 1;
-                            *col = 1;
-                        } else {
-                            *col += 1;
-                        }
-                        *i += 1;
-                    }
+    for t in lex::lex(script) {
+        match t.kind {
+            lex::Kind::Semicolon => push(&mut cur),
+            _ if t.is_code() => match &mut cur {
+                Some((_, b)) => *b = t.end,
+                None => cur = Some((t.start, t.end)),
+            },
+            // space and comments belong to a statement once it has started
+            _ => {
+                if let Some((_, b)) = &mut cur {
+                    *b = t.end;
                 }
-            };
-        if c == '-' && next == Some('-') {
-            while i < chars.len() && chars[i] != '\n' {
-                advance(1, &mut cur, &mut i, &mut line, &mut col);
             }
-            continue;
         }
-        if c == '/' && next == Some('*') {
-            advance(2, &mut cur, &mut i, &mut line, &mut col);
-            while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
-                advance(1, &mut cur, &mut i, &mut line, &mut col);
-            }
-            advance(2, &mut cur, &mut i, &mut line, &mut col);
-            continue;
-        }
-        if c == ';' {
-            i += 1;
-            col += 1;
-            push(&mut cur, &mut start, &mut has_code, &mut out);
-            continue;
-        }
-        if !c.is_whitespace() {
-            if start.is_none() {
-                start = Some((line, col));
-                // drop leading whitespace/comments so the statement text starts at its code
-                cur.clear();
-            }
-            has_code = true;
-        }
-        if c == '\'' || c == '"' || c == '`' {
-            advance(1, &mut cur, &mut i, &mut line, &mut col);
-            while i < chars.len() && chars[i] != c {
-                advance(1, &mut cur, &mut i, &mut line, &mut col);
-            }
-            advance(1, &mut cur, &mut i, &mut line, &mut col);
-            continue;
-        }
-        advance(1, &mut cur, &mut i, &mut line, &mut col);
     }
-    push(&mut cur, &mut start, &mut has_code, &mut out);
+    push(&mut cur);
     out
 }
 

@@ -136,53 +136,25 @@ impl Helper for BudgetHelper {}
 /// True when `text` ends a statement: `;` outside quotes and comments, brackets balanced.
 pub fn complete_statement(text: &str) -> bool {
     let t = text.trim();
-    if t.is_empty() {
+    if t.is_empty() || t.starts_with('.') {
         return true;
     }
-    if t.starts_with('.') {
-        return true;
+    let toks = query::lex::lex(t);
+    if toks.iter().any(|x| !x.closed) {
+        return false;
     }
-    let (mut depth, mut quote, mut last_code): (i32, Option<char>, Option<char>) = (0, None, None);
-    let chars: Vec<char> = t.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if let Some(q) = quote {
-            if c == q {
-                quote = None;
+    let mut depth = 0i32;
+    for x in &toks {
+        if x.kind == query::lex::Kind::Punct {
+            match &t[x.start..x.end] {
+                "(" | "[" => depth += 1,
+                ")" | "]" => depth -= 1,
+                _ => {}
             }
-            i += 1;
-            continue;
         }
-        if c == '-' && chars.get(i + 1) == Some(&'-') {
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
-            }
-            continue;
-        }
-        if c == '/' && chars.get(i + 1) == Some(&'*') {
-            i += 2;
-            while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
-                i += 1;
-            }
-            if i >= chars.len() {
-                return false;
-            }
-            i += 2;
-            continue;
-        }
-        match c {
-            '\'' | '"' | '`' => quote = Some(c),
-            '(' | '[' => depth += 1,
-            ')' | ']' => depth -= 1,
-            _ => {}
-        }
-        if !c.is_whitespace() {
-            last_code = Some(c);
-        }
-        i += 1;
     }
-    quote.is_none() && depth <= 0 && last_code == Some(';')
+    let last = toks.iter().rev().find(|x| x.is_code());
+    depth <= 0 && last.is_some_and(|x| x.kind == query::lex::Kind::Semicolon)
 }
 
 impl Validator for BudgetHelper {
@@ -362,59 +334,30 @@ impl Hinter for BudgetHelper {
 
 /// ANSI colours for keywords, strings and numbers.
 pub fn highlight_sql(line: &str) -> String {
+    use query::lex::Kind;
+    let toks = query::lex::lex(line);
     let mut out = String::with_capacity(line.len() + 16);
-    let chars: Vec<char> = line.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '\'' {
-            let start = i;
-            i += 1;
-            while i < chars.len() && chars[i] != '\'' {
-                i += 1;
+    for (k, t) in toks.iter().enumerate() {
+        let w = &line[t.start..t.end];
+        match t.kind {
+            Kind::Str => out.push_str(&format!("\x1b[32m{w}\x1b[0m")),
+            Kind::LineComment | Kind::BlockComment => out.push_str(&format!("\x1b[2m{w}\x1b[0m")),
+            Kind::Number => out.push_str(&format!("\x1b[33m{w}\x1b[0m")),
+            Kind::Word => {
+                let up = w.to_uppercase();
+                let call = toks
+                    .get(k + 1)
+                    .is_some_and(|n| n.kind == Kind::Punct && &line[n.start..n.end] == "(");
+                if KEYWORDS.contains(&up.as_str()) || query::Command::words().any(|c| c == up) {
+                    out.push_str(&format!("\x1b[1;34m{w}\x1b[0m"));
+                } else if call && functions().any(|f| f == up) {
+                    out.push_str(&format!("\x1b[36m{w}\x1b[0m"));
+                } else {
+                    out.push_str(w);
+                }
             }
-            i = (i + 1).min(chars.len());
-            out.push_str("\x1b[32m");
-            out.extend(&chars[start..i]);
-            out.push_str("\x1b[0m");
-            continue;
+            _ => out.push_str(w),
         }
-        if c == '-' && chars.get(i + 1) == Some(&'-') {
-            out.push_str("\x1b[2m");
-            out.extend(&chars[i..]);
-            out.push_str("\x1b[0m");
-            break;
-        }
-        if c.is_ascii_digit()
-            && (i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_'))
-        {
-            let start = i;
-            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
-                i += 1;
-            }
-            out.push_str("\x1b[33m");
-            out.extend(&chars[start..i]);
-            out.push_str("\x1b[0m");
-            continue;
-        }
-        if c.is_alphabetic() || c == '_' {
-            let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                i += 1;
-            }
-            let w: String = chars[start..i].iter().collect();
-            let up = w.to_uppercase();
-            if KEYWORDS.contains(&up.as_str()) || query::Command::words().any(|c| c == up) {
-                out.push_str(&format!("\x1b[1;34m{w}\x1b[0m"));
-            } else if functions().any(|f| f == up) && chars.get(i) == Some(&'(') {
-                out.push_str(&format!("\x1b[36m{w}\x1b[0m"));
-            } else {
-                out.push_str(&w);
-            }
-            continue;
-        }
-        out.push(c);
-        i += 1;
     }
     out
 }
@@ -464,5 +407,20 @@ mod tests {
         assert!(h.contains("\x1b[1;34mselect\x1b[0m"), "{h:?}");
         assert!(h.contains("\x1b[32m'a'\x1b[0m"), "{h:?}");
         assert!(h.contains("\x1b[33m12\x1b[0m"), "{h:?}");
+    }
+
+    #[test]
+    fn the_shell_reads_text_as_the_splitter_does() {
+        // one tokenizer: a `;` in a block comment or quoted name ends nothing anywhere
+        for s in ["SELECT 1 /* ; */ AS \"a;b\";", "SELECT ';' -- ;\n;"] {
+            assert!(complete_statement(s), "{s}");
+            assert_eq!(crate::query::split(s).len(), 1, "{s}");
+        }
+        let h = highlight_sql("SELECT 1 /* AUDIT */ AS x");
+        assert!(h.contains("\x1b[2m/* AUDIT */\x1b[0m"), "{h:?}");
+        assert!(
+            highlight_sql("AUDIT").contains("\x1b[1;34mAUDIT"),
+            "statements are keywords"
+        );
     }
 }
