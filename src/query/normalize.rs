@@ -697,6 +697,145 @@ fn not_yet(e: &SQLExpr, what: &str) -> RewriteError {
 ///   on the keys.
 ///
 /// A correlation other than `inner.col = outer.col` is refused with a way to write it.
+/// Replaces scalar subqueries (not those nested inside them) by `__slotN` names.
+struct Slots(Vec<SQLQuery>);
+
+impl sqlparser::ast::VisitorMut for Slots {
+    type Break = ();
+    fn pre_visit_expr(&mut self, e: &mut SQLExpr) -> ControlFlow<()> {
+        if let SQLExpr::Subquery(q) = e {
+            self.0.push((**q).clone());
+            *e = SQLExpr::Identifier(Ident::new(format!("__slot{}", self.0.len())));
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// `SELECT SUM(budget) / (SELECT COUNT(*) FROM units) FROM projects` (aggregates, no GROUP
+/// BY, a scalar subquery in the SELECT list or HAVING) → `SELECT __a1 / __sq1.__v FROM
+/// (SELECT SUM(budget) AS __a1 FROM projects) AS __agg CROSS JOIN (SELECT COUNT(*) AS __v
+/// FROM units) AS __sq1`: aggregate first (one row, even over no rows), then join.
+/// Returns false when the SELECT is not of that shape.
+fn aggregate_then_join(sel: &mut Select, n: &mut usize) -> Result<bool, RewriteError> {
+    use sqlparser::ast::VisitMut;
+    let mut slots = Slots(vec![]);
+    let mut items = sel.projection.clone();
+    for it in &mut items {
+        if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = it {
+            let _ = e.visit(&mut slots);
+        } else {
+            return Ok(false);
+        }
+    }
+    let mut having = sel.having.clone();
+    if let Some(h) = &mut having {
+        let _ = h.visit(&mut slots);
+    }
+    if slots.0.is_empty() {
+        return Ok(false);
+    }
+    if let Some(sub) = slots.0.iter().find(|q| !outer_refs(q).is_empty()) {
+        return Err(super::rewrite::err_at(sub, "not supported yet: a correlated subquery in an aggregate query without GROUP BY; compute it in a CTE and join it"));
+    }
+    // the aggregates, each once, as columns of the aggregated row
+    let mut aggs: Vec<String> = vec![];
+    let mut take = |e: &mut SQLExpr| {
+        let _ = visit_expressions_mut(e, |x: &mut SQLExpr| {
+            if is_aggregate_call(x) {
+                let t = x.to_string();
+                let k = match aggs.iter().position(|a| *a == t) {
+                    Some(k) => k,
+                    None => {
+                        aggs.push(t);
+                        aggs.len() - 1
+                    }
+                };
+                *x = SQLExpr::Identifier(Ident::new(format!("__a{}", k + 1)));
+            }
+            ControlFlow::<()>::Continue(())
+        });
+    };
+    for it in &mut items {
+        if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = it {
+            take(e);
+        }
+    }
+    if let Some(h) = &mut having {
+        take(h);
+    }
+    let mut joins = vec![];
+    let mut names = vec![];
+    for q in &slots.0 {
+        *n += 1;
+        let name = format!("__sq{n}");
+        let mut s = q.clone();
+        if let SetExpr::Select(i) = s.body.as_mut() {
+            let [item] = i.projection.as_slice() else {
+                return Ok(false);
+            };
+            let e = match item {
+                SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e.clone(),
+                _ => return Ok(false),
+            };
+            i.projection = vec![SelectItem::ExprWithAlias {
+                expr: e,
+                alias: Ident::new("__v"),
+            }];
+        } else {
+            return Ok(false);
+        }
+        joins.push(format!("CROSS JOIN ({s}) AS {name}"));
+        names.push(name);
+    }
+    let put = |e: &mut SQLExpr| {
+        let _ = visit_expressions_mut(e, |x: &mut SQLExpr| {
+            if let SQLExpr::Identifier(i) = x {
+                if let Some(k) = i
+                    .value
+                    .strip_prefix("__slot")
+                    .and_then(|k| k.parse::<usize>().ok())
+                {
+                    *x = parse(&format!("{}.__v", names[k - 1]));
+                }
+            }
+            ControlFlow::<()>::Continue(())
+        });
+    };
+    for it in &mut items {
+        if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = it {
+            put(e);
+        }
+    }
+    if let Some(h) = &mut having {
+        put(h);
+    }
+    let mut inner = sel.clone();
+    inner.having = None;
+    inner.projection = aggs
+        .iter()
+        .enumerate()
+        .map(|(k, a)| SelectItem::ExprWithAlias {
+            expr: parse(a),
+            alias: Ident::new(format!("__a{}", k + 1)),
+        })
+        .collect();
+    subqueries(&mut inner, n)?;
+    let items_text = items
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let wh = having.map(|h| format!(" WHERE {h}")).unwrap_or_default();
+    let outer = super::rewrite::query(&format!(
+        "SELECT {items_text} FROM ({inner}) AS __agg {}{wh}",
+        joins.join(" ")
+    ))?;
+    if let SetExpr::Select(o) = *outer.body {
+        *sel = *o;
+    }
+    Ok(true)
+}
+
 fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
     if sel.from.is_empty() {
         // `SELECT (SELECT SUM(budget) FROM projects) AS t`: the subqueries join a one-row
@@ -757,6 +896,9 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
             }
             _ => false,
         });
+    if aggregated && !grouped && aggregate_then_join(sel, n)? {
+        return Ok(());
+    }
     let mut joins: Vec<String> = vec![];
     let mut failed: Option<RewriteError> = None;
     // EXISTS terms of WHERE

@@ -137,15 +137,28 @@ fn agree(case: &Case, got: &[Vec<Cell>]) -> Result<(), String> {
     if got.len() != case.rows.len() {
         return Err(format!("{} rows, expected {}", got.len(), case.rows.len()));
     }
-    let (mut a, mut b): (Vec<&Vec<Cell>>, Vec<&Vec<Cell>>) =
-        (got.iter().collect(), case.rows.iter().collect());
-    if !case.ordered {
-        a.sort_by_key(|r| key(r));
-        b.sort_by_key(|r| key(r));
+    let row_same = |x: &Vec<Cell>, y: &Vec<Cell>| {
+        x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| same(p, q))
+    };
+    if case.ordered {
+        for (i, (x, y)) in got.iter().zip(&case.rows).enumerate() {
+            if !row_same(x, y) {
+                return Err(format!("row {i}: got {x:?}, expected {y:?}"));
+            }
+        }
+        return Ok(());
     }
-    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
-        if x.len() != y.len() || !x.iter().zip(y.iter()).all(|(p, q)| same(p, q)) {
-            return Err(format!("row {i}: got {x:?}, expected {y:?}"));
+    // as multisets: each expected row takes an equal row not taken yet (rows that differ
+    // only within the tolerance sort either way)
+    let mut a: Vec<&Vec<Cell>> = got.iter().collect();
+    let mut b: Vec<&Vec<Cell>> = case.rows.iter().collect();
+    a.sort_by_key(|r| key(r));
+    b.sort_by_key(|r| key(r));
+    let mut taken = vec![false; a.len()];
+    for y in &b {
+        match (0..a.len()).find(|&i| !taken[i] && row_same(a[i], y)) {
+            Some(i) => taken[i] = true,
+            None => return Err(format!("expected row {y:?} not found in {a:?}")),
         }
     }
     Ok(())

@@ -391,8 +391,10 @@ class Gen:
             q = f"SELECT COUNT(*) AS n FROM {t} WHERE {c} IN (SELECT {c} FROM {t} WHERE {self.pred(t)})"
         elif r < 0.75:
             q = f"SELECT a.{key} AS k, a.{num} AS v FROM {t} a WHERE EXISTS (SELECT 1 FROM {t} b WHERE b.{key} = a.{key} AND b.{num} > a.{num})" + self.order_all(2)
-        elif r < 0.85:
+        elif r < 0.8:
             q = f"SELECT {key} AS k, (SELECT COUNT(*) FROM {t}) AS total FROM {t} GROUP BY {key}" + self.order_all(2)
+        elif r < 0.85:
+            q = f"SELECT SUM({num}) / (SELECT SUM({num}) FROM {t} WHERE {self.pred(t)}) AS r, COUNT(*) AS n FROM {t} WHERE {self.pred(t)}"
         else:
             q = f"SELECT a.{key} AS k, a.{num} AS v, (SELECT MAX(b.{num}) FROM {t} b WHERE b.{key} = a.{key}) AS top FROM {t} a" + self.order_all(3)
         return q
