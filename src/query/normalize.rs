@@ -310,6 +310,7 @@ fn and_all(xs: Vec<SQLExpr>) -> Option<SQLExpr> {
 /// is refused with a way to write it.
 fn join_conditions(sel: &mut Select) -> Result<(), RewriteError> {
     let mut to_where = vec![];
+    let mut same_as: Vec<(SQLExpr, SQLExpr)> = vec![];
     for twj in &mut sel.from {
         let mut left_names: Vec<String> = relation_name(&twj.relation).into_iter().collect();
         for j in &mut twj.joins {
@@ -352,6 +353,22 @@ fn join_conditions(sel: &mut Select) -> Result<(), RewriteError> {
             };
             let (keys, others): (Vec<SQLExpr>, Vec<SQLExpr>) =
                 terms.into_iter().partition(|t| equi(t));
+            // an inner join's right key equals its left key: read the left one (polars-sql
+            // loses the right key of a join, `d.dept_code AS k … GROUP BY d.dept_code` failed)
+            if inner {
+                for k in &keys {
+                    if let SQLExpr::BinaryOp { left, right: r, .. } = k {
+                        let (lk, rk) = if side(left) == Some((true, false)) {
+                            (left, r)
+                        } else {
+                            (r, left)
+                        };
+                        if matches!(&**rk, SQLExpr::CompoundIdentifier(_)) {
+                            same_as.push(((**rk).clone(), (**lk).clone()));
+                        }
+                    }
+                }
+            }
             if others.is_empty() || keys.is_empty() {
                 left_names.extend(right);
                 continue;
@@ -391,6 +408,48 @@ fn join_conditions(sel: &mut Select) -> Result<(), RewriteError> {
             }
             *on = and_all(keys).expect("keys is not empty");
             left_names.extend(right);
+        }
+    }
+    if !same_as.is_empty() {
+        let swap = |e: &mut SQLExpr| {
+            let _ = visit_expressions_mut(e, |x: &mut SQLExpr| {
+                if let Some((_, l)) = same_as.iter().find(|(r, _)| r == x) {
+                    *x = l.clone();
+                }
+                ControlFlow::<()>::Continue(())
+            });
+        };
+        for it in &mut sel.projection {
+            match it {
+                // keep the name the right key gave its column
+                SelectItem::UnnamedExpr(e) if same_as.iter().any(|(r, _)| r == &*e) => {
+                    let name = match &*e {
+                        SQLExpr::CompoundIdentifier(ids) => {
+                            ids.last().map(|i| i.value.clone()).unwrap_or_default()
+                        }
+                        _ => String::new(),
+                    };
+                    let mut x = e.clone();
+                    swap(&mut x);
+                    *it = SelectItem::ExprWithAlias {
+                        expr: x,
+                        alias: Ident::new(name),
+                    };
+                }
+                SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => swap(e),
+                _ => {}
+            }
+        }
+        if let sqlparser::ast::GroupByExpr::Expressions(es, _) = &mut sel.group_by {
+            for e in es {
+                swap(e);
+            }
+        }
+        if let Some(h) = &mut sel.having {
+            swap(h);
+        }
+        if let Some(w) = &mut sel.selection {
+            swap(w);
         }
     }
     if !to_where.is_empty() {
