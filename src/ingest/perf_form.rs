@@ -386,11 +386,24 @@ pub(crate) fn read(
 
     // the indicator tree
     let mut indicators = vec![];
-    if let Some(h) = header {
-        let heads: Vec<&Tok> = toks[h..]
-            .iter()
-            .take_while(|t| is_header_label(&t.text))
-            .collect();
+    let heads: Vec<&Tok> = header
+        .map(|h| {
+            toks[h..]
+                .iter()
+                .take_while(|t| is_header_label(&t.text))
+                .collect()
+        })
+        .unwrap_or_default();
+    // a header without its 二级指标 and 指标值 columns cannot say which cell is the target
+    let complete = heads.get(1).is_some_and(|t| t.text == "二级指标")
+        && heads.iter().skip(2).any(|t| t.text.ends_with("指标值"));
+    if let (Some(h), false) = (header, complete) {
+        warnings.push((
+            toks[h].line,
+            format!("project `{project_name}`: the indicator header prints no 二级指标 and 指标值 columns, so its indicators are not stored"),
+        ));
+    }
+    if let (Some(h), true) = (header, complete) {
         let after = &toks[h + heads.len()..];
         // cells per indicator row after the level-1 and level-2 columns
         let width = heads.len().saturating_sub(2).max(1);
@@ -433,7 +446,7 @@ pub(crate) fn read(
                     format!(
                         "project `{project_name}`: the indicators under {l2} print {} cells for rows of {width} ({}); a cell is wrapped or empty, so they are not stored",
                         group.len(),
-                        heads[2..].iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" | ")
+                        heads.iter().skip(2).map(|t| t.text.as_str()).collect::<Vec<_>>().join(" | ")
                     ),
                 ));
                 bad = true;
@@ -605,6 +618,19 @@ mod tests {
             "{:?}",
             f.warnings
         );
+    }
+
+    #[test]
+    fn a_header_cut_short_is_a_warning() {
+        let f = read(
+            1,
+            &toks("项目名称 X 项目资金（元） 项目资金总额 100\n一级指标\n产出指标 数量指标 a b c"),
+            1,
+            2026,
+        )
+        .unwrap();
+        assert!(f.indicators.is_empty());
+        assert_eq!(f.warnings.len(), 1, "{:?}", f.warnings);
     }
 
     #[test]

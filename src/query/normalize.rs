@@ -25,23 +25,17 @@ use sqlparser::ast::{
     FunctionArgExpr, FunctionArguments, Ident, JoinConstraint, JoinOperator, ObjectNamePart,
     Query as SQLQuery, Select, SelectItem, SetExpr, TableFactor,
 };
-use sqlparser::dialect::GenericDialect;
-use sqlparser::parser::Parser as SQLParser;
 use std::ops::ControlFlow;
 
+/// Parse SQL the rewrites print from the query's own pieces; text that does not parse
+/// back (it cannot: it is printed AST) is kept as a name, which the engine then reports.
 fn parse(text: &str) -> SQLExpr {
-    SQLParser::new(&GenericDialect {})
-        .try_with_sql(text)
-        .and_then(|mut p| p.parse_expr())
-        .unwrap_or_else(|_| SQLExpr::Identifier(Ident::new(text)))
+    super::rewrite::parse_expr(text).unwrap_or_else(|_| SQLExpr::Identifier(Ident::new(text)))
 }
 
-fn fname(f: &SQLFunction) -> String {
-    match f.name.0.last() {
-        Some(ObjectNamePart::Identifier(i)) => i.value.to_uppercase(),
-        _ => String::new(),
-    }
-}
+use super::rewrite::{
+    and_all, conjuncts as split_and, contains, fname, is_aggregate as is_aggregate_call,
+};
 
 fn args(f: &SQLFunction) -> Vec<&FunctionArg> {
     match &f.args {
@@ -56,10 +50,8 @@ fn is_count(e: &SQLExpr) -> bool {
 
 /// True when an expression reads no column and no subquery (`1`, `2.5 * 3`, `-1`).
 fn constant(e: &SQLExpr) -> bool {
-    let mut c = e.clone();
-    let mut reads = false;
-    let _ = visit_expressions_mut(&mut c, |x: &mut SQLExpr| {
-        if matches!(
+    !contains(e, &|x| {
+        matches!(
             x,
             SQLExpr::Identifier(_)
                 | SQLExpr::CompoundIdentifier(_)
@@ -67,12 +59,8 @@ fn constant(e: &SQLExpr) -> bool {
                 | SQLExpr::Function(_)
                 | SQLExpr::Exists { .. }
                 | SQLExpr::InSubquery { .. }
-        ) {
-            reads = true;
-        }
-        ControlFlow::<()>::Continue(())
-    });
-    !reads
+        )
+    })
 }
 
 /// `a IS DISTINCT FROM (b AND c)` as parsed from `a IS DISTINCT FROM b AND c` →
@@ -111,8 +99,11 @@ fn name_counts(q: &mut SQLQuery) {
     fn body(s: &mut SetExpr) {
         match s {
             SetExpr::Select(sel) => {
-                let defaults: Vec<Option<String>> =
-                    sel.projection.iter().map(default_name).collect();
+                let defaults: Vec<Option<String>> = sel
+                    .projection
+                    .iter()
+                    .map(super::rewrite::default_name)
+                    .collect();
                 for (i, it) in sel.projection.iter_mut().enumerate() {
                     let SelectItem::UnnamedExpr(e) = it else {
                         continue;
@@ -173,24 +164,6 @@ fn name_counts(q: &mut SQLQuery) {
         }
     }
     body(&mut q.body);
-}
-
-/// The name polars gives an unaliased item.
-fn default_name(it: &SelectItem) -> Option<String> {
-    match it {
-        SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.clone()),
-        SelectItem::UnnamedExpr(SQLExpr::Identifier(id)) => Some(id.value.clone()),
-        SelectItem::UnnamedExpr(SQLExpr::CompoundIdentifier(ids)) => {
-            ids.last().map(|i| i.value.clone())
-        }
-        SelectItem::UnnamedExpr(SQLExpr::Function(f)) => match args(f).as_slice() {
-            [FunctionArg::Unnamed(FunctionArgExpr::Expr(SQLExpr::Identifier(id)))] => {
-                Some(id.value.clone())
-            }
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 /// Every SELECT of a query, its CTEs, derived tables and expression subqueries.
@@ -268,39 +241,6 @@ fn qualifiers(e: &SQLExpr) -> Option<Vec<String>> {
         ControlFlow::<()>::Continue(())
     });
     (!bare).then_some(out)
-}
-
-fn split_and(e: SQLExpr, out: &mut Vec<SQLExpr>) {
-    match e {
-        SQLExpr::BinaryOp {
-            left,
-            op: BinaryOperator::And,
-            right,
-        } => {
-            split_and(*left, out);
-            split_and(*right, out);
-        }
-        SQLExpr::Nested(inner)
-            if matches!(
-                &*inner,
-                SQLExpr::BinaryOp {
-                    op: BinaryOperator::And,
-                    ..
-                }
-            ) =>
-        {
-            split_and(*inner, out)
-        }
-        other => out.push(other),
-    }
-}
-
-fn and_all(xs: Vec<SQLExpr>) -> Option<SQLExpr> {
-    xs.into_iter().reduce(|a, b| SQLExpr::BinaryOp {
-        left: Box::new(a),
-        op: BinaryOperator::And,
-        right: Box::new(b),
-    })
 }
 
 /// Join conditions polars-sql can run: `left.k = right.k` terms. polars-sql refuses any
@@ -397,16 +337,14 @@ fn join_conditions(sel: &mut Select) -> Result<(), RewriteError> {
                     TableFactor::Table { name, .. } => format!("{name} AS {alias}"),
                     other => other.to_string(),
                 };
-                let wrapped = super::rewrite::query(&format!(
-                    "SELECT * FROM (SELECT * FROM {inner_from} WHERE {cond}) AS {alias}"
-                ))?;
-                if let SetExpr::Select(w) = *wrapped.body {
-                    if let Some(t) = w.from.into_iter().next() {
-                        j.relation = t.relation;
-                    }
-                }
+                j.relation = super::rewrite::from_item(&format!(
+                    "(SELECT * FROM {inner_from} WHERE {cond}) AS {alias}"
+                ))?
+                .relation;
             }
-            *on = and_all(keys).expect("keys is not empty");
+            if let Some(k) = and_all(keys) {
+                *on = k;
+            }
             left_names.extend(right);
         }
     }
@@ -503,10 +441,6 @@ fn outer_refs(q: &SQLQuery) -> Vec<String> {
         ControlFlow::<()>::Continue(())
     });
     out
-}
-
-fn is_aggregate_call(e: &SQLExpr) -> bool {
-    matches!(e, SQLExpr::Function(f) if f.over.is_none() && super::rewrite::AGGREGATES.contains(&fname(f).as_str()))
 }
 
 /// A correlated subquery's shape: `SELECT agg FROM t b WHERE b.k = a.k AND …inner…`, split
@@ -849,12 +783,12 @@ fn aggregate_then_join(sel: &mut Select, n: &mut usize) -> Result<bool, RewriteE
     let put = |e: &mut SQLExpr| {
         let _ = visit_expressions_mut(e, |x: &mut SQLExpr| {
             if let SQLExpr::Identifier(i) = x {
-                if let Some(k) = i
+                let slot = i
                     .value
                     .strip_prefix("__slot")
-                    .and_then(|k| k.parse::<usize>().ok())
-                {
-                    *x = parse(&format!("{}.__v", names[k - 1]));
+                    .and_then(|k| k.parse::<usize>().ok());
+                if let Some(name) = slot.and_then(|k| names.get(k.wrapping_sub(1))) {
+                    *x = parse(&format!("{name}.__v"));
                 }
             }
             ControlFlow::<()>::Continue(())
@@ -889,8 +823,9 @@ fn aggregate_then_join(sel: &mut Select, n: &mut usize) -> Result<bool, RewriteE
         "SELECT {items_text} FROM ({inner}) AS __agg {}{wh}",
         joins.join(" ")
     ))?;
-    if let SetExpr::Select(o) = *outer.body {
-        *sel = *o;
+    match *outer.body {
+        SetExpr::Select(o) => *sel = *o,
+        _ => return Ok(false),
     }
     Ok(true)
 }
@@ -901,23 +836,14 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
         // relation
         let scalar = sel.projection.iter().any(|it| match it {
             SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
-                let mut c = e.clone();
-                let mut found = false;
-                let _ = visit_expressions_mut(&mut c, |x: &mut SQLExpr| {
-                    found |= matches!(x, SQLExpr::Subquery(_));
-                    ControlFlow::<()>::Continue(())
-                });
-                found
+                contains(e, &|x| matches!(x, SQLExpr::Subquery(_)))
             }
             _ => false,
         });
         if !scalar {
             return Ok(());
         }
-        let one = super::rewrite::query("SELECT 1 FROM (SELECT 1 AS __one) AS __one")?;
-        if let SetExpr::Select(o) = *one.body {
-            sel.from = o.from;
-        }
+        sel.from = vec![super::rewrite::from_item("(SELECT 1 AS __one) AS __one")?];
     }
     let outer: Vec<String> = sel
         .from
@@ -944,14 +870,7 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
                     }
                     ControlFlow::<()>::Continue(())
                 });
-                let mut found = false;
-                let _ = visit_expressions_mut(&mut c, |x: &mut SQLExpr| {
-                    if is_aggregate_call(x) {
-                        found = true;
-                    }
-                    ControlFlow::<()>::Continue(())
-                });
-                found
+                contains(&c, &is_aggregate_call)
             }
             _ => false,
         });
@@ -1019,12 +938,13 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
                 SQLExpr::UnaryOp {
                     op: sqlparser::ast::UnaryOperator::Not,
                     expr,
-                } if matches!(&**expr, SQLExpr::Exists { .. }) => {
-                    let SQLExpr::Exists { subquery, negated } = &**expr else {
-                        unreachable!()
-                    };
-                    (subquery, !*negated)
-                }
+                } => match &**expr {
+                    SQLExpr::Exists { subquery, negated } => (subquery, !*negated),
+                    _ => {
+                        keep.push(t);
+                        continue;
+                    }
+                },
                 _ => {
                     keep.push(t);
                     continue;
@@ -1155,13 +1075,8 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
     if joins.is_empty() {
         return Ok(());
     }
-    let text = format!("SELECT 1 FROM __t {}", joins.join(" "));
-    let q = super::rewrite::query(&text)?;
-    if let SetExpr::Select(s) = *q.body {
-        if let Some(t) = s.from.into_iter().next() {
-            sel.from[0].joins.extend(t.joins);
-        }
-    }
+    let added = super::rewrite::from_item(&format!("__t {}", joins.join(" ")))?;
+    sel.from[0].joins.extend(added.joins);
     Ok(())
 }
 
@@ -1197,17 +1112,7 @@ fn having_without_group_by(sel: &mut Select) -> Result<(), RewriteError> {
         expr: cond,
         alias: Ident::new("__having"),
     });
-    let outer = super::rewrite::query(&format!(
-        "SELECT {} FROM ({inner}) AS __h WHERE __having",
-        names
-            .iter()
-            .map(|n| format!("\"{n}\""))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))?;
-    if let SetExpr::Select(o) = *outer.body {
-        *sel = *o;
-    }
+    *sel = super::rewrite::outer_select(&names, &inner, "__h", "WHERE __having")?;
     Ok(())
 }
 
@@ -1230,16 +1135,9 @@ fn select_list(sel: &mut Select) -> Result<(), RewriteError> {
                 _ => None,
             })
             .filter(|e| {
-                let mut c = (*e).clone();
-                let mut agg = false;
-                let _ = visit_expressions_mut(&mut c, |x: &mut SQLExpr| {
-                    if is_aggregate_call(x) || matches!(x, SQLExpr::Function(f) if f.over.is_some())
-                    {
-                        agg = true;
-                    }
-                    ControlFlow::<()>::Continue(())
-                });
-                !agg
+                !contains(e, &|x| {
+                    is_aggregate_call(x) || matches!(x, SQLExpr::Function(f) if f.over.is_some())
+                })
             })
             .cloned()
             .collect();
@@ -1249,14 +1147,8 @@ fn select_list(sel: &mut Select) -> Result<(), RewriteError> {
     }
     let mut seen: Vec<String> = vec![];
     for it in &mut sel.projection {
-        let name = match &*it {
-            SelectItem::ExprWithAlias { alias, .. } => alias.value.clone(),
-            SelectItem::UnnamedExpr(SQLExpr::Identifier(i)) => i.value.clone(),
-            SelectItem::UnnamedExpr(SQLExpr::CompoundIdentifier(ids)) => match ids.last() {
-                Some(i) => i.value.clone(),
-                None => continue,
-            },
-            _ => continue,
+        let Some(name) = super::rewrite::output_name(it) else {
+            continue;
         };
         if seen.contains(&name) {
             let mut k = 2;
@@ -1332,17 +1224,10 @@ fn kind_of(e: &SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> Option<Col
 
 /// True when an expression reads a text column or is text.
 fn reads_text(e: &SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> bool {
-    let mut c = e.clone();
-    let mut text = false;
-    let _ = visit_expressions_mut(&mut c, |x: &mut SQLExpr| {
-        if kind_of(x, kind) == Some(ColumnKind::Text)
+    contains(e, &|x| {
+        kind_of(x, kind) == Some(ColumnKind::Text)
             || matches!(x, SQLExpr::Function(f) if matches!(fname(f).as_str(), "UPPER" | "LOWER" | "LEFT" | "RIGHT" | "SUBSTR" | "SUBSTRING" | "CONCAT" | "TRIM"))
-        {
-            text = true;
-        }
-        ControlFlow::<()>::Continue(())
-    });
-    text
+    })
 }
 
 /// `ROUND(x, d)` half away from zero, as SQL engines round (Polars rounds half to even:
@@ -1507,6 +1392,12 @@ mod tests {
             n("SELECT COUNT(*), COUNT(DISTINCT year) - 11 AS d FROM t"),
             "SELECT CAST(COUNT(*) AS BIGINT) AS count, CAST(COUNT(DISTINCT year) AS BIGINT) - 11 AS d FROM t"
         );
+    }
+
+    #[test]
+    fn a_column_named_like_a_slot_is_left_alone() {
+        let s = n("SELECT SUM(x) / (SELECT COUNT(*) FROM u) AS r, MIN(__slot0) AS a, MIN(__slot9) AS b FROM t");
+        assert!(s.contains("__slot0") && s.contains("__slot9"), "{s}");
     }
 
     #[test]

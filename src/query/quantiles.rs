@@ -90,11 +90,7 @@ fn build(ctx: &mut SQLContext, q: &SQLQuery) -> Option<PolarsResult<LazyFrame>> 
             out.push((alias.unwrap_or(k), None));
             continue;
         }
-        // counts arrive as `CAST(COUNT(…) AS BIGINT)` (see normalize.rs)
-        let e = match e {
-            SQLExpr::Cast { expr, .. } if matches!(&**expr, SQLExpr::Function(_)) => &**expr,
-            e => e,
-        };
+        let e = super::rewrite::uncast(e);
         let SQLExpr::Function(f) = e else { return None };
         if f.over.is_some() || f.filter.is_some() || !f.within_group.is_empty() {
             return None;

@@ -77,14 +77,14 @@ pub(crate) const AGGREGATES: &[&str] = &[
     "COVAR_POP",
 ];
 
-fn fname(f: &SQLFunction) -> String {
+pub(crate) fn fname(f: &SQLFunction) -> String {
     match f.name.0.last() {
         Some(ObjectNamePart::Identifier(i)) => i.value.to_uppercase(),
         _ => String::new(),
     }
 }
 
-fn is_aggregate(e: &SQLExpr) -> bool {
+pub(crate) fn is_aggregate(e: &SQLExpr) -> bool {
     matches!(e, SQLExpr::Function(f) if f.over.is_none() && AGGREGATES.contains(&fname(f).as_str()))
 }
 
@@ -141,7 +141,7 @@ fn is_ext(e: &SQLExpr) -> bool {
 }
 
 /// True when `e` contains a node for which `pred` holds.
-fn contains(e: &SQLExpr, pred: &dyn Fn(&SQLExpr) -> bool) -> bool {
+pub(crate) fn contains(e: &SQLExpr, pred: &dyn Fn(&SQLExpr) -> bool) -> bool {
     let mut c = e.clone();
     let mut found = false;
     let _ = visit_expressions_mut(&mut c, |x: &mut SQLExpr| {
@@ -158,16 +158,6 @@ fn has_window(e: &SQLExpr) -> bool {
         e,
         &|x| matches!(x, SQLExpr::Function(f) if f.over.is_some()),
     )
-}
-
-#[allow(dead_code)]
-fn window_over_aggregate(e: &SQLExpr) -> bool {
-    contains(e, &|x| match x {
-        SQLExpr::Function(f) if f.over.is_some() => {
-            function_args(f).iter().any(|a| contains(a, &is_aggregate))
-        }
-        _ => false,
-    })
 }
 
 fn function_args(f: &SQLFunction) -> Vec<SQLExpr> {
@@ -444,21 +434,23 @@ fn rewrite_q(q: &SQLQuery, cols: &mut dyn Columns, h: &mut Hoist) -> Result<Stri
     Ok(q.to_string())
 }
 
+/// The name an item's column gets when it has an obvious one: its alias, or the column
+/// it reads (`b.line` → `line`).
+pub(crate) fn output_name(it: &SelectItem) -> Option<String> {
+    match it {
+        SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.clone()),
+        SelectItem::UnnamedExpr(SQLExpr::Identifier(id)) => Some(id.value.clone()),
+        SelectItem::UnnamedExpr(SQLExpr::CompoundIdentifier(ids)) => {
+            ids.last().map(|i| i.value.clone())
+        }
+        _ => None,
+    }
+}
+
 /// Polars names an unaliased `MIN(budget)` after its column, so `SELECT MIN(budget),
 /// MAX(budget)` fails with a duplicate name. Unaliased aggregates of one column whose
 /// names would collide with another output are named `min_budget`, `max_budget`, …
 fn name_colliding_aggregates(sel: &mut SQLSelect) {
-    let default_name = |it: &SelectItem| -> Option<String> {
-        match it {
-            SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.clone()),
-            SelectItem::UnnamedExpr(SQLExpr::Identifier(id)) => Some(id.value.clone()),
-            SelectItem::UnnamedExpr(SQLExpr::CompoundIdentifier(ids)) => {
-                ids.last().map(|i| i.value.clone())
-            }
-            SelectItem::UnnamedExpr(SQLExpr::Function(f)) => single_column_arg(f),
-            _ => None,
-        }
-    };
     let names: Vec<Option<String>> = sel.projection.iter().map(default_name).collect();
     for (i, it) in sel.projection.iter_mut().enumerate() {
         let SelectItem::UnnamedExpr(SQLExpr::Function(f)) = it else {
@@ -476,6 +468,15 @@ fn name_colliding_aggregates(sel: &mut SQLSelect) {
     }
 }
 
+/// The name Polars gives an unaliased item: [`output_name`], or for `SUM(budget)` the
+/// column the function reads.
+pub(crate) fn default_name(it: &SelectItem) -> Option<String> {
+    match it {
+        SelectItem::UnnamedExpr(SQLExpr::Function(f)) => single_column_arg(f),
+        _ => output_name(it),
+    }
+}
+
 /// The column an aggregate like `SUM(budget)` reads, when it reads exactly one.
 fn single_column_arg(f: &SQLFunction) -> Option<String> {
     let FunctionArguments::List(l) = &f.args else {
@@ -490,7 +491,7 @@ fn single_column_arg(f: &SQLFunction) -> Option<String> {
 }
 
 /// Split a condition into its top-level `AND` terms.
-fn conjuncts(e: SQLExpr, out: &mut Vec<SQLExpr>) {
+pub(crate) fn conjuncts(e: SQLExpr, out: &mut Vec<SQLExpr>) {
     match e {
         SQLExpr::BinaryOp {
             left,
@@ -544,11 +545,64 @@ fn semi_joins(sel: &mut SQLSelect, h: &mut Hoist) {
             None => keep.push(t),
         }
     }
-    sel.selection = keep.into_iter().reduce(|a, b| SQLExpr::BinaryOp {
+    sel.selection = and_all(keep);
+}
+
+/// A function under the cast normalize.rs puts every count in (`CAST(COUNT(…) AS
+/// BIGINT)`), for the plans that read aggregates by name.
+pub(crate) fn uncast(e: &SQLExpr) -> &SQLExpr {
+    match e {
+        SQLExpr::Cast { expr, .. } if matches!(&**expr, SQLExpr::Function(_)) => expr,
+        e => e,
+    }
+}
+
+/// Terms joined with `AND`; None for none.
+pub(crate) fn and_all(xs: Vec<SQLExpr>) -> Option<SQLExpr> {
+    xs.into_iter().reduce(|a, b| SQLExpr::BinaryOp {
         left: Box::new(a),
         op: sqlparser::ast::BinaryOperator::And,
         right: Box::new(b),
-    });
+    })
+}
+
+/// `FROM …` text → its FROM item (for rewrites that replace one relation by a derived
+/// table or add joins to it).
+pub(crate) fn from_item(text: &str) -> Result<sqlparser::ast::TableWithJoins, RewriteError> {
+    let q = query(&format!("SELECT 1 FROM {text}"))?;
+    match *q.body {
+        SetExpr::Select(s) => s.from.into_iter().next(),
+        _ => None,
+    }
+    .ok_or_else(|| RewriteError {
+        line: 1,
+        column: 1,
+        message: format!("internal rewrite produced no FROM item from `{text}`"),
+    })
+}
+
+/// `SELECT names FROM (inner) AS alias <rest>`: an outer level over a rewritten SELECT
+/// that still shows the original output columns.
+pub(crate) fn outer_select(
+    names: &[String],
+    inner: &impl std::fmt::Display,
+    alias: &str,
+    rest: &str,
+) -> Result<SQLSelect, RewriteError> {
+    let cols = names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let q = query(&format!("SELECT {cols} FROM ({inner}) AS {alias} {rest}"))?;
+    match *q.body {
+        SetExpr::Select(s) => Ok(*s),
+        _ => Err(RewriteError {
+            line: 1,
+            column: 1,
+            message: "internal rewrite produced no SELECT".into(),
+        }),
+    }
 }
 
 fn semi_join(expr: &SQLExpr, subquery: &SQLQuery, h: &mut Hoist) -> Option<sqlparser::ast::Join> {
@@ -585,14 +639,7 @@ fn filter_before_sort(q: &SQLQuery) -> Option<String> {
     let outputs: Vec<String> = sel
         .projection
         .iter()
-        .map(|it| match it {
-            SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.clone()),
-            SelectItem::UnnamedExpr(SQLExpr::Identifier(id)) => Some(id.value.clone()),
-            SelectItem::UnnamedExpr(SQLExpr::CompoundIdentifier(ids)) => {
-                ids.last().map(|i| i.value.clone())
-            }
-            _ => None,
-        })
+        .map(output_name)
         .collect::<Option<Vec<_>>>()?;
     let ob = q.order_by.as_ref()?;
     let sqlparser::ast::OrderByKind::Expressions(terms) = &ob.kind else {
@@ -1103,11 +1150,7 @@ fn pivot(
             },
         };
         for a in aggregate_functions {
-            // a count arrives as `CAST(COUNT(…) AS BIGINT)` (normalize.rs)
-            let agg = match &a.expr {
-                SQLExpr::Cast { expr, .. } if matches!(&**expr, SQLExpr::Function(_)) => &**expr,
-                e => e,
-            };
+            let agg = uncast(&a.expr);
             let SQLExpr::Function(f) = agg else {
                 return Err(err_at(
                     &a.expr,

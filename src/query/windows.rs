@@ -17,17 +17,12 @@
 use super::rewrite::RewriteError;
 use sqlparser::ast::{
     visit_expressions_mut, Expr as SQLExpr, Function as SQLFunction, FunctionArg, FunctionArgExpr,
-    FunctionArguments, ObjectNamePart, OrderByExpr, Select, SelectItem, TableFactor,
-    WindowFrameBound, WindowFrameUnits, WindowSpec, WindowType,
+    FunctionArguments, OrderByExpr, Select, SelectItem, TableFactor, WindowFrameBound,
+    WindowFrameUnits, WindowSpec, WindowType,
 };
 use std::ops::ControlFlow;
 
-fn fname(f: &SQLFunction) -> String {
-    match f.name.0.last() {
-        Some(ObjectNamePart::Identifier(i)) => i.value.to_uppercase(),
-        _ => String::new(),
-    }
-}
+use super::rewrite::{contains, fname};
 
 fn one_arg(f: &SQLFunction) -> Option<String> {
     let FunctionArguments::List(l) = &f.args else {
@@ -400,37 +395,20 @@ fn peers(spec: &WindowSpec) -> Vec<SQLExpr> {
 }
 
 fn mixed_window(e: &SQLExpr) -> bool {
-    let mut c = e.clone();
-    let mut found = false;
-    let _ = visit_expressions_mut(&mut c, |x: &mut SQLExpr| {
-        if let SQLExpr::Function(f) = x {
-            if let Some(WindowType::WindowSpec(s)) = &f.over {
+    contains(e, &|x| match x {
+        SQLExpr::Function(f) => match &f.over {
+            Some(WindowType::WindowSpec(s)) => {
                 let d: Vec<bool> = s
                     .order_by
                     .iter()
                     .map(|o| o.options.asc.unwrap_or(true))
                     .collect();
-                found |= d.iter().any(|x| *x) && d.iter().any(|x| !*x);
+                d.iter().any(|x| *x) && d.iter().any(|x| !*x)
             }
-        }
-        ControlFlow::<()>::Continue(())
-    });
-    found
-}
-
-/// The output names of a projection, when every item has one.
-fn output_names(items: &[SelectItem]) -> Option<Vec<String>> {
-    items
-        .iter()
-        .map(|it| match it {
-            SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.clone()),
-            SelectItem::UnnamedExpr(SQLExpr::Identifier(i)) => Some(i.value.clone()),
-            SelectItem::UnnamedExpr(SQLExpr::CompoundIdentifier(ids)) => {
-                ids.last().map(|i| i.value.clone())
-            }
-            _ => None,
-        })
-        .collect()
+            _ => false,
+        },
+        _ => false,
+    })
 }
 
 /// `SELECT items FROM t QUALIFY <window> …` → `SELECT names FROM (SELECT items, <window>
@@ -443,23 +421,23 @@ fn lower_qualify(sel: &mut Select) -> Result<bool, RewriteError> {
     };
     let grouped =
         !matches!(&sel.group_by, sqlparser::ast::GroupByExpr::Expressions(es, _) if es.is_empty());
-    let Some(names) = output_names(&sel.projection) else {
+    let Some(names) = sel
+        .projection
+        .iter()
+        .map(super::rewrite::output_name)
+        .collect::<Option<Vec<_>>>()
+    else {
         return Ok(false);
     };
     // polars-sql's QUALIFY sees only the selected columns: lowered too when it reads
     // another one (`SELECT project_code … QUALIFY ROW_NUMBER() OVER (ORDER BY budget DESC)`)
-    let mut c = cond.clone();
-    let mut unselected = false;
-    let _ = visit_expressions_mut(&mut c, |x: &mut SQLExpr| {
+    let unselected = contains(cond, &|x| {
         let n = match x {
-            SQLExpr::Identifier(i) => Some(i.value.clone()),
-            SQLExpr::CompoundIdentifier(ids) => ids.last().map(|i| i.value.clone()),
+            SQLExpr::Identifier(i) => Some(&i.value),
+            SQLExpr::CompoundIdentifier(ids) => ids.last().map(|i| &i.value),
             _ => None,
         };
-        if n.is_some_and(|n| !names.contains(&n)) {
-            unselected = true;
-        }
-        ControlFlow::<()>::Continue(())
+        n.is_some_and(|n| !names.contains(n))
     });
     if !(mixed_window(cond) || unselected)
         || grouped
@@ -487,19 +465,9 @@ fn lower_qualify(sel: &mut Select) -> Result<bool, RewriteError> {
         });
     }
     select(&mut inner)?;
-    let outer = super::rewrite::query(&format!(
-        "SELECT {} FROM ({inner}) AS __q WHERE {cond}",
-        names
-            .iter()
-            .map(|n| format!("\"{n}\""))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))?;
-    if let sqlparser::ast::SetExpr::Select(o) = *outer.body {
-        let distinct = sel.distinct.take();
-        *sel = *o;
-        sel.distinct = distinct;
-    }
+    let distinct = sel.distinct.take();
+    *sel = super::rewrite::outer_select(&names, &inner, "__q", &format!("WHERE {cond}"))?;
+    sel.distinct = distinct;
     Ok(true)
 }
 
@@ -613,8 +581,7 @@ fn select(sel: &mut Select) -> Result<bool, RewriteError> {
         return Err(e);
     }
     if !cols.is_empty() {
-        let rel = &sel.from[0].relation;
-        let (inner, alias) = match rel {
+        let (inner, alias) = match &sel.from[0].relation {
             TableFactor::Table { name, alias, .. } => {
                 let a = alias
                     .as_ref()
@@ -631,21 +598,17 @@ fn select(sel: &mut Select) -> Result<bool, RewriteError> {
                     .unwrap_or_else(|| "__wsrc".into());
                 (format!("({subquery}) AS {a}"), a)
             }
-            _ => unreachable!("checked by `single`"),
+            // `single` admits only these two
+            _ => return Ok(changed),
         };
         let extra = cols
             .iter()
             .map(|(n, e)| format!("{e} AS {n}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let wrapped = super::rewrite::query(&format!(
-            "SELECT * FROM (SELECT *, {extra} FROM {inner}) AS {alias}"
-        ))?;
-        if let sqlparser::ast::SetExpr::Select(w) = *wrapped.body {
-            if let Some(t) = w.from.into_iter().next() {
-                sel.from[0].relation = t.relation;
-            }
-        }
+        sel.from[0].relation =
+            super::rewrite::from_item(&format!("(SELECT *, {extra} FROM {inner}) AS {alias}"))?
+                .relation;
     }
     Ok(changed)
 }
