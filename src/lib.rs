@@ -90,6 +90,9 @@ pub struct Session {
     pub description: String,
     /// Print each statement's time to standard error (`--timer`).
     pub timer: bool,
+    /// When set, results are kept here instead of printed (the shell's `.once x.xlsx`
+    /// and `.once x.svg` write them to a file), with the chart each was asked as.
+    pub capture: Option<Vec<(DataFrame, Option<render::chart::Chart>)>>,
 }
 
 impl Session {
@@ -98,6 +101,7 @@ impl Session {
             engine: query::Engine::new(tables),
             description,
             timer: false,
+            capture: None,
         }
     }
 
@@ -170,7 +174,7 @@ impl Session {
         let stmts = query::split(sql);
         let mut last = DataFrame::empty();
         for s in &stmts {
-            if let query::Output::Frame(df) | query::Output::Chart(df) =
+            if let query::Output::Frame(df) | query::Output::Chart(df, _) =
                 self.engine.execute("", s)?
             {
                 last = df;
@@ -225,6 +229,8 @@ impl Session {
         let stmts = query::split(script);
         let mut printed = false;
         let mut n = 0;
+        // COPY writes workbooks and charts in the unit results are shown in
+        self.engine.money = opts.money;
         for s in &stmts {
             n += 1;
             if echo {
@@ -247,14 +253,21 @@ impl Session {
                 }
             };
             let sep = printed && format == Format::Table;
-            let is_chart = matches!(result, query::Output::Chart(_));
+            let chart = match &result {
+                query::Output::Chart(_, c) => Some(*c),
+                _ => None,
+            };
             match result {
-                query::Output::Frame(df) | query::Output::Chart(df) => {
+                query::Output::Frame(df) | query::Output::Chart(df, _) => {
+                    if let Some(kept) = &mut self.capture {
+                        kept.push((df, chart));
+                        continue;
+                    }
                     if sep {
                         writeln!(out).map_err(error::RenderError::from)?;
                     }
-                    if is_chart && format == Format::Table {
-                        render::chart::terminal(&df, opts, out)?;
+                    if let (Some(c), Format::Table) = (chart, format) {
+                        render::chart::terminal(&df, c, opts, out)?;
                     } else {
                         render::render(&df, format, opts, out)?;
                     }

@@ -43,7 +43,7 @@ pub const COMMANDS: &[(&[&str], Command, &str)] = &[
     (
         &["COPY"],
         Command::Copy,
-        "COPY (query) TO 'file' [(OVERWRITE)]",
+        "COPY (query) TO 'file' [(OVERWRITE, SHEET 'name')]",
     ),
     (&["SHOW", "TABLES"], Command::ShowTables, "SHOW TABLES"),
     (
@@ -53,7 +53,11 @@ pub const COMMANDS: &[(&[&str], Command, &str)] = &[
     ),
     (&["DESC"], Command::Describe, "DESC table"),
     (&["EXPLAIN"], Command::Explain, "EXPLAIN query"),
-    (&["CHART"], Command::Chart, "CHART BAR query"),
+    (
+        &["CHART"],
+        Command::Chart,
+        "CHART BAR [STACKED|GROUPED] query | CHART LINE query",
+    ),
     (&["AUDIT"], Command::Audit, "AUDIT [WHERE condition]"),
 ];
 

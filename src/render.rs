@@ -6,6 +6,7 @@
 //! significant (`162.00`, `0.125`), in every format.
 
 pub mod chart;
+pub mod xlsx;
 
 use crate::error::RenderError;
 use polars::prelude::*;

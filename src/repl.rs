@@ -50,10 +50,68 @@ impl Shell {
         }
     }
 
+    /// Whether the next results go to a `.once` file that holds frames, not text
+    /// (a workbook or a chart): then the session keeps them instead of printing.
+    fn capturing(&self) -> bool {
+        self.once.as_deref().is_some_and(|p| file_kind(p).is_some())
+    }
+
+    /// Write the results kept for `.once x.xlsx` (one sheet each) or `.once x.svg` (one
+    /// chart), as COPY would; a `.once` file is replaced, as for text.
+    fn emit_captured(
+        &mut self,
+        kept: Vec<(
+            polars::prelude::DataFrame,
+            Option<crate::render::chart::Chart>,
+        )>,
+        err: &mut dyn Write,
+    ) {
+        let Some(path) = self.once.take() else { return };
+        let written = match (file_kind(&path), kept.len()) {
+            (_, 0) => Err("the statement returned no result to write".to_string()),
+            (Some(FileKind::Workbook), _) => {
+                let stem = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().chars().take(28).collect::<String>())
+                    .filter(|s| crate::render::xlsx::check_sheet_name(s).is_ok())
+                    .unwrap_or_else(|| "result".into());
+                let sheets: Vec<(String, polars::prelude::DataFrame)> = kept
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (df, _))| {
+                        let name = if i == 0 {
+                            stem.clone()
+                        } else {
+                            format!("{stem}_{}", i + 1)
+                        };
+                        (name, df)
+                    })
+                    .collect();
+                crate::query::engine::write_workbook(&sheets, self.opts.money, &path).map(|_| ())
+            }
+            (Some(FileKind::Chart), 1) => {
+                let (df, chart) = &kept[0];
+                crate::query::engine::write_chart(
+                    df,
+                    chart.unwrap_or(crate::render::chart::Chart::Bar),
+                    self.opts.money,
+                    &path,
+                )
+            }
+            (Some(FileKind::Chart), n) => Err(format!(
+                "an SVG file holds one chart, and {n} statements returned results; run one"
+            )),
+            (None, _) => Ok(()),
+        };
+        if let Err(e) = written {
+            let _ = writeln!(err, "budgetql: .once {}: {e}", path.display());
+        }
+    }
+
     /// Write a finished result to the current destination (`.once`, `.output` or the screen).
     fn emit(&mut self, bytes: &[u8], err: &mut dyn Write) {
-        match (self.once.take(), &mut self.output) {
-            (Some(path), _) => match std::fs::File::create(&path) {
+        match self.once.take() {
+            Some(path) => match std::fs::File::create(&path) {
                 Ok(mut f) => {
                     let _ = f.write_all(bytes);
                 }
@@ -61,16 +119,24 @@ impl Shell {
                     let _ = writeln!(err, "budgetql: .once {}: {e}", path.display());
                 }
             },
-            (None, Some((_, f))) => {
-                let _ = f.write_all(bytes);
-            }
-            (None, None) => {
-                let stdout = std::io::stdout();
-                let mut lock = stdout.lock();
-                let _ = lock.write_all(bytes);
-                let _ = lock.flush();
-            }
+            None => self.emit_to_screen(bytes),
         }
+    }
+
+    /// Text printed while results went to a `.once` workbook or chart (messages): to
+    /// the `.output` file or the screen.
+    fn emit_to_screen(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        if let Some((_, f)) = &mut self.output {
+            let _ = f.write_all(bytes);
+            return;
+        }
+        let stdout = std::io::stdout();
+        let mut lock = stdout.lock();
+        let _ = lock.write_all(bytes);
+        let _ = lock.flush();
     }
 
     /// Run statements and print them. Errors are printed, not returned.
@@ -83,8 +149,18 @@ impl Shell {
     ) {
         let started = Instant::now();
         let mut buf = vec![];
+        let capturing = self.capturing();
+        if capturing {
+            session.capture = Some(vec![]);
+        }
         let result = session.run(text, origin, self.format, &self.opts, &mut buf);
-        self.emit(&buf, err);
+        match session.capture.take() {
+            Some(kept) if capturing => {
+                self.emit_captured(kept, err);
+                self.emit_to_screen(&buf);
+            }
+            _ => self.emit(&buf, err),
+        }
         if let Err(e) = result {
             let _ = writeln!(err, "budgetql: {e}");
         }
@@ -107,6 +183,10 @@ impl Shell {
             self.opts.clone(),
             text.to_string(),
         );
+        let capturing = self.capturing();
+        if capturing {
+            s.capture = Some(vec![]);
+        }
         std::thread::spawn(move || {
             let mut buf = vec![];
             let result = s
@@ -117,9 +197,15 @@ impl Shell {
         });
         loop {
             match rx.recv_timeout(Duration::from_millis(50)) {
-                Ok((s, buf, result)) => {
+                Ok((mut s, buf, result)) => {
+                    match s.capture.take() {
+                        Some(kept) if capturing => {
+                            self.emit_captured(kept, err);
+                            self.emit_to_screen(&buf);
+                        }
+                        _ => self.emit(&buf, err),
+                    }
                     *session = s;
-                    self.emit(&buf, err);
                     if let Err(e) = result {
                         let _ = writeln!(err, "budgetql: {e}");
                     }
@@ -182,6 +268,9 @@ impl Shell {
                 }
             },
             Meta::Output(None) => self.output = None,
+            Meta::Output(Some(path)) if file_kind(std::path::Path::new(&path)).is_some() => {
+                let _ = writeln!(err, "budgetql: .output {path}: .output writes text; for a workbook or a chart use `.once {path}` (the next result), or COPY (…) TO '{path}' (SHEET 'name') to put several results in one workbook");
+            }
             Meta::Output(Some(path)) => match std::fs::File::create(&path) {
                 Ok(f) => self.output = Some((PathBuf::from(path), f)),
                 Err(e) => {
@@ -193,6 +282,23 @@ impl Shell {
             Meta::Quit => return false,
         }
         true
+    }
+}
+
+/// The `.once` files that take results rather than text.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    /// `.xlsx`: one sheet per result
+    Workbook,
+    /// `.svg`: the result as a chart (a bar chart unless it was a CHART statement)
+    Chart,
+}
+
+fn file_kind(p: &std::path::Path) -> Option<FileKind> {
+    match p.extension()?.to_string_lossy().to_lowercase().as_str() {
+        "xlsx" => Some(FileKind::Workbook),
+        "svg" => Some(FileKind::Chart),
+        _ => None,
     }
 }
 

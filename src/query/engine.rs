@@ -8,6 +8,8 @@ use super::{check_syntax, located, Statement};
 use crate::error::QueryError;
 use crate::ingest;
 use crate::model;
+use crate::render::chart::Chart;
+use crate::render::MoneyUnit;
 use polars::prelude::*;
 use polars::sql::SQLContext;
 use regex::Regex;
@@ -30,8 +32,8 @@ pub enum Output {
     Frame(DataFrame),
     /// A one-line report (COPY, LOAD, CREATE VIEW, SET): shown in the table format only.
     Message(String),
-    /// `CHART BAR q`: the result, drawn as a bar chart in the table format.
-    Chart(DataFrame),
+    /// `CHART … q`: the result, drawn as this chart in the table format.
+    Chart(DataFrame, Chart),
 }
 
 /// What a registered name is.
@@ -79,6 +81,24 @@ pub struct Engine {
     safe: bool,
     /// The contract tables are lazy scans of a warehouse (not in memory).
     scanned: bool,
+    /// The unit money is shown in (`--money`, `.money`): what a workbook or a chart
+    /// written by COPY shows.
+    pub money: MoneyUnit,
+    /// Workbooks this session wrote, by absolute path: a COPY with `(SHEET 'name')` adds
+    /// a sheet to one of them (while the file is as this session left it).
+    workbooks: HashMap<PathBuf, Workbook>,
+}
+
+/// A workbook written by COPY: its sheets, and the file's size and time when written.
+#[derive(Clone)]
+struct Workbook {
+    sheets: Vec<(String, DataFrame)>,
+    stamp: Option<(u64, std::time::SystemTime)>,
+}
+
+fn stamp(p: &Path) -> Option<(u64, std::time::SystemTime)> {
+    let m = std::fs::metadata(p).ok()?;
+    Some((m.len(), m.modified().ok()?))
 }
 
 fn qerr(message: impl Into<String>) -> QueryError {
@@ -94,8 +114,51 @@ static LOAD_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?is)^LOAD\s+'([^']+)'(?:\s+AS\s+([\p{L}_][\p{L}\p{N}_]*))?$").expect("valid")
 });
 static COPY_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?is)^COPY\s*\((.*)\)\s*TO\s+'([^']+)'\s*(\(\s*OVERWRITE\s*\))?$").expect("valid")
+    Regex::new(r"(?is)^COPY\s*\((.*)\)\s*TO\s+'((?:[^']|'')+)'\s*(?:\((.*)\))?\s*$").expect("valid")
 });
+
+/// The options of `COPY … TO 'file' (OVERWRITE, SHEET 'name')`.
+#[derive(Debug, Default, PartialEq)]
+struct CopyOptions {
+    overwrite: bool,
+    /// the sheet and the byte offset of its name in the options text
+    sheet: Option<(String, usize)>,
+}
+
+/// Parse a COPY option list (without its brackets); `Err((offset, message))`.
+fn copy_options(text: &str) -> Result<CopyOptions, (usize, String)> {
+    static OPT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?is)^\s*(?:(OVERWRITE)|SHEET\s+'((?:[^']|'')*)'|SHEET\s+(\S+))\s*(?:,|$)")
+            .expect("valid")
+    });
+    let mut o = CopyOptions::default();
+    let mut at = 0;
+    while at < text.len() && !text[at..].trim().is_empty() {
+        let rest = &text[at..];
+        let lead = rest.len() - rest.trim_start().len();
+        let Some(m) = OPT.captures(rest) else {
+            return Err((at + lead, format!(
+                "unknown COPY option `{}`; the options are OVERWRITE and SHEET 'name' (for .xlsx), e.g. (SHEET 'by unit', OVERWRITE)",
+                rest.trim().split([',', ' ']).next().unwrap_or("")
+            )));
+        };
+        if m.get(1).is_some() {
+            o.overwrite = true;
+        } else if let Some(name) = m.get(2) {
+            o.sheet = Some((name.as_str().replace("''", "'"), at + name.start()));
+        } else if let Some(bare) = m.get(3) {
+            return Err((
+                at + bare.start(),
+                format!(
+                    "put the sheet name in single quotes: SHEET '{}'",
+                    bare.as_str()
+                ),
+            ));
+        }
+        at += m.get(0).map(|g| g.end()).unwrap_or(rest.len()).max(1);
+    }
+    Ok(o)
+}
 
 impl Engine {
     /// An engine over the contract tables.
@@ -109,6 +172,8 @@ impl Engine {
             scanned: false,
             value_count_quantiles: true,
             streaming: false,
+            money: MoneyUnit::Wan,
+            workbooks: HashMap::new(),
         };
         for (n, lf) in tables {
             e.register(n, lf, Kind::Contract);
@@ -898,24 +963,69 @@ impl Engine {
     }
 
     fn chart(&mut self, origin: &str, st: &Statement) -> Result<Output, QueryError> {
-        static CHART_RE: LazyLock<Regex> =
-            LazyLock::new(|| Regex::new(r"(?is)^CHART\s+BAR\s+(.*)$").expect("valid"));
+        static CHART_RE: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"(?is)^CHART(\s+(\w+))?(?:\s+(STACKED|GROUPED)\b)?\s*(.*)$").expect("valid")
+        });
+        static TRAILING: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new(r"(?is)^(.*?)\s+(STACKED|GROUPED)\s*$").expect("valid"));
+        const USAGE: &str = "CHART BAR [STACKED | GROUPED] <query> or CHART LINE <query>, e.g. CHART LINE SELECT year, dept_code, SUM(amount) FROM budget_lines WHERE item = '支出合计' GROUP BY 1, 2";
         let t = st.text.trim();
         let Some(m) = CHART_RE.captures(t) else {
-            return Err(located(origin, st, 1, 1, "expected CHART BAR <query>, e.g. CHART BAR SELECT unit_name, SUM(budget) FROM projects GROUP BY 1"));
+            return Err(located(origin, st, 1, 1, &format!("expected {USAGE}")));
         };
-        let start = m.get(1).map(|g| g.start()).unwrap_or(0);
-        let inner = sub_statement(st, t, start, m[1].to_string());
-        match self.execute(origin, &inner)? {
-            Output::Frame(df) | Output::Chart(df) => Ok(Output::Chart(df)),
-            Output::Message(_) => Err(located(
+        let kind_at = m.get(2).map(|g| g.start()).unwrap_or(t.len());
+        let col = |byte: usize| t[..byte].chars().count() + 1;
+        let kind = m
+            .get(2)
+            .map(|g| g.as_str().to_uppercase())
+            .unwrap_or_default();
+        let mut query = m.get(4).map(|g| g.as_str()).unwrap_or("");
+        let start = m.get(4).map(|g| g.start()).unwrap_or(t.len());
+        let mut layout = m.get(3).map(|g| g.as_str().to_uppercase());
+        if layout.is_none() {
+            if let Some(tm) = TRAILING.captures(query) {
+                layout = Some(tm[2].to_uppercase());
+                query = tm.get(1).map(|g| g.as_str()).unwrap_or("");
+            }
+        }
+        let chart = match (kind.as_str(), layout.as_deref()) {
+            ("BAR", None) => Chart::Bar,
+            ("BAR", Some("STACKED")) => Chart::StackedBar,
+            ("BAR", Some(_)) => Chart::GroupedBar,
+            ("LINE", None) => Chart::Line,
+            ("LINE", Some(l)) => {
+                return Err(located(origin, st, 1, col(kind_at), &format!("{l} is for bars: CHART BAR {l} <query>; a line chart draws one line per series already")))
+            }
+            ("", _) => return Err(located(origin, st, 1, col(kind_at), &format!("say which chart: {USAGE}"))),
+            (other, _) => {
+                return Err(located(origin, st, 1, col(kind_at), &format!("unknown chart `{other}`; expected {USAGE}")))
+            }
+        };
+        if query.trim().is_empty() {
+            return Err(located(
                 origin,
                 st,
                 1,
-                1,
-                "CHART BAR needs a query that returns rows",
-            )),
+                col(start),
+                &format!("{} needs a query after it", chart.usage()),
+            ));
         }
+        let inner = sub_statement(st, t, start, query.to_string());
+        let df = match self.execute(origin, &inner)? {
+            Output::Frame(df) | Output::Chart(df, _) => df,
+            Output::Message(_) => {
+                return Err(located(
+                    origin,
+                    st,
+                    1,
+                    1,
+                    &format!("{} needs a query that returns rows", chart.usage()),
+                ))
+            }
+        };
+        crate::render::chart::check(&df, chart)
+            .map_err(|e| located(origin, st, 1, 1, &render_text(e)))?;
+        Ok(Output::Chart(df, chart))
     }
 
     fn load(&mut self, origin: &str, st: &Statement) -> Result<Output, QueryError> {
@@ -1025,61 +1135,267 @@ impl Engine {
     fn copy(&mut self, origin: &str, st: &Statement) -> Result<Output, QueryError> {
         let t = st.text.trim();
         let Some(m) = COPY_RE.captures(t) else {
-            return Err(located(origin, st, 1, 1, "expected COPY (query) TO 'file.csv' [(OVERWRITE)]; the file kind comes from its extension: .csv, .json, .parquet, .arrow"));
+            return Err(located(origin, st, 1, 1, "expected COPY (query) TO 'file.csv' [(OVERWRITE)]; the file kind comes from its extension: .csv, .json, .parquet, .arrow, .xlsx (add SHEET 'name' to put several results in one workbook) or .svg (a chart)"));
         };
+        let col = |byte: usize| t[..byte].chars().count() + 1;
         let inner_text = m[1].to_string();
-        let path = PathBuf::from(&m[2]);
-        let overwrite = m.get(3).is_some();
+        let path = PathBuf::from(m[2].replace("''", "'"));
+        let path_col = col(m.get(2).map(|g| g.start()).unwrap_or(0));
+        let opts = match m.get(3) {
+            Some(o) => copy_options(o.as_str())
+                .map_err(|(at, msg)| located(origin, st, 1, col(o.start() + at), &msg))?,
+            None => CopyOptions::default(),
+        };
+        let overwrite = opts.overwrite;
         let start = m.get(1).map(|g| g.start()).unwrap_or(0);
         let inner = sub_statement(st, t, start, inner_text);
         let e = ext(&path);
         if !matches!(
             e.as_str(),
-            "csv" | "json" | "parquet" | "arrow" | "ipc" | "svg"
+            "csv" | "json" | "parquet" | "arrow" | "ipc" | "svg" | "xlsx"
         ) {
-            return Err(located(origin, st, 1, m.get(2).map(|g| g.start()).unwrap_or(1), &format!("cannot write `.{e}` files; use .csv, .json, .parquet, .arrow or .svg (a bar chart)")));
+            return Err(located(origin, st, 1, path_col, &format!("cannot write `.{e}` files; use .csv, .json, .parquet, .arrow, .xlsx (Excel) or .svg (a chart)")));
+        }
+        if let Some((_, at)) = &opts.sheet {
+            let name_col = col(m.get(3).map(|g| g.start()).unwrap_or(0) + at);
+            if e != "xlsx" {
+                return Err(located(
+                    origin,
+                    st,
+                    1,
+                    name_col,
+                    "SHEET is for workbooks: write to a .xlsx file",
+                ));
+            }
+        }
+        if e == "xlsx" {
+            return self.copy_xlsx(origin, st, &inner, &path, path_col, &m, &opts);
         }
         if path.exists() && !overwrite {
             return Err(located(
                 origin,
                 st,
                 1,
-                m.get(2).map(|g| g.start()).unwrap_or(1),
+                path_col,
                 &format!(
                     "{} already exists; add (OVERWRITE) to replace it",
                     path.display()
                 ),
             ));
         }
-        let df = match self.execute(origin, &inner)? {
-            Output::Frame(df) | Output::Chart(df) => df,
-            Output::Message(_) => {
-                return Err(located(
-                    origin,
-                    st,
-                    1,
-                    1,
-                    "COPY needs a query that returns rows",
-                ))
-            }
+        let (df, chart) = self.copy_source(origin, st, &inner)?;
+        let written = match chart {
+            Some(c) if e == "svg" => write_chart(&df, c, self.money, &path),
+            _ => write_frame(&df, &path, self.money),
         };
-        write_frame(&df, &path).map_err(qerr)?;
+        written.map_err(qerr)?;
         Ok(Output::Message(format!(
             "wrote {} rows to {}",
             df.height(),
             path.display()
         )))
     }
+
+    /// The rows a COPY writes, and the chart they were asked for (`COPY (CHART …)`).
+    fn copy_source(
+        &mut self,
+        origin: &str,
+        st: &Statement,
+        inner: &Statement,
+    ) -> Result<(DataFrame, Option<Chart>), QueryError> {
+        match self.execute(origin, inner)? {
+            Output::Frame(df) => Ok((df, None)),
+            Output::Chart(df, c) => Ok((df, Some(c))),
+            Output::Message(_) => Err(located(
+                origin,
+                st,
+                1,
+                1,
+                "COPY needs a query that returns rows",
+            )),
+        }
+    }
+
+    /// COPY to a workbook: a new file, or with `(SHEET 'name')` a sheet added to a
+    /// workbook this session wrote (replacing a sheet of that name only with OVERWRITE).
+    #[allow(clippy::too_many_arguments)]
+    fn copy_xlsx(
+        &mut self,
+        origin: &str,
+        st: &Statement,
+        inner: &Statement,
+        path: &Path,
+        path_col: usize,
+        m: &regex::Captures,
+        opts: &CopyOptions,
+    ) -> Result<Output, QueryError> {
+        let t = st.text.trim();
+        let col = |byte: usize| t[..byte].chars().count() + 1;
+        let (sheet, sheet_col) = match &opts.sheet {
+            Some((name, at)) => (
+                name.clone(),
+                col(m.get(3).map(|g| g.start()).unwrap_or(0) + at),
+            ),
+            None => (default_sheet(path), path_col),
+        };
+        crate::render::xlsx::check_sheet_name(&sheet)
+            .map_err(|e| located(origin, st, 1, sheet_col, &e))?;
+        let key = std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf());
+        let ours = self
+            .workbooks
+            .get(&key)
+            .filter(|b| b.stamp.is_some() && b.stamp == stamp(path))
+            .cloned();
+        let mut sheets = match ours {
+            Some(book) if opts.sheet.is_some() => {
+                let same = book
+                    .sheets
+                    .iter()
+                    .any(|(n, _)| n.to_lowercase() == sheet.to_lowercase());
+                if same && !opts.overwrite {
+                    return Err(located(origin, st, 1, sheet_col, &format!("{} already has a sheet `{sheet}`; name this one differently, or add OVERWRITE to replace it: (SHEET '{sheet}', OVERWRITE)", path.display())));
+                }
+                book.sheets
+            }
+            _ if path.exists() && !opts.overwrite => {
+                let hint = if opts.sheet.is_some() {
+                    " (SHEET adds to a workbook only while it is one this session wrote)"
+                } else {
+                    ""
+                };
+                return Err(located(
+                    origin,
+                    st,
+                    1,
+                    path_col,
+                    &format!(
+                        "{} already exists; add (OVERWRITE) to replace it{hint}",
+                        path.display()
+                    ),
+                ));
+            }
+            _ => vec![],
+        };
+        let (df, _) = self.copy_source(origin, st, inner)?;
+        let n = df.height();
+        match sheets
+            .iter()
+            .position(|(s, _)| s.to_lowercase() == sheet.to_lowercase())
+        {
+            Some(i) => sheets[i] = (sheet.clone(), df),
+            None => sheets.push((sheet.clone(), df)),
+        }
+        let notes = write_workbook(&sheets, self.money, path).map_err(qerr)?;
+        let count = sheets.len();
+        self.workbooks.insert(
+            key,
+            Workbook {
+                sheets,
+                stamp: stamp(path),
+            },
+        );
+        let mut msg = format!(
+            "wrote {n} rows to {} (sheet `{sheet}`{})",
+            path.display(),
+            if count > 1 {
+                format!("; {count} sheets in the workbook")
+            } else {
+                String::new()
+            }
+        );
+        if notes.rounded > 0 {
+            msg.push_str(&format!("; note: {} numbers have more than the 15 significant digits a spreadsheet holds and are rounded there (.csv and .parquet keep them exact)", notes.rounded));
+        }
+        Ok(Output::Message(msg))
+    }
 }
 
-/// Write a result to a file by extension; money keeps its exact digits in text formats.
-pub fn write_frame(df: &DataFrame, path: &Path) -> Result<(), String> {
+/// A sheet's name when COPY gives none: the file's name, cut to Excel's 31
+/// characters, without the characters Excel refuses.
+fn default_sheet(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let clean: String = stem
+        .chars()
+        .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
+        .take(31)
+        .collect();
+    let clean = clean.trim_matches('\'').to_string();
+    if clean.trim().is_empty() || clean.eq_ignore_ascii_case("history") {
+        "result".into()
+    } else {
+        clean
+    }
+}
+
+fn render_text(e: crate::error::RenderError) -> String {
+    match e {
+        crate::error::RenderError::Data(m) => m,
+        other => other.to_string(),
+    }
+}
+
+/// Write sheets as one workbook (atomically: a reader never sees half a file).
+pub fn write_workbook(
+    sheets: &[(String, DataFrame)],
+    money: MoneyUnit,
+    path: &Path,
+) -> Result<crate::render::xlsx::Notes, String> {
+    check_folder(path)?;
+    let (bytes, notes) = crate::render::xlsx::workbook(sheets, money).map_err(render_text)?;
+    crate::store::write_atomic(path, |f| {
+        use std::io::Write as _;
+        f.write_all(&bytes).map_err(|e| e.to_string())
+    })
+    .map_err(|e| e.to_string())?;
+    Ok(notes)
+}
+
+/// Write a result as an SVG chart.
+pub fn write_chart(
+    df: &DataFrame,
+    chart: Chart,
+    money: MoneyUnit,
+    path: &Path,
+) -> Result<(), String> {
+    check_folder(path)?;
+    let opts = crate::render::Options {
+        money,
+        ..Default::default()
+    };
+    let text = crate::render::chart::svg(df, chart, &opts).map_err(render_text)?;
+    crate::store::write_atomic(path, |f| {
+        use std::io::Write as _;
+        f.write_all(text.as_bytes()).map_err(|e| e.to_string())
+    })
+    .map_err(|e| e.to_string())
+}
+
+fn check_folder(path: &Path) -> Result<(), String> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if !dir.is_dir() {
             return Err(format!("{}: no such folder", dir.display()));
         }
     }
+    Ok(())
+}
+
+/// Write a result to a file by extension; money keeps its exact digits in text formats
+/// (stored 万元: CSV and JSON are for programs), and is shown in `money` in a workbook
+/// or a chart (for people).
+pub fn write_frame(df: &DataFrame, path: &Path, money: MoneyUnit) -> Result<(), String> {
     let e = ext(path);
+    if e == "xlsx" {
+        return write_workbook(&[(default_sheet(path), df.clone())], money, path).map(|_| ());
+    }
+    if e == "svg" {
+        return write_chart(df, Chart::Bar, money, path);
+    }
+    check_folder(path)?;
     crate::store::write_atomic(path, |f| match e.as_str() {
         "csv" => crate::render::render(df, crate::Format::Csv, &Default::default(), f)
             .map_err(|e| e.to_string()),
@@ -1092,12 +1408,6 @@ pub fn write_frame(df: &DataFrame, path: &Path) -> Result<(), String> {
         "arrow" | "ipc" => IpcWriter::new(f)
             .finish(&mut df.clone())
             .map_err(|e| e.to_string()),
-        "svg" => crate::render::chart::svg(df, &Default::default())
-            .map_err(|e| e.to_string())
-            .and_then(|s| {
-                use std::io::Write as _;
-                f.write_all(s.as_bytes()).map_err(|e| e.to_string())
-            }),
         other => Err(format!("cannot write .{other}")),
     })
     .map_err(|e| e.to_string())

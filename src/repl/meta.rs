@@ -33,7 +33,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     (".timer", "on|off", "print how long each statement took"),
     (".read", "FILE", "run the statements of a SQL file"),
     (".output", "[FILE]", "send results to FILE; without FILE, back to the screen"),
-    (".once", "FILE", "send the next result to FILE"),
+    (".once", "FILE", "send the next result to FILE (.xlsx: a workbook, .svg: a chart)"),
     (".money", "wan|yuan|yi", "display money in 万元 (stored), 元 or 亿元"),
     (".safe", "on", "refuse every statement and command that reads or writes files, for the rest of the session"),
     (".quit", "", "leave (also .exit or Ctrl-D)"),

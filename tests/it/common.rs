@@ -59,6 +59,18 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
     decode(o)
 }
 
+/// Run budgetql with arguments in the folder `dir` (a script may write files where it
+/// runs); returns (exit code, stdout, stderr).
+pub fn run_in(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    decode(
+        bin()
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .expect("the binary runs"),
+    )
+}
+
 pub fn decode(o: Output) -> (i32, String, String) {
     (
         o.status.code().unwrap_or(-1),

@@ -9,6 +9,7 @@ mod gen;
 mod golden;
 mod malformed;
 mod modes;
+mod outputs;
 mod pdf;
 mod repl;
 mod robustness;
