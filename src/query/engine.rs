@@ -1190,8 +1190,8 @@ impl Engine {
         };
         written.map_err(qerr)?;
         Ok(Output::Message(format!(
-            "wrote {} rows to {}",
-            df.height(),
+            "wrote {} to {}",
+            row_count(df.height()),
             path.display()
         )))
     }
@@ -1297,7 +1297,8 @@ impl Engine {
             },
         );
         let mut msg = format!(
-            "wrote {n} rows to {} (sheet `{sheet}`{})",
+            "wrote {} to {} (sheet `{sheet}`{})",
+            row_count(n),
             path.display(),
             if count > 1 {
                 format!("; {count} sheets in the workbook")
@@ -1309,6 +1310,15 @@ impl Engine {
             msg.push_str(&format!("; note: {} numbers have more than the 15 significant digits a spreadsheet holds and are rounded there (.csv and .parquet keep them exact)", notes.rounded));
         }
         Ok(Output::Message(msg))
+    }
+}
+
+/// "1 row", "12 rows".
+fn row_count(n: usize) -> String {
+    if n == 1 {
+        "1 row".into()
+    } else {
+        format!("{n} rows")
     }
 }
 
