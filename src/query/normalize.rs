@@ -1174,12 +1174,68 @@ fn select_list(sel: &mut Select) -> Result<(), RewriteError> {
     Ok(())
 }
 
+/// `ORDER BY COUNT(*) DESC` in a grouped query: polars-sql evaluates the aggregate over
+/// the whole input again and fails ("sort expressions must have same length"); an ORDER
+/// BY term that is an aggregate SELECT item is ordered by that item's name (or position,
+/// when it has none), which is what it means. In the query, its CTEs and derived tables.
+fn order_by_items(q: &mut SQLQuery) {
+    if let Some(w) = &mut q.with {
+        for c in &mut w.cte_tables {
+            order_by_items(&mut c.query);
+        }
+    }
+    fn body(s: &mut SetExpr) {
+        match s {
+            SetExpr::Select(sel) => {
+                for t in &mut sel.from {
+                    for r in std::iter::once(&mut t.relation)
+                        .chain(t.joins.iter_mut().map(|j| &mut j.relation))
+                    {
+                        if let TableFactor::Derived { subquery, .. } = r {
+                            order_by_items(subquery);
+                        }
+                    }
+                }
+            }
+            SetExpr::Query(q) => order_by_items(q),
+            SetExpr::SetOperation { left, right, .. } => {
+                body(left);
+                body(right);
+            }
+            _ => {}
+        }
+    }
+    body(&mut q.body);
+    let SetExpr::Select(sel) = q.body.as_ref() else {
+        return;
+    };
+    let Some(ob) = &mut q.order_by else { return };
+    let sqlparser::ast::OrderByKind::Expressions(terms) = &mut ob.kind else {
+        return;
+    };
+    for t in terms {
+        if !contains(&t.expr, &|x| is_aggregate_call(x)) {
+            continue;
+        }
+        let at = sel.projection.iter().position(|it| match it {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => *e == t.expr,
+            _ => false,
+        });
+        let Some(at) = at else { continue };
+        t.expr = match &sel.projection[at] {
+            SelectItem::ExprWithAlias { alias, .. } => SQLExpr::Identifier(alias.clone()),
+            _ => SQLExpr::Value(sqlparser::ast::Value::Number((at + 1).to_string(), false).into()),
+        };
+    }
+}
+
 /// Normalise a query in place (see the module docs). `kind` says what a column name is
 /// (`None`: not a column of the tables the query reads).
 pub fn normalize(
     q: &mut SQLQuery,
     kind: &dyn Fn(&str) -> Option<ColumnKind>,
 ) -> Result<(), RewriteError> {
+    order_by_items(q);
     each_select(q, &mut select_list)?;
     each_select(q, &mut having_without_group_by)?;
     each_select(q, &mut join_conditions)?;

@@ -10,14 +10,20 @@
 //! `QUANTILE_CONT` and `MEDIAN` use. The answer is the same (tested against the default
 //! plan); only the work differs.
 //!
-//! Used only for a single grouped SELECT over plain columns whose aggregates all read
-//! one numeric column and are named (`AS …`); anything else takes the general path.
+//! Used for a single grouped SELECT over plain columns whose aggregates all read one
+//! numeric column; anything else takes the general path. The plan is matched on the
+//! question, not its spelling ([`canonical`]): `GROUP BY 1, 2`, grouping by an alias,
+//! `ORDER BY` an ordinal, a source column or an aggregate, unnamed aggregates, and the
+//! grouped query wrapped in a CTE or derived table (`WITH s AS (…) SELECT * FROM s ORDER
+//! BY …`) all take it. Its result must have the general plan's column names and types
+//! (checked before it is used), so the two can never disagree on the shape.
 
 use polars::prelude::*;
 use polars::sql::SQLContext;
 use sqlparser::ast::{
     Expr as SQLExpr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, OrderByKind,
-    Query as SQLQuery, SelectItem, SetExpr, Statement as SQLStatement, Value as SQLValue,
+    Query as SQLQuery, Select, SelectItem, SetExpr, Statement as SQLStatement, TableFactor,
+    Value as SQLValue,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser as SQLParser;
@@ -43,7 +49,110 @@ pub fn plan(ctx: &mut SQLContext, sql: &str) -> Option<PolarsResult<LazyFrame>> 
     let SQLStatement::Query(q) = stmts.pop()? else {
         return None;
     };
-    build(ctx, &q)
+    // the general plan's output: names (of unnamed aggregates too) and types the value-count
+    // plan must reproduce; a statement the general plan refuses gets its error from there
+    let general = ctx.execute(sql).ok()?.collect_schema().ok()?;
+    let q = canonical(*q)?;
+    let plan = build(ctx, &q)?;
+    Some(plan.and_then(|lf| conform(lf, &general)))
+}
+
+/// The value-count plan with the general plan's names and types; an error when they do
+/// not line up (the caller then takes the general path).
+fn conform(mut lf: LazyFrame, general: &Schema) -> PolarsResult<LazyFrame> {
+    let mine = lf.collect_schema()?;
+    if mine.len() != general.len() {
+        polars_bail!(ComputeError: "value-count plan: {} columns, general plan {}", mine.len(), general.len());
+    }
+    let mut cols = vec![];
+    for ((m, mt), (g, gt)) in mine.iter().zip(general.iter()) {
+        let numeric = |t: &DataType| t.is_primitive_numeric();
+        if mt != gt && !(numeric(mt) && numeric(gt)) {
+            polars_bail!(ComputeError: "value-count plan: column {m} is {mt}, general plan {gt}");
+        }
+        cols.push(col(m.as_str()).strict_cast(gt.clone()).alias(g.as_str()));
+    }
+    Ok(lf.select(cols))
+}
+
+/// The grouped query a statement asks, whatever its spelling: a `SELECT * FROM` a derived
+/// table or CTE that is itself the grouped query is unwrapped (its ORDER BY and LIMIT
+/// taken over), so `WITH s AS (SELECT … GROUP BY …) SELECT * FROM s ORDER BY …` is
+/// planned as the grouped query with that ORDER BY.
+fn canonical(mut q: SQLQuery) -> Option<SQLQuery> {
+    loop {
+        let SetExpr::Select(sel) = q.body.as_ref() else {
+            return Some(q);
+        };
+        let star = matches!(sel.projection.as_slice(), [SelectItem::Wildcard(o)]
+            if o.opt_exclude.is_none() && o.opt_except.is_none() && o.opt_replace.is_none()
+                && o.opt_rename.is_none() && o.opt_ilike.is_none());
+        let bare = star
+            && sel.distinct.is_none()
+            && sel.selection.is_none()
+            && sel.having.is_none()
+            && sel.qualify.is_none()
+            && matches!(&sel.group_by, GroupByExpr::Expressions(g, m) if g.is_empty() && m.is_empty())
+            && sel.from.len() == 1
+            && sel.from[0].joins.is_empty();
+        if !bare {
+            return Some(q);
+        }
+        let mut inner = match &sel.from[0].relation {
+            TableFactor::Derived {
+                lateral: false,
+                subquery,
+                ..
+            } => {
+                if q.with.is_some() && subquery.with.is_some() {
+                    return Some(q);
+                }
+                let mut i = (**subquery).clone();
+                if i.with.is_none() {
+                    i.with = q.with.clone();
+                }
+                i
+            }
+            TableFactor::Table {
+                name, args: None, ..
+            } if name.0.len() == 1 => {
+                let n = name.to_string();
+                let with = q.with.as_ref()?;
+                let at = with
+                    .cte_tables
+                    .iter()
+                    .position(|c| c.alias.name.value.eq_ignore_ascii_case(&n))?;
+                let cte = &with.cte_tables[at];
+                if with.recursive || !cte.alias.columns.is_empty() {
+                    return Some(q);
+                }
+                let mut i = (*cte.query).clone();
+                if i.with.is_some() {
+                    return Some(q);
+                }
+                // the other CTEs stay (the grouped query may read them); the one unwrapped goes
+                let mut rest = with.clone();
+                rest.cte_tables.remove(at);
+                i.with = (!rest.cte_tables.is_empty()).then_some(rest);
+                i
+            }
+            _ => return Some(q),
+        };
+        // the outer ORDER BY / LIMIT apply to the inner rows, unless the inner query limits
+        if q.order_by.is_some() || q.limit_clause.is_some() {
+            if inner.limit_clause.is_some() || inner.fetch.is_some() {
+                return Some(q);
+            }
+            if q.order_by.is_some() {
+                inner.order_by = q.order_by.take();
+            }
+            inner.limit_clause = q.limit_clause.take();
+        }
+        if q.fetch.is_some() {
+            return Some(q);
+        }
+        q = inner;
+    }
 }
 
 fn ident(e: &SQLExpr) -> Option<String> {
@@ -53,8 +162,43 @@ fn ident(e: &SQLExpr) -> Option<String> {
     }
 }
 
+/// A positive integer literal (`GROUP BY 2`, `ORDER BY 1`).
+fn ordinal(e: &SQLExpr) -> Option<usize> {
+    match e {
+        SQLExpr::Value(v) => match &v.value {
+            SQLValue::Number(n, _) => n.parse::<usize>().ok().filter(|&n| n > 0),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A SELECT item's expression and alias.
+fn item(it: &SelectItem) -> Option<(&SQLExpr, Option<&str>)> {
+    match it {
+        SelectItem::UnnamedExpr(e) => Some((e, None)),
+        SelectItem::ExprWithAlias { expr, alias } => Some((expr, Some(alias.value.as_str()))),
+        _ => None,
+    }
+}
+
+/// The columns the FROM clause gives (planned, not read): to tell a source column from
+/// an output alias of the same name in GROUP BY.
+fn source_columns(ctx: &mut SQLContext, q: &SQLQuery, sel: &Select) -> Option<Vec<String>> {
+    let mut s = sel.clone();
+    s.projection = vec![SelectItem::Wildcard(Default::default())];
+    s.selection = None;
+    s.group_by = GroupByExpr::Expressions(vec![], vec![]);
+    let mut src = q.clone();
+    src.body = Box::new(SetExpr::Select(Box::new(s)));
+    src.order_by = None;
+    src.limit_clause = None;
+    let schema = ctx.execute(&src.to_string()).ok()?.collect_schema().ok()?;
+    Some(schema.iter_names().map(|n| n.to_string()).collect())
+}
+
 fn build(ctx: &mut SQLContext, q: &SQLQuery) -> Option<PolarsResult<LazyFrame>> {
-    if q.with.is_some() || q.fetch.is_some() {
+    if q.fetch.is_some() {
         return None;
     }
     let SetExpr::Select(sel) = q.body.as_ref() else {
@@ -73,7 +217,38 @@ fn build(ctx: &mut SQLContext, q: &SQLQuery) -> Option<PolarsResult<LazyFrame>> 
     if gb.is_empty() || !mods.is_empty() {
         return None;
     }
-    let keys: Vec<String> = gb.iter().map(ident).collect::<Option<_>>()?;
+    // GROUP BY 2 → the second SELECT item; GROUP BY an alias → what it names, unless the
+    // FROM clause has a column of that name (which SQL groups by instead)
+    let mut sources: Option<Vec<String>> = None;
+    let mut keys: Vec<String> = vec![];
+    for g in gb {
+        let key = if let Some(n) = ordinal(g) {
+            let (e, _) = item(sel.projection.get(n - 1)?)?;
+            ident(e)?
+        } else {
+            let k = ident(g)?;
+            let aliased = sel.projection.iter().find_map(|it| match item(it)? {
+                (e, Some(a)) if a == k => Some(e),
+                _ => None,
+            });
+            match aliased {
+                Some(e) => {
+                    if sources.is_none() {
+                        sources = Some(source_columns(ctx, q, sel)?);
+                    }
+                    if sources.as_ref()?.contains(&k) {
+                        k
+                    } else {
+                        ident(e)?
+                    }
+                }
+                None => k,
+            }
+        };
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
     // the projection: keys, and named aggregates of one column
     let mut value: Option<String> = None;
     let mut out: Vec<(String, Option<Agg>)> = vec![];
@@ -145,8 +320,9 @@ fn build(ctx: &mut SQLContext, q: &SQLQuery) -> Option<PolarsResult<LazyFrame>> 
             }
             _ => return None,
         };
-        // unnamed aggregates would need polars-sql's naming: take the general path
-        out.push((alias?, Some(agg)));
+        // an unnamed aggregate gets the general plan's name at the end (`conform`)
+        let name = alias.unwrap_or_else(|| format!("__agg{}", out.len()));
+        out.push((name, Some(agg)));
     }
     if !out.iter().any(|(_, a)| matches!(a, Some(Agg::Quantile(_)))) {
         return None;
@@ -155,21 +331,60 @@ fn build(ctx: &mut SQLContext, q: &SQLQuery) -> Option<PolarsResult<LazyFrame>> 
     if keys.contains(&v) || keys.iter().any(|k| k.starts_with("__")) || v.starts_with("__") {
         return None;
     }
-    // ORDER BY output names only; LIMIT a number
-    let mut order: Vec<(String, bool, bool)> = vec![];
-    if let Some(ob) = &q.order_by {
-        let OrderByKind::Expressions(terms) = &ob.kind else {
-            return None;
-        };
-        for t in terms {
-            let name = ident(&t.expr)?;
-            if !out.iter().any(|(n, _)| *n == name) {
-                return None;
+    // ORDER BY an output name, an ordinal, a grouped source column or a SELECT item's
+    // expression (`ORDER BY COUNT(*) DESC`), or ALL; LIMIT a number
+    let exprs: Vec<&SQLExpr> = sel
+        .projection
+        .iter()
+        .map(|it| item(it).map(|(e, _)| super::rewrite::uncast(e)))
+        .collect::<Option<_>>()?;
+    let resolve = |e: &SQLExpr| -> Option<String> {
+        if let Some(n) = ordinal(e) {
+            return out.get(n - 1).map(|(name, _)| name.clone());
+        }
+        if let Some(x) = ident(e) {
+            if out.iter().any(|(n, _)| *n == x) {
+                return Some(x);
             }
-            let desc = t.options.asc == Some(false);
-            // SQL's default: NULLS LAST ascending, NULLS FIRST descending
-            let nulls_last = t.options.nulls_first.map_or(!desc, |f| !f);
-            order.push((name, desc, nulls_last));
+        }
+        let e = super::rewrite::uncast(e);
+        let at = exprs.iter().position(|x| *x == e)?;
+        Some(out[at].0.clone())
+    };
+    let mut order: Vec<(String, bool, bool)> = vec![];
+    let sort_key = |name: String, o: &sqlparser::ast::OrderByOptions| {
+        let desc = o.asc == Some(false);
+        // SQL's default: NULLS LAST ascending, NULLS FIRST descending
+        let nulls_last = o.nulls_first.map_or(!desc, |f| !f);
+        (name, desc, nulls_last)
+    };
+    if let Some(ob) = &q.order_by {
+        match &ob.kind {
+            // `ORDER BY ALL` reaches here as a name in some dialects
+            OrderByKind::Expressions(terms)
+                if matches!(terms.as_slice(), [t] if matches!(&t.expr,
+                    SQLExpr::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("ALL"))) =>
+            {
+                for (n, _) in &out {
+                    order.push(sort_key(n.clone(), &terms[0].options));
+                }
+            }
+            OrderByKind::Expressions(terms) => {
+                for t in terms {
+                    if t.with_fill.is_some() {
+                        return None;
+                    }
+                    order.push(sort_key(resolve(&t.expr)?, &t.options));
+                }
+            }
+            OrderByKind::All(o) => {
+                for (n, _) in &out {
+                    order.push(sort_key(n.clone(), o));
+                }
+            }
+        }
+        if ob.interpolate.is_some() {
+            return None;
         }
     }
     let limit = match &q.limit_clause {
@@ -193,7 +408,11 @@ fn build(ctx: &mut SQLContext, q: &SQLQuery) -> Option<PolarsResult<LazyFrame>> 
         .map(|c| SelectItem::UnnamedExpr(SQLExpr::Identifier(sqlparser::ast::Ident::new(c))))
         .collect();
     inner.group_by = GroupByExpr::Expressions(vec![], vec![]);
-    let lf = match ctx.execute(&inner.to_string()) {
+    let mut rows = q.clone();
+    rows.body = Box::new(SetExpr::Select(Box::new(inner)));
+    rows.order_by = None;
+    rows.limit_clause = None;
+    let lf = match ctx.execute(&rows.to_string()) {
         Ok(lf) => lf,
         Err(e) => return Some(Err(e)),
     };
@@ -204,6 +423,9 @@ fn build(ctx: &mut SQLContext, q: &SQLQuery) -> Option<PolarsResult<LazyFrame>> 
     };
     if !dt.is_primitive_numeric() {
         return None; // decimals and text keep the general path
+    }
+    if dt.is_integer() && out.iter().any(|(_, a)| matches!(a, Some(Agg::Sum))) {
+        return None; // an integer SUM stays exact on the general path
     }
 
     let key_exprs: Vec<Expr> = keys.iter().map(|k| col(k.as_str())).collect();
