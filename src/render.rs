@@ -132,37 +132,56 @@ fn money(v: i128, scale: usize, grouped: bool, unit: MoneyUnit) -> String {
 
 /// Exact text of a Decimal: at least 2 decimals, more only when significant.
 pub fn decimal(v: i128, scale: usize, grouped: bool) -> String {
-    let neg = v < 0;
-    let digits = v.unsigned_abs().to_string();
-    let (int, frac) = if scale == 0 {
-        (digits, String::new())
-    } else if digits.len() > scale {
-        (
-            digits[..digits.len() - scale].to_string(),
-            digits[digits.len() - scale..].to_string(),
-        )
-    } else {
-        ("0".to_string(), format!("{digits:0>scale$}"))
-    };
-    let mut frac = frac.trim_end_matches('0').to_string();
-    while frac.len() < 2.min(scale) {
-        frac.push('0');
-    }
-    let int = if grouped { group(&int) } else { int };
-    let mut s = String::new();
-    if neg {
-        s.push('-');
-    }
-    s.push_str(&int);
-    if !frac.is_empty() {
-        s.push('.');
-        s.push_str(&frac);
-    }
+    let mut s = String::with_capacity(24);
+    push_decimal(&mut s, v, scale, grouped);
     s
 }
 
+/// [`decimal`], appended to `s` (one allocation for a whole row or none).
+fn push_decimal(s: &mut String, v: i128, scale: usize, grouped: bool) {
+    let mut buf = [0u8; 48];
+    let mut n = v.unsigned_abs();
+    let mut len = 0;
+    loop {
+        buf[len] = b'0' + (n % 10) as u8;
+        n /= 10;
+        len += 1;
+        if n == 0 {
+            break;
+        }
+    }
+    // buf holds the digits least significant first; pad to scale + 1 digits
+    while len <= scale {
+        buf[len] = b'0';
+        len += 1;
+    }
+    let digit = |i: usize| buf[len - 1 - i] as char; // i-th digit from the left
+    let int_len = len - scale;
+    // fraction: drop trailing zeros, keep at least two places (fewer if the scale is)
+    let mut frac_len = scale;
+    while frac_len > 2.min(scale) && buf[scale - frac_len] == b'0' {
+        frac_len -= 1;
+    }
+    if v < 0 {
+        s.push('-');
+    }
+    for i in 0..int_len {
+        if grouped && i > 0 && (int_len - i) % 3 == 0 {
+            s.push(',');
+        }
+        s.push(digit(i));
+    }
+    if frac_len > 0 {
+        s.push('.');
+        for i in int_len..int_len + frac_len {
+            s.push(digit(i));
+        }
+    }
+}
+
+/// Digits with thousands separators (`1234567` → `1,234,567`).
 fn group(int: &str) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(int.len() + int.len() / 3);
     for (i, c) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
             out.push(',');
@@ -192,16 +211,28 @@ fn rows_of(
     unit: MoneyUnit,
 ) -> Result<Vec<Vec<(String, bool, bool)>>, RenderError> {
     let cols = df.columns();
-    let mut out = Vec::with_capacity(df.height());
-    for r in 0..df.height() {
-        let mut row = Vec::with_capacity(cols.len());
-        for c in cols {
-            let av = c.get(r).map_err(|e| RenderError::Data(e.to_string()))?;
-            let null = matches!(av, AnyValue::Null);
-            let (s, num) = cell(&av, grouped, unit);
-            row.push((s, num, null));
+    let h = df.height();
+    let mut out: Vec<Vec<(String, bool, bool)>> =
+        (0..h).map(|_| Vec::with_capacity(cols.len())).collect();
+    if h == 0 {
+        return Ok(out);
+    }
+    // column by column, each in one chunk: a cell lookup by row index searches the
+    // chunks every time (a streamed result has many)
+    for c in cols {
+        let s = c.as_materialized_series().rechunk();
+        if s.len() != h {
+            return Err(RenderError::Data(format!(
+                "column {} has {} values for {h} rows",
+                s.name(),
+                s.len()
+            )));
         }
-        out.push(row);
+        for (row, av) in out.iter_mut().zip(s.iter()) {
+            let null = matches!(av, AnyValue::Null);
+            let (text, num) = cell(&av, grouped, unit);
+            row.push((text, num, null));
+        }
     }
     Ok(out)
 }
@@ -252,13 +283,17 @@ pub fn render(
     opts: &Options,
     out: &mut dyn Write,
 ) -> Result<(), RenderError> {
+    // one write per block, not per line (a terminal's stdout flushes every line)
+    let mut buf = std::io::BufWriter::with_capacity(1 << 16, out);
     match format {
-        Format::Table => table(df, opts, out),
-        Format::Csv => csv(df, opts, out),
-        Format::Json => json(df, opts, out),
-        Format::Markdown => markdown(df, opts, out),
-        Format::Line => line(df, opts, out),
-    }
+        Format::Table => table(df, opts, &mut buf),
+        Format::Csv => csv(df, opts, &mut buf),
+        Format::Json => json(df, opts, &mut buf),
+        Format::Markdown => markdown(df, opts, &mut buf),
+        Format::Line => line(df, opts, &mut buf),
+    }?;
+    buf.flush()?;
+    Ok(())
 }
 
 fn table(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), RenderError> {
@@ -348,19 +383,53 @@ fn table(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), Rend
 }
 
 fn csv_field(s: &str) -> String {
+    csv_quoted(s.to_string())
+}
+
+/// A CSV field: quoted when it holds a comma, quote or line break.
+fn csv_quoted(s: String) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_string()
+        s
     }
 }
 
 fn csv(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), RenderError> {
     let heads: Vec<String> = names(df).iter().map(|h| csv_field(h)).collect();
     writeln!(out, "{}", heads.join(","))?;
-    for r in rows_of(df, false, opts.money)? {
-        let cs: Vec<String> = r.iter().map(|(s, _, _)| csv_field(s)).collect();
-        writeln!(out, "{}", cs.join(","))?;
+    // column by column into text, then each row written as one line
+    let h = df.height();
+    let mut cols: Vec<Vec<String>> = Vec::with_capacity(df.width());
+    for c in df.columns() {
+        let s = c.as_materialized_series().rechunk();
+        if h == 0 {
+            break;
+        }
+        if s.len() != h {
+            return Err(RenderError::Data(format!(
+                "column {} has {} values for {h} rows",
+                s.name(),
+                s.len()
+            )));
+        }
+        cols.push(
+            s.iter()
+                .map(|av| csv_quoted(cell(&av, false, opts.money).0))
+                .collect(),
+        );
+    }
+    let mut line = String::new();
+    for r in 0..h {
+        line.clear();
+        for (i, c) in cols.iter().enumerate() {
+            if i > 0 {
+                line.push(',');
+            }
+            line.push_str(&c[r]);
+        }
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
     }
     Ok(())
 }
