@@ -8,6 +8,14 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+// With `--features mimalloc`: Polars allocates and frees large buffers per morsel, and
+// glibc's malloc hands them back to the kernel and faults fresh pages in again (a
+// quarter of q3's profile); mimalloc keeps them, faster but with a higher peak (see
+// benches/RESULTS.md).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ABOUT: &str = "Query public budget disclosures (部门预算信息公开) with SQL.";
 
 /// The long help's closing text: the static part, then the extensions and statements

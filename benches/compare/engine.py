@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Run one benchmark question on one engine (duckdb or polars) over a budgetql
 warehouse; print the result as CSV on stdout and the in-process query time (ms,
-after imports and set-up) on stderr as `query_ms=<t>`.
+after imports and set-up) on stderr as `query_ms=<t>`. The time ends when the engine
+hands over its result as Arrow data (DuckDB's `to_arrow_table()`, Polars'
+`collect()`), not after turning it into Python objects.
 
-usage: engine.py duckdb|polars q1..q7 WAREHOUSE [--streaming]"""
+usage: engine.py duckdb|polars q1..q7 WAREHOUSE [--streaming]
+       engine.py views WAREHOUSE   # the CREATE VIEW statements for the DuckDB shell"""
 import csv
 import json
 import os
@@ -27,23 +30,32 @@ def cell(v):
     return str(v)
 
 
+def views(wh):
+    """DuckDB views of the warehouse's committed files (the manifest's, not a glob)."""
+    out = []
+    for t in ("projects", "indicators"):
+        fl = ", ".join("'" + f.replace("'", "''") + "'" for f in files(wh, t))
+        out.append(f"CREATE VIEW {t} AS SELECT * FROM read_parquet([{fl}], hive_partitioning = true);")
+    return "\n".join(out)
+
+
 def main():
+    if sys.argv[1] == "views":
+        print(views(sys.argv[2]))
+        return
     engine, q, wh = sys.argv[1], sys.argv[2], sys.argv[3]
     streaming = "--streaming" in sys.argv
     out = csv.writer(sys.stdout, lineterminator="\n")
     if engine == "duckdb":
         import duckdb
         con = duckdb.connect()
-        for t in ("projects", "indicators"):
-            fl = ", ".join("'" + f.replace("'", "''") + "'" for f in files(wh, t))
-            con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet([{fl}], hive_partitioning = true)")
+        con.execute(views(wh))
         t0 = time.perf_counter()
-        cur = con.execute(queries.DUCKDB[q])
-        rows = cur.fetchall()
+        tbl = con.execute(queries.DUCKDB[q]).to_arrow_table()
         ms = (time.perf_counter() - t0) * 1000
-        out.writerow([d[0] for d in cur.description])
-        for r in rows:
-            out.writerow([cell(v) for v in r])
+        out.writerow(tbl.column_names)
+        for r in tbl.to_pylist():
+            out.writerow([cell(v) for v in r.values()])
     elif engine == "polars":
         import polars as pl
 

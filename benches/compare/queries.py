@@ -1,23 +1,37 @@
-"""The seven benchmark questions, as budgetql SQL, DuckDB SQL and hand-written Polars
-lazy plans, over the same warehouse (Parquet files listed in manifest.json)."""
+"""The benchmark questions, as budgetql SQL (every spelling in benches/questions/),
+DuckDB SQL and hand-written Polars lazy plans, over the same warehouse (Parquet files
+listed in manifest.json)."""
 
+import glob
 import os
 
 _DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "questions")
 
 
-def _read(q):
-    text = open(os.path.join(_DIR, q + ".sql"), encoding="utf-8").read()
+def _read(path):
+    text = open(path, encoding="utf-8").read()
     return " ".join(l for l in text.splitlines() if not l.startswith("--")).strip()
 
 
-# budgetql: the dialect, run by the CLI against --data WAREHOUSE (benches/questions/qN.sql,
-# also run by `cargo bench --bench questions`)
-BUDGETQL = {f"q{n}": _read(f"q{n}") for n in range(1, 8)}
+# budgetql: the dialect, run by the CLI against --data WAREHOUSE. `qN` is the question as
+# first written (also run by `cargo bench --bench questions`); `qN_<how>` the same question
+# spelled another way (ordinals, aliases, a CTE or derived table, plain SQL instead of an
+# extension). Every spelling must give qN's answer.
+BUDGETQL = {
+    os.path.basename(p)[:-4]: _read(p)
+    for p in sorted(glob.glob(os.path.join(_DIR, "q*.sql")))
+}
+QUESTIONS = [q for q in BUDGETQL if "_" not in q]
+
+
+def question(name):
+    """The question a spelling asks: q5_ordinals → q5."""
+    return name.split("_", 1)[0]
+
 
 # DuckDB: the same questions in standard SQL over views of the Parquet files; only
 # SHARE and YOY (budgetql's extensions) need spelling out
-DUCKDB = dict(BUDGETQL)
+DUCKDB = {q: BUDGETQL[q] for q in QUESTIONS}
 DUCKDB.update({
     "q2": "SELECT year, dept_code, SUM(budget) AS budget, "
           "CAST(SUM(budget) AS DOUBLE) / SUM(CAST(SUM(budget) AS DOUBLE)) OVER (PARTITION BY year) AS share "
