@@ -964,8 +964,11 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
                     } else {
                         "LEFT SEMI JOIN"
                     };
+                    // a semi or anti join keeps each outer row once however many inner rows
+                    // match, so the inner side needs no DISTINCT (which cost q7 spelled with
+                    // EXISTS a hash pass over every matching indicator)
                     joins.push(format!(
-                        "{kind} (SELECT DISTINCT {cols} FROM {from}{wh}) AS {name} ON {on}"
+                        "{kind} (SELECT {cols} FROM {from}{wh}) AS {name} ON {on}"
                     ));
                 }
                 Ok(None) => {
