@@ -166,7 +166,7 @@ fn push_decimal(s: &mut String, v: i128, scale: usize, grouped: bool) {
         s.push('-');
     }
     for i in 0..int_len {
-        if grouped && i > 0 && (int_len - i) % 3 == 0 {
+        if grouped && i > 0 && (int_len - i).is_multiple_of(3) {
             s.push(',');
         }
         s.push(digit(i));
@@ -205,36 +205,26 @@ pub fn date(days: i32) -> String {
     format!("{:04}-{:02}-{:02}", if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-fn rows_of(
-    df: &DataFrame,
-    grouped: bool,
-    unit: MoneyUnit,
-) -> Result<Vec<Vec<(String, bool, bool)>>, RenderError> {
+/// A column's values in row order, read from one chunk (looking a cell up by row
+/// index searches the chunks every time, and a streamed result has many); None for an
+/// empty column.
+pub(crate) fn values(c: &Column) -> Option<Series> {
+    (!c.is_empty()).then(|| c.as_materialized_series().rechunk())
+}
+
+fn rows_of(df: &DataFrame, grouped: bool, unit: MoneyUnit) -> Vec<Vec<(String, bool, bool)>> {
     let cols = df.columns();
-    let h = df.height();
-    let mut out: Vec<Vec<(String, bool, bool)>> =
-        (0..h).map(|_| Vec::with_capacity(cols.len())).collect();
-    if h == 0 {
-        return Ok(out);
-    }
-    // column by column, each in one chunk: a cell lookup by row index searches the
-    // chunks every time (a streamed result has many)
-    for c in cols {
-        let s = c.as_materialized_series().rechunk();
-        if s.len() != h {
-            return Err(RenderError::Data(format!(
-                "column {} has {} values for {h} rows",
-                s.name(),
-                s.len()
-            )));
-        }
+    let mut out: Vec<Vec<(String, bool, bool)>> = (0..df.height())
+        .map(|_| Vec::with_capacity(cols.len()))
+        .collect();
+    for s in cols.iter().filter_map(values) {
         for (row, av) in out.iter_mut().zip(s.iter()) {
             let null = matches!(av, AnyValue::Null);
             let (text, num) = cell(&av, grouped, unit);
             row.push((text, num, null));
         }
     }
-    Ok(out)
+    out
 }
 
 fn names(df: &DataFrame) -> Vec<String> {
@@ -298,7 +288,7 @@ pub fn render(
 
 fn table(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), RenderError> {
     let heads = names(df);
-    let all = rows_of(df, true, opts.money)?;
+    let all = rows_of(df, true, opts.money);
     let n = all.len();
     let shown: Vec<Option<&Vec<(String, bool, bool)>>> = if n > opts.max_rows {
         let head = opts.max_rows / 2;
@@ -400,25 +390,16 @@ fn csv(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), Render
     writeln!(out, "{}", heads.join(","))?;
     // column by column into text, then each row written as one line
     let h = df.height();
-    let mut cols: Vec<Vec<String>> = Vec::with_capacity(df.width());
-    for c in df.columns() {
-        let s = c.as_materialized_series().rechunk();
-        if h == 0 {
-            break;
-        }
-        if s.len() != h {
-            return Err(RenderError::Data(format!(
-                "column {} has {} values for {h} rows",
-                s.name(),
-                s.len()
-            )));
-        }
-        cols.push(
+    let cols: Vec<Vec<String>> = df
+        .columns()
+        .iter()
+        .filter_map(values)
+        .map(|s| {
             s.iter()
                 .map(|av| csv_quoted(cell(&av, false, opts.money).0))
-                .collect(),
-        );
-    }
+                .collect()
+        })
+        .collect();
     let mut line = String::new();
     for r in 0..h {
         line.clear();
@@ -436,7 +417,7 @@ fn csv(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), Render
 
 fn json(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), RenderError> {
     let heads = names(df);
-    let rows = rows_of(df, false, opts.money)?;
+    let rows = rows_of(df, false, opts.money);
     writeln!(out, "[")?;
     for (k, r) in rows.iter().enumerate() {
         let fields: Vec<String> = r
@@ -468,7 +449,7 @@ fn json(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), Rende
 fn line(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), RenderError> {
     let heads = names(df);
     let w = heads.iter().map(|h| width(h)).max().unwrap_or(0);
-    for (k, r) in rows_of(df, true, opts.money)?.iter().enumerate() {
+    for (k, r) in rows_of(df, true, opts.money).iter().enumerate() {
         if k > 0 {
             writeln!(out)?;
         }
@@ -493,7 +474,7 @@ fn line(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), Rende
 
 fn markdown(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), RenderError> {
     let heads = names(df);
-    let rows = rows_of(df, true, opts.money)?;
+    let rows = rows_of(df, true, opts.money);
     let esc = |s: &str| s.replace('|', "\\|").replace('\n', " ");
     writeln!(
         out,

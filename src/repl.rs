@@ -58,23 +58,20 @@ impl Shell {
 
     /// Write the results kept for `.once x.xlsx` (one sheet each) or `.once x.svg` (one
     /// chart), as COPY would; a `.once` file is replaced, as for text.
-    fn emit_captured(
-        &mut self,
-        kept: Vec<(
-            polars::prelude::DataFrame,
-            Option<crate::render::chart::Chart>,
-        )>,
-        err: &mut dyn Write,
-    ) {
+    fn emit_captured(&mut self, kept: Vec<Captured>, err: &mut dyn Write) {
         let Some(path) = self.once.take() else { return };
         let written = match (file_kind(&path), kept.len()) {
             (_, 0) => Err("the statement returned no result to write".to_string()),
             (Some(FileKind::Workbook), _) => {
-                let stem = path
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().chars().take(28).collect::<String>())
-                    .filter(|s| crate::render::xlsx::check_sheet_name(s).is_ok())
-                    .unwrap_or_else(|| "result".into());
+                // COPY's default name, leaving room for `_2`, `_3` …
+                let stem: String = crate::query::engine::default_sheet(&path)
+                    .chars()
+                    .take(28)
+                    .collect();
+                let stem = match crate::render::xlsx::check_sheet_name(&stem) {
+                    Ok(()) => stem,
+                    Err(_) => "result".into(),
+                };
                 let sheets: Vec<(String, polars::prelude::DataFrame)> = kept
                     .into_iter()
                     .enumerate()
@@ -105,6 +102,19 @@ impl Shell {
         };
         if let Err(e) = written {
             let _ = writeln!(err, "budgetql: .once {}: {e}", path.display());
+        }
+    }
+
+    /// Deliver what a run produced: results kept for a `.once` workbook or chart are
+    /// written there (and any text, such as messages, goes to the screen); otherwise
+    /// the text goes to the current destination.
+    fn deliver(&mut self, kept: Option<Vec<Captured>>, buf: &[u8], err: &mut dyn Write) {
+        match kept {
+            Some(kept) => {
+                self.emit_captured(kept, err);
+                self.emit_to_screen(buf);
+            }
+            None => self.emit(buf, err),
         }
     }
 
@@ -154,13 +164,8 @@ impl Shell {
             session.capture = Some(vec![]);
         }
         let result = session.run(text, origin, self.format, &self.opts, &mut buf);
-        match session.capture.take() {
-            Some(kept) if capturing => {
-                self.emit_captured(kept, err);
-                self.emit_to_screen(&buf);
-            }
-            _ => self.emit(&buf, err),
-        }
+        let kept = session.capture.take().filter(|_| capturing);
+        self.deliver(kept, &buf, err);
         if let Err(e) = result {
             let _ = writeln!(err, "budgetql: {e}");
         }
@@ -198,13 +203,8 @@ impl Shell {
         loop {
             match rx.recv_timeout(Duration::from_millis(50)) {
                 Ok((mut s, buf, result)) => {
-                    match s.capture.take() {
-                        Some(kept) if capturing => {
-                            self.emit_captured(kept, err);
-                            self.emit_to_screen(&buf);
-                        }
-                        _ => self.emit(&buf, err),
-                    }
+                    let kept = s.capture.take().filter(|_| capturing);
+                    self.deliver(kept, &buf, err);
                     *session = s;
                     if let Err(e) = result {
                         let _ = writeln!(err, "budgetql: {e}");
@@ -284,6 +284,12 @@ impl Shell {
         true
     }
 }
+
+/// A result kept for a `.once` workbook or chart, with the chart it was asked as.
+type Captured = (
+    polars::prelude::DataFrame,
+    Option<crate::render::chart::Chart>,
+);
 
 /// The `.once` files that take results rather than text.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -1156,20 +1156,26 @@ impl Engine {
         ) {
             return Err(located(origin, st, 1, path_col, &format!("cannot write `.{e}` files; use .csv, .json, .parquet, .arrow, .xlsx (Excel) or .svg (a chart)")));
         }
-        if let Some((_, at)) = &opts.sheet {
-            let name_col = col(m.get(3).map(|g| g.start()).unwrap_or(0) + at);
+        // the sheet named, and the column of its name in the statement
+        let sheet = opts.sheet.as_ref().map(|(name, at)| {
+            (
+                name.clone(),
+                col(m.get(3).map(|g| g.start()).unwrap_or(0) + at),
+            )
+        });
+        if let Some((_, name_col)) = &sheet {
             if e != "xlsx" {
                 return Err(located(
                     origin,
                     st,
                     1,
-                    name_col,
+                    *name_col,
                     "SHEET is for workbooks: write to a .xlsx file",
                 ));
             }
         }
         if e == "xlsx" {
-            return self.copy_xlsx(origin, st, &inner, &path, path_col, &m, &opts);
+            return self.copy_xlsx(origin, st, &inner, &path, path_col, sheet, overwrite);
         }
         if path.exists() && !overwrite {
             return Err(located(
@@ -1226,18 +1232,11 @@ impl Engine {
         inner: &Statement,
         path: &Path,
         path_col: usize,
-        m: &regex::Captures,
-        opts: &CopyOptions,
+        named: Option<(String, usize)>,
+        overwrite: bool,
     ) -> Result<Output, QueryError> {
-        let t = st.text.trim();
-        let col = |byte: usize| t[..byte].chars().count() + 1;
-        let (sheet, sheet_col) = match &opts.sheet {
-            Some((name, at)) => (
-                name.clone(),
-                col(m.get(3).map(|g| g.start()).unwrap_or(0) + at),
-            ),
-            None => (default_sheet(path), path_col),
-        };
+        let adding = named.is_some();
+        let (sheet, sheet_col) = named.unwrap_or_else(|| (default_sheet(path), path_col));
         crate::render::xlsx::check_sheet_name(&sheet)
             .map_err(|e| located(origin, st, 1, sheet_col, &e))?;
         let key = std::env::current_dir()
@@ -1248,19 +1247,17 @@ impl Engine {
             .get(&key)
             .filter(|b| b.stamp.is_some() && b.stamp == stamp(path))
             .cloned();
+        // Excel's sheet names are case-insensitive
+        let same_name = |n: &str| n.to_lowercase() == sheet.to_lowercase();
         let mut sheets = match ours {
-            Some(book) if opts.sheet.is_some() => {
-                let same = book
-                    .sheets
-                    .iter()
-                    .any(|(n, _)| n.to_lowercase() == sheet.to_lowercase());
-                if same && !opts.overwrite {
+            Some(book) if adding => {
+                if book.sheets.iter().any(|(n, _)| same_name(n)) && !overwrite {
                     return Err(located(origin, st, 1, sheet_col, &format!("{} already has a sheet `{sheet}`; name this one differently, or add OVERWRITE to replace it: (SHEET '{sheet}', OVERWRITE)", path.display())));
                 }
                 book.sheets
             }
-            _ if path.exists() && !opts.overwrite => {
-                let hint = if opts.sheet.is_some() {
+            _ if path.exists() && !overwrite => {
+                let hint = if adding {
                     " (SHEET adds to a workbook only while it is one this session wrote)"
                 } else {
                     ""
@@ -1280,10 +1277,7 @@ impl Engine {
         };
         let (df, _) = self.copy_source(origin, st, inner)?;
         let n = df.height();
-        match sheets
-            .iter()
-            .position(|(s, _)| s.to_lowercase() == sheet.to_lowercase())
-        {
+        match sheets.iter().position(|(n, _)| same_name(n)) {
             Some(i) => sheets[i] = (sheet.clone(), df),
             None => sheets.push((sheet.clone(), df)),
         }
@@ -1324,7 +1318,7 @@ fn row_count(n: usize) -> String {
 
 /// A sheet's name when COPY gives none: the file's name, cut to Excel's 31
 /// characters, without the characters Excel refuses.
-fn default_sheet(path: &Path) -> String {
+pub(crate) fn default_sheet(path: &Path) -> String {
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().to_string())
@@ -1355,14 +1349,19 @@ pub fn write_workbook(
     money: MoneyUnit,
     path: &Path,
 ) -> Result<crate::render::xlsx::Notes, String> {
-    check_folder(path)?;
     let (bytes, notes) = crate::render::xlsx::workbook(sheets, money).map_err(render_text)?;
+    write_bytes(path, &bytes)?;
+    Ok(notes)
+}
+
+/// Bytes to a file, atomically (a reader never sees half a file), in a folder that exists.
+fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    check_folder(path)?;
     crate::store::write_atomic(path, |f| {
         use std::io::Write as _;
-        f.write_all(&bytes).map_err(|e| e.to_string())
+        f.write_all(bytes).map_err(|e| e.to_string())
     })
-    .map_err(|e| e.to_string())?;
-    Ok(notes)
+    .map_err(|e| e.to_string())
 }
 
 /// Write a result as an SVG chart.
@@ -1372,17 +1371,12 @@ pub fn write_chart(
     money: MoneyUnit,
     path: &Path,
 ) -> Result<(), String> {
-    check_folder(path)?;
     let opts = crate::render::Options {
         money,
         ..Default::default()
     };
     let text = crate::render::chart::svg(df, chart, &opts).map_err(render_text)?;
-    crate::store::write_atomic(path, |f| {
-        use std::io::Write as _;
-        f.write_all(text.as_bytes()).map_err(|e| e.to_string())
-    })
-    .map_err(|e| e.to_string())
+    write_bytes(path, text.as_bytes())
 }
 
 fn check_folder(path: &Path) -> Result<(), String> {

@@ -1180,35 +1180,22 @@ fn select_list(sel: &mut Select) -> Result<(), RewriteError> {
 /// `ORDER BY COUNT(*) DESC` in a grouped query: polars-sql evaluates the aggregate over
 /// the whole input again and fails ("sort expressions must have same length"); an ORDER
 /// BY term that is an aggregate SELECT item is ordered by that item's name (or position,
-/// when it has none), which is what it means. In the query, its CTEs and derived tables.
+/// when it has none), which is what it means. In every query of the statement.
 fn order_by_items(q: &mut SQLQuery) {
-    if let Some(w) = &mut q.with {
-        for c in &mut w.cte_tables {
-            order_by_items(&mut c.query);
+    use sqlparser::ast::VisitMut;
+    struct Queries;
+    impl sqlparser::ast::VisitorMut for Queries {
+        type Break = ();
+        fn pre_visit_query(&mut self, q: &mut SQLQuery) -> ControlFlow<()> {
+            order_by_item_names(q);
+            ControlFlow::Continue(())
         }
     }
-    fn body(s: &mut SetExpr) {
-        match s {
-            SetExpr::Select(sel) => {
-                for t in &mut sel.from {
-                    for r in std::iter::once(&mut t.relation)
-                        .chain(t.joins.iter_mut().map(|j| &mut j.relation))
-                    {
-                        if let TableFactor::Derived { subquery, .. } = r {
-                            order_by_items(subquery);
-                        }
-                    }
-                }
-            }
-            SetExpr::Query(q) => order_by_items(q),
-            SetExpr::SetOperation { left, right, .. } => {
-                body(left);
-                body(right);
-            }
-            _ => {}
-        }
-    }
-    body(&mut q.body);
+    let _ = q.visit(&mut Queries);
+}
+
+/// [`order_by_items`] for one query's own ORDER BY.
+fn order_by_item_names(q: &mut SQLQuery) {
     let SetExpr::Select(sel) = q.body.as_ref() else {
         return;
     };

@@ -49,11 +49,12 @@ pub fn plan(ctx: &mut SQLContext, sql: &str) -> Option<PolarsResult<LazyFrame>> 
     let SQLStatement::Query(q) = stmts.pop()? else {
         return None;
     };
-    // the general plan's output: names (of unnamed aggregates too) and types the value-count
-    // plan must reproduce; a statement the general plan refuses gets its error from there
-    let general = ctx.execute(sql).ok()?.collect_schema().ok()?;
     let q = canonical(*q)?;
     let plan = build(ctx, &q)?;
+    // the general plan's output: names (of unnamed aggregates too) and types the value-count
+    // plan must reproduce; a statement the general plan refuses gets its error from there.
+    // Planned only once the statement has the shape (else the caller plans it anyway).
+    let general = ctx.execute(sql).ok()?.collect_schema().ok()?;
     Some(plan.and_then(|lf| conform(lf, &general)))
 }
 
@@ -190,7 +191,7 @@ fn source_columns(ctx: &mut SQLContext, q: &SQLQuery, sel: &Select) -> Option<Ve
     s.selection = None;
     s.group_by = GroupByExpr::Expressions(vec![], vec![]);
     let mut src = q.clone();
-    src.body = Box::new(SetExpr::Select(Box::new(s)));
+    *src.body = SetExpr::Select(Box::new(s));
     src.order_by = None;
     src.limit_clause = None;
     let schema = ctx.execute(&src.to_string()).ok()?.collect_schema().ok()?;
@@ -409,7 +410,7 @@ fn build(ctx: &mut SQLContext, q: &SQLQuery) -> Option<PolarsResult<LazyFrame>> 
         .collect();
     inner.group_by = GroupByExpr::Expressions(vec![], vec![]);
     let mut rows = q.clone();
-    rows.body = Box::new(SetExpr::Select(Box::new(inner)));
+    *rows.body = SetExpr::Select(Box::new(inner));
     rows.order_by = None;
     rows.limit_clause = None;
     let lf = match ctx.execute(&rows.to_string()) {

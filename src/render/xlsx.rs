@@ -167,16 +167,14 @@ fn sheet(
         ws.write_string_with_format(0, c16, &name, &head)
             .map_err(|e| xerr(1, c16, e))?;
         let kind = kind_of(column.dtype());
-        let dec_fmt = match kind {
-            Kind::Decimal(s) => Some(Format::new().set_num_format(decimal_format(s))),
-            _ => None,
-        };
+        let dec_fmt = Format::new().set_num_format(decimal_format(match kind {
+            Kind::Decimal(s) => s,
+            _ => 2,
+        }));
         let mut w = width(&name) + 2; // the filter button
-        for r in 0..df.height() {
+        let cells = super::values(column);
+        for (r, av) in cells.iter().flat_map(|s| s.iter()).enumerate() {
             let row = (r + 1) as u32;
-            let av = column
-                .get(r)
-                .map_err(|e| RenderError::Data(e.to_string()))?;
             if matches!(av, AnyValue::Null) {
                 continue;
             }
@@ -190,8 +188,7 @@ fn sheet(
                 }
                 (Kind::Decimal(_), AnyValue::Decimal(v, _, s)) => {
                     let exact = super::decimal(*v, *s, false);
-                    let f = dec_fmt.as_ref().expect("set for decimals");
-                    number(ws, row, c16, &exact, f, notes).map_err(e)?;
+                    number(ws, row, c16, &exact, &dec_fmt, notes).map_err(e)?;
                     w = w.max(width(&shown));
                 }
                 (Kind::Integer, av) => {
