@@ -1,6 +1,7 @@
 //! The budget extensions, rewritten into SQL that polars-sql executes correctly:
 //!
-//! - `SHARE(x) [OVER (PARTITION BY …)]` → `CAST(x AS DOUBLE) / SUM(CAST(x AS DOUBLE)) OVER (…)`
+//! - `SHARE(x) [OVER (PARTITION BY …)]` → `CAST(x AS DOUBLE) / CAST(SUM(x) OVER (…) AS DOUBLE)`
+//!   (the total exact in x's type, so the same rows give the same bits on any thread count)
 //! - `YOY(x) [OVER (…)]` → `(x − LAG(x)) / LAG(x)` over the previous year of the same group
 //! - any window over an aggregate (`SUM(SUM(x)) OVER ()`, `SHARE(SUM(x))`, `LAG(SUM(x))`)
 //!   is lowered into a CTE: group first, then the window over the grouped rows.
@@ -257,8 +258,11 @@ impl Windows {
         }
         let x = format!("CAST(({}) AS DOUBLE)", args[0]);
         let text = if name == "SHARE" {
+            // the total is summed in x's own type (exact for money and counts) and divided
+            // once: a sum of doubles depends on the order the rows arrive in, which differs
+            // between runs on several threads
             let over = over_text(f).unwrap_or_else(|| "()".into());
-            format!("({x} / SUM({x}) OVER {over})")
+            format!("({x} / CAST(SUM({}) OVER {over} AS DOUBLE))", args[0])
         } else {
             let over = match over_text(f) {
                 Some(o) => o,
@@ -1218,7 +1222,7 @@ mod tests {
     fn share_on_rows_becomes_a_window() {
         assert_eq!(
             rw("SELECT budget, SHARE(budget) AS s FROM projects"),
-            "SELECT budget, (CAST((budget) AS DOUBLE) / SUM(CAST((budget) AS DOUBLE)) OVER ()) AS s FROM projects"
+            "SELECT budget, (CAST((budget) AS DOUBLE) / CAST(SUM(budget) OVER () AS DOUBLE)) AS s FROM projects"
         );
     }
 
@@ -1228,7 +1232,7 @@ mod tests {
         assert_eq!(
             out,
             "WITH __groups1 AS (SELECT unit_name AS \"unit_name\", SUM(budget) AS __a1 FROM projects GROUP BY unit_name) \
-             SELECT unit_name AS \"unit_name\", __a1 AS \"budget\", (CAST((__a1) AS DOUBLE) / SUM(CAST((__a1) AS DOUBLE)) OVER ()) AS \"share\" \
+             SELECT unit_name AS \"unit_name\", __a1 AS \"budget\", (CAST((__a1) AS DOUBLE) / CAST(SUM(__a1) OVER () AS DOUBLE)) AS \"share\" \
              FROM __groups1 ORDER BY 2 DESC"
         );
     }
