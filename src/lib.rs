@@ -13,6 +13,7 @@ pub mod model;
 pub mod query;
 pub mod render;
 pub mod repl;
+pub mod serve;
 pub mod store;
 pub mod text_layer;
 

@@ -208,6 +208,37 @@ Examples:
         #[arg(long)]
         positions: bool,
     },
+    /// Serve the warehouse (or the bundled documents) over Arrow Flight SQL, read-only, for
+    /// BI tools, notebooks and scripts (ADBC or JDBC Flight SQL drivers).
+    #[command(after_help = "\
+Each statement runs as in the CLI (the dialect, AUDIT, the warehouse) on its own copy
+of the session, in safe mode: LOAD, COPY, SET and CREATE/DROP VIEW are refused, and
+nothing one client does changes what another sees. Results go out as Arrow record
+batches; errors come back with the CLI's located messages (INVALID_ARGUMENT).
+
+Prints `listening on grpc://HOST:PORT` on standard output once clients can connect;
+Ctrl-C stops. Bind beyond 127.0.0.1 only with a --token (and behind TLS, e.g. a
+reverse proxy: the server itself speaks plain gRPC).
+
+Examples:
+  budgetql --data warehouse serve
+  budgetql --data warehouse serve --listen 0.0.0.0:8815 --token \"$(openssl rand -hex 16)\"
+  # Python: pip install adbc-driver-flightsql pyarrow
+  #   import adbc_driver_flightsql.dbapi as f
+  #   with f.connect(\"grpc://127.0.0.1:8815\", autocommit=True) as c, c.cursor() as cur:
+  #       cur.execute(\"SELECT year, SUM(budget) FROM projects GROUP BY 1\")
+  #       print(cur.fetch_arrow_table())")]
+    Serve {
+        /// The address to listen on (port 0 picks a free port).
+        #[arg(long, default_value = "127.0.0.1:8815", value_name = "HOST:PORT")]
+        listen: String,
+        /// A token every client must send (`authorization: Bearer TOKEN`, or as the password).
+        #[arg(long, env = "BUDGETQL_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Statements run at once; more wait their turn (default: the number of cores).
+        #[arg(long, value_name = "N")]
+        concurrency: Option<usize>,
+    },
     /// Generate a warehouse of synthetic department budgets over many years (for
     /// benchmarks and tests), calibrated on the real documents.
     #[command(after_help = "\
@@ -450,6 +481,14 @@ fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
         })?;
         jobs.push(("<stdin>:".into(), text));
     }
+    if let Some(Cmd::Serve {
+        listen,
+        token,
+        concurrency,
+    }) = &cli.cmd
+    {
+        return serve_cmd(&cli, listen, token.clone(), *concurrency, out);
+    }
     let mut session = match &cli.data {
         Some(dir) => Session::open(dir)?,
         None => Session::bundled()?,
@@ -501,6 +540,59 @@ fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+fn serve_cmd(
+    cli: &Cli,
+    listen: &str,
+    token: Option<String>,
+    concurrency: Option<usize>,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    use std::net::ToSocketAddrs;
+    let addr = listen
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "--listen {listen}: expected HOST:PORT such as 127.0.0.1:8815 (port 0 picks a free one)"
+            ))
+        })?;
+    let token = token.filter(|t| !t.is_empty());
+    if !addr.ip().is_loopback() && token.is_none() {
+        eprintln!(
+            "budgetql: warning: serving on {addr} without a token: anyone who can reach it can query the warehouse (--token)"
+        );
+    }
+    let mut session = match &cli.data {
+        Some(dir) => Session::open(dir)?,
+        None => Session::bundled()?,
+    };
+    for (k, v) in &cli.params {
+        session.set_param(k, v);
+    }
+    session.engine.set_safe();
+    session.engine.streaming = match cli.engine {
+        EngineChoice::Streaming => true,
+        EngineChoice::Memory => false,
+        EngineChoice::Auto => cli.data.is_some(),
+    };
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let desc = session.description.clone();
+    let opts = budgetql::serve::Options {
+        listen: addr,
+        token: token.clone(),
+        concurrency: concurrency.unwrap_or(cores).max(1),
+    };
+    budgetql::serve::serve(session, opts, |bound| {
+        let _ = writeln!(out, "listening on grpc://{bound}");
+        let _ = out.flush();
+        eprintln!(
+            "budgetql: serving {desc} over Arrow Flight SQL (read-only{}); Ctrl-C stops",
+            if token.is_some() { ", token required" } else { "" }
+        );
+    })
 }
 
 fn text_cmd(

@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod corpus;
 mod gen;
+mod flight;
 mod golden;
 mod malformed;
 mod modes;

@@ -1,0 +1,329 @@
+//! `budgetql serve` through a client nobody here wrote: the ADBC Flight SQL driver
+//! (`adbc-driver-flightsql` from PyPI) in tests/flight/adbc_client.py. The answers must
+//! be the CLI's (compared as Arrow data, types included), errors keep their positions,
+//! writes are refused, a token is enforced, and 8 clients × 200 statements at once, with
+//! clients dying mid-result, lose nothing.
+//!
+//! Needs a Python with the driver: `BUDGETQL_TEST_PYTHON`, else `.venv/bin/python` in the
+//! project (`python3 -m venv .venv && .venv/bin/pip install -r tests/requirements.txt`;
+//! `.ci/run` does this).
+
+use crate::common::*;
+use budgetql::query::{self, Output};
+use budgetql::Session;
+use polars::prelude::*;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn python() -> PathBuf {
+    let p = std::env::var_os("BUDGETQL_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(".venv/bin/python"));
+    let ok = Command::new(&p)
+        .args(["-c", "import adbc_driver_flightsql.dbapi, pyarrow"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "the Flight SQL tests need a Python with the ADBC driver at {} (or BUDGETQL_TEST_PYTHON): \
+         python3 -m venv .venv && .venv/bin/pip install -r tests/requirements.txt",
+        p.display()
+    );
+    p
+}
+
+/// A running `budgetql serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    uri: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(args: &[&str]) -> Server {
+    serve_with(&[], args)
+}
+
+fn serve_with(env: &[(&str, &str)], args: &[&str]) -> Server {
+    let mut child = bin()
+        .envs(env.iter().copied())
+        .args(args)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let mut line = String::new();
+    let out = child.stdout.take().expect("stdout");
+    std::io::BufReader::new(out)
+        .read_line(&mut line)
+        .expect("the server says where it listens");
+    let uri = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_string();
+    assert!(uri.starts_with("grpc://127.0.0.1:"), "{uri}");
+    Server { child, uri }
+}
+
+/// Run the ADBC client; returns (exit code, stdout, stderr).
+fn client(args: &[&str]) -> (i32, String, String) {
+    decode(
+        Command::new(python())
+            .arg(root().join("tests/flight/adbc_client.py"))
+            .args(args)
+            .output()
+            .expect("python runs"),
+    )
+}
+
+fn write_statements(dir: &Path, statements: &[String]) -> PathBuf {
+    let p = dir.join("statements.json");
+    std::fs::write(&p, serde_json::to_string(statements).unwrap()).unwrap();
+    p
+}
+
+/// What the client received for statement `i`: a frame, or the error message.
+fn received(out: &Path, i: usize) -> Result<DataFrame, String> {
+    match std::fs::read_to_string(out.join(format!("{i}.err"))) {
+        Ok(e) => Err(e),
+        Err(_) => {
+            let f = std::fs::File::open(out.join(format!("{i}.arrow")))
+                .unwrap_or_else(|_| panic!("no answer for statement {i}"));
+            Ok(IpcReader::new(f).finish().expect("an Arrow IPC file"))
+        }
+    }
+}
+
+/// The answer the CLI's engine gives in this process.
+fn local(session: &Session, sql: &str) -> DataFrame {
+    let st = query::split(sql).remove(0);
+    let mut e = session.engine.clone();
+    match e.execute("", &st) {
+        Ok(Output::Frame(df)) | Ok(Output::Chart(df, _)) => df,
+        other => panic!("{sql}: {other:?}"),
+    }
+}
+
+/// Equal names, types and values; doubles within 1e-12 relative (a plain-SQL sum of
+/// doubles, e.g. `SUM(CAST(x AS DOUBLE)) OVER (…)`, depends on the order rows arrive in,
+/// which differs from run to run on several threads — in DuckDB too).
+fn same(a: &DataFrame, b: &DataFrame) -> bool {
+    if a.schema() != b.schema() || a.height() != b.height() {
+        return false;
+    }
+    a.columns().iter().zip(b.columns()).all(|(x, y)| {
+        if x.dtype().is_float() {
+            let (x, y) = (x.cast(&DataType::Float64).unwrap(), y.cast(&DataType::Float64).unwrap());
+            let (x, y) = (x.f64().unwrap(), y.f64().unwrap());
+            let close = x.iter().zip(y.iter()).all(|(p, q)| match (p, q) {
+                (Some(p), Some(q)) => (p - q).abs() <= 1e-12 * q.abs().max(1.0) || p == q,
+                (None, None) => true,
+                _ => false,
+            });
+            close
+        } else {
+            x.as_materialized_series().equals_missing(y.as_materialized_series())
+        }
+    })
+}
+
+fn small_warehouse(name: &str) -> PathBuf {
+    let dir = scratch(name).join("wh");
+    ok(&[
+        "gen", "--size", "small", "--years", "2019..=2021", "--seed", "3", "--into",
+        dir.to_str().unwrap(),
+    ]);
+    dir
+}
+
+/// The .sql files of a project folder, in name order.
+fn sql_files(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Every benchmark question (each spelling), on a generated warehouse.
+fn questions() -> Vec<String> {
+    sql_files("benches/questions")
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap().trim().to_string())
+        .collect()
+}
+
+/// The statements of the saved scripts as a remote client sends them: a COPY's query
+/// (the server writes no files), everything else as written.
+fn saved_script_statements() -> Vec<String> {
+    let copy = regex::Regex::new(r"(?is)^COPY\s*\((.*)\)\s*TO\s+'").unwrap();
+    let mut out = vec![];
+    for f in sql_files("queries") {
+        for st in query::split(&std::fs::read_to_string(&f).unwrap()) {
+            match copy.captures(&st.text) {
+                Some(m) => out.push(m[1].trim().to_string()),
+                None => out.push(st.text),
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_flight_sql_client_gets_the_clis_answers() {
+    let wh = small_warehouse("flight-answers");
+    let mut statements = questions();
+    statements.extend(
+        [
+            "AUDIT",
+            "SHOW TABLES",
+            "DESCRIBE indicators",
+            "SELECT year, SHARE(SUM(budget)) AS s, YOY(SUM(budget)) AS g FROM projects GROUP BY year ORDER BY year",
+            "SELECT * FROM projects WHERE year = 2020 ORDER BY project_code LIMIT 3",
+            "SELECT COUNT(*) AS n FROM projects WHERE 1 = 0",
+        ]
+        .map(String::from),
+    );
+    let dir = scratch("flight-answers-out");
+    let list = write_statements(&dir, &statements);
+    let out = dir.join("out");
+    let server = serve(&["--data", wh.to_str().unwrap()]);
+    let (code, _, err) = client(&["answers", &server.uri, list.to_str().unwrap(), out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let mut session = Session::open(&wh).unwrap();
+    session.engine.streaming = true; // as the CLI and the server run a warehouse
+    for (i, sql) in statements.iter().enumerate() {
+        let got = received(&out, i).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let want = local(&session, sql);
+        // generated data reconciles: AUDIT finds nothing there
+        assert!(got.height() > 0 || sql.contains("1 = 0") || sql == "AUDIT", "{sql}: no rows");
+        assert!(same(&got, &want), "{sql}:\nserver {got}\nCLI {want}");
+    }
+
+    // the saved scripts, on the bundled documents
+    let statements = saved_script_statements();
+    assert!(statements.len() >= 19, "{}", statements.len());
+    let list = write_statements(&dir, &statements);
+    let out = dir.join("out-bundled");
+    let server = serve(&[]);
+    let (code, _, err) = client(&["answers", &server.uri, list.to_str().unwrap(), out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let session = Session::bundled().unwrap();
+    for (i, sql) in statements.iter().enumerate() {
+        let got = received(&out, i).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let want = local(&session, sql);
+        assert!(same(&got, &want), "{sql}:\nserver {got}\nCLI {want}");
+    }
+}
+
+#[test]
+fn errors_reach_the_client_located_and_writes_are_refused() {
+    let statements: Vec<String> = [
+        "SELECT year, dept_nme FROM projects",
+        "SELECT year FROM projects WHERE",
+        "COPY (SELECT 1) TO '/tmp/budgetql-flight-should-not-exist.csv'",
+        "LOAD '/etc/passwd' AS p",
+        "CREATE VIEW v AS SELECT 1",
+        "SET min = 3",
+        "SELECT 1; SELECT 2",
+        "-- only a comment",
+    ]
+    .map(String::from)
+    .to_vec();
+    let dir = scratch("flight-errors");
+    let list = write_statements(&dir, &statements);
+    let out = dir.join("out");
+    let server = serve(&[]);
+    let (code, _, err) = client(&["answers", &server.uri, list.to_str().unwrap(), out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let e = |i: usize| received(&out, i).expect_err(&statements[i]);
+    let unknown = e(0);
+    assert!(unknown.contains("INVALID_ARGUMENT"), "{unknown}");
+    assert!(unknown.contains("1:14: unknown column `dept_nme`"), "{unknown}");
+    assert!(unknown.contains("\n  SELECT year, dept_nme FROM projects\n               ^"), "{unknown}");
+    assert!(e(1).contains("syntax error"), "{}", e(1));
+    assert!(e(2).contains("read-only and in safe mode: COPY writes files"), "{}", e(2));
+    assert!(!Path::new("/tmp/budgetql-flight-should-not-exist.csv").exists());
+    assert!(e(3).contains("LOAD reads files"), "{}", e(3));
+    assert!(e(4).contains("views would change the session"), "{}", e(4));
+    assert!(e(5).contains("SET would change"), "{}", e(5));
+    assert!(e(6).contains("1:11: send one statement at a time"), "{}", e(6));
+    assert!(e(7).contains("empty"), "{}", e(7));
+    // the server is still answering
+    let list = write_statements(&dir, &["SELECT COUNT(*) AS n FROM projects".into()]);
+    let (code, _, err) = client(&["answers", &server.uri, list.to_str().unwrap(), out.join("after").to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(received(&out.join("after"), 0).is_ok());
+}
+
+#[test]
+fn a_token_is_required_when_given() {
+    let dir = scratch("flight-token");
+    let list = write_statements(&dir, &["SELECT COUNT(*) AS n FROM projects".into()]);
+    let server = serve_with(&[("BUDGETQL_TOKEN", "s3cret")], &[]);
+    let run = |name: &str, token: Option<&str>| {
+        let out = dir.join(name);
+        let mut args = vec!["answers", &server.uri, list.to_str().unwrap(), out.to_str().unwrap()];
+        if let Some(t) = token {
+            args.extend(["--token", t]);
+        }
+        let (code, _, err) = client(&args);
+        assert_eq!(code, 0, "{err}");
+        received(&out, 0)
+    };
+    let none = run("none", None).expect_err("no token");
+    assert!(none.contains("UNAUTHENTICATED") && none.contains("needs a token"), "{none}");
+    let wrong = run("wrong", Some("guess")).expect_err("a wrong token");
+    assert!(wrong.contains("wrong token"), "{wrong}");
+    let right = run("right", Some("s3cret")).expect("the token");
+    assert_eq!(right.height(), 1);
+}
+
+#[test]
+fn eight_clients_at_once_lose_nothing_while_others_disconnect_mid_result() {
+    let wh = small_warehouse("flight-load");
+    let mut statements = questions();
+    statements.push("SELECT year, dept_code, SUM(budget) AS b FROM projects GROUP BY ALL ORDER BY ALL".into());
+    let dir = scratch("flight-load-out");
+    let list = write_statements(&dir, &statements);
+    let out = dir.join("out");
+    let server = serve(&["--data", wh.to_str().unwrap()]);
+    let (code, _, err) = client(&["answers", &server.uri, list.to_str().unwrap(), out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let report = dir.join("load.json");
+    let (code, stdout, err) = client(&[
+        "load",
+        &server.uri,
+        list.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--clients",
+        "8",
+        "--statements",
+        "200",
+        "--disconnect",
+        "SELECT i.* FROM indicators i CROSS JOIN (SELECT DISTINCT year AS y FROM projects) AS ys",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{err}");
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["answered"], 1600, "{r}");
+    assert_eq!(r["errors"], 0, "{r}");
+    assert_eq!(r["mismatches"], 0, "{r}");
+    assert!(r["disconnected_mid_result"].as_u64().unwrap() >= 1, "{r}");
+}
