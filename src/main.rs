@@ -239,6 +239,38 @@ Examples:
         #[arg(long, value_name = "N")]
         concurrency: Option<usize>,
     },
+    /// Print the SQL a budgetql query lowers to for another engine (DuckDB, Spark SQL): the
+    /// extensions (SHARE, YOY, ROLLUP, PIVOT, :params) as standard SQL, for a cluster.
+    #[command(after_help = "\
+Names and types are checked against the data (--data DIR, or the bundled documents)
+as for a query, parameters (--param) are bound, and each statement is printed with a
+`;`. A CHART's or COPY's query prints as the query; other budgetql statements (AUDIT,
+SHOW TABLES, …) have no SQL equivalent and are refused. `--dialect polars` prints what
+budgetql itself runs.
+
+With --tables (DuckDB), views over exactly the files the warehouse's manifest lists come
+first, so the output runs as it is:
+  budgetql --data warehouse sql --tables \"SELECT year, SHARE(SUM(budget)) FROM projects GROUP BY 1\" | duckdb
+Spark reads the same files from manifest.json (see benches/scaleout/engines.py).
+
+Examples:
+  budgetql sql \"SELECT unit_name, SUM(budget), SHARE(SUM(budget)) FROM projects GROUP BY 1\"
+  budgetql sql --dialect spark -f queries/spending_growth.sql
+  budgetql --param y=2019 sql \"SELECT * FROM budget_lines WHERE year = :y\"")]
+    Sql {
+        /// The statements (budgetql SQL; several separated by `;`).
+        #[arg(value_name = "SQL", required_unless_present_any = ["file", "tables"])]
+        sql: Option<String>,
+        /// Read the statements from a script file instead.
+        #[arg(short = 'f', long = "file", value_name = "FILE", conflicts_with = "sql")]
+        file: Option<PathBuf>,
+        /// The engine to print SQL for.
+        #[arg(long, value_enum, default_value_t = budgetql::query::dialect::Dialect::Duckdb)]
+        dialect: budgetql::query::dialect::Dialect,
+        /// First print DuckDB views over the warehouse's committed files (needs --data).
+        #[arg(long)]
+        tables: bool,
+    },
     /// Generate a warehouse of synthetic department budgets over many years (for
     /// benchmarks and tests), calibrated on the real documents.
     #[command(after_help = "\
@@ -481,6 +513,15 @@ fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
         })?;
         jobs.push(("<stdin>:".into(), text));
     }
+    if let Some(Cmd::Sql {
+        sql,
+        file,
+        dialect,
+        tables,
+    }) = &cli.cmd
+    {
+        return sql_cmd(&cli, sql.as_deref(), file.as_deref(), *dialect, *tables, out);
+    }
     if let Some(Cmd::Serve {
         listen,
         token,
@@ -540,6 +581,59 @@ fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+fn sql_cmd(
+    cli: &Cli,
+    sql: Option<&str>,
+    file: Option<&std::path::Path>,
+    dialect: budgetql::query::dialect::Dialect,
+    tables: bool,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    use budgetql::query::dialect::Dialect;
+    let (origin, text) = match (sql, file) {
+        (_, Some(f)) => (
+            format!("{}:", f.display()),
+            std::fs::read_to_string(f).map_err(|e| budgetql::error::QueryError::Script {
+                path: f.display().to_string(),
+                reason: e.to_string(),
+            })?,
+        ),
+        (Some(s), None) => (String::new(), s.to_string()),
+        (None, None) if tables => (String::new(), String::new()),
+        (None, None) => return Err(Error::Usage("sql: give the SQL, or -f FILE".into())),
+    };
+    if tables && dialect != Dialect::Duckdb {
+        return Err(Error::Usage(
+            "--tables prints DuckDB views; Spark reads the files manifest.json lists (see benches/scaleout/engines.py)".into(),
+        ));
+    }
+    let mut session = match &cli.data {
+        Some(dir) => Session::open(dir)?,
+        None if tables => {
+            return Err(Error::Usage(
+                "--tables needs a warehouse: --data DIR (made by `budgetql ingest` or `budgetql gen`)".into(),
+            ))
+        }
+        None => Session::bundled()?,
+    };
+    for (k, v) in &cli.params {
+        session.set_param(k, v);
+    }
+    let w = |e: std::io::Error| Error::from(budgetql::error::RenderError::from(e));
+    if let (true, Some(dir)) = (tables, &cli.data) {
+        out.write_all(store::duckdb_views(dir)?.as_bytes()).map_err(w)?;
+    }
+    let statements = budgetql::query::split(&text);
+    if statements.is_empty() && !tables {
+        return Err(Error::Usage("sql: there is no statement to lower".into()));
+    }
+    for st in &statements {
+        let lowered = session.engine.lower(&origin, st, dialect)?;
+        writeln!(out, "{lowered};").map_err(w)?;
+    }
+    Ok(())
 }
 
 fn serve_cmd(

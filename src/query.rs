@@ -3,6 +3,7 @@
 //! extensions rewritten ([`rewrite`]), then executed by polars-sql on the
 //! registered LazyFrames ([`engine`]).
 
+pub mod dialect;
 pub mod engine;
 pub mod lex;
 pub mod names;

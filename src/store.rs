@@ -268,6 +268,17 @@ pub fn write(dir: &Path, docs: &[Document]) -> Result<Manifest, crate::error::Er
     Ok(manifest)
 }
 
+impl Manifest {
+    /// The committed files of one table, relative to the warehouse folder: what every
+    /// reader, budgetql or another engine, must read (and nothing else).
+    pub fn files_of<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a String> + 'a {
+        self.documents
+            .iter()
+            .flat_map(|d| d.files.iter())
+            .filter(move |f| f.strip_prefix(table).is_some_and(|r| r.starts_with('/')))
+    }
+}
+
 /// Lazy scans of every contract table of a warehouse: only the columns and
 /// `year` partitions a query needs are read.
 pub fn scan(dir: &Path) -> Result<Vec<(&'static str, LazyFrame)>, StoreError> {
@@ -276,14 +287,7 @@ pub fn scan(dir: &Path) -> Result<Vec<(&'static str, LazyFrame)>, StoreError> {
     for def in TABLES {
         let tdir: PathBuf = dir.join(def.name);
         let schema = model::schema(def);
-        let prefix = format!("{}/", def.name);
-        let files: Vec<PathBuf> = manifest
-            .documents
-            .iter()
-            .flat_map(|d| d.files.iter())
-            .filter(|f| f.starts_with(&prefix))
-            .map(|f| dir.join(f))
-            .collect();
+        let files: Vec<PathBuf> = manifest.files_of(def.name).map(|f| dir.join(f)).collect();
         if files.is_empty() {
             out.push((def.name, DataFrame::empty_with_schema(&schema).lazy()));
             continue;
@@ -321,6 +325,65 @@ pub fn scan(dir: &Path) -> Result<Vec<(&'static str, LazyFrame)>, StoreError> {
         })?;
         let cols: Vec<Expr> = def.columns.iter().map(|(n, _)| col(*n)).collect();
         out.push((def.name, lf.select(cols)));
+    }
+    Ok(out)
+}
+
+/// DuckDB views over exactly the files the manifest lists (never a glob: while an
+/// ingest runs, its new files sit beside the ones the manifest still names), with the
+/// contract's column order and types, so budgetql's SQL lowered with
+/// `budgetql sql --dialect duckdb` runs on them as printed.
+pub fn duckdb_views(dir: &Path) -> Result<String, StoreError> {
+    let manifest = read_manifest(dir)?;
+    let abs = fs::canonicalize(dir).map_err(|e| io(dir, e))?;
+    let lit = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let mut out = format!(
+        "-- the budgetql warehouse {} (format {}, {} documents): the files manifest.json lists\n",
+        abs.display(),
+        manifest.format,
+        manifest.documents.len()
+    );
+    for def in TABLES {
+        let files: Vec<String> = manifest
+            .files_of(def.name)
+            .map(|f| lit(&abs.join(f).to_string_lossy()))
+            .collect();
+        let cols: Vec<String> = def
+            .columns
+            .iter()
+            .map(|(n, k)| {
+                let t = match k {
+                    model::Kind::Text => "VARCHAR",
+                    model::Kind::Int => "INTEGER",
+                    model::Kind::Money => "DECIMAL(38, 6)",
+                    model::Kind::Number => "DECIMAL(38, 3)",
+                    model::Kind::Float => "DOUBLE",
+                    model::Kind::Date => "DATE",
+                };
+                if files.is_empty() {
+                    format!("CAST(NULL AS {t}) AS {n}")
+                } else if *n == "year" {
+                    // the partition value, typed as the contract types it
+                    format!("CAST(year AS {t}) AS year")
+                } else {
+                    n.to_string()
+                }
+            })
+            .collect();
+        if files.is_empty() {
+            out.push_str(&format!(
+                "CREATE OR REPLACE VIEW {} AS SELECT {} WHERE false;\n",
+                def.name,
+                cols.join(", ")
+            ));
+        } else {
+            out.push_str(&format!(
+                "CREATE OR REPLACE VIEW {} AS SELECT {} FROM read_parquet([{}], hive_partitioning = true);\n",
+                def.name,
+                cols.join(", "),
+                files.join(", ")
+            ));
+        }
     }
     Ok(out)
 }

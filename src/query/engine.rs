@@ -434,6 +434,71 @@ impl Engine {
         self.prepare("", &st, &q)
     }
 
+    /// Statements of budgetql SQL → the SQL another engine runs for them (`budgetql sql
+    /// --dialect`): names and types checked, parameters bound and the extensions rewritten
+    /// as for a query here, then adjusted to the engine ([`super::dialect`]). A CHART's
+    /// query and a COPY's query lower to the query; other budgetql statements have no
+    /// equivalent and are refused.
+    pub fn lower(
+        &mut self,
+        origin: &str,
+        st: &Statement,
+        dialect: super::dialect::Dialect,
+    ) -> Result<String, QueryError> {
+        use super::dialect::Dialect;
+        let t = st.text.trim();
+        let st = match super::Command::of(t) {
+            None => st.clone(),
+            Some(super::Command::Chart) => {
+                static Q: LazyLock<Regex> = LazyLock::new(|| {
+                    Regex::new(r"(?is)^CHART\s+\w+(?:\s+(?:STACKED|GROUPED)\b)?\s*(.*?)(?:\s+(?:STACKED|GROUPED))?\s*$").expect("valid")
+                });
+                let m = Q.captures(t).and_then(|m| m.get(1)).filter(|g| !g.as_str().is_empty());
+                let g = m.ok_or_else(|| {
+                    located(origin, st, 1, 1, "expected CHART BAR|LINE followed by a query")
+                })?;
+                sub_statement(st, t, g.start(), g.as_str().to_string())
+            }
+            Some(super::Command::Copy) => {
+                let m = COPY_RE.captures(t).ok_or_else(|| {
+                    located(origin, st, 1, 1, "expected COPY (query) TO 'file'")
+                })?;
+                let inner = m.get(1).map(|g| (g.start(), g.as_str())).unwrap_or((0, ""));
+                sub_statement(st, t, inner.0, inner.1.trim().to_string())
+            }
+            Some(_) => {
+                return Err(located(origin, st, 1, 1, &format!(
+                    "{} is budgetql's own statement and has no SQL to lower; --dialect lowers queries (SELECT/WITH, with SHARE, YOY, ROLLUP, PIVOT and :params)",
+                    t.split_whitespace().next().unwrap_or("this").to_uppercase()
+                )))
+            }
+        };
+        check_syntax(origin, &st)?;
+        let mut q = match parse_query(&st.text) {
+            Ok(q) => q,
+            Err(_) => {
+                return Err(located(origin, &st, 1, 1, "--dialect lowers queries (SELECT/WITH, with SHARE, YOY, ROLLUP, PIVOT and :params); CREATE VIEW, DROP VIEW and SET are budgetql's"))
+            }
+        };
+        // planned as budgetql would run it, so an unknown column or a type error is reported
+        // here, located, rather than by the other engine
+        let polars_sql = self.prepare(origin, &st, &q)?;
+        self.sql_context()
+            .execute(&polars_sql)
+            .and_then(|mut lf| lf.collect_schema().map(|_| ()))
+            .map_err(|e| self.explain_error(origin, &st, &e))?;
+        if dialect == Dialect::Polars {
+            return Ok(polars_sql);
+        }
+        rewrite::bind_params(&mut q, &self.params).map_err(|e| rw_err(origin, &st, e))?;
+        let rels = Relations::of(&q);
+        self.check_names(origin, &st, &rels)?;
+        self.check_types(origin, &st, &q, &rels)?;
+        let mut cols = Probe { engine: self };
+        let sql = rewrite::rewrite(&q, &mut cols).map_err(|e| rw_err(origin, &st, e))?;
+        super::dialect::adapt(&sql, dialect).map_err(|e| rw_err(origin, &st, e))
+    }
+
     fn prepare(
         &mut self,
         origin: &str,

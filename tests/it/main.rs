@@ -5,6 +5,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod corpus;
+mod dialect;
 mod gen;
 mod flight;
 mod golden;
