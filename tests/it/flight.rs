@@ -196,6 +196,7 @@ fn a_flight_sql_client_gets_the_clis_answers() {
             "SELECT year, SHARE(SUM(budget)) AS s, YOY(SUM(budget)) AS g FROM projects GROUP BY year ORDER BY year",
             "SELECT * FROM projects WHERE year = 2020 ORDER BY project_code LIMIT 3",
             "SELECT COUNT(*) AS n FROM projects WHERE 1 = 0",
+            "SELECT project_code, project_name, unit_name FROM projects ORDER BY budget DESC, project_code LIMIT 3",
         ]
         .map(String::from),
     );
