@@ -109,6 +109,7 @@ class Spark:
             .appName("budgetql-scaleout")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "4")
             .config("spark.driver.memory", "8g")
             .getOrCreate()
@@ -157,7 +158,13 @@ def main():
         sql = open(path).read().strip()
         body = "\n".join(l for l in sql.splitlines() if not l.lstrip().startswith("--")).strip().rstrip(";")
         out = os.path.join(tmp, f"{q}.parquet")
-        budgetql(a.budgetql, wh, "-c", f"COPY ({body}) TO '{out}' (OVERWRITE)")
+        try:
+            budgetql(a.budgetql, wh, "-c", f"COPY ({body}) TO '{out}' (OVERWRITE)")
+        except RuntimeError as ex:
+            failures += 1
+            lines.append(f"| {q} | error | " + " | ".join("" for _ in engines) + f" | budgetql: {str(ex)[-200:]!r} |")
+            print(lines[-1], flush=True)
+            continue
         want = rows_of_arrow(pq.read_table(out))
         bq_t, _ = timed(lambda: budgetql(a.budgetql, wh, "--format", "csv", "-f", path), a.runs)
         cells, verdicts = [], []
