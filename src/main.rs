@@ -233,7 +233,12 @@ Examples:
         #[arg(long, default_value = "127.0.0.1:8815", value_name = "HOST:PORT")]
         listen: String,
         /// A token every client must send (`authorization: Bearer TOKEN`, or as the password).
-        #[arg(long, env = "BUDGETQL_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+        #[arg(
+            long,
+            env = "BUDGETQL_TOKEN",
+            value_name = "TOKEN",
+            hide_env_values = true
+        )]
         token: Option<String>,
         /// Statements run at once; more wait their turn (default: the number of cores).
         #[arg(long, value_name = "N")]
@@ -262,7 +267,12 @@ Examples:
         #[arg(value_name = "SQL", required_unless_present_any = ["file", "tables"])]
         sql: Option<String>,
         /// Read the statements from a script file instead.
-        #[arg(short = 'f', long = "file", value_name = "FILE", conflicts_with = "sql")]
+        #[arg(
+            short = 'f',
+            long = "file",
+            value_name = "FILE",
+            conflicts_with = "sql"
+        )]
         file: Option<PathBuf>,
         /// The engine to print SQL for.
         #[arg(long, value_enum, default_value_t = budgetql::query::dialect::Dialect::Duckdb)]
@@ -520,7 +530,14 @@ fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
         tables,
     }) = &cli.cmd
     {
-        return sql_cmd(&cli, sql.as_deref(), file.as_deref(), *dialect, *tables, out);
+        return sql_cmd(
+            &cli,
+            sql.as_deref(),
+            file.as_deref(),
+            *dialect,
+            *tables,
+            out,
+        );
     }
     if let Some(Cmd::Serve {
         listen,
@@ -611,11 +628,10 @@ fn sql_cmd(
     }
     let mut session = match &cli.data {
         Some(dir) => Session::open(dir)?,
-        None if tables => {
-            return Err(Error::Usage(
-                "--tables needs a warehouse: --data DIR (made by `budgetql ingest` or `budgetql gen`)".into(),
-            ))
-        }
+        None if tables => return Err(Error::Usage(
+            "--tables needs a warehouse: --data DIR (made by `budgetql ingest` or `budgetql gen`)"
+                .into(),
+        )),
         None => Session::bundled()?,
     };
     for (k, v) in &cli.params {
@@ -623,7 +639,8 @@ fn sql_cmd(
     }
     let w = |e: std::io::Error| Error::from(budgetql::error::RenderError::from(e));
     if let (true, Some(dir)) = (tables, &cli.data) {
-        out.write_all(store::duckdb_views(dir)?.as_bytes()).map_err(w)?;
+        out.write_all(store::duckdb_views(dir)?.as_bytes())
+            .map_err(w)?;
     }
     let statements = budgetql::query::split(&text);
     if statements.is_empty() && !tables {
@@ -672,7 +689,9 @@ fn serve_cmd(
         EngineChoice::Memory => false,
         EngineChoice::Auto => cli.data.is_some(),
     };
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
     let desc = session.description.clone();
     let opts = budgetql::serve::Options {
         listen: addr,
@@ -684,7 +703,11 @@ fn serve_cmd(
         let _ = out.flush();
         eprintln!(
             "budgetql: serving {desc} over Arrow Flight SQL (read-only{}); Ctrl-C stops",
-            if token.is_some() { ", token required" } else { "" }
+            if token.is_some() {
+                ", token required"
+            } else {
+                ""
+            }
         );
     })
 }

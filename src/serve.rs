@@ -23,8 +23,8 @@ use arrow_flight::flight_service_server::{FlightService, FlightServiceServer};
 use arrow_flight::sql::metadata::{SqlInfoData, SqlInfoDataBuilder};
 use arrow_flight::sql::server::FlightSqlService;
 use arrow_flight::sql::{
-    CommandGetCatalogs, CommandGetDbSchemas, CommandGetSqlInfo, CommandGetTableTypes, CommandGetTables, CommandStatementQuery,
-    ProstMessageExt, SqlInfo, TicketStatementQuery,
+    CommandGetCatalogs, CommandGetDbSchemas, CommandGetSqlInfo, CommandGetTableTypes,
+    CommandGetTables, CommandStatementQuery, ProstMessageExt, SqlInfo, TicketStatementQuery,
 };
 use arrow_flight::{
     FlightDescriptor, FlightEndpoint, FlightInfo, HandshakeRequest, HandshakeResponse, Ticket,
@@ -147,7 +147,10 @@ pub fn record_batches(df: &mut DataFrame) -> Result<(SchemaRef, Vec<RecordBatch>
         fields.push((f, ffi, field));
     }
     let schema: SchemaRef = Arc::new(Schema::new(
-        fields.iter().map(|(_, _, f)| f.clone()).collect::<Vec<Field>>(),
+        fields
+            .iter()
+            .map(|(_, _, f)| f.clone())
+            .collect::<Vec<Field>>(),
     ));
     let mut batches = vec![];
     if df.height() == 0 {
@@ -216,11 +219,10 @@ impl Service {
         engine.set_safe();
         match engine.execute("", &st) {
             Ok(Output::Frame(df)) | Ok(Output::Chart(df, _)) => Ok(df),
-            Ok(Output::Message(m)) => DataFrame::new(
-                1,
-                vec![polars::prelude::Column::new("message".into(), [m])],
-            )
-            .map_err(|e| Status::internal(e.to_string())),
+            Ok(Output::Message(m)) => {
+                DataFrame::new(1, vec![polars::prelude::Column::new("message".into(), [m])])
+                    .map_err(|e| Status::internal(e.to_string()))
+            }
             Err(e) => Err(Status::invalid_argument(e.to_string())),
         }
     }
@@ -266,7 +268,12 @@ fn command_info<M: ProstMessageExt>(
     schema: &Schema,
     request: Request<FlightDescriptor>,
 ) -> Result<Response<FlightInfo>, Status> {
-    let info = info_for(schema, query.as_any().encode_to_vec(), request.into_inner(), -1)?;
+    let info = info_for(
+        schema,
+        query.as_any().encode_to_vec(),
+        request.into_inner(),
+        -1,
+    )?;
     Ok(Response::new(info))
 }
 
@@ -515,9 +522,8 @@ pub fn serve(
     opts: Options,
     ready: impl FnOnce(SocketAddr),
 ) -> Result<(), crate::Error> {
-    let fail = |what: &str, e: &dyn std::fmt::Display| {
-        crate::Error::Usage(format!("serve: {what}: {e}"))
-    };
+    let fail =
+        |what: &str, e: &dyn std::fmt::Display| crate::Error::Usage(format!("serve: {what}: {e}"));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .max_blocking_threads(opts.concurrency.max(1) + 2)
@@ -612,16 +618,34 @@ mod tests {
         .unwrap();
         let (schema, batches) = record_batches(&mut df).unwrap();
         use arrow_schema::DataType as A;
-        let types: Vec<A> = schema.fields().iter().map(|f| f.data_type().clone()).collect();
+        let types: Vec<A> = schema
+            .fields()
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect();
         assert_eq!(
             types,
-            vec![A::Decimal128(38, 6), A::Date32, A::Int32, A::Float64, A::LargeUtf8]
+            vec![
+                A::Decimal128(38, 6),
+                A::Date32,
+                A::Int32,
+                A::Float64,
+                A::LargeUtf8
+            ]
         );
         let b = &batches[0];
-        let budget = b.column(0).as_any().downcast_ref::<arrow_array::Decimal128Array>().unwrap();
+        let budget = b
+            .column(0)
+            .as_any()
+            .downcast_ref::<arrow_array::Decimal128Array>()
+            .unwrap();
         assert_eq!(budget.value(0), 12345678); // 12.345678 万元, exactly
         assert!(budget.is_null(1));
-        let unit = b.column(4).as_any().downcast_ref::<arrow_array::LargeStringArray>().unwrap();
+        let unit = b
+            .column(4)
+            .as_any()
+            .downcast_ref::<arrow_array::LargeStringArray>()
+            .unwrap();
         assert_eq!(unit.value(0), "市本级");
         assert!(unit.is_null(1));
         // no rows: the schema alone

@@ -62,7 +62,9 @@ fn tick(i: &mut Ident) {
 }
 
 fn needs_quotes(s: &str) -> bool {
-    !s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    !s.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
@@ -191,7 +193,11 @@ pub fn adapt(sql: &str, d: Dialect) -> Result<String, RewriteError> {
         .map(|s| s.to_string())
         .collect::<Vec<_>>()
         .join(";\n");
-    Ok(if d == Dialect::Spark { requote(&text) } else { text })
+    Ok(if d == Dialect::Spark {
+        requote(&text)
+    } else {
+        text
+    })
 }
 
 fn spark(s: &mut SQLStatement) {
@@ -202,14 +208,19 @@ fn spark(s: &mut SQLStatement) {
                 op: BinaryOperator::Divide,
                 right,
             } => {
-                let l = std::mem::replace(left.as_mut(), SQLExpr::value(sqlparser::ast::Value::Null));
-                let r = std::mem::replace(right.as_mut(), SQLExpr::value(sqlparser::ast::Value::Null));
+                let l =
+                    std::mem::replace(left.as_mut(), SQLExpr::value(sqlparser::ast::Value::Null));
+                let r =
+                    std::mem::replace(right.as_mut(), SQLExpr::value(sqlparser::ast::Value::Null));
                 **left = double(l);
                 **right = double(r);
             }
             // Spark's text type is STRING (its VARCHAR needs a length)
             SQLExpr::Cast { data_type, .. }
-                if matches!(data_type, DataType::Varchar(None) | DataType::Text | DataType::CharacterVarying(None)) =>
+                if matches!(
+                    data_type,
+                    DataType::Varchar(None) | DataType::Text | DataType::CharacterVarying(None)
+                ) =>
             {
                 *data_type = DataType::String(None);
             }

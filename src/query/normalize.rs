@@ -938,7 +938,8 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
             {
                 if let SetExpr::Select(inner) = subquery.body.as_ref() {
                     let key = match inner.projection.as_slice() {
-                        [SelectItem::UnnamedExpr(e)] | [SelectItem::ExprWithAlias { expr: e, .. }] => Some(e.clone()),
+                        [SelectItem::UnnamedExpr(e)]
+                        | [SelectItem::ExprWithAlias { expr: e, .. }] => Some(e.clone()),
                         _ => None,
                     };
                     if let (Some(key), false, true) = (
@@ -955,7 +956,9 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
                                 alias: Ident::new("__k1"),
                             }];
                         }
-                        joins.push(format!("LEFT ANTI JOIN ({q}) AS {name} ON {expr} = {name}.__k1"));
+                        joins.push(format!(
+                            "LEFT ANTI JOIN ({q}) AS {name} ON {expr} = {name}.__k1"
+                        ));
                         keep.push(parse(&format!(
                             "({expr} IS NOT NULL OR (SELECT COUNT(*) FROM ({q}) AS {name}e) = 0)"
                         )));

@@ -12,7 +12,17 @@ use std::process::Command;
 fn lowered_sql_gives_budgetqls_answers_in_duckdb() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let wh = scratch("dialect").join("wh");
-    ok(&["gen", "--size", "small", "--years", "2019..=2021", "--seed", "5", "--into", wh.to_str().unwrap()]);
+    ok(&[
+        "gen",
+        "--size",
+        "small",
+        "--years",
+        "2019..=2021",
+        "--seed",
+        "5",
+        "--into",
+        wh.to_str().unwrap(),
+    ]);
     // the extensions and the plain-SQL shapes the rewrites produce, beyond q1–q7
     let extra: Vec<&str> = vec![
         "SELECT year, dept_code, SUM(budget) AS b FROM projects GROUP BY ROLLUP(year, dept_code)",
@@ -29,8 +39,20 @@ fn lowered_sql_gives_budgetqls_answers_in_duckdb() {
     let python = crate::flight::python();
     let o = Command::new(python)
         .arg(root.join("benches/scaleout/engines.py"))
-        .args(["--budgetql", env!("CARGO_BIN_EXE_budgetql"), "--warehouse", wh.to_str().unwrap()])
-        .args(["--engines", "duckdb", "--runs", "1", "--extra", list.to_str().unwrap()])
+        .args([
+            "--budgetql",
+            env!("CARGO_BIN_EXE_budgetql"),
+            "--warehouse",
+            wh.to_str().unwrap(),
+        ])
+        .args([
+            "--engines",
+            "duckdb",
+            "--runs",
+            "1",
+            "--extra",
+            list.to_str().unwrap(),
+        ])
         .output()
         .expect("python runs");
     let (code, out, err) = decode(o);
@@ -44,7 +66,10 @@ fn lowered_sql_gives_budgetqls_answers_in_duckdb() {
 fn what_cannot_be_lowered_is_refused_with_a_position() {
     let (code, _, err) = run(&["sql", "AUDIT"]);
     assert_clean_failure(code, &err);
-    assert!(err.contains("1:1: AUDIT is budgetql's own statement"), "{err}");
+    assert!(
+        err.contains("1:1: AUDIT is budgetql's own statement"),
+        "{err}"
+    );
     let (code, _, err) = run(&["sql", "SELECT year,\n  nosuch FROM projects"]);
     assert_clean_failure(code, &err);
     assert!(err.contains("2:3: unknown column `nosuch`"), "{err}");
@@ -53,8 +78,21 @@ fn what_cannot_be_lowered_is_refused_with_a_position() {
     assert!(err.contains("--tables needs a warehouse"), "{err}");
     let (code, _, err) = run(&["sql", "--dialect", "spark", "--tables", "SELECT 1"]);
     assert_clean_failure(code, &err);
-    assert!(err.contains("Spark reads the files manifest.json lists"), "{err}");
+    assert!(
+        err.contains("Spark reads the files manifest.json lists"),
+        "{err}"
+    );
     // a parameter is bound, a COPY lowers to its query, and Spark gets backticks
-    let out = ok(&["--param", "y=2019", "sql", "--dialect", "spark", "COPY (SELECT year AS `年` FROM projects WHERE year = :y) TO 'x.csv'"]);
-    assert_eq!(out, "SELECT year AS `年` FROM projects WHERE year = 2019;\n");
+    let out = ok(&[
+        "--param",
+        "y=2019",
+        "sql",
+        "--dialect",
+        "spark",
+        "COPY (SELECT year AS `年` FROM projects WHERE year = :y) TO 'x.csv'",
+    ]);
+    assert_eq!(
+        out,
+        "SELECT year AS `年` FROM projects WHERE year = 2019;\n"
+    );
 }

@@ -125,7 +125,10 @@ fn same(a: &DataFrame, b: &DataFrame) -> bool {
     }
     a.columns().iter().zip(b.columns()).all(|(x, y)| {
         if x.dtype().is_float() {
-            let (x, y) = (x.cast(&DataType::Float64).unwrap(), y.cast(&DataType::Float64).unwrap());
+            let (x, y) = (
+                x.cast(&DataType::Float64).unwrap(),
+                y.cast(&DataType::Float64).unwrap(),
+            );
             let (x, y) = (x.f64().unwrap(), y.f64().unwrap());
             let close = x.iter().zip(y.iter()).all(|(p, q)| match (p, q) {
                 (Some(p), Some(q)) => (p - q).abs() <= 1e-12 * q.abs().max(1.0) || p == q,
@@ -134,7 +137,8 @@ fn same(a: &DataFrame, b: &DataFrame) -> bool {
             });
             close
         } else {
-            x.as_materialized_series().equals_missing(y.as_materialized_series())
+            x.as_materialized_series()
+                .equals_missing(y.as_materialized_series())
         }
     })
 }
@@ -142,7 +146,14 @@ fn same(a: &DataFrame, b: &DataFrame) -> bool {
 fn small_warehouse(name: &str) -> PathBuf {
     let dir = scratch(name).join("wh");
     ok(&[
-        "gen", "--size", "small", "--years", "2019..=2021", "--seed", "3", "--into",
+        "gen",
+        "--size",
+        "small",
+        "--years",
+        "2019..=2021",
+        "--seed",
+        "3",
+        "--into",
         dir.to_str().unwrap(),
     ]);
     dir
@@ -204,7 +215,12 @@ fn a_flight_sql_client_gets_the_clis_answers() {
     let list = write_statements(&dir, &statements);
     let out = dir.join("out");
     let server = serve(&["--data", wh.to_str().unwrap()]);
-    let (code, _, err) = client(&["answers", &server.uri, list.to_str().unwrap(), out.to_str().unwrap()]);
+    let (code, _, err) = client(&[
+        "answers",
+        &server.uri,
+        list.to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     let mut session = Session::open(&wh).unwrap();
     session.engine.streaming = true; // as the CLI and the server run a warehouse
@@ -212,7 +228,10 @@ fn a_flight_sql_client_gets_the_clis_answers() {
         let got = received(&out, i).unwrap_or_else(|e| panic!("{sql}: {e}"));
         let want = local(&session, sql);
         // generated data reconciles: AUDIT finds nothing there
-        assert!(got.height() > 0 || sql.contains("1 = 0") || sql == "AUDIT", "{sql}: no rows");
+        assert!(
+            got.height() > 0 || sql.contains("1 = 0") || sql == "AUDIT",
+            "{sql}: no rows"
+        );
         assert!(same(&got, &want), "{sql}:\nserver {got}\nCLI {want}");
     }
 
@@ -222,7 +241,12 @@ fn a_flight_sql_client_gets_the_clis_answers() {
     let list = write_statements(&dir, &statements);
     let out = dir.join("out-bundled");
     let server = serve(&[]);
-    let (code, _, err) = client(&["answers", &server.uri, list.to_str().unwrap(), out.to_str().unwrap()]);
+    let (code, _, err) = client(&[
+        "answers",
+        &server.uri,
+        list.to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     let session = Session::bundled().unwrap();
     for (i, sql) in statements.iter().enumerate() {
@@ -250,24 +274,48 @@ fn errors_reach_the_client_located_and_writes_are_refused() {
     let list = write_statements(&dir, &statements);
     let out = dir.join("out");
     let server = serve(&[]);
-    let (code, _, err) = client(&["answers", &server.uri, list.to_str().unwrap(), out.to_str().unwrap()]);
+    let (code, _, err) = client(&[
+        "answers",
+        &server.uri,
+        list.to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     let e = |i: usize| received(&out, i).expect_err(&statements[i]);
     let unknown = e(0);
     assert!(unknown.contains("INVALID_ARGUMENT"), "{unknown}");
-    assert!(unknown.contains("1:14: unknown column `dept_nme`"), "{unknown}");
-    assert!(unknown.contains("\n  SELECT year, dept_nme FROM projects\n               ^"), "{unknown}");
+    assert!(
+        unknown.contains("1:14: unknown column `dept_nme`"),
+        "{unknown}"
+    );
+    assert!(
+        unknown.contains("\n  SELECT year, dept_nme FROM projects\n               ^"),
+        "{unknown}"
+    );
     assert!(e(1).contains("syntax error"), "{}", e(1));
-    assert!(e(2).contains("read-only and in safe mode: COPY writes files"), "{}", e(2));
+    assert!(
+        e(2).contains("read-only and in safe mode: COPY writes files"),
+        "{}",
+        e(2)
+    );
     assert!(!Path::new("/tmp/budgetql-flight-should-not-exist.csv").exists());
     assert!(e(3).contains("LOAD reads files"), "{}", e(3));
     assert!(e(4).contains("views would change the session"), "{}", e(4));
     assert!(e(5).contains("SET would change"), "{}", e(5));
-    assert!(e(6).contains("1:11: send one statement at a time"), "{}", e(6));
+    assert!(
+        e(6).contains("1:11: send one statement at a time"),
+        "{}",
+        e(6)
+    );
     assert!(e(7).contains("empty"), "{}", e(7));
     // the server is still answering
     let list = write_statements(&dir, &["SELECT COUNT(*) AS n FROM projects".into()]);
-    let (code, _, err) = client(&["answers", &server.uri, list.to_str().unwrap(), out.join("after").to_str().unwrap()]);
+    let (code, _, err) = client(&[
+        "answers",
+        &server.uri,
+        list.to_str().unwrap(),
+        out.join("after").to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(received(&out.join("after"), 0).is_ok());
 }
@@ -279,7 +327,12 @@ fn a_token_is_required_when_given() {
     let server = serve_with(&[("BUDGETQL_TOKEN", "s3cret")], &[]);
     let run = |name: &str, token: Option<&str>| {
         let out = dir.join(name);
-        let mut args = vec!["answers", &server.uri, list.to_str().unwrap(), out.to_str().unwrap()];
+        let mut args = vec![
+            "answers",
+            &server.uri,
+            list.to_str().unwrap(),
+            out.to_str().unwrap(),
+        ];
         if let Some(t) = token {
             args.extend(["--token", t]);
         }
@@ -288,7 +341,10 @@ fn a_token_is_required_when_given() {
         received(&out, 0)
     };
     let none = run("none", None).expect_err("no token");
-    assert!(none.contains("UNAUTHENTICATED") && none.contains("needs a token"), "{none}");
+    assert!(
+        none.contains("UNAUTHENTICATED") && none.contains("needs a token"),
+        "{none}"
+    );
     let wrong = run("wrong", Some("guess")).expect_err("a wrong token");
     assert!(wrong.contains("wrong token"), "{wrong}");
     let right = run("right", Some("s3cret")).expect("the token");
@@ -299,12 +355,19 @@ fn a_token_is_required_when_given() {
 fn eight_clients_at_once_lose_nothing_while_others_disconnect_mid_result() {
     let wh = small_warehouse("flight-load");
     let mut statements = questions();
-    statements.push("SELECT year, dept_code, SUM(budget) AS b FROM projects GROUP BY ALL ORDER BY ALL".into());
+    statements.push(
+        "SELECT year, dept_code, SUM(budget) AS b FROM projects GROUP BY ALL ORDER BY ALL".into(),
+    );
     let dir = scratch("flight-load-out");
     let list = write_statements(&dir, &statements);
     let out = dir.join("out");
     let server = serve(&["--data", wh.to_str().unwrap()]);
-    let (code, _, err) = client(&["answers", &server.uri, list.to_str().unwrap(), out.to_str().unwrap()]);
+    let (code, _, err) = client(&[
+        "answers",
+        &server.uri,
+        list.to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     let report = dir.join("load.json");
     let (code, stdout, err) = client(&[
@@ -322,7 +385,8 @@ fn eight_clients_at_once_lose_nothing_while_others_disconnect_mid_result() {
         report.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{stdout}\n{err}");
-    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(r["answered"], 1600, "{r}");
     assert_eq!(r["errors"], 0, "{r}");
     assert_eq!(r["mismatches"], 0, "{r}");
