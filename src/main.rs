@@ -511,18 +511,8 @@ fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
         session.run("AUDIT", "", cli.format, &opts, out)?;
         return Ok(());
     }
-    let mut jobs = scripts(&cli, m)?;
-    let interactive = std::io::stdin().is_terminal();
-    if jobs.is_empty() && !interactive {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| {
-            budgetql::error::QueryError::Script {
-                path: "<stdin>".into(),
-                reason: e.to_string(),
-            }
-        })?;
-        jobs.push(("<stdin>:".into(), text));
-    }
+    // before standard input is read: a server started with a pipe on its standard input
+    // would otherwise wait for that pipe to close
     if let Some(Cmd::Sql {
         sql,
         file,
@@ -547,22 +537,23 @@ fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
     {
         return serve_cmd(&cli, listen, token.clone(), *concurrency, out);
     }
-    let mut session = match &cli.data {
-        Some(dir) => Session::open(dir)?,
-        None => Session::bundled()?,
-    };
-    for (k, v) in &cli.params {
-        session.set_param(k, v);
+    let mut jobs = scripts(&cli, m)?;
+    let interactive = std::io::stdin().is_terminal();
+    if jobs.is_empty() && !interactive {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map_err(|e| {
+            budgetql::error::QueryError::Script {
+                path: "<stdin>".into(),
+                reason: e.to_string(),
+            }
+        })?;
+        jobs.push(("<stdin>:".into(), text));
     }
+    let mut session = open_session(&cli)?;
     if cli.safe {
         session.engine.set_safe();
     }
     session.timer = cli.timer;
-    session.engine.streaming = match cli.engine {
-        EngineChoice::Streaming => true,
-        EngineChoice::Memory => false,
-        EngineChoice::Auto => cli.data.is_some(),
-    };
     if jobs.is_empty() {
         // no query and a terminal: the interactive shell
         return budgetql::repl::run(session, cli.format, opts);
@@ -600,6 +591,24 @@ fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
     }
 }
 
+/// The session the arguments ask for: the warehouse (--data) or the bundled documents,
+/// with the --param bindings and the --engine choice.
+fn open_session(cli: &Cli) -> Result<Session, Error> {
+    let mut session = match &cli.data {
+        Some(dir) => Session::open(dir)?,
+        None => Session::bundled()?,
+    };
+    for (k, v) in &cli.params {
+        session.set_param(k, v);
+    }
+    session.engine.streaming = match cli.engine {
+        EngineChoice::Streaming => true,
+        EngineChoice::Memory => false,
+        EngineChoice::Auto => cli.data.is_some(),
+    };
+    Ok(session)
+}
+
 fn sql_cmd(
     cli: &Cli,
     sql: Option<&str>,
@@ -626,17 +635,13 @@ fn sql_cmd(
             "--tables prints DuckDB views; Spark reads the files manifest.json lists (see benches/scaleout/engines.py)".into(),
         ));
     }
-    let mut session = match &cli.data {
-        Some(dir) => Session::open(dir)?,
-        None if tables => return Err(Error::Usage(
+    if tables && cli.data.is_none() {
+        return Err(Error::Usage(
             "--tables needs a warehouse: --data DIR (made by `budgetql ingest` or `budgetql gen`)"
                 .into(),
-        )),
-        None => Session::bundled()?,
-    };
-    for (k, v) in &cli.params {
-        session.set_param(k, v);
+        ));
     }
+    let mut session = open_session(cli)?;
     let w = |e: std::io::Error| Error::from(budgetql::error::RenderError::from(e));
     if let (true, Some(dir)) = (tables, &cli.data) {
         out.write_all(store::duckdb_views(dir)?.as_bytes())
@@ -676,19 +681,7 @@ fn serve_cmd(
             "budgetql: warning: serving on {addr} without a token: anyone who can reach it can query the warehouse (--token)"
         );
     }
-    let mut session = match &cli.data {
-        Some(dir) => Session::open(dir)?,
-        None => Session::bundled()?,
-    };
-    for (k, v) in &cli.params {
-        session.set_param(k, v);
-    }
-    session.engine.set_safe();
-    session.engine.streaming = match cli.engine {
-        EngineChoice::Streaming => true,
-        EngineChoice::Memory => false,
-        EngineChoice::Auto => cli.data.is_some(),
-    };
+    let session = open_session(cli)?;
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2);

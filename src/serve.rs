@@ -144,12 +144,12 @@ pub fn record_batches(df: &mut DataFrame) -> Result<(SchemaRef, Vec<RecordBatch>
                 crate::query::engine::type_name(c.dtype())
             )
         })?;
-        fields.push((f, ffi, field));
+        fields.push((ffi, field));
     }
     let schema: SchemaRef = Arc::new(Schema::new(
         fields
             .iter()
-            .map(|(_, _, f)| f.clone())
+            .map(|(_, f)| f.clone())
             .collect::<Vec<Field>>(),
     ));
     let mut batches = vec![];
@@ -158,7 +158,7 @@ pub fn record_batches(df: &mut DataFrame) -> Result<(SchemaRef, Vec<RecordBatch>
     }
     for chunk in df.iter_chunks(compat, true) {
         let mut cols: Vec<ArrayRef> = Vec::with_capacity(fields.len());
-        for (arr, (_, ffi_schema, _)) in chunk.arrays().iter().zip(&fields) {
+        for (arr, (ffi_schema, _)) in chunk.arrays().iter().zip(&fields) {
             let mut exported = polars_arrow::ffi::export_array_to_c(arr.clone());
             // SAFETY: as for the schema: the same C struct on both sides, moved once.
             let data = unsafe {
@@ -177,7 +177,9 @@ pub fn record_batches(df: &mut DataFrame) -> Result<(SchemaRef, Vec<RecordBatch>
 }
 
 impl Service {
-    fn new(session: Session, concurrency: usize) -> Service {
+    fn new(mut session: Session, concurrency: usize) -> Service {
+        // remote clients never read or write the server's files, whoever started it
+        session.engine.set_safe();
         use std::hash::{BuildHasher, Hasher};
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
         h.write_u128(
@@ -215,9 +217,7 @@ impl Service {
                 query::located("", &st, 1, 1, &why).to_string(),
             ));
         }
-        let mut engine = self.session.engine.clone();
-        engine.set_safe();
-        match engine.execute("", &st) {
+        match self.session.engine.clone().execute("", &st) {
             Ok(Output::Frame(df)) | Ok(Output::Chart(df, _)) => Ok(df),
             Ok(Output::Message(m)) => {
                 DataFrame::new(1, vec![polars::prelude::Column::new("message".into(), [m])])
@@ -405,13 +405,10 @@ impl FlightSqlService for Service {
         for (name, kind) in self.session.engine.tables() {
             let kind = if kind == "view" { "VIEW" } else { "TABLE" };
             let cols = match self.session.engine.schema_of(&name) {
-                Some(s) if include_schema => {
-                    let df = DataFrame::empty_with_schema(&s);
-                    let mut df = df;
-                    record_batches(&mut df)
-                        .map(|(s, _)| (*s).clone())
-                        .unwrap_or_else(|_| Schema::empty())
-                }
+                // the schema a result of this table would have (an empty frame's)
+                Some(s) if include_schema => record_batches(&mut DataFrame::empty_with_schema(&s))
+                    .map(|(s, _)| (*s).clone())
+                    .unwrap_or_else(|_| Schema::empty()),
                 _ => Schema::empty(),
             };
             b.append(CATALOG, SCHEMA, name, kind, &cols)
@@ -541,7 +538,7 @@ pub fn serve(
             // without TCP_NODELAY, Nagle's algorithm and the client's delayed ACK held every
             // small reply back ~40 ms (`SELECT 1` took 48 ms; the whole CLI takes 23)
             .with_nodelay(Some(true));
-        let bound = incoming_addr(&incoming).unwrap_or(opts.listen);
+        let bound = incoming.local_addr().unwrap_or(opts.listen);
         let service = Service::new(session, opts.concurrency);
         let token = opts.token.clone();
         let svc = FlightServiceServer::with_interceptor(service, move |req: Request<()>| {
@@ -559,10 +556,6 @@ pub fn serve(
             .await
             .map_err(|e| fail("the server stopped", &e))
     })
-}
-
-fn incoming_addr(i: &tonic::transport::server::TcpIncoming) -> Option<SocketAddr> {
-    i.local_addr().ok()
 }
 
 #[cfg(test)]

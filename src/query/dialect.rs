@@ -33,9 +33,11 @@ pub enum Dialect {
     Polars,
 }
 
-struct Backticks;
+/// Identifiers Spark cannot read bare (non-ASCII names, keywords-like shapes) are quoted;
+/// [`requote`] then turns every double-quoted identifier into a backticked one.
+struct QuoteNames;
 
-impl VisitorMut for Backticks {
+impl VisitorMut for QuoteNames {
     type Break = ();
     fn pre_visit_expr(&mut self, e: &mut SQLExpr) -> ControlFlow<()> {
         match e {
@@ -56,8 +58,8 @@ impl VisitorMut for Backticks {
 }
 
 fn tick(i: &mut Ident) {
-    if i.quote_style == Some('"') || needs_quotes(&i.value) {
-        i.quote_style = Some('`');
+    if i.quote_style.is_none() && needs_quotes(&i.value) {
+        i.quote_style = Some('"');
     }
 }
 
@@ -68,8 +70,8 @@ fn needs_quotes(s: &str) -> bool {
         || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Aliases and CTE names are not expressions: their quotes are fixed on the printed text
-/// by re-quoting every double-quoted identifier outside string literals.
+/// Every double-quoted identifier outside string literals, in expressions, relations,
+/// aliases and CTE names alike, becomes a backticked one (Spark reads `"x"` as text).
 fn requote(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
     let mut chars = sql.chars().peekable();
@@ -231,7 +233,7 @@ fn spark(s: &mut SQLStatement) {
         }
         ControlFlow::<()>::Continue(())
     });
-    let _ = s.visit(&mut Backticks);
+    let _ = s.visit(&mut QuoteNames);
 }
 
 #[cfg(test)]

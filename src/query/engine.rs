@@ -490,10 +490,9 @@ impl Engine {
         if dialect == Dialect::Polars {
             return Ok(polars_sql);
         }
+        // names and types were checked by prepare(); the extensions are rewritten again
+        // without polars-sql's corrections (normalize.rs, windows.rs)
         rewrite::bind_params(&mut q, &self.params).map_err(|e| rw_err(origin, &st, e))?;
-        let rels = Relations::of(&q);
-        self.check_names(origin, &st, &rels)?;
-        self.check_types(origin, &st, &q, &rels)?;
         let mut cols = Probe { engine: self };
         let sql = rewrite::rewrite(&q, &mut cols).map_err(|e| rw_err(origin, &st, e))?;
         super::dialect::adapt(&sql, dialect).map_err(|e| rw_err(origin, &st, e))

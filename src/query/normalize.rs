@@ -928,8 +928,8 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
             // x NOT IN (SELECT k …): polars-sql evaluates it against the subquery's values as
             // a list per row, which aborted budgetql (a failed allocation, not a panic) on
             // 1.4 M projects against 9.3 M indicators. An anti join drops the rows whose x is
-            // among the values; SQL's NULLs are kept by two counts: a NULL x passes only when
-            // the subquery is empty, and a NULL among the values lets no row pass.
+            // among the values; SQL's NULLs are kept by counting the values once: a NULL x
+            // passes only when there are none, and a NULL among them lets no row pass.
             if let SQLExpr::InSubquery {
                 expr,
                 subquery,
@@ -959,11 +959,10 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
                         joins.push(format!(
                             "LEFT ANTI JOIN ({q}) AS {name} ON {expr} = {name}.__k1"
                         ));
+                        // one pass over the values: 2 when there are none, 1 when none is
+                        // NULL, 0 when one is
                         keep.push(parse(&format!(
-                            "({expr} IS NOT NULL OR (SELECT COUNT(*) FROM ({q}) AS {name}e) = 0)"
-                        )));
-                        keep.push(parse(&format!(
-                            "(SELECT COUNT(*) FROM ({q}) AS {name}n WHERE {name}n.__k1 IS NULL) = 0"
+                            "CASE (SELECT CASE WHEN COUNT(*) = 0 THEN 2 WHEN COUNT(*) = COUNT({name}s.__k1) THEN 1 ELSE 0 END FROM ({q}) AS {name}s) WHEN 2 THEN TRUE WHEN 1 THEN {expr} IS NOT NULL ELSE FALSE END"
                         )));
                         continue;
                     }

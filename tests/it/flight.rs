@@ -88,10 +88,32 @@ fn client(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-fn write_statements(dir: &Path, statements: &[String]) -> PathBuf {
-    let p = dir.join("statements.json");
-    std::fs::write(&p, serde_json::to_string(statements).unwrap()).unwrap();
-    p
+/// Send each statement once through the client (`adbc_client.py answers`), the answers
+/// going to `out`; returns the statement list's file (for `load`).
+fn answers(uri: &str, statements: &[String], out: &Path, token: Option<&str>) -> PathBuf {
+    let list = out.with_extension("json");
+    std::fs::write(&list, serde_json::to_string(statements).unwrap()).unwrap();
+    let mut args = vec![
+        "answers",
+        uri,
+        list.to_str().unwrap(),
+        out.to_str().unwrap(),
+    ];
+    if let Some(t) = token {
+        args.extend(["--token", t]);
+    }
+    let (code, _, err) = client(&args);
+    assert_eq!(code, 0, "{err}");
+    list
+}
+
+/// Every answer the client received is the one the CLI's engine gives.
+fn assert_clis_answers(session: &Session, statements: &[String], out: &Path) {
+    for (i, sql) in statements.iter().enumerate() {
+        let got = received(out, i).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let want = local(session, sql);
+        assert!(same(&got, &want), "{sql}:\nserver {got}\nCLI {want}");
+    }
 }
 
 /// What the client received for statement `i`: a frame, or the error message.
@@ -212,48 +234,28 @@ fn a_flight_sql_client_gets_the_clis_answers() {
         .map(String::from),
     );
     let dir = scratch("flight-answers-out");
-    let list = write_statements(&dir, &statements);
     let out = dir.join("out");
     let server = serve(&["--data", wh.to_str().unwrap()]);
-    let (code, _, err) = client(&[
-        "answers",
-        &server.uri,
-        list.to_str().unwrap(),
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    answers(&server.uri, &statements, &out, None);
     let mut session = Session::open(&wh).unwrap();
     session.engine.streaming = true; // as the CLI and the server run a warehouse
+    assert_clis_answers(&session, &statements, &out);
     for (i, sql) in statements.iter().enumerate() {
-        let got = received(&out, i).unwrap_or_else(|e| panic!("{sql}: {e}"));
-        let want = local(&session, sql);
         // generated data reconciles: AUDIT finds nothing there
+        let rows = received(&out, i).map(|d| d.height()).unwrap_or(0);
         assert!(
-            got.height() > 0 || sql.contains("1 = 0") || sql == "AUDIT",
+            rows > 0 || sql.contains("1 = 0") || sql == "AUDIT",
             "{sql}: no rows"
         );
-        assert!(same(&got, &want), "{sql}:\nserver {got}\nCLI {want}");
     }
 
     // the saved scripts, on the bundled documents
     let statements = saved_script_statements();
     assert!(statements.len() >= 19, "{}", statements.len());
-    let list = write_statements(&dir, &statements);
     let out = dir.join("out-bundled");
     let server = serve(&[]);
-    let (code, _, err) = client(&[
-        "answers",
-        &server.uri,
-        list.to_str().unwrap(),
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let session = Session::bundled().unwrap();
-    for (i, sql) in statements.iter().enumerate() {
-        let got = received(&out, i).unwrap_or_else(|e| panic!("{sql}: {e}"));
-        let want = local(&session, sql);
-        assert!(same(&got, &want), "{sql}:\nserver {got}\nCLI {want}");
-    }
+    answers(&server.uri, &statements, &out, None);
+    assert_clis_answers(&Session::bundled().unwrap(), &statements, &out);
 }
 
 #[test]
@@ -271,16 +273,9 @@ fn errors_reach_the_client_located_and_writes_are_refused() {
     .map(String::from)
     .to_vec();
     let dir = scratch("flight-errors");
-    let list = write_statements(&dir, &statements);
     let out = dir.join("out");
     let server = serve(&[]);
-    let (code, _, err) = client(&[
-        "answers",
-        &server.uri,
-        list.to_str().unwrap(),
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    answers(&server.uri, &statements, &out, None);
     let e = |i: usize| received(&out, i).expect_err(&statements[i]);
     let unknown = e(0);
     assert!(unknown.contains("INVALID_ARGUMENT"), "{unknown}");
@@ -309,35 +304,28 @@ fn errors_reach_the_client_located_and_writes_are_refused() {
     );
     assert!(e(7).contains("empty"), "{}", e(7));
     // the server is still answering
-    let list = write_statements(&dir, &["SELECT COUNT(*) AS n FROM projects".into()]);
-    let (code, _, err) = client(&[
-        "answers",
+    let after = dir.join("after");
+    answers(
         &server.uri,
-        list.to_str().unwrap(),
-        out.join("after").to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
-    assert!(received(&out.join("after"), 0).is_ok());
+        &["SELECT COUNT(*) AS n FROM projects".into()],
+        &after,
+        None,
+    );
+    assert!(received(&after, 0).is_ok());
 }
 
 #[test]
 fn a_token_is_required_when_given() {
     let dir = scratch("flight-token");
-    let list = write_statements(&dir, &["SELECT COUNT(*) AS n FROM projects".into()]);
     let server = serve_with(&[("BUDGETQL_TOKEN", "s3cret")], &[]);
     let run = |name: &str, token: Option<&str>| {
         let out = dir.join(name);
-        let mut args = vec![
-            "answers",
+        answers(
             &server.uri,
-            list.to_str().unwrap(),
-            out.to_str().unwrap(),
-        ];
-        if let Some(t) = token {
-            args.extend(["--token", t]);
-        }
-        let (code, _, err) = client(&args);
-        assert_eq!(code, 0, "{err}");
+            &["SELECT COUNT(*) AS n FROM projects".into()],
+            &out,
+            token,
+        );
         received(&out, 0)
     };
     let none = run("none", None).expect_err("no token");
@@ -359,16 +347,9 @@ fn eight_clients_at_once_lose_nothing_while_others_disconnect_mid_result() {
         "SELECT year, dept_code, SUM(budget) AS b FROM projects GROUP BY ALL ORDER BY ALL".into(),
     );
     let dir = scratch("flight-load-out");
-    let list = write_statements(&dir, &statements);
     let out = dir.join("out");
     let server = serve(&["--data", wh.to_str().unwrap()]);
-    let (code, _, err) = client(&[
-        "answers",
-        &server.uri,
-        list.to_str().unwrap(),
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    let list = answers(&server.uri, &statements, &out, None);
     let report = dir.join("load.json");
     let (code, stdout, err) = client(&[
         "load",
