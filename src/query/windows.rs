@@ -257,6 +257,9 @@ fn rewrite_text(
         k
     };
     let all = all_args(f);
+    if let Some(t) = single_key_rank(f, spec) {
+        return Ok(Some(t));
+    }
     match (name.as_str(), all.as_slice()) {
         ("PERCENT_RANK", []) => {
             return Ok(Some(format!(
@@ -380,6 +383,40 @@ fn rewrite_text(
         }
         _ => return Ok(None),
     }))
+}
+
+/// `RANK() OVER (… ORDER BY k)` over one key ranks the bare key, and places its NULLs by
+/// counting: Polars ranks the non-NULL values among themselves (a NULL's rank is NULL), so
+/// under NULLS LAST a non-NULL row's rank is Polars' and a NULL row's is one past the
+/// partition's non-NULL count; under NULLS FIRST the NULLs rank 1 and the others move down
+/// by their count. Ranking a (NULL-placement flag, key) struct instead costs a row-encoded
+/// sort per partition: 7.3 s of q4 on the large warehouse.
+fn single_key_rank(f: &SQLFunction, spec: &WindowSpec) -> Option<String> {
+    if !is_single_key_rank(f, spec) {
+        return None;
+    }
+    let ob = &spec.order_by[0];
+    let k = &ob.expr;
+    let mut bare = ob.clone();
+    bare.options.nulls_first = None;
+    let w = spec_text(&spec.partition_by, &[bare], false);
+    let part = spec_text(&spec.partition_by, &[], false);
+    Some(if ob.options.nulls_first == Some(true) {
+        format!(
+            "CASE WHEN {k} IS NULL THEN 1 ELSE RANK() OVER {w} + (COUNT(*) OVER {part} - COUNT({k}) OVER {part}) END"
+        )
+    } else {
+        format!("CASE WHEN {k} IS NULL THEN COUNT({k}) OVER {part} + 1 ELSE RANK() OVER {w} END")
+    })
+}
+
+/// `RANK()` over one ORDER BY key that is not a constant, with no frame.
+fn is_single_key_rank(f: &SQLFunction, spec: &WindowSpec) -> bool {
+    fname(f) == "RANK"
+        && all_args(f).is_empty()
+        && spec.window_frame.is_none()
+        && spec.order_by.len() == 1
+        && !matches!(spec.order_by[0].expr, SQLExpr::Value(_))
 }
 
 /// The peer group of a window: its partition and its ORDER BY keys' values.
@@ -509,7 +546,12 @@ fn select(sel: &mut Select) -> Result<bool, RewriteError> {
                 cols,
                 as_columns: single && !star && !in_qualify,
             };
-            let keys = order_keys(&spec, &mut flags);
+            // a single-key RANK places its NULLs itself (no flag key)
+            let keys = if is_single_key_rank(f, &spec) {
+                spec.order_by.clone()
+            } else {
+                order_keys(&spec, &mut flags)
+            };
             let row = flags.as_columns.then_some("__wr");
             let text = match rewrite_call(f, &spec, &keys, row) {
                 Call::Text(t) => {
