@@ -92,41 +92,110 @@ pub fn value_text(av: &AnyValue) -> String {
 
 /// A cell as text, plus whether it is a number (right-aligned).
 fn cell(av: &AnyValue, grouped: bool, unit: MoneyUnit) -> (String, bool) {
+    let mut s = String::new();
+    let num = push_cell(&mut s, av, grouped, unit);
+    (s, num)
+}
+
+/// [`cell`], appended to `s` (a whole column or row in one buffer, not a string per cell);
+/// returns whether it is a number.
+fn push_cell(s: &mut String, av: &AnyValue, grouped: bool, unit: MoneyUnit) -> bool {
+    if let Some(i) = integer(av) {
+        s.push_str(itoa::Buffer::new().format(i));
+        return true;
+    }
     match av {
-        AnyValue::Null => (String::new(), false),
-        AnyValue::String(s) => (s.to_string(), false),
-        AnyValue::StringOwned(s) => (s.to_string(), false),
-        AnyValue::Boolean(b) => (b.to_string(), false),
-        AnyValue::Decimal(v, _, scale) if *scale == crate::model::MONEY.1 => {
-            (money(*v, *scale, grouped, unit), true)
+        AnyValue::Null => false,
+        AnyValue::String(t) => {
+            s.push_str(t);
+            false
         }
-        AnyValue::Decimal(v, _, scale) => (decimal(*v, *scale, grouped), true),
-        AnyValue::Float64(f) => (float(*f), true),
-        AnyValue::Float32(f) => (float(*f as f64), true),
-        AnyValue::Date(d) => (date(*d), false),
-        v if v.is_primitive_numeric() => (v.to_string(), true),
-        v => (v.to_string().trim_matches('"').to_string(), false),
+        AnyValue::StringOwned(t) => {
+            s.push_str(t);
+            false
+        }
+        AnyValue::Boolean(b) => {
+            s.push_str(if *b { "true" } else { "false" });
+            false
+        }
+        AnyValue::Decimal(v, _, scale) if *scale == crate::model::MONEY.1 => {
+            push_money(s, *v, *scale, grouped, unit);
+            true
+        }
+        AnyValue::Decimal(v, _, scale) => {
+            push_decimal(s, *v, *scale, grouped);
+            true
+        }
+        AnyValue::Float64(f) => {
+            push_float(s, *f);
+            true
+        }
+        AnyValue::Float32(f) => {
+            push_float(s, *f as f64);
+            true
+        }
+        AnyValue::Date(d) => {
+            s.push_str(&date(*d));
+            false
+        }
+        v if v.is_primitive_numeric() => {
+            s.push_str(&v.to_string());
+            true
+        }
+        v => {
+            s.push_str(v.to_string().trim_matches('"'));
+            false
+        }
     }
 }
 
+/// An integer cell's value.
+fn integer(av: &AnyValue) -> Option<i128> {
+    Some(match av {
+        AnyValue::Int8(v) => *v as i128,
+        AnyValue::Int16(v) => *v as i128,
+        AnyValue::Int32(v) => *v as i128,
+        AnyValue::Int64(v) => *v as i128,
+        AnyValue::UInt8(v) => *v as i128,
+        AnyValue::UInt16(v) => *v as i128,
+        AnyValue::UInt32(v) => *v as i128,
+        AnyValue::UInt64(v) => *v as i128,
+        _ => return None,
+    })
+}
+
+/// Money in the chosen display unit, as its own string.
+fn money(v: i128, scale: usize, grouped: bool, unit: MoneyUnit) -> String {
+    let mut s = String::with_capacity(24);
+    push_money(&mut s, v, scale, grouped, unit);
+    s
+}
+
+/// A float as text: whole numbers keep one decimal (`3.0`), others print in full.
 fn float(f: f64) -> String {
-    if f.is_finite() && f == f.trunc() && f.abs() < 1e15 {
-        format!("{f:.1}")
+    let mut s = String::new();
+    push_float(&mut s, f);
+    s
+}
+
+fn push_float(s: &mut String, f: f64) {
+    use std::fmt::Write as _;
+    let _ = if f.is_finite() && f == f.trunc() && f.abs() < 1e15 {
+        write!(s, "{f:.1}")
     } else {
-        let s = format!("{f}");
-        s
-    }
+        write!(s, "{f}")
+    };
 }
 
 /// Money in the chosen display unit, exact (万元 → 元 multiplies by 10⁴, → 亿元 divides).
-fn money(v: i128, scale: usize, grouped: bool, unit: MoneyUnit) -> String {
+fn push_money(s: &mut String, v: i128, scale: usize, grouped: bool, unit: MoneyUnit) {
     match unit {
-        MoneyUnit::Wan => decimal(v, scale, grouped),
+        MoneyUnit::Wan => push_decimal(s, v, scale, grouped),
         MoneyUnit::Yuan => match v.checked_mul(10_000) {
-            Some(x) => decimal(x, scale, grouped),
-            None => decimal(v, scale - 4, grouped),
+            Some(x) => push_decimal(s, x, scale, grouped),
+            None => push_decimal(s, v, scale - 4, grouped),
         },
-        MoneyUnit::Yi => decimal(v, scale + 4, grouped),
+        MoneyUnit::Yi => push_decimal(s, v, scale + 4, grouped),
     }
 }
 
@@ -213,12 +282,22 @@ pub(crate) fn values(c: &Column) -> Option<Series> {
 }
 
 fn rows_of(df: &DataFrame, grouped: bool, unit: MoneyUnit) -> Vec<Vec<(String, bool, bool)>> {
+    rows_at(df, 0..df.height(), grouped, unit)
+}
+
+/// The cells of the rows `at` (in that order), each (text, is a number, is NULL).
+fn rows_at(
+    df: &DataFrame,
+    at: impl Iterator<Item = usize> + Clone,
+    grouped: bool,
+    unit: MoneyUnit,
+) -> Vec<Vec<(String, bool, bool)>> {
     let cols = df.columns();
-    let mut out: Vec<Vec<(String, bool, bool)>> = (0..df.height())
-        .map(|_| Vec::with_capacity(cols.len()))
-        .collect();
+    let mut out: Vec<Vec<(String, bool, bool)>> =
+        at.clone().map(|_| Vec::with_capacity(cols.len())).collect();
     for s in cols.iter().filter_map(values) {
-        for (row, av) in out.iter_mut().zip(s.iter()) {
+        for (row, i) in out.iter_mut().zip(at.clone()) {
+            let av = s.get(i).unwrap_or(AnyValue::Null);
             let null = matches!(av, AnyValue::Null);
             let (text, num) = cell(&av, grouped, unit);
             row.push((text, num, null));
@@ -288,19 +367,24 @@ pub fn render(
 
 fn table(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), RenderError> {
     let heads = names(df);
-    let all = rows_of(df, true, opts.money);
-    let n = all.len();
-    let shown: Vec<Option<&Vec<(String, bool, bool)>>> = if n > opts.max_rows {
+    let n = df.height();
+    // only the rows shown are turned into text (a large result shows its first and last)
+    let (head, tail) = if n > opts.max_rows {
         let head = opts.max_rows / 2;
-        let tail = opts.max_rows - head;
-        all[..head]
+        (head, opts.max_rows - head)
+    } else {
+        (n, 0)
+    };
+    let cells = rows_at(df, (0..head).chain(n - tail..n), true, opts.money);
+    let shown: Vec<Option<&Vec<(String, bool, bool)>>> = if n > opts.max_rows {
+        cells[..head]
             .iter()
             .map(Some)
             .chain(std::iter::once(None))
-            .chain(all[n - tail..].iter().map(Some))
+            .chain(cells[head..].iter().map(Some))
             .collect()
     } else {
-        all.iter().map(Some).collect()
+        cells.iter().map(Some).collect()
     };
     let shown: Vec<Option<Vec<(String, bool, bool)>>> = shown
         .into_iter()
@@ -388,26 +472,37 @@ fn csv_quoted(s: String) -> String {
 fn csv(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), RenderError> {
     let heads: Vec<String> = names(df).iter().map(|h| csv_field(h)).collect();
     writeln!(out, "{}", heads.join(","))?;
-    // column by column into text, then each row written as one line
+    // column by column into one text each (cell ends kept), then each row written as one line
     let h = df.height();
-    let cols: Vec<Vec<String>> = df
+    let cols: Vec<(String, Vec<usize>)> = df
         .columns()
         .iter()
         .filter_map(values)
         .map(|s| {
-            s.iter()
-                .map(|av| csv_quoted(cell(&av, false, opts.money).0))
-                .collect()
+            let mut text = String::with_capacity(h * 8);
+            let mut ends = Vec::with_capacity(h);
+            for av in s.iter() {
+                let start = text.len();
+                push_cell(&mut text, &av, false, opts.money);
+                if text[start..].contains([',', '"', '\n', '\r']) {
+                    let quoted = csv_quoted(text[start..].to_string());
+                    text.truncate(start);
+                    text.push_str(&quoted);
+                }
+                ends.push(text.len());
+            }
+            (text, ends)
         })
         .collect();
     let mut line = String::new();
     for r in 0..h {
         line.clear();
-        for (i, c) in cols.iter().enumerate() {
+        for (i, (text, ends)) in cols.iter().enumerate() {
             if i > 0 {
                 line.push(',');
             }
-            line.push_str(&c[r]);
+            let start = if r == 0 { 0 } else { ends[r - 1] };
+            line.push_str(&text[start..ends[r]]);
         }
         line.push('\n');
         out.write_all(line.as_bytes())?;
@@ -563,5 +658,41 @@ mod tests {
         let widths: Vec<usize> = s.lines().take(5).map(width).collect();
         assert!(widths.windows(2).all(|w| w[0] == w[1]), "{s}");
         assert!(s.ends_with("2 rows\n"));
+    }
+
+    #[test]
+    fn a_long_table_shows_its_first_and_last_rows() {
+        let n: Vec<i64> = (1..=10).collect();
+        let df = df!("n" => n).unwrap();
+        let opts = Options {
+            max_rows: 4,
+            ..Options::default()
+        };
+        let mut buf = vec![];
+        table(&df, &opts, &mut buf).unwrap();
+        let s = String::from_utf8(buf).unwrap();
+        let cells: Vec<&str> = s
+            .lines()
+            .filter_map(|l| l.strip_prefix("│"))
+            .map(|l| l.trim_matches(|c: char| c == '│' || c == ' '))
+            .collect();
+        assert_eq!(cells, ["n", "1", "2", "·", "9", "10"], "{s}");
+        assert!(s.ends_with("10 rows (4 shown)\n"), "{s}");
+    }
+
+    #[test]
+    fn csv_quotes_only_cells_that_need_it() {
+        let df = df!(
+            "name" => [Some("a,b"), Some("say \"hi\""), None, Some("plain")],
+            "n" => [Some(-12i64), None, Some(0), Some(1_234_567)],
+            "x" => [Some(1.0f64), Some(0.25), None, Some(-3.5)]
+        )
+        .unwrap();
+        let mut buf = vec![];
+        csv(&df, &Options::default(), &mut buf).unwrap();
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "name,n,x\n\"a,b\",-12,1.0\n\"say \"\"hi\"\"\",,0.25\n,0,\nplain,1234567,-3.5\n"
+        );
     }
 }

@@ -118,6 +118,24 @@ struct Flags<'a> {
     as_columns: bool,
 }
 
+impl Flags<'_> {
+    /// The column computing `expr` under the FROM item: an existing one when another window
+    /// needs the same key (two windows over one key then stay one expression, which Polars
+    /// computes once: YOY's two LAGs), else a new one named `prefix` + number.
+    fn column(&mut self, prefix: &str, expr: String) -> String {
+        if let Some((n, _)) = self
+            .cols
+            .iter()
+            .find(|(n, e)| n.starts_with(prefix) && *e == expr)
+        {
+            return n.clone();
+        }
+        let name = format!("{prefix}{}", self.cols.len() + 1);
+        self.cols.push((name.clone(), expr));
+        name
+    }
+}
+
 /// The window's ORDER BY with a NULL-placement key before each key.
 fn order_keys(spec: &WindowSpec, flags: &mut Flags) -> Vec<OrderByExpr> {
     let inline_ok = spec.order_by.len() == 1;
@@ -136,11 +154,10 @@ fn order_keys(spec: &WindowSpec, flags: &mut Flags) -> Vec<OrderByExpr> {
             continue;
         }
         let ob = &if mixed && flags.as_columns && !ob.options.asc.unwrap_or(true) {
-            let name = format!("__wd{}", flags.cols.len() + 1);
-            flags.cols.push((
-                name.clone(),
+            let name = flags.column(
+                "__wd",
                 format!("DENSE_RANK() OVER (ORDER BY {} DESC)", ob.expr),
-            ));
+            );
             // the NULL key is computed from the original expression below
             let mut o = ob.clone();
             o.options.asc = Some(true);
@@ -157,9 +174,7 @@ fn order_keys(spec: &WindowSpec, flags: &mut Flags) -> Vec<OrderByExpr> {
             let (null, other) = if asc == nulls_last { (1, 0) } else { (0, 1) };
             let e = format!("CASE WHEN {} IS NULL THEN {null} ELSE {other} END", ob.expr);
             let key = if flags.as_columns {
-                let name = format!("__wn{}", flags.cols.len() + 1);
-                flags.cols.push((name.clone(), e));
-                name
+                flags.column("__wn", e)
             } else {
                 e
             };
