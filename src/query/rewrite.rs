@@ -357,6 +357,12 @@ pub fn rewrite(q: &SQLQuery, cols: &mut dyn Columns) -> Result<String, RewriteEr
 /// Rewrite one query level; its CTEs go to `h`, the returned text has no WITH.
 fn rewrite_q(q: &SQLQuery, cols: &mut dyn Columns, h: &mut Hoist) -> Result<String, RewriteError> {
     let mut q = q.clone();
+    let ctes: Vec<(String, SQLQuery)> = q
+        .with
+        .iter()
+        .flat_map(|w| &w.cte_tables)
+        .map(|c| (c.alias.name.value.to_lowercase(), (*c.query).clone()))
+        .collect();
     if let Some(with) = q.with.take() {
         for cte in &with.cte_tables {
             let body = rewrite_q(&cte.query, cols, h)?;
@@ -367,6 +373,7 @@ fn rewrite_q(q: &SQLQuery, cols: &mut dyn Columns, h: &mut Hoist) -> Result<Stri
         return Ok(q.to_string());
     };
     let mut sel = (**sel).clone();
+    distinct_joins_as_semi(&mut sel, &ctes, q.order_by.as_ref());
     rewrite_from(&mut sel, cols, h)?;
     semi_joins(&mut sel, h);
     // polars names an unaliased COUNT(*) `len`; an analyst expects `count`
@@ -606,6 +613,161 @@ pub(crate) fn outer_select(
             column: 1,
             message: "internal rewrite produced no SELECT".into(),
         }),
+    }
+}
+
+/// `… JOIN r ON x = r.c`, where `r` is `(SELECT DISTINCT c FROM …)` (a derived table or a
+/// CTE of this query level) and nothing else reads `r` → `… LEFT SEMI JOIN (SELECT c FROM
+/// …) AS r ON x = r.c`. Its rows being distinct, `r` matches an outer row at most once, so
+/// the inner join keeps exactly the rows the semi join keeps, each once; the semi join
+/// needs neither the DISTINCT (a hash pass over every matching row) nor the joined
+/// columns. q7 spelled as a join on a DISTINCT CTE is then planned as q7's `IN`.
+/// Not rewritten (kept as written): `r` read anywhere but in its ON (a column, `*`, a
+/// bare `c` that would be ambiguous), a LIMIT/TOP in `r`, `DISTINCT ON`, USING, `r` on the
+/// left of the join, a CTE that reads a relation of its own name.
+fn distinct_joins_as_semi(
+    sel: &mut SQLSelect,
+    ctes: &[(String, SQLQuery)],
+    order_by: Option<&sqlparser::ast::OrderBy>,
+) {
+    use sqlparser::ast::{visit_expressions, visit_relations, JoinConstraint, JoinOperator};
+    if sel
+        .projection
+        .iter()
+        .any(|it| matches!(it, SelectItem::Wildcard(_)))
+    {
+        return;
+    }
+    for t in 0..sel.from.len() {
+        for j in 0..sel.from[t].joins.len() {
+            let join = &sel.from[t].joins[j];
+            let (JoinOperator::Join(JoinConstraint::On(on))
+            | JoinOperator::Inner(JoinConstraint::On(on))) = &join.join_operator
+            else {
+                continue;
+            };
+            // the relation: its name in this query and its DISTINCT query
+            let (name, sub) = match &join.relation {
+                TableFactor::Derived {
+                    subquery,
+                    alias: Some(a),
+                    lateral: false,
+                    ..
+                } if a.columns.is_empty() => (a.name.clone(), (**subquery).clone()),
+                TableFactor::Table {
+                    name,
+                    alias,
+                    args: None,
+                    ..
+                } if alias.as_ref().is_none_or(|a| a.columns.is_empty()) => {
+                    let [ObjectNamePart::Identifier(n)] = name.0.as_slice() else {
+                        continue;
+                    };
+                    let low = n.value.to_lowercase();
+                    let Some((_, cte)) = ctes.iter().find(|(c, _)| *c == low) else {
+                        continue;
+                    };
+                    let own = visit_relations(cte, |o| match o.0.as_slice() {
+                        [ObjectNamePart::Identifier(i)] if i.value.to_lowercase() == low => {
+                            ControlFlow::Break(())
+                        }
+                        _ => ControlFlow::Continue(()),
+                    });
+                    if own.is_break() {
+                        continue;
+                    }
+                    (alias.as_ref().map_or(n, |a| &a.name).clone(), cte.clone())
+                }
+                _ => continue,
+            };
+            let r = name.value.to_lowercase();
+            let mut sub = sub;
+            let SetExpr::Select(inner) = sub.body.as_mut() else {
+                continue;
+            };
+            let one_distinct = matches!(inner.distinct, Some(sqlparser::ast::Distinct::Distinct))
+                && inner.top.is_none()
+                && sub.limit_clause.is_none()
+                && sub.fetch.is_none();
+            let c = match inner.projection.as_slice() {
+                [it] if one_distinct => output_name(it).map(|c| c.to_lowercase()),
+                _ => None,
+            };
+            let Some(c) = c else { continue };
+            inner.distinct = None;
+            // ON is `x = r.c` (either way round) with `x` not reading r
+            let SQLExpr::BinaryOp {
+                left,
+                op: sqlparser::ast::BinaryOperator::Eq,
+                right,
+            } = on
+            else {
+                continue;
+            };
+            let is_rc = |e: &SQLExpr| {
+                matches!(e, SQLExpr::CompoundIdentifier(ids) if ids.len() == 2
+                    && ids[0].value.to_lowercase() == r && ids[1].value.to_lowercase() == c)
+            };
+            let x = match (is_rc(left), is_rc(right)) {
+                (true, false) => right.as_ref().clone(),
+                (false, true) => left.as_ref().clone(),
+                _ => continue,
+            };
+            // nothing but this ON reads r (x itself included: `ON r.c = r.c + 0` stays)
+            // (the FROM items' own queries are theirs: each is left out as a plain table)
+            let mut rest = sel.clone();
+            rest.from[t].joins[j].join_operator = JoinOperator::Inner(JoinConstraint::On(x));
+            let Ok(plain) = from_item("__t") else {
+                continue;
+            };
+            for f in &mut rest.from {
+                f.relation = plain.relation.clone();
+                for jn in &mut f.joins {
+                    jn.relation = plain.relation.clone();
+                }
+            }
+            let reads_r = |e: &SQLExpr| match e {
+                SQLExpr::CompoundIdentifier(ids) => {
+                    ids.len() > 1 && ids[0].value.to_lowercase() == r
+                }
+                SQLExpr::Identifier(i) => i.value.to_lowercase() == c,
+                _ => false,
+            };
+            let found = |v: ControlFlow<()>| v.is_break();
+            let reads = found(visit_expressions(&rest, |e| {
+                if reads_r(e) {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })) || order_by.is_some_and(|ob| {
+                found(visit_expressions(ob, |e| {
+                    if reads_r(e) {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                }))
+            }) || rest.projection.iter().any(|it| {
+                matches!(it, SelectItem::QualifiedWildcard(k, _) if k.to_string().to_lowercase() == r)
+            });
+            if reads {
+                continue;
+            }
+            let text = format!("SELECT 1 FROM __t LEFT SEMI JOIN ({sub}) AS {name} ON {on}");
+            let Ok(q) = query(&text) else { continue };
+            let SetExpr::Select(s) = *q.body else {
+                continue;
+            };
+            if let Some(semi) = s
+                .from
+                .into_iter()
+                .next()
+                .and_then(|f| f.joins.into_iter().next())
+            {
+                sel.from[t].joins[j] = semi;
+            }
+        }
     }
 }
 
@@ -1210,6 +1372,28 @@ mod tests {
 
     fn rw(sql: &str) -> String {
         rewrite(&query(sql).unwrap(), &mut NoCols).unwrap()
+    }
+
+    #[test]
+    fn a_join_on_distinct_keys_read_nowhere_else_is_a_semi_join() {
+        let cte = "WITH s AS (SELECT DISTINCT project_code FROM indicators WHERE target_value >= 95) \
+                   SELECT p.year, SUM(p.budget) AS b FROM projects p JOIN s ON p.project_code = s.project_code GROUP BY 1 ORDER BY 1";
+        let out = rw(cte);
+        assert!(out.contains("LEFT SEMI JOIN (SELECT project_code FROM indicators WHERE target_value >= 95) AS s ON p.project_code = s.project_code"), "{out}");
+        let derived = rw("SELECT year FROM projects p INNER JOIN (SELECT DISTINCT i.project_code AS k FROM indicators i) AS S ON S.k = p.project_code");
+        assert!(derived.contains("LEFT SEMI JOIN (SELECT i.project_code AS k FROM indicators i) AS S ON S.k = p.project_code"), "{derived}");
+        // kept as written: r read elsewhere, a LIMIT, not DISTINCT, `*`, a bare key name
+        for kept in [
+            "SELECT p.year, s.project_code FROM projects p JOIN (SELECT DISTINCT project_code FROM indicators) s ON p.project_code = s.project_code",
+            "SELECT p.year FROM projects p JOIN (SELECT DISTINCT project_code FROM indicators) s ON p.project_code = s.project_code ORDER BY s.project_code",
+            "SELECT p.year FROM projects p JOIN (SELECT DISTINCT project_code FROM indicators LIMIT 5) s ON p.project_code = s.project_code",
+            "SELECT p.year FROM projects p JOIN (SELECT project_code FROM indicators) s ON p.project_code = s.project_code",
+            "SELECT * FROM projects p JOIN (SELECT DISTINCT project_code FROM indicators) s ON p.project_code = s.project_code",
+            "SELECT p.year FROM projects p JOIN (SELECT DISTINCT project_code FROM indicators) s ON p.project_code = s.project_code WHERE project_code > 'a'",
+            "SELECT p.year FROM projects p LEFT JOIN (SELECT DISTINCT project_code FROM indicators) s ON p.project_code = s.project_code",
+        ] {
+            assert!(!rw(kept).contains("SEMI"), "{kept}");
+        }
     }
 
     #[test]
