@@ -215,6 +215,10 @@ struct Windows {
     yoy_partition: Option<Vec<String>>,
     /// the year expression for YOY ordering
     year: Option<String>,
+    /// Over grouped rows: YOY's LAG computed once, as a column `__lagN` of a level
+    /// between the groups and the outer query (`(x − LAG(x)) / LAG(x)` evaluated the
+    /// window twice; Polars does not share window expressions). (LAG text, name).
+    lags: Option<std::cell::RefCell<Vec<(String, String)>>>,
 }
 
 fn over_text(f: &SQLFunction) -> Option<String> {
@@ -281,7 +285,23 @@ impl Windows {
                     }
                 }
             };
-            format!("(({x} - LAG({x}) OVER {over}) / LAG({x}) OVER {over})")
+            let lag = format!("LAG({x}) OVER {over}");
+            match &self.lags {
+                // a named window is defined at the outer level only
+                Some(lags) if !matches!(f.over, Some(WindowType::NamedWindow(_))) => {
+                    let mut lags = lags.borrow_mut();
+                    let name = match lags.iter().find(|(l, _)| *l == lag) {
+                        Some((_, n)) => n.clone(),
+                        None => {
+                            let n = format!("__lag{}", lags.len() + 1);
+                            lags.push((lag, n.clone()));
+                            n
+                        }
+                    };
+                    format!("(({x} - {name}) / {name})")
+                }
+                _ => format!("(({x} - {lag}) / {lag})"),
+            }
         };
         expr(&text)
     }
@@ -428,6 +448,7 @@ fn rewrite_q(q: &SQLQuery, cols: &mut dyn Columns, h: &mut Hoist) -> Result<Stri
         let w = Windows {
             yoy_partition: None,
             year: None,
+            lags: None,
         };
         for it in &mut sel.projection {
             if let Some(e) = item_expr_mut(it) {
@@ -1011,6 +1032,7 @@ fn lower(q: &SQLQuery, sel: &SQLSelect, h: &mut Hoist) -> Result<String, Rewrite
     let w = Windows {
         yoy_partition: Some(partition),
         year,
+        lags: Some(Default::default()),
     };
 
     // the inner, grouped query
@@ -1074,8 +1096,24 @@ fn lower(q: &SQLQuery, sel: &SQLSelect, h: &mut Hoist) -> Result<String, Rewrite
         w.expand(&mut e)?;
         outer_items.push(format!("{e} AS {}", quote(&name)));
     }
+    let qualify = match &sel.qualify {
+        Some(qf) => {
+            let mut e = qf.clone();
+            replace(&mut e);
+            w.expand(&mut e)?;
+            format!(" QUALIFY {e}")
+        }
+        None => String::new(),
+    };
+    let lags = w.lags.map(|l| l.into_inner()).unwrap_or_default();
+    let from = if lags.is_empty() {
+        groups.clone()
+    } else {
+        let cols: Vec<String> = lags.iter().map(|(l, n)| format!("{l} AS {n}")).collect();
+        format!("(SELECT *, {} FROM {groups}) AS {groups}", cols.join(", "))
+    };
     let mut outer = format!(
-        "SELECT {}{} FROM {groups}",
+        "SELECT {}{} FROM {from}{qualify}",
         if sel.distinct.is_some() {
             "DISTINCT "
         } else {
@@ -1083,12 +1121,6 @@ fn lower(q: &SQLQuery, sel: &SQLSelect, h: &mut Hoist) -> Result<String, Rewrite
         },
         outer_items.join(", ")
     );
-    if let Some(qf) = &sel.qualify {
-        let mut e = qf.clone();
-        replace(&mut e);
-        w.expand(&mut e)?;
-        outer.push_str(&format!(" QUALIFY {e}"));
-    }
     if let Some(ob) = &q.order_by {
         let mut ob = ob.clone();
         let _ = visit_expressions_mut(&mut ob, |x: &mut SQLExpr| {
