@@ -1032,7 +1032,9 @@ fn lower(q: &SQLQuery, sel: &SQLSelect, h: &mut Hoist) -> Result<String, Rewrite
     let w = Windows {
         yoy_partition: Some(partition),
         year,
-        lags: Some(Default::default()),
+        // polars-sql's QUALIFY needs a window function in its condition (`QUALIFY g > 0` on
+        // YOY's alias): with a QUALIFY, the LAG stays where YOY stands
+        lags: sel.qualify.is_none().then(Default::default),
     };
 
     // the inner, grouped query
@@ -1462,6 +1464,19 @@ mod tests {
             ),
             "{out}"
         );
+    }
+
+    #[test]
+    fn yoy_over_groups_lags_once_unless_qualified() {
+        let q = "SELECT year, dept_code, SUM(budget) AS b, YOY(SUM(budget)) AS g FROM projects GROUP BY year, dept_code";
+        let out = rw(q);
+        assert_eq!(out.matches("LAG(").count(), 1, "{out}");
+        assert!(
+            out.contains("((CAST((__a1) AS DOUBLE) - __lag1) / __lag1)"),
+            "{out}"
+        );
+        let out = rw(&format!("{q} QUALIFY g > 0"));
+        assert_eq!(out.matches("LAG(").count(), 2, "{out}");
     }
 
     #[test]

@@ -45,6 +45,14 @@ fn yoy_compares_with_the_previous_year_of_the_same_group() {
         String::from_utf8(buf).unwrap(),
         "unit_code,year,g\n216001,2021,\n216001,2022,0.073669\n216003,2021,\n216003,2022,0.0\n"
     );
+    // filtered on YOY's alias with QUALIFY: the one unit that grew
+    let df = s.query("SELECT unit_code, year, ROUND(YOY(SUM(budget)), 6) AS g FROM projects GROUP BY unit_code, year QUALIFY g > 0 ORDER BY unit_code").unwrap();
+    let mut buf = vec![];
+    budgetql::render::render(&df, budgetql::Format::Csv, &Default::default(), &mut buf).unwrap();
+    assert_eq!(
+        String::from_utf8(buf).unwrap(),
+        "unit_code,year,g\n216001,2022,0.073669\n"
+    );
 }
 
 #[test]
