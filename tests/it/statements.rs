@@ -29,28 +29,26 @@ fn yoy_compares_with_the_previous_year_of_the_same_group() {
     let d21 = ingest_bundled().unwrap();
     let d22 = ingest_text("edition-2022.txt", &edition_2022()).unwrap();
     let mut s = Session::from_documents(&[d21, d22]).unwrap();
+    let mut csv = |sql: &str| {
+        let df = s.query(sql).unwrap();
+        let mut buf = vec![];
+        budgetql::render::render(&df, budgetql::Format::Csv, &Default::default(), &mut buf)
+            .unwrap();
+        String::from_utf8(buf).unwrap()
+    };
     // by hand: 2021 606.72; 2022 606.72 + 38 = 644.72; growth 38 / 606.72 = 0.06263185654008438
-    let df = s.query("SELECT year, dept_code, SUM(budget) AS budget, YOY(SUM(budget)) AS growth FROM projects GROUP BY year, dept_code ORDER BY year").unwrap();
-    let mut buf = vec![];
-    budgetql::render::render(&df, budgetql::Format::Csv, &Default::default(), &mut buf).unwrap();
     assert_eq!(
-        String::from_utf8(buf).unwrap(),
+        csv("SELECT year, dept_code, SUM(budget) AS budget, YOY(SUM(budget)) AS growth FROM projects GROUP BY year, dept_code ORDER BY year"),
         "year,dept_code,budget,growth\n2021,216,606.72,\n2022,216,644.72,0.06263185654008438\n"
     );
     // per unit: 216001 grows by 38/515.82 = 0.0736691…, 216003 not at all
-    let df = s.query("SELECT unit_code, year, ROUND(YOY(SUM(budget)), 6) AS g FROM projects GROUP BY unit_code, year ORDER BY unit_code, year").unwrap();
-    let mut buf = vec![];
-    budgetql::render::render(&df, budgetql::Format::Csv, &Default::default(), &mut buf).unwrap();
     assert_eq!(
-        String::from_utf8(buf).unwrap(),
+        csv("SELECT unit_code, year, ROUND(YOY(SUM(budget)), 6) AS g FROM projects GROUP BY unit_code, year ORDER BY unit_code, year"),
         "unit_code,year,g\n216001,2021,\n216001,2022,0.073669\n216003,2021,\n216003,2022,0.0\n"
     );
     // filtered on YOY's alias with QUALIFY: the one unit that grew
-    let df = s.query("SELECT unit_code, year, ROUND(YOY(SUM(budget)), 6) AS g FROM projects GROUP BY unit_code, year QUALIFY g > 0 ORDER BY unit_code").unwrap();
-    let mut buf = vec![];
-    budgetql::render::render(&df, budgetql::Format::Csv, &Default::default(), &mut buf).unwrap();
     assert_eq!(
-        String::from_utf8(buf).unwrap(),
+        csv("SELECT unit_code, year, ROUND(YOY(SUM(budget)), 6) AS g FROM projects GROUP BY unit_code, year QUALIFY g > 0 ORDER BY unit_code"),
         "unit_code,year,g\n216001,2022,0.073669\n"
     );
 }
