@@ -393,6 +393,7 @@ fn rewrite_q(q: &SQLQuery, cols: &mut dyn Columns, h: &mut Hoist) -> Result<Stri
         return Ok(q.to_string());
     };
     let mut sel = (**sel).clone();
+    inline_named_windows(&mut sel, q.order_by.as_mut());
     distinct_joins_as_semi(&mut sel, &ctes, q.order_by.as_ref());
     rewrite_from(&mut sel, cols, h)?;
     semi_joins(&mut sel, h);
@@ -634,6 +635,114 @@ pub(crate) fn outer_select(
             column: 1,
             message: "internal rewrite produced no SELECT".into(),
         }),
+    }
+}
+
+/// `… OVER w … WINDOW w AS (…)` → `… OVER (…)`: polars-sql resolves a named window for
+/// some functions only (`RANK() OVER w` failed with "RANK requires an OVER clause with
+/// ORDER BY") and the lowering of grouped queries dropped the WINDOW clause. A definition
+/// may build on an earlier one (`w2 AS (w ORDER BY …)`, `OVER (w ROWS …)`). Left as written
+/// when a name is not defined (polars-sql then names it) or a subquery uses windows by
+/// name (its names are its own).
+fn inline_named_windows(sel: &mut SQLSelect, order_by: Option<&mut sqlparser::ast::OrderBy>) {
+    use sqlparser::ast::{visit_expressions, NamedWindowExpr, WindowSpec};
+    if sel.named_window.is_empty() {
+        return;
+    }
+    let mut defs: Vec<(String, WindowSpec)> = vec![];
+    let resolve = |defs: &[(String, WindowSpec)], s: &WindowSpec| -> Option<WindowSpec> {
+        let mut s = s.clone();
+        if let Some(base) = s.window_name.take() {
+            let low = base.value.to_lowercase();
+            let (_, b) = defs.iter().find(|(n, _)| *n == low)?;
+            if s.partition_by.is_empty() {
+                s.partition_by = b.partition_by.clone();
+            }
+            if s.order_by.is_empty() {
+                s.order_by = b.order_by.clone();
+            }
+            if s.window_frame.is_none() {
+                s.window_frame = b.window_frame.clone();
+            }
+        }
+        Some(s)
+    };
+    for sqlparser::ast::NamedWindowDefinition(name, e) in &sel.named_window {
+        let spec = match e {
+            NamedWindowExpr::NamedWindow(other) => {
+                let low = other.value.to_lowercase();
+                defs.iter().find(|(n, _)| *n == low).map(|(_, s)| s.clone())
+            }
+            NamedWindowExpr::WindowSpec(s) => resolve(&defs, s),
+        };
+        let Some(spec) = spec else { return };
+        defs.push((name.value.to_lowercase(), spec));
+    }
+    let mut exprs: Vec<&mut SQLExpr> = sel
+        .projection
+        .iter_mut()
+        .filter_map(item_expr_mut)
+        .collect();
+    exprs.extend(sel.selection.as_mut());
+    exprs.extend(sel.having.as_mut());
+    exprs.extend(sel.qualify.as_mut());
+    if let Some(ob) = order_by {
+        if let sqlparser::ast::OrderByKind::Expressions(es) = &mut ob.kind {
+            exprs.extend(es.iter_mut().map(|o| &mut o.expr));
+        }
+    }
+    let by_name = |f: &SQLFunction| match &f.over {
+        Some(WindowType::NamedWindow(_)) => true,
+        Some(WindowType::WindowSpec(s)) => s.window_name.is_some(),
+        None => false,
+    };
+    let subquery_by_name = exprs.iter().any(|e| {
+        visit_expressions(*e, |x: &SQLExpr| match x {
+            SQLExpr::Subquery(q)
+            | SQLExpr::Exists { subquery: q, .. }
+            | SQLExpr::InSubquery { subquery: q, .. } => {
+                let named = visit_expressions(q, |y: &SQLExpr| match y {
+                    SQLExpr::Function(f) if by_name(f) => ControlFlow::Break(()),
+                    _ => ControlFlow::Continue(()),
+                });
+                if named.is_break() {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            }
+            _ => ControlFlow::Continue(()),
+        })
+        .is_break()
+    });
+    if subquery_by_name {
+        return;
+    }
+    let mut undefined = false;
+    for e in exprs {
+        let _ = visit_expressions_mut(e, |x: &mut SQLExpr| {
+            if let SQLExpr::Function(f) = x {
+                let spec = match &f.over {
+                    Some(WindowType::NamedWindow(n)) => {
+                        let low = n.value.to_lowercase();
+                        Some(defs.iter().find(|(d, _)| *d == low).map(|(_, s)| s.clone()))
+                    }
+                    Some(WindowType::WindowSpec(s)) if s.window_name.is_some() => {
+                        Some(resolve(&defs, s))
+                    }
+                    _ => None,
+                };
+                match spec {
+                    Some(Some(s)) => f.over = Some(WindowType::WindowSpec(s)),
+                    Some(None) => undefined = true,
+                    None => {}
+                }
+            }
+            ControlFlow::<()>::Continue(())
+        });
+    }
+    if !undefined {
+        sel.named_window.clear();
     }
 }
 
