@@ -393,7 +393,7 @@ fn rewrite_q(q: &SQLQuery, cols: &mut dyn Columns, h: &mut Hoist) -> Result<Stri
         return Ok(q.to_string());
     };
     let mut sel = (**sel).clone();
-    inline_named_windows(&mut sel, q.order_by.as_mut());
+    inline_named_windows(&mut sel, q.order_by.as_mut())?;
     distinct_joins_as_semi(&mut sel, &ctes, q.order_by.as_ref());
     rewrite_from(&mut sel, cols, h)?;
     semi_joins(&mut sel, h);
@@ -641,13 +641,16 @@ pub(crate) fn outer_select(
 /// `… OVER w … WINDOW w AS (…)` → `… OVER (…)`: polars-sql resolves a named window for
 /// some functions only (`RANK() OVER w` failed with "RANK requires an OVER clause with
 /// ORDER BY") and the lowering of grouped queries dropped the WINDOW clause. A definition
-/// may build on an earlier one (`w2 AS (w ORDER BY …)`, `OVER (w ROWS …)`). Left as written
-/// when a name is not defined (polars-sql then names it) or a subquery uses windows by
-/// name (its names are its own).
-fn inline_named_windows(sel: &mut SQLSelect, order_by: Option<&mut sqlparser::ast::OrderBy>) {
+/// may build on an earlier one (`w2 AS (w ORDER BY …)`, `OVER (w ROWS …)`). A name the
+/// WINDOW clause does not define is an error at the call; left as written when a
+/// subquery uses windows by name (its names are its own).
+fn inline_named_windows(
+    sel: &mut SQLSelect,
+    order_by: Option<&mut sqlparser::ast::OrderBy>,
+) -> Result<(), RewriteError> {
     use sqlparser::ast::{visit_expressions, NamedWindowExpr, WindowSpec};
     if sel.named_window.is_empty() {
-        return;
+        return Ok(());
     }
     let mut defs: Vec<(String, WindowSpec)> = vec![];
     let resolve = |defs: &[(String, WindowSpec)], s: &WindowSpec| -> Option<WindowSpec> {
@@ -675,7 +678,20 @@ fn inline_named_windows(sel: &mut SQLSelect, order_by: Option<&mut sqlparser::as
             }
             NamedWindowExpr::WindowSpec(s) => resolve(&defs, s),
         };
-        let Some(spec) = spec else { return };
+        let Some(spec) = spec else {
+            return Err(RewriteError {
+                line: name.span.start.line.max(1),
+                column: name.span.start.column.max(1),
+                message: format!(
+                    "window `{name}` is built on `{}`, which the WINDOW clause does not define before it",
+                    match e {
+                        NamedWindowExpr::NamedWindow(o) => o.to_string(),
+                        NamedWindowExpr::WindowSpec(s) =>
+                            s.window_name.as_ref().map(|o| o.to_string()).unwrap_or_default(),
+                    }
+                ),
+            });
+        };
         defs.push((name.value.to_lowercase(), spec));
     }
     let mut exprs: Vec<&mut SQLExpr> = sel
@@ -716,9 +732,10 @@ fn inline_named_windows(sel: &mut SQLSelect, order_by: Option<&mut sqlparser::as
         .is_break()
     });
     if subquery_by_name {
-        return;
+        return Ok(());
     }
-    let mut undefined = false;
+    let names: Vec<String> = sel.named_window.iter().map(|d| d.0.to_string()).collect();
+    let mut undefined: Option<RewriteError> = None;
     for e in exprs {
         let _ = visit_expressions_mut(e, |x: &mut SQLExpr| {
             if let SQLExpr::Function(f) = x {
@@ -734,16 +751,28 @@ fn inline_named_windows(sel: &mut SQLSelect, order_by: Option<&mut sqlparser::as
                 };
                 match spec {
                     Some(Some(s)) => f.over = Some(WindowType::WindowSpec(s)),
-                    Some(None) => undefined = true,
+                    Some(None) => {
+                        undefined.get_or_insert_with(|| {
+                            err_at(
+                                &*f,
+                                format!(
+                                    "`{f}` names a window the WINDOW clause does not define (it defines {})",
+                                    names.join(", ")
+                                ),
+                            )
+                        });
+                    }
                     None => {}
                 }
             }
             ControlFlow::<()>::Continue(())
         });
     }
-    if !undefined {
-        sel.named_window.clear();
+    if let Some(e) = undefined {
+        return Err(e);
     }
+    sel.named_window.clear();
+    Ok(())
 }
 
 /// `… JOIN r ON x = r.c`, where `r` is `(SELECT DISTINCT c FROM …)` (a derived table or a
