@@ -281,23 +281,14 @@ pub(crate) fn values(c: &Column) -> Option<Series> {
     (!c.is_empty()).then(|| c.as_materialized_series().rechunk())
 }
 
+/// The cells of every row, each (text, is a number, is NULL).
 fn rows_of(df: &DataFrame, grouped: bool, unit: MoneyUnit) -> Vec<Vec<(String, bool, bool)>> {
-    rows_at(df, 0..df.height(), grouped, unit)
-}
-
-/// The cells of the rows `at` (in that order), each (text, is a number, is NULL).
-fn rows_at(
-    df: &DataFrame,
-    at: impl Iterator<Item = usize> + Clone,
-    grouped: bool,
-    unit: MoneyUnit,
-) -> Vec<Vec<(String, bool, bool)>> {
     let cols = df.columns();
-    let mut out: Vec<Vec<(String, bool, bool)>> =
-        at.clone().map(|_| Vec::with_capacity(cols.len())).collect();
+    let mut out: Vec<Vec<(String, bool, bool)>> = (0..df.height())
+        .map(|_| Vec::with_capacity(cols.len()))
+        .collect();
     for s in cols.iter().filter_map(values) {
-        for (row, i) in out.iter_mut().zip(at.clone()) {
-            let av = s.get(i).unwrap_or(AnyValue::Null);
+        for (row, av) in out.iter_mut().zip(s.iter()) {
             let null = matches!(av, AnyValue::Null);
             let (text, num) = cell(&av, grouped, unit);
             row.push((text, num, null));
@@ -375,7 +366,12 @@ fn table(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), Rend
     } else {
         (n, 0)
     };
-    let cells = rows_at(df, (0..head).chain(n - tail..n), true, opts.money);
+    let mut cells = rows_of(&df.slice(0, head), true, opts.money);
+    cells.extend(rows_of(
+        &df.slice((n - tail) as i64, tail),
+        true,
+        opts.money,
+    ));
     let shown: Vec<Option<&Vec<(String, bool, bool)>>> = if n > opts.max_rows {
         cells[..head]
             .iter()
@@ -462,11 +458,15 @@ fn csv_field(s: &str) -> String {
 
 /// A CSV field: quoted when it holds a comma, quote or line break.
 fn csv_quoted(s: String) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
+    if csv_needs_quotes(&s) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s
     }
+}
+
+fn csv_needs_quotes(s: &str) -> bool {
+    s.contains([',', '"', '\n', '\r'])
 }
 
 fn csv(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), RenderError> {
@@ -484,7 +484,7 @@ fn csv(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), Render
             for av in s.iter() {
                 let start = text.len();
                 push_cell(&mut text, &av, false, opts.money);
-                if text[start..].contains([',', '"', '\n', '\r']) {
+                if csv_needs_quotes(&text[start..]) {
                     let quoted = csv_quoted(text[start..].to_string());
                     text.truncate(start);
                     text.push_str(&quoted);

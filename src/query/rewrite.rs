@@ -143,15 +143,20 @@ fn is_ext(e: &SQLExpr) -> bool {
 
 /// True when `e` contains a node for which `pred` holds.
 pub(crate) fn contains(e: &SQLExpr, pred: &dyn Fn(&SQLExpr) -> bool) -> bool {
-    let mut c = e.clone();
-    let mut found = false;
-    let _ = visit_expressions_mut(&mut c, |x: &mut SQLExpr| {
+    any_expr(e, pred)
+}
+
+/// True when an expression anywhere in `node` (a SELECT, an ORDER BY, a query, an
+/// expression, subqueries included) is one for which `pred` holds.
+fn any_expr<V: sqlparser::ast::Visit>(node: &V, pred: &dyn Fn(&SQLExpr) -> bool) -> bool {
+    sqlparser::ast::visit_expressions(node, |x: &SQLExpr| {
         if pred(x) {
-            found = true;
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
         }
-        ControlFlow::<()>::Continue(())
-    });
-    found
+    })
+    .is_break()
 }
 
 fn has_window(e: &SQLExpr) -> bool {
@@ -377,13 +382,8 @@ pub fn rewrite(q: &SQLQuery, cols: &mut dyn Columns) -> Result<String, RewriteEr
 /// Rewrite one query level; its CTEs go to `h`, the returned text has no WITH.
 fn rewrite_q(q: &SQLQuery, cols: &mut dyn Columns, h: &mut Hoist) -> Result<String, RewriteError> {
     let mut q = q.clone();
-    let ctes: Vec<(String, SQLQuery)> = q
-        .with
-        .iter()
-        .flat_map(|w| &w.cte_tables)
-        .map(|c| (c.alias.name.value.to_lowercase(), (*c.query).clone()))
-        .collect();
-    if let Some(with) = q.with.take() {
+    let with = q.with.take();
+    if let Some(with) = &with {
         for cte in &with.cte_tables {
             let body = rewrite_q(&cte.query, cols, h)?;
             h.ctes.push(format!("{} AS ({body})", cte.alias));
@@ -394,7 +394,7 @@ fn rewrite_q(q: &SQLQuery, cols: &mut dyn Columns, h: &mut Hoist) -> Result<Stri
     };
     let mut sel = (**sel).clone();
     inline_named_windows(&mut sel, q.order_by.as_mut())?;
-    distinct_joins_as_semi(&mut sel, &ctes, q.order_by.as_ref());
+    distinct_joins_as_semi(&mut sel, with.as_ref(), q.order_by.as_ref());
     rewrite_from(&mut sel, cols, h)?;
     semi_joins(&mut sel, h);
     // polars names an unaliased COUNT(*) `len`; an analyst expects `count`
@@ -648,11 +648,18 @@ fn inline_named_windows(
     sel: &mut SQLSelect,
     order_by: Option<&mut sqlparser::ast::OrderBy>,
 ) -> Result<(), RewriteError> {
-    use sqlparser::ast::{visit_expressions, NamedWindowExpr, WindowSpec};
+    use sqlparser::ast::{NamedWindowExpr, WindowSpec};
     if sel.named_window.is_empty() {
         return Ok(());
     }
-    let mut defs: Vec<(String, WindowSpec)> = vec![];
+    // `OVER w` is `OVER (w)`: a spec built on a named window, with nothing of its own
+    let on = |name: &Ident| WindowSpec {
+        window_name: Some(name.clone()),
+        partition_by: vec![],
+        order_by: vec![],
+        window_frame: None,
+    };
+    // a spec with the window it is built on filled in; None when that is not defined
     let resolve = |defs: &[(String, WindowSpec)], s: &WindowSpec| -> Option<WindowSpec> {
         let mut s = s.clone();
         if let Some(base) = s.window_name.take() {
@@ -670,29 +677,23 @@ fn inline_named_windows(
         }
         Some(s)
     };
+    let mut defs: Vec<(String, WindowSpec)> = vec![];
     for sqlparser::ast::NamedWindowDefinition(name, e) in &sel.named_window {
         let spec = match e {
-            NamedWindowExpr::NamedWindow(other) => {
-                let low = other.value.to_lowercase();
-                defs.iter().find(|(n, _)| *n == low).map(|(_, s)| s.clone())
-            }
-            NamedWindowExpr::WindowSpec(s) => resolve(&defs, s),
+            NamedWindowExpr::NamedWindow(other) => on(other),
+            NamedWindowExpr::WindowSpec(s) => s.clone(),
         };
-        let Some(spec) = spec else {
+        let Some(resolved) = resolve(&defs, &spec) else {
             return Err(RewriteError {
                 line: name.span.start.line.max(1),
                 column: name.span.start.column.max(1),
                 message: format!(
                     "window `{name}` is built on `{}`, which the WINDOW clause does not define before it",
-                    match e {
-                        NamedWindowExpr::NamedWindow(o) => o.to_string(),
-                        NamedWindowExpr::WindowSpec(s) =>
-                            s.window_name.as_ref().map(|o| o.to_string()).unwrap_or_default(),
-                    }
+                    spec.window_name.as_ref().map(|o| o.to_string()).unwrap_or_default()
                 ),
             });
         };
-        defs.push((name.value.to_lowercase(), spec));
+        defs.push((name.value.to_lowercase(), resolved));
     }
     let mut exprs: Vec<&mut SQLExpr> = sel
         .projection
@@ -713,23 +714,14 @@ fn inline_named_windows(
         None => false,
     };
     let subquery_by_name = exprs.iter().any(|e| {
-        visit_expressions(*e, |x: &SQLExpr| match x {
+        any_expr(*e, &|x| match x {
             SQLExpr::Subquery(q)
             | SQLExpr::Exists { subquery: q, .. }
             | SQLExpr::InSubquery { subquery: q, .. } => {
-                let named = visit_expressions(q, |y: &SQLExpr| match y {
-                    SQLExpr::Function(f) if by_name(f) => ControlFlow::Break(()),
-                    _ => ControlFlow::Continue(()),
-                });
-                if named.is_break() {
-                    ControlFlow::Break(())
-                } else {
-                    ControlFlow::Continue(())
-                }
+                any_expr(q, &|y| matches!(y, SQLExpr::Function(f) if by_name(f)))
             }
-            _ => ControlFlow::Continue(()),
+            _ => false,
         })
-        .is_break()
     });
     if subquery_by_name {
         return Ok(());
@@ -740,10 +732,7 @@ fn inline_named_windows(
         let _ = visit_expressions_mut(e, |x: &mut SQLExpr| {
             if let SQLExpr::Function(f) = x {
                 let spec = match &f.over {
-                    Some(WindowType::NamedWindow(n)) => {
-                        let low = n.value.to_lowercase();
-                        Some(defs.iter().find(|(d, _)| *d == low).map(|(_, s)| s.clone()))
-                    }
+                    Some(WindowType::NamedWindow(n)) => Some(resolve(&defs, &on(n))),
                     Some(WindowType::WindowSpec(s)) if s.window_name.is_some() => {
                         Some(resolve(&defs, s))
                     }
@@ -786,10 +775,10 @@ fn inline_named_windows(
 /// left of the join, a CTE that reads a relation of its own name.
 fn distinct_joins_as_semi(
     sel: &mut SQLSelect,
-    ctes: &[(String, SQLQuery)],
+    with: Option<&sqlparser::ast::With>,
     order_by: Option<&sqlparser::ast::OrderBy>,
 ) {
-    use sqlparser::ast::{visit_expressions, visit_relations, JoinConstraint, JoinOperator};
+    use sqlparser::ast::{visit_relations, JoinConstraint, JoinOperator};
     if sel
         .projection
         .iter()
@@ -823,7 +812,12 @@ fn distinct_joins_as_semi(
                         continue;
                     };
                     let low = n.value.to_lowercase();
-                    let Some((_, cte)) = ctes.iter().find(|(c, _)| *c == low) else {
+                    let Some(cte) = with
+                        .iter()
+                        .flat_map(|w| &w.cte_tables)
+                        .find(|c| c.alias.name.value.to_lowercase() == low)
+                        .map(|c| &*c.query)
+                    else {
                         continue;
                     };
                     let own = visit_relations(cte, |o| match o.0.as_slice() {
@@ -892,38 +886,15 @@ fn distinct_joins_as_semi(
                 SQLExpr::Identifier(i) => i.value.to_lowercase() == c,
                 _ => false,
             };
-            let found = |v: ControlFlow<()>| v.is_break();
-            let reads = found(visit_expressions(&rest, |e| {
-                if reads_r(e) {
-                    ControlFlow::Break(())
-                } else {
-                    ControlFlow::Continue(())
-                }
-            })) || order_by.is_some_and(|ob| {
-                found(visit_expressions(ob, |e| {
-                    if reads_r(e) {
-                        ControlFlow::Break(())
-                    } else {
-                        ControlFlow::Continue(())
-                    }
-                }))
-            }) || rest.projection.iter().any(|it| {
+            let reads = any_expr(&rest, &reads_r)
+                || order_by.is_some_and(|ob| any_expr(ob, &reads_r))
+                || rest.projection.iter().any(|it| {
                 matches!(it, SelectItem::QualifiedWildcard(k, _) if k.to_string().to_lowercase() == r)
             });
             if reads {
                 continue;
             }
-            let text = format!("SELECT 1 FROM __t LEFT SEMI JOIN ({sub}) AS {name} ON {on}");
-            let Ok(q) = query(&text) else { continue };
-            let SetExpr::Select(s) = *q.body else {
-                continue;
-            };
-            if let Some(semi) = s
-                .from
-                .into_iter()
-                .next()
-                .and_then(|f| f.joins.into_iter().next())
-            {
+            if let Some(semi) = parse_join(&format!("LEFT SEMI JOIN ({sub}) AS {name} ON {on}")) {
                 sel.from[t].joins[j] = semi;
             }
         }
@@ -944,8 +915,12 @@ fn semi_join(expr: &SQLExpr, subquery: &SQLQuery, h: &mut Hoist) -> Option<sqlpa
         alias: Ident::new("__k"),
     };
     let n = h.name("semi");
-    let text = format!("SELECT 1 FROM __t LEFT SEMI JOIN ({sq}) AS {n} ON {expr} = {n}.__k");
-    let q = query(&text).ok()?;
+    parse_join(&format!("LEFT SEMI JOIN ({sq}) AS {n} ON {expr} = {n}.__k"))
+}
+
+/// A join clause (`LEFT SEMI JOIN (…) AS n ON …`) as the AST a FROM item holds.
+fn parse_join(text: &str) -> Option<sqlparser::ast::Join> {
+    let q = query(&format!("SELECT 1 FROM __t {text}")).ok()?;
     let SetExpr::Select(s) = *q.body else {
         return None;
     };
