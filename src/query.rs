@@ -11,6 +11,7 @@ mod normalize;
 mod polars_errors;
 mod quantiles;
 pub mod rewrite;
+mod tune;
 mod windows;
 
 pub use engine::{Engine, Output};

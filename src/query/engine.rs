@@ -658,6 +658,7 @@ impl Engine {
         }
         self.sql_context()
             .execute(&sql)
+            .map(super::tune::tune)
             .map_err(|e| self.explain_error(origin, st, &e))
     }
 

@@ -1,0 +1,507 @@
+//! Exact rewrites of the Polars plan polars-sql builds, where its translation of SQL asks
+//! for work the answer does not need. Each rewrite matches one shape polars-sql (or
+//! `windows.rs`) produces and replaces it by an expression with the same value on every
+//! input; anything else is left as it is.
+//!
+//! - **`RANK() OVER (… ORDER BY k)`** becomes `k.rank().over(…, order_by = k)`: Polars
+//!   sorts every partition by `k` before ranking, but a rank depends on the values, not
+//!   on the rows' order. The `order_by` is dropped.
+//! - **A window ordered by one key and its NULL-placement flag** (`windows.rs` puts
+//!   `CASE WHEN k IS NULL THEN 1 ELSE 0 END` before the key so NULLs sort where SQL puts
+//!   them; polars-sql can only say "ascending" or "descending") is ordered by a struct,
+//!   which Polars sorts by row encoding, partition by partition. It becomes `k` alone with
+//!   `nulls_last` set as the flag placed them. The flag is either inline or a `__wn…`
+//!   column `windows.rs` added under the FROM item, found by its definition (and only when
+//!   the plan defines that name once).
+//! - **`SUM(x)`** is `when(x.null_count() < x.len()).then(x.sum())` (SQL's NULL for a
+//!   group of NULLs): three reductions per group. `x.count() > 0` (the non-NULL count) is
+//!   the same condition in one.
+
+use polars::prelude::*;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The prefix of the NULL-placement columns `windows.rs` adds.
+const FLAG_COLUMN: &str = "__wn";
+
+/// NULL-placement flag columns by name: the key they flag and whether NULL's flag is the
+/// higher value; None for a name defined more than once (not used).
+type Flags = HashMap<PlSmallStr, Option<(Expr, bool)>>;
+
+/// The frame with its plan tuned; the same frame when nothing matched.
+pub fn tune(lf: LazyFrame) -> LazyFrame {
+    let mut flags = Flags::new();
+    collect_flags(&lf.logical_plan, &mut flags);
+    let tuner = Tuner { flags };
+    match tuner.plan(&lf.logical_plan) {
+        Some(p) => LazyFrame::from_logical_plan(p, lf.get_current_optimizations()),
+        None => lf,
+    }
+}
+
+/// Every `flag(k) AS __wn…` the plan's projections define.
+fn collect_flags(p: &DslPlan, out: &mut Flags) {
+    let defs: &[Expr] = match p {
+        DslPlan::Select { expr, .. } => expr,
+        DslPlan::HStack { exprs, .. } => exprs,
+        _ => &[],
+    };
+    for d in defs {
+        if let Expr::Alias(e, name) = d {
+            if name.starts_with(FLAG_COLUMN) {
+                let flag = inline_flag(e);
+                out.entry(name.clone())
+                    .and_modify(|f| *f = None)
+                    .or_insert(flag);
+            }
+        }
+    }
+    match p {
+        DslPlan::Filter { input, .. }
+        | DslPlan::Cache { input, .. }
+        | DslPlan::Select { input, .. }
+        | DslPlan::GroupBy { input, .. }
+        | DslPlan::HStack { input, .. }
+        | DslPlan::Distinct { input, .. }
+        | DslPlan::Sort { input, .. }
+        | DslPlan::Slice { input, .. }
+        | DslPlan::MapFunction { input, .. } => collect_flags(input, out),
+        DslPlan::IR { dsl, .. } => collect_flags(dsl, out),
+        DslPlan::Join {
+            input_left,
+            input_right,
+            ..
+        } => {
+            collect_flags(input_left, out);
+            collect_flags(input_right, out);
+        }
+        DslPlan::Union { inputs, .. } | DslPlan::HConcat { inputs, .. } => {
+            for i in inputs {
+                collect_flags(i, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+struct Tuner {
+    flags: Flags,
+}
+
+impl Tuner {
+    /// A tuned copy of an input, or None when nothing under it changed (the input stays
+    /// shared, as polars-sql built it).
+    fn input(&self, p: &Arc<DslPlan>) -> Option<Arc<DslPlan>> {
+        self.plan(p).map(Arc::new)
+    }
+
+    /// Expressions tuned, or None when none changed.
+    fn exprs(&self, es: &[Expr]) -> Option<Vec<Expr>> {
+        let out: Vec<Expr> = es.iter().map(|e| self.expr(e.clone())).collect();
+        (out.as_slice() != es).then_some(out)
+    }
+
+    /// A node's expressions and input, tuned; None when neither changed.
+    fn node(&self, es: &[Expr], i: &Arc<DslPlan>) -> Option<(Vec<Expr>, Arc<DslPlan>)> {
+        let (ne, ni) = (self.exprs(es), self.input(i));
+        if ne.is_none() && ni.is_none() {
+            return None;
+        }
+        Some((
+            ne.unwrap_or_else(|| es.to_vec()),
+            ni.unwrap_or_else(|| i.clone()),
+        ))
+    }
+
+    fn plan(&self, p: &DslPlan) -> Option<DslPlan> {
+        Some(match p {
+            DslPlan::Select {
+                expr: e,
+                input: i,
+                options,
+            } => {
+                let (expr, input) = self.node(e, i)?;
+                DslPlan::Select {
+                    expr,
+                    input,
+                    options: *options,
+                }
+            }
+            DslPlan::HStack {
+                input: i,
+                exprs: e,
+                options,
+            } => {
+                let (exprs, input) = self.node(e, i)?;
+                DslPlan::HStack {
+                    exprs,
+                    input,
+                    options: *options,
+                }
+            }
+            DslPlan::GroupBy {
+                input: i,
+                keys,
+                predicates,
+                aggs,
+                maintain_order,
+                options,
+                apply,
+            } => {
+                let (aggs, input) = self.node(aggs, i)?;
+                DslPlan::GroupBy {
+                    input,
+                    keys: keys.clone(),
+                    predicates: predicates.clone(),
+                    aggs,
+                    maintain_order: *maintain_order,
+                    options: options.clone(),
+                    apply: apply.clone(),
+                }
+            }
+            DslPlan::Filter {
+                input: i,
+                predicate,
+            } => {
+                let (mut p, input) = self.node(std::slice::from_ref(predicate), i)?;
+                DslPlan::Filter {
+                    input,
+                    predicate: p.pop().unwrap_or_else(|| predicate.clone()),
+                }
+            }
+            DslPlan::Sort {
+                input: i,
+                by_column,
+                slice,
+                sort_options,
+            } => DslPlan::Sort {
+                input: self.input(i)?,
+                by_column: by_column.clone(),
+                slice: *slice,
+                sort_options: sort_options.clone(),
+            },
+            DslPlan::Slice {
+                input: i,
+                offset,
+                len,
+            } => DslPlan::Slice {
+                input: self.input(i)?,
+                offset: *offset,
+                len: *len,
+            },
+            DslPlan::Distinct { input: i, options } => DslPlan::Distinct {
+                input: self.input(i)?,
+                options: options.clone(),
+            },
+            DslPlan::MapFunction { input: i, function } => DslPlan::MapFunction {
+                input: self.input(i)?,
+                function: function.clone(),
+            },
+            DslPlan::Join {
+                input_left,
+                input_right,
+                left_on,
+                right_on,
+                predicates,
+                options,
+            } => {
+                let (l, r) = (self.input(input_left), self.input(input_right));
+                if l.is_none() && r.is_none() {
+                    return None;
+                }
+                DslPlan::Join {
+                    input_left: l.unwrap_or_else(|| input_left.clone()),
+                    input_right: r.unwrap_or_else(|| input_right.clone()),
+                    left_on: left_on.clone(),
+                    right_on: right_on.clone(),
+                    predicates: predicates.clone(),
+                    options: options.clone(),
+                }
+            }
+            DslPlan::Union { inputs, args } => {
+                let tuned: Vec<Option<DslPlan>> = inputs.iter().map(|p| self.plan(p)).collect();
+                if tuned.iter().all(Option::is_none) {
+                    return None;
+                }
+                DslPlan::Union {
+                    inputs: tuned
+                        .into_iter()
+                        .zip(inputs)
+                        .map(|(t, p)| t.unwrap_or_else(|| p.clone()))
+                        .collect(),
+                    args: args.clone(),
+                }
+            }
+            // polars-sql wraps the inputs it has already resolved in their conversion: the
+            // plan it was converted from, when tuned, is converted again
+            DslPlan::IR { dsl, .. } => return self.plan(dsl),
+            // scans, caches (a CTE read twice shares one), and the rest: left as built
+            _ => return None,
+        })
+    }
+
+    fn expr(&self, e: Expr) -> Expr {
+        e.map_expr(|e| match e {
+            Expr::Over {
+                function,
+                partition_by,
+                order_by: Some((key, opts)),
+                mapping,
+            } => {
+                if is_rank_of(&function, &key) {
+                    if partition_by.is_empty() {
+                        return Arc::unwrap_or_clone(function);
+                    }
+                    return Expr::Over {
+                        function,
+                        partition_by,
+                        order_by: None,
+                        mapping,
+                    };
+                }
+                let order_by = Some(match self.flagged_key(&key) {
+                    Some((k, null_flag_high)) => (
+                        Arc::new(k),
+                        SortOptions {
+                            // the flag sorted ascending puts its high value last; descending, first
+                            nulls_last: null_flag_high != opts.descending,
+                            ..opts
+                        },
+                    ),
+                    None => (key, opts),
+                });
+                Expr::Over {
+                    function,
+                    partition_by,
+                    order_by,
+                    mapping,
+                }
+            }
+            Expr::Ternary {
+                predicate,
+                truthy,
+                falsy,
+            } => Expr::Ternary {
+                predicate: match some_values(&predicate, &truthy) {
+                    Some(x) => Arc::new(x.count().gt(lit(0))),
+                    None => predicate,
+                },
+                truthy,
+                falsy,
+            },
+            e => e,
+        })
+    }
+
+    /// `as_struct([flag, k])` where the flag is `when(k.is_null()).then(a).otherwise(b)` with
+    /// integer literals `a != b`, inline or as a flag column: `k`, and whether the NULLs'
+    /// flag is the higher value.
+    fn flagged_key(&self, e: &Expr) -> Option<(Expr, bool)> {
+        let Expr::Function {
+            input,
+            function: FunctionExpr::AsStruct,
+        } = e
+        else {
+            return None;
+        };
+        let [flag, k] = input.as_slice() else {
+            return None;
+        };
+        let (flagged, high) = match flag {
+            Expr::Column(name) => self.flags.get(name)?.clone()?,
+            e => inline_flag(e)?,
+        };
+        (flagged == *k).then(|| (flagged, high))
+    }
+}
+
+/// `f` is `k.rank(…)`.
+fn is_rank_of(f: &Expr, k: &Expr) -> bool {
+    matches!(f, Expr::Function { input, function: FunctionExpr::Rank { .. } }
+        if input.len() == 1 && input[0] == *k)
+}
+
+/// `when(k.is_null()).then(a).otherwise(b)` with integer literals `a != b`: `k`, and
+/// whether `a` (the NULLs' flag) is the higher value.
+fn inline_flag(flag: &Expr) -> Option<(Expr, bool)> {
+    let Expr::Ternary {
+        predicate,
+        truthy,
+        falsy,
+    } = flag
+    else {
+        return None;
+    };
+    let Expr::Function {
+        input: tested,
+        function: FunctionExpr::Boolean(BooleanFunction::IsNull),
+    } = predicate.as_ref()
+    else {
+        return None;
+    };
+    let [k] = tested.as_slice() else {
+        return None;
+    };
+    let (a, b) = (int_lit(truthy)?, int_lit(falsy)?);
+    (a != b).then(|| (k.clone(), a > b))
+}
+
+fn int_lit(e: &Expr) -> Option<i64> {
+    match e {
+        Expr::Literal(v) => v.extract_i64().ok(),
+        _ => None,
+    }
+}
+
+/// `x.null_count() < x.len()` guarding `x.sum()`: `x`.
+fn some_values(predicate: &Expr, truthy: &Expr) -> Option<Expr> {
+    let Expr::BinaryExpr {
+        left,
+        op: Operator::Lt,
+        right,
+    } = predicate
+    else {
+        return None;
+    };
+    let Expr::Function {
+        input,
+        function: FunctionExpr::NullCount,
+    } = left.as_ref()
+    else {
+        return None;
+    };
+    let [x] = input.as_slice() else {
+        return None;
+    };
+    let Expr::Agg(AggExpr::Count {
+        input: counted,
+        include_nulls: true,
+    }) = right.as_ref()
+    else {
+        return None;
+    };
+    let Expr::Agg(AggExpr::Sum(summed)) = truthy else {
+        return None;
+    };
+    (counted.as_ref() == x && summed.as_ref() == x).then(|| x.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flag(k: Expr, null: i32, other: i32) -> Expr {
+        when(k.is_null()).then(lit(null)).otherwise(lit(other))
+    }
+
+    fn over(f: Expr, order: Expr, descending: bool) -> Expr {
+        Expr::Over {
+            function: Arc::new(f),
+            partition_by: vec![col("p")],
+            order_by: Some((
+                Arc::new(order),
+                SortOptions::default().with_order_descending(descending),
+            )),
+            mapping: Default::default(),
+        }
+    }
+
+    fn order_of(e: &Expr) -> Option<(Expr, SortOptions)> {
+        let mut found = None;
+        for n in e {
+            if let Expr::Over { order_by, .. } = n {
+                found = Some(order_by.clone().map(|(k, o)| ((*k).clone(), o)));
+            }
+        }
+        found.expect("an over")
+    }
+
+    fn tuner(flags: &[(&str, Option<(Expr, bool)>)]) -> Tuner {
+        Tuner {
+            flags: flags
+                .iter()
+                .map(|(n, f)| (PlSmallStr::from(*n), f.clone()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_rank_is_not_sorted_first() {
+        let t = tuner(&[]);
+        let k = col("budget");
+        let r = RankOptions {
+            method: RankMethod::Min,
+            descending: true,
+        };
+        let e = t.expr(over(k.clone().rank(r, None), k.clone(), true));
+        assert_eq!(order_of(&e), None);
+        // ranking one expression ordered by another keeps its order (not a rank of the key)
+        let e = t.expr(over(k.clone().rank(r, None), col("other"), true));
+        assert!(order_of(&e).is_some());
+        // a ROW_NUMBER-like function depends on the order: kept
+        let e = t.expr(over(k.clone().shift(lit(1)), k, false));
+        assert!(order_of(&e).is_some());
+    }
+
+    #[test]
+    fn a_flagged_key_becomes_the_key_with_its_nulls_placed() {
+        let k = col("year");
+        let t = tuner(&[("__wn1", Some((k.clone(), true)))]);
+        let f = k.clone().shift(lit(1));
+        let inline = |null, other| as_struct(vec![flag(k.clone(), null, other), k.clone()]);
+        let column = as_struct(vec![col("__wn1"), k.clone()]);
+        // (flag 1 for NULL, key) ascending: NULLs last; descending: first
+        for (order, desc, last) in [
+            (inline(1, 0), false, true),
+            (inline(0, 1), false, false),
+            (inline(1, 0), true, false),
+            (inline(0, 1), true, true),
+            (column.clone(), false, true),
+            (column, true, false),
+        ] {
+            let (key, opts) = order_of(&t.expr(over(f.clone(), order, desc))).expect("ordered");
+            assert_eq!(key, k);
+            assert_eq!((opts.descending, opts.nulls_last), (desc, last));
+        }
+    }
+
+    #[test]
+    fn anything_else_keeps_its_struct() {
+        let k = col("year");
+        let t = tuner(&[("__wn1", None), ("__wn2", Some((col("other"), true)))]);
+        let f = k.clone().shift(lit(1));
+        for order in [
+            // a flag column defined twice in the plan
+            as_struct(vec![col("__wn1"), k.clone()]),
+            // a flag of another key
+            as_struct(vec![col("__wn2"), k.clone()]),
+            as_struct(vec![flag(col("other"), 1, 0), k.clone()]),
+            // equal flags place nothing; three keys are a real struct
+            as_struct(vec![flag(k.clone(), 1, 1), k.clone()]),
+            as_struct(vec![flag(k.clone(), 1, 0), k.clone(), col("x")]),
+            // an unknown column
+            as_struct(vec![col("__wn3"), k.clone()]),
+        ] {
+            let e = t.expr(over(f.clone(), order.clone(), false));
+            assert_eq!(order_of(&e).map(|(k, _)| k), Some(order));
+        }
+    }
+
+    #[test]
+    fn sql_sum_counts_values_once() {
+        let t = tuner(&[]);
+        let x = col("budget");
+        let sql_sum = when(x.clone().null_count().lt(x.clone().len()))
+            .then(x.clone().sum())
+            .otherwise(lit(NULL));
+        let want = when(x.clone().count().gt(lit(0)))
+            .then(x.clone().sum())
+            .otherwise(lit(NULL));
+        assert_eq!(t.expr(sql_sum), want);
+        // the guard of another column's sum stays
+        let other = when(x.clone().null_count().lt(x.clone().len()))
+            .then(col("y").sum())
+            .otherwise(lit(NULL));
+        assert_eq!(t.expr(other.clone()), other);
+    }
+}
