@@ -24,6 +24,9 @@ use std::sync::Arc;
 /// The prefix of the NULL-placement columns `windows.rs` adds.
 const FLAG_COLUMN: &str = "__wn";
 
+/// The prefix of the columns holding a window a projection computed more than once.
+const LIFTED_WINDOW: &str = "__budgetql_window_";
+
 /// NULL-placement flag columns by name: the key they flag and whether NULL's flag is the
 /// higher value; None for a name defined more than once (not used).
 type Flags = HashMap<PlSmallStr, Option<(Expr, bool)>>;
@@ -120,7 +123,12 @@ impl Tuner {
                 input: i,
                 options,
             } => {
-                let (expr, input) = self.node(e, i)?;
+                let (expr, input) = match self.node(e, i) {
+                    Some(n) => n,
+                    None if repeated_windows(e).is_empty() => return None,
+                    None => (e.clone(), i.clone()),
+                };
+                let (expr, input, _) = lift_repeated_windows(expr, input);
                 DslPlan::Select {
                     expr,
                     input,
@@ -132,11 +140,24 @@ impl Tuner {
                 exprs: e,
                 options,
             } => {
-                let (exprs, input) = self.node(e, i)?;
-                DslPlan::HStack {
+                let (exprs, input) = match self.node(e, i) {
+                    Some(n) => n,
+                    None if repeated_windows(e).is_empty() => return None,
+                    None => (e.clone(), i.clone()),
+                };
+                let (exprs, input, lifted) = lift_repeated_windows(exprs, input);
+                let stacked = DslPlan::HStack {
                     exprs,
                     input,
                     options: *options,
+                };
+                if lifted.is_empty() {
+                    stacked
+                } else {
+                    // the columns added below are not this node's
+                    LazyFrame::from(stacked)
+                        .drop(by_name(lifted, true, false))
+                        .logical_plan
                 }
             }
             DslPlan::GroupBy {
@@ -358,6 +379,73 @@ impl Tuner {
         };
         (flagged == *k).then(|| (flagged, high))
     }
+}
+
+/// The window expressions a projection computes more than once, none inside another
+/// window (Polars' own common-subexpression pass leaves windows alone: a user's
+/// `(x - LAG(x) OVER w) / LAG(x) OVER w` computed its LAG twice).
+fn repeated_windows(exprs: &[Expr]) -> Vec<Expr> {
+    // every window anywhere, and those inside another window
+    let all: Vec<&Expr> = exprs
+        .iter()
+        .flat_map(|e| e.into_iter())
+        .filter(|n| matches!(n, Expr::Over { .. }))
+        .collect();
+    let inner: Vec<&Expr> = all
+        .iter()
+        .flat_map(|w| w.into_iter().skip(1))
+        .filter(|n| matches!(n, Expr::Over { .. }))
+        .collect();
+    let outer: Vec<&Expr> = all
+        .iter()
+        .copied()
+        .filter(|w| !inner.iter().any(|i| std::ptr::eq(*i, *w)))
+        .collect();
+    let count = |v: &[&Expr], w: &Expr| v.iter().filter(|x| **x == w).count();
+    let mut out: Vec<Expr> = vec![];
+    for w in &outer {
+        let n = count(&outer, w);
+        // every occurrence is an outer one: none is evaluated in another window's groups
+        if n > 1 && count(&all, w) == n && !out.contains(w) {
+            out.push((*w).clone());
+        }
+    }
+    out
+}
+
+/// A projection's repeated windows computed once, as columns added to its input (rows
+/// are the same: a window keeps its frame's rows), and read by name where they stood;
+/// with the names of the added columns.
+fn lift_repeated_windows(
+    exprs: Vec<Expr>,
+    input: Arc<DslPlan>,
+) -> (Vec<Expr>, Arc<DslPlan>, Vec<PlSmallStr>) {
+    let lifted = repeated_windows(&exprs);
+    if lifted.is_empty() {
+        return (exprs, input, vec![]);
+    }
+    let names: Vec<PlSmallStr> = (1..=lifted.len())
+        .map(|i| format!("{LIFTED_WINDOW}{i}").into())
+        .collect();
+    let exprs = exprs
+        .into_iter()
+        .map(|e| {
+            e.map_expr(|n| match lifted.iter().position(|w| *w == n) {
+                Some(i) => Expr::Column(names[i].clone()),
+                None => n,
+            })
+        })
+        .collect();
+    let input = DslPlan::HStack {
+        input,
+        exprs: lifted
+            .into_iter()
+            .zip(&names)
+            .map(|(w, n)| w.alias(n.clone()))
+            .collect(),
+        options: Default::default(),
+    };
+    (exprs, Arc::new(input), names)
 }
 
 /// `rank <= n` (or `< n`) where `rank` is `RANK() OVER (PARTITION BY p ORDER BY k)` as
@@ -728,5 +816,34 @@ mod tests {
         // the rank's columns are not all passed through: its meaning above is unknown
         assert!(filter(vec![col("b"), r.clone()]).is_none());
         assert!(filter(vec![col("b"), (col("p") + lit(1)).alias("p"), r.clone()]).is_none());
+    }
+
+    #[test]
+    fn a_window_written_twice_is_computed_once() {
+        let w = over(col("b").shift(lit(1)), col("y"), false);
+        let other = over(col("b").shift(lit(2)), col("y"), false);
+        let exprs = vec![
+            (col("b") - w.clone()).alias("d"),
+            w.clone().alias("l"),
+            other.clone().alias("o"),
+        ];
+        assert_eq!(repeated_windows(&exprs), vec![w.clone()]);
+        let (lifted, input, names) = lift_repeated_windows(exprs, Arc::new(DslPlan::default()));
+        assert_eq!(names, vec![PlSmallStr::from("__budgetql_window_1")]);
+        let read = col("__budgetql_window_1");
+        assert_eq!(
+            lifted,
+            vec![
+                (col("b") - read.clone()).alias("d"),
+                read.alias("l"),
+                other.clone().alias("o")
+            ]
+        );
+        assert!(matches!(input.as_ref(), DslPlan::HStack { exprs, .. }
+            if *exprs == vec![w.clone().alias("__budgetql_window_1")]));
+        // a window also evaluated inside another window's groups stays where it is
+        let nested = over(w.clone().sum(), col("y"), false);
+        assert!(repeated_windows(&[w.clone(), w.clone(), nested]).is_empty());
+        assert!(repeated_windows(&[w, other]).is_empty());
     }
 }
