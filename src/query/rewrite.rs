@@ -435,7 +435,8 @@ fn rewrite_q(q: &SQLQuery, cols: &mut dyn Columns, h: &mut Hoist) -> Result<Stri
     }
     let grouped = !matches!(&sel.group_by, GroupByExpr::Expressions(es, _) if es.is_empty())
         || items.iter().any(|e| contains(e, &is_aggregate));
-    let has_ext = items.iter().any(|e| contains(e, &is_ext));
+    let has_ext = items.iter().any(|e| contains(e, &is_ext))
+        || sel.qualify.as_ref().is_some_and(|e| contains(e, &is_ext));
     // any window in a grouped query runs over the grouped rows: polars-sql evaluates
     // `COUNT(*) OVER ()` there per group's input rows and `ROW_NUMBER() OVER (…)` as lists
     let lowering = grouped
@@ -455,6 +456,9 @@ fn rewrite_q(q: &SQLQuery, cols: &mut dyn Columns, h: &mut Hoist) -> Result<Stri
             if let Some(e) = item_expr_mut(it) {
                 w.expand(e)?;
             }
+        }
+        if let Some(e) = sel.qualify.as_mut() {
+            w.expand(e)?;
         }
     }
     let qualify_then_sort = sel.qualify.is_some() && q.order_by.is_some();
@@ -1145,9 +1149,7 @@ fn lower(q: &SQLQuery, sel: &SQLSelect, h: &mut Hoist) -> Result<String, Rewrite
     let w = Windows {
         yoy_partition: Some(partition),
         year,
-        // polars-sql's QUALIFY needs a window function in its condition (`QUALIFY g > 0` on
-        // YOY's alias): with a QUALIFY, the LAG stays where YOY stands
-        lags: sel.qualify.is_none().then(Default::default),
+        lags: Some(Default::default()),
     };
 
     // the inner, grouped query
@@ -1209,32 +1211,88 @@ fn lower(q: &SQLQuery, sel: &SQLSelect, h: &mut Hoist) -> Result<String, Rewrite
         used.push(name.clone());
         replace(&mut e);
         w.expand(&mut e)?;
-        outer_items.push(format!("{e} AS {}", quote(&name)));
+        outer_items.push((e.to_string(), quote(&name)));
     }
     let qualify = match &sel.qualify {
         Some(qf) => {
+            // the condition may name an item by its alias (not a grouping key's name,
+            // which stays the key): the item's expression in its place
+            let aliases: Vec<(&str, &SQLExpr)> = sel
+                .projection
+                .iter()
+                .filter_map(|it| match it {
+                    SelectItem::ExprWithAlias { expr, alias }
+                        if !keys
+                            .iter()
+                            .any(|(_, n)| n.eq_ignore_ascii_case(&alias.value)) =>
+                    {
+                        Some((alias.value.as_str(), expr))
+                    }
+                    _ => None,
+                })
+                .collect();
             let mut e = qf.clone();
+            let _ = visit_expressions_mut(&mut e, |x: &mut SQLExpr| {
+                if let SQLExpr::Identifier(id) = x {
+                    if let Some((_, item)) = aliases.iter().find(|(a, _)| *a == id.value) {
+                        *x = SQLExpr::Nested(Box::new((*item).clone()));
+                    }
+                }
+                ControlFlow::<()>::Continue(())
+            });
             replace(&mut e);
             w.expand(&mut e)?;
-            format!(" QUALIFY {e}")
+            Some(e.to_string())
         }
-        None => String::new(),
+        None => None,
     };
     let lags = w.lags.map(|l| l.into_inner()).unwrap_or_default();
-    let from = if lags.is_empty() {
+    let mut from = if lags.is_empty() {
         groups.clone()
     } else {
         let cols: Vec<String> = lags.iter().map(|(l, n)| format!("{l} AS {n}")).collect();
         format!("(SELECT *, {} FROM {groups}) AS {groups}", cols.join(", "))
     };
+    let items: Vec<String> = match &qualify {
+        // QUALIFY filters the rows after every window of the SELECT list ran over all of
+        // them: the items and the condition are computed one level down (hidden names,
+        // beside the groups' own columns for ORDER BY), and the condition filters above.
+        // (polars-sql's QUALIFY resolves the condition's other parts against the SELECT
+        // list, so `QUALIFY SUM(x) > 0 AND RANK() …` failed with an unknown `__a1`.)
+        Some(cond) => {
+            let hidden: Vec<String> = outer_items
+                .iter()
+                .enumerate()
+                .map(|(i, (e, _))| format!("{e} AS __i{}", i + 1))
+                .collect();
+            from = format!(
+                "(SELECT *, {}, ({cond}) AS __qualify FROM {from}) AS {groups}",
+                hidden.join(", ")
+            );
+            outer_items
+                .iter()
+                .enumerate()
+                .map(|(i, (_, n))| format!("__i{} AS {n}", i + 1))
+                .collect()
+        }
+        None => outer_items
+            .iter()
+            .map(|(e, n)| format!("{e} AS {n}"))
+            .collect(),
+    };
     let mut outer = format!(
-        "SELECT {}{} FROM {from}{qualify}",
+        "SELECT {}{} FROM {from}{}",
         if sel.distinct.is_some() {
             "DISTINCT "
         } else {
             ""
         },
-        outer_items.join(", ")
+        items.join(", "),
+        if qualify.is_some() {
+            " WHERE __qualify"
+        } else {
+            ""
+        }
     );
     if let Some(ob) = &q.order_by {
         let mut ob = ob.clone();
@@ -1580,7 +1638,7 @@ mod tests {
     }
 
     #[test]
-    fn yoy_over_groups_lags_once_unless_qualified() {
+    fn yoy_over_groups_lags_once_also_when_qualified() {
         let q = "SELECT year, dept_code, SUM(budget) AS b, YOY(SUM(budget)) AS g FROM projects GROUP BY year, dept_code";
         let out = rw(q);
         assert_eq!(out.matches("LAG(").count(), 1, "{out}");
@@ -1588,8 +1646,13 @@ mod tests {
             out.contains("((CAST((__a1) AS DOUBLE) - __lag1) / __lag1)"),
             "{out}"
         );
+        // a QUALIFY is a condition computed beside the items and filtered above them
         let out = rw(&format!("{q} QUALIFY g > 0"));
-        assert_eq!(out.matches("LAG(").count(), 2, "{out}");
+        assert_eq!(out.matches("LAG(").count(), 1, "{out}");
+        assert!(
+            out.contains("> 0) AS __qualify FROM") && out.ends_with("WHERE __qualify"),
+            "{out}"
+        );
     }
 
     #[test]

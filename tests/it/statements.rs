@@ -51,6 +51,23 @@ fn yoy_compares_with_the_previous_year_of_the_same_group() {
         csv("SELECT unit_code, year, ROUND(YOY(SUM(budget)), 6) AS g FROM projects GROUP BY unit_code, year QUALIFY g > 0 ORDER BY unit_code"),
         "unit_code,year,g\n216001,2022,0.073669\n"
     );
+    // … on YOY itself, and on an aggregate beside a window (both failed: polars-sql's
+    // QUALIFY needs a window in its condition and reads its other parts from the SELECT
+    // list, where SUM(budget) had become a hidden `__a1`)
+    assert_eq!(
+        csv("SELECT unit_code, year FROM projects GROUP BY unit_code, year QUALIFY YOY(SUM(budget)) > 0"),
+        "unit_code,year\n216001,2022\n"
+    );
+    assert_eq!(
+        csv("SELECT unit_code, year, SUM(budget) AS b FROM projects GROUP BY unit_code, year QUALIFY SUM(budget) > 100 AND RANK() OVER (PARTITION BY year ORDER BY SUM(budget) DESC) = 1 ORDER BY year"),
+        "unit_code,year,b\n216001,2021,515.82\n216001,2022,553.82\n"
+    );
+    // the SELECT list's windows see every group, the QUALIFY filters after them: 216003 is
+    // ranked 2 of 2 in its year even though only it passes
+    assert_eq!(
+        csv("SELECT unit_code, year, RANK() OVER (PARTITION BY year ORDER BY SUM(budget) DESC) AS r FROM projects GROUP BY unit_code, year QUALIFY SUM(budget) < 100 ORDER BY year"),
+        "unit_code,year,r\n216003,2021,2\n216003,2022,2\n"
+    );
 }
 
 #[test]
