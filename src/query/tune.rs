@@ -503,6 +503,16 @@ fn top_n(left: &Expr, op: Operator, right: &Expr) -> Option<Expr> {
         e => (e, None),
     };
     let (k, descending) = rank_key(rank)?;
+    // several ORDER BY keys rank a struct, which Polars sorts but does not compare
+    if matches!(
+        k,
+        Expr::Function {
+            function: FunctionExpr::AsStruct,
+            ..
+        }
+    ) {
+        return None;
+    }
     let mut nth = k
         .clone()
         .sort(SortOptions {
@@ -794,6 +804,7 @@ mod tests {
             r.clone().lt_eq(col("n")),
             rank(col("b"), RankMethod::Dense).lt_eq(lit(10)),
             rank(col("b"), RankMethod::Ordinal).lt_eq(lit(10)),
+            rank(as_struct(vec![col("b"), col("c")]), RankMethod::Min).lt_eq(lit(10)),
         ] {
             let e = t.expr(e);
             assert!(ranks(&e) && !sorts(&e), "{e:?}");
