@@ -1203,6 +1203,7 @@ pub fn generate(
             }
             let mut files = vec![];
             let mut rows = BTreeMap::new();
+            let mut nulls = BTreeMap::new();
             for (table, buf) in b.t {
                 let n = buf.rows;
                 rows.insert(table.to_string(), n);
@@ -1217,6 +1218,7 @@ pub fn generate(
                             reason: e.to_string(),
                         })?;
                 let rel = format!("{table}/year={year}/{src}@1.parquet");
+                store::note_nulls(&mut nulls, table, &df);
                 store::write_parquet(&dir.join(&rel), &mut df)?;
                 files.push(rel);
             }
@@ -1230,6 +1232,7 @@ pub fn generate(
                 rows,
                 version: 1,
                 files,
+                nulls: Some(nulls),
             });
             done += 1;
             progress(done, total, all_projects, all_indicators);

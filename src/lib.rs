@@ -167,6 +167,7 @@ impl Session {
         );
         let mut s = Session::with_tables(tables, desc);
         s.engine.set_scanned();
+        s.engine.set_null_free(store::null_free_columns(dir)?);
         Ok(s)
     }
 

@@ -8,7 +8,7 @@ use crate::ingest::Document;
 use crate::model::{self, TABLES};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -41,6 +41,31 @@ pub struct ManifestDoc {
     pub version: u64,
     /// The document's Parquet files, relative to the warehouse folder: what scans read.
     pub files: Vec<String>,
+    /// The columns holding at least one NULL in this document's rows, by table (a table
+    /// without an entry has none). Absent in manifests written before it was recorded:
+    /// then any column may hold NULLs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nulls: Option<BTreeMap<String, Vec<String>>>,
+}
+
+/// The columns of a frame holding at least one NULL.
+pub(crate) fn columns_with_nulls(df: &DataFrame) -> Vec<String> {
+    df.columns()
+        .iter()
+        .filter(|c| c.null_count() > 0)
+        .map(|c| c.name().to_string())
+        .collect()
+}
+
+/// Adds the columns of `df` holding NULLs to a table's entry (created even when none do:
+/// the table was seen).
+pub(crate) fn note_nulls(nulls: &mut BTreeMap<String, Vec<String>>, table: &str, df: &DataFrame) {
+    let e = nulls.entry(table.to_string()).or_default();
+    for c in columns_with_nulls(df) {
+        if !e.contains(&c) {
+            e.push(c);
+        }
+    }
 }
 
 fn io(path: &Path, e: impl std::fmt::Display) -> StoreError {
@@ -193,6 +218,7 @@ pub fn write(dir: &Path, docs: &[Document]) -> Result<Manifest, crate::error::Er
         let frames = model::frames(doc)?;
         let file_name = format!("{}@{version}.parquet", doc.source);
         let mut files = vec![];
+        let mut nulls = BTreeMap::new();
         for (table, df) in frames {
             if df.height() == 0 {
                 continue;
@@ -213,6 +239,7 @@ pub fn write(dir: &Path, docs: &[Document]) -> Result<Manifest, crate::error::Er
                     .and_then(|d| d.drop("year"))
                     .map_err(|e| io(&tdir, e))?;
                 let rel = format!("{table}/year={y}/{file_name}");
+                note_nulls(&mut nulls, table, &part);
                 write_parquet(&dir.join(&rel), &mut part)?;
                 files.push(rel);
             }
@@ -232,6 +259,7 @@ pub fn write(dir: &Path, docs: &[Document]) -> Result<Manifest, crate::error::Er
             rows,
             version,
             files,
+            nulls: Some(nulls),
         });
     }
     manifest
@@ -313,10 +341,7 @@ pub fn scan(dir: &Path) -> Result<Vec<(&'static str, LazyFrame)>, StoreError> {
             },
             ..Default::default()
         };
-        let paths: Vec<PlRefPath> = files
-            .iter()
-            .map(|f| PlRefPath::from(f.to_string_lossy().as_ref()))
-            .collect();
+        let paths: Vec<PlRefPath> = files.iter().map(|f| scan_path(f)).collect();
         let lf = LazyFrame::scan_parquet_files(paths.into_iter().collect(), args).map_err(|e| {
             StoreError::Parquet {
                 path: tdir.clone(),
@@ -325,6 +350,52 @@ pub fn scan(dir: &Path) -> Result<Vec<(&'static str, LazyFrame)>, StoreError> {
         })?;
         let cols: Vec<Expr> = def.columns.iter().map(|(n, _)| col(*n)).collect();
         out.push((def.name, lf.select(cols)));
+    }
+    Ok(out)
+}
+
+/// A file as a scan names it.
+fn scan_path(f: &Path) -> PlRefPath {
+    PlRefPath::from(f.to_string_lossy().as_ref())
+}
+
+/// The columns of each scanned table that hold no NULL in any document, keyed by the first
+/// file its scan reads (how a plan names the scan): what lets a grouped `SUM` skip SQL's
+/// NULL-for-no-values test (`query/tune.rs`). A table some document of which did not
+/// record its NULLs (an older manifest) is left out: any column may hold NULLs.
+pub fn null_free_columns(dir: &Path) -> Result<HashMap<String, HashSet<String>>, StoreError> {
+    let manifest = read_manifest(dir)?;
+    let mut out = HashMap::new();
+    for def in TABLES {
+        let Some(first) = manifest.files_of(def.name).next() else {
+            continue;
+        };
+        let holding = manifest.documents.iter().filter(|d| {
+            d.files
+                .iter()
+                .any(|f| f.strip_prefix(def.name).is_some_and(|r| r.starts_with('/')))
+        });
+        let mut with_nulls: HashSet<&str> = HashSet::new();
+        let mut recorded = true;
+        for d in holding {
+            match &d.nulls {
+                Some(n) => {
+                    with_nulls.extend(n.get(def.name).into_iter().flatten().map(|c| c.as_str()))
+                }
+                None => recorded = false,
+            }
+        }
+        if !recorded {
+            continue;
+        }
+        let free = def
+            .columns
+            .iter()
+            .map(|(n, _)| *n)
+            .filter(|n| !with_nulls.contains(n))
+            .map(String::from)
+            .collect();
+        out.insert(scan_path(&dir.join(first)).as_str().to_string(), free);
     }
     Ok(out)
 }

@@ -81,6 +81,8 @@ pub struct Engine {
     safe: bool,
     /// The contract tables are lazy scans of a warehouse (not in memory).
     scanned: bool,
+    /// The warehouse columns that hold no NULL, by scan (query/tune.rs).
+    null_free: super::tune::NullFree,
     /// The unit money is shown in (`--money`, `.money`): what a workbook or a chart
     /// written by COPY shows.
     pub money: MoneyUnit,
@@ -170,6 +172,7 @@ impl Engine {
             params: HashMap::new(),
             safe: false,
             scanned: false,
+            null_free: Default::default(),
             value_count_quantiles: true,
             streaming: false,
             money: MoneyUnit::Wan,
@@ -250,6 +253,12 @@ impl Engine {
     }
 
     /// Say that the contract tables are warehouse scans, so LOAD keeps them lazy.
+    /// The warehouse columns without NULLs (`store::null_free_columns`): a grouped SUM of
+    /// one of them needs no test for a group of NULLs.
+    pub fn set_null_free(&mut self, cols: HashMap<String, std::collections::HashSet<String>>) {
+        self.null_free = std::sync::Arc::new(cols);
+    }
+
     pub fn set_scanned(&mut self) {
         self.scanned = true;
     }
@@ -658,7 +667,7 @@ impl Engine {
         }
         self.sql_context()
             .execute(&sql)
-            .map(super::tune::tune)
+            .map(|lf| super::tune::tune(lf, &self.null_free))
             .map_err(|e| self.explain_error(origin, st, &e))
     }
 

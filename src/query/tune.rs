@@ -18,7 +18,7 @@
 //!   the same condition in one.
 
 use polars::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// The prefix of the NULL-placement columns `windows.rs` adds.
@@ -31,11 +31,18 @@ const LIFTED_WINDOW: &str = "__budgetql_window_";
 /// higher value; None for a name defined more than once (not used).
 type Flags = HashMap<PlSmallStr, Option<(Expr, bool)>>;
 
+/// The columns of each warehouse table that hold no NULL, keyed by the first file its
+/// scan reads (`store::null_free_columns`).
+pub type NullFree = Arc<HashMap<String, HashSet<String>>>;
+
 /// The frame with its plan tuned; the same frame when nothing matched.
-pub fn tune(lf: LazyFrame) -> LazyFrame {
+pub fn tune(lf: LazyFrame, null_free: &NullFree) -> LazyFrame {
     let mut flags = Flags::new();
     collect_flags(&lf.logical_plan, &mut flags);
-    let tuner = Tuner { flags };
+    let tuner = Tuner {
+        flags,
+        null_free: null_free.clone(),
+    };
     match tuner.plan(&lf.logical_plan) {
         Some(p) => LazyFrame::from_logical_plan(p, lf.get_current_optimizations()),
         None => lf,
@@ -89,6 +96,7 @@ fn collect_flags(p: &DslPlan, out: &mut Flags) {
 
 struct Tuner {
     flags: Flags,
+    null_free: NullFree,
 }
 
 impl Tuner {
@@ -169,7 +177,28 @@ impl Tuner {
                 options,
                 apply,
             } => {
-                let (aggs, input) = self.node(aggs, i)?;
+                let original = aggs;
+                let (aggs, input) = match self.node(aggs, i) {
+                    Some(n) => n,
+                    None if keys.is_empty() => return None,
+                    None => (aggs.clone(), i.clone()),
+                };
+                // a group has rows: its SUM is NULL only when all of them are NULL, which a
+                // column without NULLs never is
+                let sums: Vec<Expr> = if keys.is_empty() {
+                    aggs.clone()
+                } else {
+                    aggs.iter()
+                        .map(|a| match self.plain_sum(a, &input) {
+                            Some(e) => e,
+                            None => a.clone(),
+                        })
+                        .collect()
+                };
+                if sums == *original && Arc::ptr_eq(&input, i) {
+                    return None;
+                }
+                let aggs = sums;
                 DslPlan::GroupBy {
                     input,
                     keys: keys.clone(),
@@ -322,6 +351,77 @@ impl Tuner {
             },
             e => e,
         })
+    }
+
+    /// SQL's `SUM(c)` (`c.sum()` guarded by `c.count() > 0`, possibly named) as the bare
+    /// `c.sum()` when `c` holds no NULL where the group-by reads it.
+    fn plain_sum(&self, agg: &Expr, input: &DslPlan) -> Option<Expr> {
+        let (e, name) = match agg {
+            Expr::Alias(e, n) => (e.as_ref(), Some(n)),
+            e => (e, None),
+        };
+        let Expr::Ternary {
+            predicate,
+            truthy,
+            falsy,
+        } = e
+        else {
+            return None;
+        };
+        let x = counted_sum(predicate, truthy)?;
+        let Expr::Column(c) = x else {
+            return None;
+        };
+        let null = match falsy.as_ref() {
+            Expr::Cast { expr, .. } => expr.as_ref(),
+            e => e,
+        };
+        if !matches!(null, Expr::Literal(v) if v.is_null()) || !self.without_nulls(input, c) {
+            return None;
+        }
+        let sum = truthy.as_ref().clone();
+        Some(match name {
+            Some(n) => sum.alias(n.clone()),
+            None => sum,
+        })
+    }
+
+    /// Column `c` of `p`'s output holds no NULL: it is passed down unchanged (filters,
+    /// sorts, projections naming it) to a warehouse scan recorded without NULLs in it, or
+    /// to an in-memory frame without any. Anything else (a join, a computed column, an
+    /// unknown scan) may bring NULLs.
+    fn without_nulls(&self, p: &DslPlan, c: &str) -> bool {
+        match p {
+            DslPlan::Filter { input, .. }
+            | DslPlan::Sort { input, .. }
+            | DslPlan::Slice { input, .. }
+            | DslPlan::Cache { input, .. } => self.without_nulls(input, c),
+            DslPlan::IR { dsl, .. } => self.without_nulls(dsl, c),
+            DslPlan::Select { expr, input, .. } => match passed(expr, c) {
+                Some(Some(from)) => self.without_nulls(input, &from),
+                _ => false,
+            },
+            DslPlan::HStack { exprs, input, .. } => match passed(exprs, c) {
+                Some(Some(from)) => self.without_nulls(input, &from),
+                // not among the added columns (each named): the input's
+                None if exprs
+                    .iter()
+                    .all(|e| matches!(e, Expr::Column(_) | Expr::Alias(..))) =>
+                {
+                    self.without_nulls(input, c)
+                }
+                _ => false,
+            },
+            DslPlan::Scan { sources, .. } => sources.first_path().is_some_and(|f| {
+                self.null_free
+                    .get(f.as_str())
+                    .is_some_and(|cols| cols.contains(c))
+            }),
+            DslPlan::DataFrameScan { df, .. } => {
+                df.column(c).is_ok_and(|col| col.null_count() == 0)
+            }
+            _ => false,
+        }
     }
 
     /// `WHERE r <= N` over a projection that computes `r` as a RANK window and passes the
@@ -604,6 +704,46 @@ fn int_lit(e: &Expr) -> Option<i64> {
     }
 }
 
+/// How a projection makes its column `c`: Some(Some(from)) when it passes column `from`
+/// under the name `c` (`col(c)` or `col(from).alias(c)`), Some(None) when it computes `c`
+/// otherwise, None when no item is named `c`.
+fn passed(exprs: &[Expr], c: &str) -> Option<Option<String>> {
+    exprs.iter().find_map(|e| match e {
+        Expr::Column(n) if n == c => Some(Some(n.to_string())),
+        Expr::Alias(inner, n) if n == c => Some(match inner.as_ref() {
+            Expr::Column(from) => Some(from.to_string()),
+            _ => None,
+        }),
+        _ => None,
+    })
+}
+
+/// `x.count() > 0` guarding `x.sum()` (SQL's SUM after `some_values`): `x`.
+fn counted_sum<'a>(predicate: &'a Expr, truthy: &'a Expr) -> Option<&'a Expr> {
+    let Expr::BinaryExpr {
+        left,
+        op: Operator::Gt,
+        right,
+    } = predicate
+    else {
+        return None;
+    };
+    let Expr::Agg(AggExpr::Count {
+        input: x,
+        include_nulls: false,
+    }) = left.as_ref()
+    else {
+        return None;
+    };
+    if int_lit(right) != Some(0) {
+        return None;
+    }
+    let Expr::Agg(AggExpr::Sum(summed)) = truthy else {
+        return None;
+    };
+    (summed == x).then_some(x.as_ref())
+}
+
 /// `x.null_count() < x.len()` guarding `x.sum()`: `x`.
 fn some_values(predicate: &Expr, truthy: &Expr) -> Option<Expr> {
     let Expr::BinaryExpr {
@@ -673,6 +813,7 @@ mod tests {
                 .iter()
                 .map(|(n, f)| (PlSmallStr::from(*n), f.clone()))
                 .collect(),
+            null_free: Default::default(),
         }
     }
 
@@ -856,5 +997,54 @@ mod tests {
         let nested = over(w.clone().sum(), col("y"), false);
         assert!(repeated_windows(&[w.clone(), w.clone(), nested]).is_empty());
         assert!(repeated_windows(&[w, other]).is_empty());
+    }
+
+    #[test]
+    fn a_grouped_sum_of_a_column_without_nulls_is_the_bare_sum() {
+        let t = tuner(&[]);
+        let df = df!("k" => [1, 1, 2], "x" => [Some(1i64), Some(2), Some(3)], "y" => [Some(1i64), None, None])
+            .expect("frame");
+        let scan = Arc::new(DslPlan::DataFrameScan {
+            schema: df.schema().clone(),
+            df: Arc::new(df),
+        });
+        let sql_sum = |c: &str| {
+            when(col(c).count().gt(lit(0)))
+                .then(col(c).sum())
+                .otherwise(lit(NULL))
+                .alias("s")
+        };
+        assert_eq!(
+            t.plain_sum(&sql_sum("x"), &scan),
+            Some(col("x").sum().alias("s"))
+        );
+        // a column with NULLs keeps the test (group 2 of y is all NULL: its SUM is NULL)
+        assert_eq!(t.plain_sum(&sql_sum("y"), &scan), None);
+        // through a filter and a projection passing x under another name
+        let renamed = DslPlan::Select {
+            expr: vec![
+                col("k"),
+                col("x").alias("z"),
+                (col("x") + lit(1)).alias("w"),
+            ],
+            input: Arc::new(DslPlan::Filter {
+                input: scan.clone(),
+                predicate: col("k").gt(lit(0)),
+            }),
+            options: Default::default(),
+        };
+        assert!(t.without_nulls(&renamed, "z"));
+        // a computed column, a column the projection does not have, a join: unknown
+        assert!(!t.without_nulls(&renamed, "w"));
+        assert!(!t.without_nulls(&renamed, "x"));
+        let stacked = DslPlan::HStack {
+            input: scan.clone(),
+            exprs: vec![col("x") * lit(2)],
+            options: Default::default(),
+        };
+        // an unnamed item of a HStack may replace x
+        assert!(!t.without_nulls(&stacked, "x"));
+        // a warehouse scan is known only by its recorded columns
+        assert!(!t.without_nulls(&DslPlan::default(), "x"));
     }
 }

@@ -41,6 +41,63 @@ fn ingest_into_a_warehouse_and_query_it() {
     assert_eq!(from_wh, ok(&["--format", "csv", "-c", q]));
     assert_eq!(from_wh, "unit_code,budget\n216001,515.82\n216003,90.90\n");
 
+    // the manifest records which columns hold NULLs (a grouped SUM of a column without
+    // any skips SQL's test for a group of NULLs); a group of NULLs still sums to NULL
+    let nulls = |t: &str| -> Vec<String> {
+        d["nulls"][t]
+            .as_array()
+            .unwrap_or_else(|| panic!("no NULL record for {t}: {d}"))
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect()
+    };
+    let procurement = nulls("procurement");
+    assert!(
+        procurement.contains(&"gov_fund".to_string()),
+        "{procurement:?}"
+    );
+    assert!(
+        !procurement.contains(&"year".to_string()),
+        "{procurement:?}"
+    );
+    assert!(!nulls("projects").contains(&"budget".to_string()));
+    let q = "SELECT unit_code, SUM(gov_fund) AS g, SUM(project_budget) AS p, SUM(quantity) AS q, COUNT(*) AS n FROM procurement GROUP BY unit_code ORDER BY unit_code";
+    let from_wh = ok(&["--data", wh.to_str().unwrap(), "--format", "csv", "-c", q]);
+    assert_eq!(from_wh, ok(&["--format", "csv", "-c", q]));
+    assert_eq!(from_wh, "unit_code,g,p,q,n\n216001,,349.20,5.00,6\n,,,,1\n");
+    let whs = wh.to_str().unwrap();
+    let explain = |sql: &str| {
+        ok(&[
+            "--data",
+            whs,
+            "--format",
+            "csv",
+            "-c",
+            &format!("EXPLAIN {sql}"),
+        ])
+    };
+    let by_unit = "SELECT unit_code, SUM(budget) AS b FROM projects GROUP BY 1";
+    let explained = explain(by_unit);
+    assert!(
+        explained.contains(r#"col(""budget"").sum().alias(""b"")"#),
+        "{explained}"
+    );
+    // after a join, NULLs may come from either side: the test stays
+    assert!(explain("SELECT unit_code, SUM(budget) AS b FROM projects p JOIN procurement r USING (unit_code) GROUP BY 1")
+        .contains("count() > 0"));
+    // a manifest written before NULLs were recorded: any column may hold them
+    let old = wh.join("manifest.json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&old).unwrap()).unwrap();
+    m["documents"][0].as_object_mut().unwrap().remove("nulls");
+    std::fs::write(&old, serde_json::to_string(&m).unwrap()).unwrap();
+    let explained = explain(by_unit);
+    assert!(explained.contains("count() > 0"), "{explained}");
+    assert_eq!(
+        ok(&["--data", wh.to_str().unwrap(), "--format", "csv", "-c", q]),
+        "unit_code,g,p,q,n\n216001,,349.20,5.00,6\n,,,,1\n"
+    );
+
     // the env variable works like --data
     let o = bin()
         .env("BUDGETQL_DATA", &wh)
