@@ -136,7 +136,15 @@ impl Tuner {
                     None if repeated_windows(e).is_empty() => return None,
                     None => (e.clone(), i.clone()),
                 };
-                let (expr, input, _) = lift_repeated_windows(expr, input);
+                // a projection of `*` would show the lifted columns: left as it is
+                let wildcard = expr.iter().flat_map(|e| e.into_iter()).any(|n| {
+                    matches!(n, Expr::Selector(_)) || matches!(n, Expr::Column(c) if c == "*")
+                });
+                let (expr, input, _) = if wildcard {
+                    (expr, input, vec![])
+                } else {
+                    lift_repeated_windows(expr, input)
+                };
                 DslPlan::Select {
                     expr,
                     input,
