@@ -11,7 +11,7 @@ use std::process::ExitCode;
 // With `--features mimalloc`: Polars allocates and frees large buffers per morsel, and
 // glibc's malloc hands them back to the kernel and faults fresh pages in again (a
 // quarter of q3's profile); mimalloc keeps them, faster but with a higher peak (see
-// benches/RESULTS.md).
+// benches/RESULTS.md). Without the feature, `tune_allocator` has glibc keep them.
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
