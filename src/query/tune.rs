@@ -15,7 +15,15 @@
 //!   the plan defines that name once).
 //! - **`SUM(x)`** is `when(x.null_count() < x.len()).then(x.sum())` (SQL's NULL for a
 //!   group of NULLs): three reductions per group. `x.count() > 0` (the non-NULL count) is
-//!   the same condition in one.
+//!   the same condition in one; in a group-by over a column that holds no NULL where it
+//!   is read (a warehouse scan the manifest records without NULLs in it, or an in-memory
+//!   frame without any, reached through filters and projections that pass it), the bare
+//!   `x.sum()`: a group has rows, so it sums to NULL only when they all are NULL.
+//! - **`RANK() OVER (…) <= N`** (or `< N`; in QUALIFY, a CASE branch, or a CTE's rank
+//!   column filtered above it) is answered from the partition's N-th value instead of
+//!   ranking every row (see [`top_n`]).
+//! - **A window a projection computes more than once** (Polars' own common-subexpression
+//!   pass leaves windows alone) is computed once, as a column added below it.
 
 use polars::prelude::*;
 use std::collections::{HashMap, HashSet};
