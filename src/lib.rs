@@ -167,7 +167,8 @@ impl Session {
         );
         let mut s = Session::with_tables(tables, desc);
         s.engine.set_scanned();
-        s.engine.set_null_free(store::null_free_columns(dir)?);
+        s.engine
+            .set_null_free(store::null_free_columns(dir, &manifest));
         Ok(s)
     }
 

@@ -48,24 +48,20 @@ pub struct ManifestDoc {
     pub nulls: Option<BTreeMap<String, Vec<String>>>,
 }
 
-/// The columns of a frame holding at least one NULL.
-pub(crate) fn columns_with_nulls(df: &DataFrame) -> Vec<String> {
-    df.columns()
-        .iter()
-        .filter(|c| c.null_count() > 0)
-        .map(|c| c.name().to_string())
-        .collect()
-}
-
 /// Adds the columns of `df` holding NULLs to a table's entry (created even when none do:
 /// the table was seen).
 pub(crate) fn note_nulls(nulls: &mut BTreeMap<String, Vec<String>>, table: &str, df: &DataFrame) {
     let e = nulls.entry(table.to_string()).or_default();
-    for c in columns_with_nulls(df) {
-        if !e.contains(&c) {
-            e.push(c);
+    for c in df.columns().iter().filter(|c| c.null_count() > 0) {
+        if !e.iter().any(|n| n == c.name().as_str()) {
+            e.push(c.name().to_string());
         }
     }
+}
+
+/// A file of the manifest (`table/year=…/…`) belongs to `table`.
+fn in_table(file: &str, table: &str) -> bool {
+    file.strip_prefix(table).is_some_and(|r| r.starts_with('/'))
 }
 
 fn io(path: &Path, e: impl std::fmt::Display) -> StoreError {
@@ -303,7 +299,7 @@ impl Manifest {
         self.documents
             .iter()
             .flat_map(|d| d.files.iter())
-            .filter(move |f| f.strip_prefix(table).is_some_and(|r| r.starts_with('/')))
+            .filter(move |f| in_table(f, table))
     }
 }
 
@@ -362,31 +358,25 @@ fn scan_path(f: &Path) -> PlRefPath {
 /// The columns of each scanned table that hold no NULL in any document, keyed by the first
 /// file its scan reads (how a plan names the scan): what lets a grouped `SUM` skip SQL's
 /// NULL-for-no-values test (`query/tune.rs`). A table some document of which did not
-/// record its NULLs (an older manifest) is left out: any column may hold NULLs.
-pub fn null_free_columns(dir: &Path) -> Result<HashMap<String, HashSet<String>>, StoreError> {
-    let manifest = read_manifest(dir)?;
+/// record its NULLs (an older manifest) has none: any column may hold NULLs.
+pub fn null_free_columns(dir: &Path, manifest: &Manifest) -> HashMap<String, HashSet<String>> {
     let mut out = HashMap::new();
     for def in TABLES {
         let Some(first) = manifest.files_of(def.name).next() else {
             continue;
         };
-        let holding = manifest.documents.iter().filter(|d| {
-            d.files
-                .iter()
-                .any(|f| f.strip_prefix(def.name).is_some_and(|r| r.starts_with('/')))
-        });
         let mut with_nulls: HashSet<&str> = HashSet::new();
-        let mut recorded = true;
+        let holding = manifest
+            .documents
+            .iter()
+            .filter(|d| d.files.iter().any(|f| in_table(f, def.name)));
         for d in holding {
-            match &d.nulls {
-                Some(n) => {
-                    with_nulls.extend(n.get(def.name).into_iter().flatten().map(|c| c.as_str()))
-                }
-                None => recorded = false,
-            }
-        }
-        if !recorded {
-            continue;
+            let Some(n) = &d.nulls else {
+                // not recorded: no column is known to be free of NULLs
+                with_nulls.extend(def.columns.iter().map(|(c, _)| *c));
+                break;
+            };
+            with_nulls.extend(n.get(def.name).into_iter().flatten().map(|c| c.as_str()));
         }
         let free = def
             .columns
@@ -397,7 +387,7 @@ pub fn null_free_columns(dir: &Path) -> Result<HashMap<String, HashSet<String>>,
             .collect();
         out.insert(scan_path(&dir.join(first)).as_str().to_string(), free);
     }
-    Ok(out)
+    out
 }
 
 /// DuckDB views over exactly the files the manifest lists (never a glob: while an

@@ -132,6 +132,15 @@ impl Tuner {
         ))
     }
 
+    /// [`Self::node`], always returning the expressions and input, and whether they changed
+    /// (for a node with a rewrite of its own to try after its parts').
+    fn node_or_same(&self, es: &[Expr], i: &Arc<DslPlan>) -> (Vec<Expr>, Arc<DslPlan>, bool) {
+        match self.node(es, i) {
+            Some((e, i)) => (e, i, true),
+            None => (es.to_vec(), i.clone(), false),
+        }
+    }
+
     fn plan(&self, p: &DslPlan) -> Option<DslPlan> {
         Some(match p {
             DslPlan::Select {
@@ -139,20 +148,11 @@ impl Tuner {
                 input: i,
                 options,
             } => {
-                let (expr, input) = match self.node(e, i) {
-                    Some(n) => n,
-                    None if repeated_windows(e).is_empty() => return None,
-                    None => (e.clone(), i.clone()),
-                };
-                // a projection of `*` would show the lifted columns: left as it is
-                let wildcard = expr.iter().flat_map(|e| e.into_iter()).any(|n| {
-                    matches!(n, Expr::Selector(_)) || matches!(n, Expr::Column(c) if c == "*")
-                });
-                let (expr, input, _) = if wildcard {
-                    (expr, input, vec![])
-                } else {
-                    lift_repeated_windows(expr, input)
-                };
+                let (expr, input, changed) = self.node_or_same(e, i);
+                let (expr, input, lifted) = lift_repeated_windows(expr, input);
+                if !changed && lifted.is_empty() {
+                    return None;
+                }
                 DslPlan::Select {
                     expr,
                     input,
@@ -164,12 +164,11 @@ impl Tuner {
                 exprs: e,
                 options,
             } => {
-                let (exprs, input) = match self.node(e, i) {
-                    Some(n) => n,
-                    None if repeated_windows(e).is_empty() => return None,
-                    None => (e.clone(), i.clone()),
-                };
+                let (exprs, input, changed) = self.node_or_same(e, i);
                 let (exprs, input, lifted) = lift_repeated_windows(exprs, input);
+                if !changed && lifted.is_empty() {
+                    return None;
+                }
                 let stacked = DslPlan::HStack {
                     exprs,
                     input,
@@ -193,33 +192,25 @@ impl Tuner {
                 options,
                 apply,
             } => {
-                let original = aggs;
-                let (aggs, input) = match self.node(aggs, i) {
-                    Some(n) => n,
-                    None if keys.is_empty() => return None,
-                    None => (aggs.clone(), i.clone()),
-                };
+                let (tuned, input, changed) = self.node_or_same(aggs, i);
                 // a group has rows: its SUM is NULL only when all of them are NULL, which a
-                // column without NULLs never is
+                // column without NULLs never is (without keys, SUM over no rows is NULL)
                 let sums: Vec<Expr> = if keys.is_empty() {
-                    aggs.clone()
+                    tuned.clone()
                 } else {
-                    aggs.iter()
-                        .map(|a| match self.plain_sum(a, &input) {
-                            Some(e) => e,
-                            None => a.clone(),
-                        })
+                    tuned
+                        .iter()
+                        .map(|a| self.plain_sum(a, &input).unwrap_or_else(|| a.clone()))
                         .collect()
                 };
-                if sums == *original && Arc::ptr_eq(&input, i) {
+                if !changed && sums == tuned {
                     return None;
                 }
-                let aggs = sums;
                 DslPlan::GroupBy {
                     input,
                     keys: keys.clone(),
                     predicates: predicates.clone(),
-                    aggs,
+                    aggs: sums,
                     maintain_order: *maintain_order,
                     options: options.clone(),
                     apply: apply.clone(),
@@ -301,7 +292,7 @@ impl Tuner {
                         .zip(inputs)
                         .map(|(t, p)| t.unwrap_or_else(|| p.clone()))
                         .collect(),
-                    args: args.clone(),
+                    args: *args,
                 }
             }
             // polars-sql wraps the inputs it has already resolved in their conversion: the
@@ -354,8 +345,8 @@ impl Tuner {
                 truthy,
                 falsy,
             } => Expr::Ternary {
-                predicate: match some_values(&predicate, &truthy) {
-                    Some(x) => Arc::new(x.count().gt(lit(0))),
+                predicate: match guarded_sum(&predicate, &truthy) {
+                    Some(x) => Arc::new(x.clone().count().gt(lit(0))),
                     None => predicate,
                 },
                 truthy,
@@ -384,7 +375,7 @@ impl Tuner {
         else {
             return None;
         };
-        let x = counted_sum(predicate, truthy)?;
+        let x = guarded_sum(predicate, truthy)?;
         let Expr::Column(c) = x else {
             return None;
         };
@@ -493,7 +484,7 @@ impl Tuner {
             Expr::Column(name) => self.flags.get(name)?.clone()?,
             e => inline_flag(e)?,
         };
-        (flagged == *k).then(|| (flagged, high))
+        (flagged == *k).then_some((flagged, high))
     }
 }
 
@@ -501,6 +492,14 @@ impl Tuner {
 /// window (Polars' own common-subexpression pass leaves windows alone: a user's
 /// `(x - LAG(x) OVER w) / LAG(x) OVER w` computed its LAG twice).
 fn repeated_windows(exprs: &[Expr]) -> Vec<Expr> {
+    // a projection of `*` would also show the columns they are lifted to
+    let wildcard = exprs
+        .iter()
+        .flat_map(|e| e.into_iter())
+        .any(|n| matches!(n, Expr::Selector(_)) || matches!(n, Expr::Column(c) if c == "*"));
+    if wildcard {
+        return vec![];
+    }
     // every window anywhere, and those inside another window
     let all: Vec<&Expr> = exprs
         .iter()
@@ -734,63 +733,38 @@ fn passed(exprs: &[Expr], c: &str) -> Option<Option<String>> {
     })
 }
 
-/// `x.count() > 0` guarding `x.sum()` (SQL's SUM after `some_values`): `x`.
-fn counted_sum<'a>(predicate: &'a Expr, truthy: &'a Expr) -> Option<&'a Expr> {
-    let Expr::BinaryExpr {
-        left,
-        op: Operator::Gt,
-        right,
-    } = predicate
-    else {
+/// SQL's SUM as polars-sql writes it, `x.sum()` guarded by `x.null_count() < x.len()`,
+/// or as [`Tuner::expr`] rewrites the guard, `x.count() > 0`: `x`.
+fn guarded_sum<'a>(predicate: &'a Expr, truthy: &'a Expr) -> Option<&'a Expr> {
+    let Expr::Agg(AggExpr::Sum(x)) = truthy else {
         return None;
     };
-    let Expr::Agg(AggExpr::Count {
-        input: x,
-        include_nulls: false,
-    }) = left.as_ref()
-    else {
+    let Expr::BinaryExpr { left, op, right } = predicate else {
         return None;
     };
-    if int_lit(right) != Some(0) {
-        return None;
-    }
-    let Expr::Agg(AggExpr::Sum(summed)) = truthy else {
-        return None;
+    let guards = match (op, left.as_ref(), right.as_ref()) {
+        (
+            Operator::Lt,
+            Expr::Function {
+                input,
+                function: FunctionExpr::NullCount,
+            },
+            Expr::Agg(AggExpr::Count {
+                input: counted,
+                include_nulls: true,
+            }),
+        ) => input.as_slice() == std::slice::from_ref(x.as_ref()) && counted == x,
+        (
+            Operator::Gt,
+            Expr::Agg(AggExpr::Count {
+                input: counted,
+                include_nulls: false,
+            }),
+            zero,
+        ) => counted == x && int_lit(zero) == Some(0),
+        _ => false,
     };
-    (summed == x).then_some(x.as_ref())
-}
-
-/// `x.null_count() < x.len()` guarding `x.sum()`: `x`.
-fn some_values(predicate: &Expr, truthy: &Expr) -> Option<Expr> {
-    let Expr::BinaryExpr {
-        left,
-        op: Operator::Lt,
-        right,
-    } = predicate
-    else {
-        return None;
-    };
-    let Expr::Function {
-        input,
-        function: FunctionExpr::NullCount,
-    } = left.as_ref()
-    else {
-        return None;
-    };
-    let [x] = input.as_slice() else {
-        return None;
-    };
-    let Expr::Agg(AggExpr::Count {
-        input: counted,
-        include_nulls: true,
-    }) = right.as_ref()
-    else {
-        return None;
-    };
-    let Expr::Agg(AggExpr::Sum(summed)) = truthy else {
-        return None;
-    };
-    (counted.as_ref() == x && summed.as_ref() == x).then(|| x.clone())
+    guards.then_some(x.as_ref())
 }
 
 #[cfg(test)]
