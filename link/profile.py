@@ -20,6 +20,9 @@ it never changes what the program does):
         --warehouse /tmp/wh-small --warehouse /tmp/wh-medium
     cargo build --release   # relinks with the new order
 
+`--check` instead reports how many of the listed functions a build still has (after a
+dependency or compiler upgrade: refresh the list when the share drops).
+
 Warehouses come from `budgetql gen --size small|medium --seed 1 --into DIR`. Needs
 valgrind and binutils' nm (Debian: apt install valgrind binutils).
 """
@@ -90,7 +93,16 @@ def main():
     ap.add_argument("--budgetql", required=True, help="the release executable to profile")
     ap.add_argument("--warehouse", action="append", default=[], help="a generated warehouse (repeatable)")
     ap.add_argument("--out", default=os.path.join(HERE, "symbol-order.txt"))
+    ap.add_argument("--check", action="store_true",
+                    help="only report how many functions of the list the executable has")
     a = ap.parse_args()
+    if a.check:
+        addr = text_symbols(a.budgetql)
+        listed = [n for n in open(a.out).read().splitlines() if n]
+        have = sum(1 for n in listed if n in addr)
+        print(f"{have} of {len(listed)} listed functions are in {a.budgetql} "
+              f"({100 * have / max(len(listed), 1):.0f} %)")
+        return
     if not a.warehouse:
         sys.exit("give at least one --warehouse (budgetql gen --size small --seed 1 --into DIR)")
     addr = text_symbols(a.budgetql)
