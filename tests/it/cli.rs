@@ -321,3 +321,17 @@ fn help_lists_every_extension_and_statement() {
         }
     }
 }
+
+/// build.rs links the executable not position-independent (the loader would otherwise
+/// rewrite 4 MB of pointers at every start: ~12 MiB more resident, measured in
+/// benches/RESULTS.md). On Linux with Rust's default linker this must hold; a failure
+/// here means the link probe in build.rs stopped taking `-no-pie`.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+#[test]
+fn the_executable_is_linked_at_a_fixed_address() {
+    let bytes = std::fs::read(env!("CARGO_BIN_EXE_budgetql")).expect("the test binary exists");
+    assert_eq!(&bytes[..4], b"\x7fELF");
+    // e_type, little-endian, at offset 16: 2 = ET_EXEC, 3 = ET_DYN (PIE)
+    let e_type = u16::from_le_bytes([bytes[16], bytes[17]]);
+    assert_eq!(e_type, 2, "budgetql was linked as a PIE (e_type {e_type})");
+}
