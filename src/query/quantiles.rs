@@ -559,29 +559,27 @@ fn batch_counts(df: DataFrame) -> PolarsResult<DataFrame> {
     }
     let bits: u32 = widths.iter().sum();
     let (first, counts) = if bits <= 64 {
-        first_and_counts(df.height(), |i| {
-            let mut key = 0u64;
-            let mut shift = 0;
-            for (col_ids, w) in ids.iter().zip(&widths) {
-                key |= u64::from(col_ids[i]) << shift;
-                shift += w;
-            }
-            key
-        })
+        first_and_counts(df.height(), |i| packed::<u64>(&ids, &widths, i))
     } else if bits <= 128 {
-        first_and_counts(df.height(), |i| {
-            let mut key = 0u128;
-            let mut shift = 0;
-            for (col_ids, w) in ids.iter().zip(&widths) {
-                key |= u128::from(col_ids[i]) << shift;
-                shift += w;
-            }
-            key
-        })
+        first_and_counts(df.height(), |i| packed::<u128>(&ids, &widths, i))
     } else {
         return batch_counts_by_polars(df);
     };
     with_counts(df, first, counts)
+}
+
+/// Row `i`'s ids, each column's in its own `widths` bits.
+fn packed<K>(ids: &[Vec<u32>], widths: &[u32], i: usize) -> K
+where
+    K: Default + From<u32> + std::ops::Shl<u32, Output = K> + std::ops::BitOr<Output = K>,
+{
+    let mut key = K::default();
+    let mut shift = 0;
+    for (col_ids, w) in ids.iter().zip(widths) {
+        key = key | (K::from(col_ids[i]) << shift);
+        shift += w;
+    }
+    key
 }
 
 /// The first row of each distinct key and the number of rows with it.
