@@ -575,9 +575,13 @@ where
 {
     let mut key = K::default();
     let mut shift = 0;
-    for (col_ids, w) in ids.iter().zip(widths) {
-        key = key | (K::from(col_ids[i]) << shift);
-        shift += w;
+    for (col_ids, &w) in ids.iter().zip(widths) {
+        // a column of NULLs only (width 0) adds nothing, and may sit at the full width,
+        // where a shift would overflow
+        if w > 0 {
+            key = key | (K::from(col_ids[i]) << shift);
+            shift += w;
+        }
     }
     key
 }
@@ -790,6 +794,16 @@ mod tests {
         df.vstack_mut(&part(3)).unwrap();
         assert!(df.first_col_n_chunks() > 1);
         check(df);
+    }
+
+    /// Ids filling all 64 bits, then a column of NULLs only (width 0): no shift by 64.
+    #[test]
+    fn packed_ids_skip_empty_columns() {
+        let ids = vec![vec![u32::MAX], vec![7], vec![0]];
+        let key: u64 = packed(&ids, &[32, 32, 0], 0);
+        assert_eq!(key, u64::from(u32::MAX) | (7 << 32));
+        let key: u128 = packed(&ids, &[32, 32, 0], 0);
+        assert_eq!(key, u128::from(u32::MAX) | (7 << 32));
     }
 
     /// Integer, boolean and date keys (ids from their bits), a row count over one batch
