@@ -113,7 +113,8 @@ def main():
             prof = os.path.join(scratch, f"cg.{i}")
             p = subprocess.run(["valgrind", "--tool=callgrind", "--demangle=no",
                                 f"--callgrind-out-file={prof}"] + cmd,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               cwd=scratch)  # scripts that write files (a workbook) write there
             if p.returncode != 0:
                 sys.exit(f"failed ({p.returncode}): {' '.join(cmd)[:300]}\n{p.stderr[-2000:]}")
             for name in executed(prof) & addr.keys():
