@@ -152,7 +152,7 @@ impl Session {
     /// A warehouse on disk, scanned lazily.
     pub fn open(dir: &Path) -> Result<Session> {
         let manifest = store::read_manifest(dir)?;
-        let tables = store::scan(dir)?;
+        let tables = store::scan(dir, &manifest)?;
         let years: std::collections::BTreeSet<i32> =
             manifest.documents.iter().map(|d| d.year).collect();
         let desc = format!(

@@ -305,8 +305,7 @@ impl Manifest {
 
 /// Lazy scans of every contract table of a warehouse: only the columns and
 /// `year` partitions a query needs are read.
-pub fn scan(dir: &Path) -> Result<Vec<(&'static str, LazyFrame)>, StoreError> {
-    let manifest = read_manifest(dir)?;
+pub fn scan(dir: &Path, manifest: &Manifest) -> Result<Vec<(&'static str, LazyFrame)>, StoreError> {
     let mut out = vec![];
     for def in TABLES {
         let tdir: PathBuf = dir.join(def.name);

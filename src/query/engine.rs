@@ -252,13 +252,13 @@ impl Engine {
         }
     }
 
-    /// Say that the contract tables are warehouse scans, so LOAD keeps them lazy.
     /// The warehouse columns without NULLs (`store::null_free_columns`): a grouped SUM of
     /// one of them needs no test for a group of NULLs.
     pub fn set_null_free(&mut self, cols: HashMap<String, std::collections::HashSet<String>>) {
         self.null_free = std::sync::Arc::new(cols);
     }
 
+    /// Say that the contract tables are warehouse scans, so LOAD keeps them lazy.
     pub fn set_scanned(&mut self) {
         self.scanned = true;
     }

@@ -1183,7 +1183,7 @@ fn select_list(sel: &mut Select) -> Result<(), RewriteError> {
                 _ => None,
             })
             .filter(|e| {
-                !contains(e, &|x| {
+                !contains(*e, &|x| {
                     is_aggregate_call(x) || matches!(x, SQLExpr::Function(f) if f.over.is_some())
                 })
             })

@@ -658,9 +658,10 @@ where
     let mut seen: PlHashMap<T::Native, u32> = PlHashMap::default();
     let mut ids = Vec::with_capacity(ca.len());
     for arr in ca.downcast_iter() {
+        let validity = arr.validity();
         let mut prev: Option<(T::Native, u32)> = None;
         for (i, &v) in arr.values().iter().enumerate() {
-            if arr.validity().is_some_and(|m| !m.get_bit(i)) {
+            if validity.is_some_and(|m| !m.get_bit(i)) {
                 ids.push(0);
                 continue;
             }
@@ -684,10 +685,10 @@ fn string_ids(ca: &StringChunked) -> (Vec<u32>, u32) {
     for arr in ca.downcast_iter() {
         // a view names bytes in its own array's buffers: views are compared per array
         let mut by_view: PlHashMap<u128, u32> = PlHashMap::default();
-        let views = arr.views();
+        let validity = arr.validity();
         let mut prev: Option<(u128, u32)> = None;
-        for (i, view) in views.iter().enumerate() {
-            if arr.validity().is_some_and(|m| !m.get_bit(i)) {
+        for (i, view) in arr.views().iter().enumerate() {
+            if validity.is_some_and(|m| !m.get_bit(i)) {
                 ids.push(0);
                 continue;
             }

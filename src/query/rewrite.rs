@@ -141,14 +141,12 @@ fn is_ext(e: &SQLExpr) -> bool {
     matches!(e, SQLExpr::Function(f) if extension(&fname(f)).is_some())
 }
 
-/// True when `e` contains a node for which `pred` holds.
-pub(crate) fn contains(e: &SQLExpr, pred: &dyn Fn(&SQLExpr) -> bool) -> bool {
-    any_expr(e, pred)
-}
-
-/// True when an expression anywhere in `node` (a SELECT, an ORDER BY, a query, an
-/// expression, subqueries included) is one for which `pred` holds.
-fn any_expr<V: sqlparser::ast::Visit>(node: &V, pred: &dyn Fn(&SQLExpr) -> bool) -> bool {
+/// True when an expression anywhere in `node` (an expression, a SELECT, an ORDER BY, a
+/// query; subqueries included) is one for which `pred` holds.
+pub(crate) fn contains<V: sqlparser::ast::Visit>(
+    node: &V,
+    pred: &dyn Fn(&SQLExpr) -> bool,
+) -> bool {
     sqlparser::ast::visit_expressions(node, |x: &SQLExpr| {
         if pred(x) {
             ControlFlow::Break(())
@@ -718,11 +716,11 @@ fn inline_named_windows(
         None => false,
     };
     let subquery_by_name = exprs.iter().any(|e| {
-        any_expr(*e, &|x| match x {
+        contains(*e, &|x| match x {
             SQLExpr::Subquery(q)
             | SQLExpr::Exists { subquery: q, .. }
             | SQLExpr::InSubquery { subquery: q, .. } => {
-                any_expr(q, &|y| matches!(y, SQLExpr::Function(f) if by_name(f)))
+                contains(q, &|y| matches!(y, SQLExpr::Function(f) if by_name(f)))
             }
             _ => false,
         })
@@ -890,8 +888,8 @@ fn distinct_joins_as_semi(
                 SQLExpr::Identifier(i) => i.value.to_lowercase() == c,
                 _ => false,
             };
-            let reads = any_expr(&rest, &reads_r)
-                || order_by.is_some_and(|ob| any_expr(ob, &reads_r))
+            let reads = contains(&rest, &reads_r)
+                || order_by.is_some_and(|ob| contains(ob, &reads_r))
                 || rest.projection.iter().any(|it| {
                 matches!(it, SelectItem::QualifiedWildcard(k, _) if k.to_string().to_lowercase() == r)
             });

@@ -141,6 +141,18 @@ impl Tuner {
         }
     }
 
+    /// A projection's expressions and input tuned and its repeated windows lifted below
+    /// it, with the names of the columns they were lifted to; None when nothing changed.
+    fn projection(
+        &self,
+        es: &[Expr],
+        i: &Arc<DslPlan>,
+    ) -> Option<(Vec<Expr>, Arc<DslPlan>, Vec<PlSmallStr>)> {
+        let (exprs, input, changed) = self.node_or_same(es, i);
+        let (exprs, input, lifted) = lift_repeated_windows(exprs, input);
+        (changed || !lifted.is_empty()).then_some((exprs, input, lifted))
+    }
+
     fn plan(&self, p: &DslPlan) -> Option<DslPlan> {
         Some(match p {
             DslPlan::Select {
@@ -148,11 +160,7 @@ impl Tuner {
                 input: i,
                 options,
             } => {
-                let (expr, input, changed) = self.node_or_same(e, i);
-                let (expr, input, lifted) = lift_repeated_windows(expr, input);
-                if !changed && lifted.is_empty() {
-                    return None;
-                }
+                let (expr, input, _) = self.projection(e, i)?;
                 DslPlan::Select {
                     expr,
                     input,
@@ -164,11 +172,7 @@ impl Tuner {
                 exprs: e,
                 options,
             } => {
-                let (exprs, input, changed) = self.node_or_same(e, i);
-                let (exprs, input, lifted) = lift_repeated_windows(exprs, input);
-                if !changed && lifted.is_empty() {
-                    return None;
-                }
+                let (exprs, input, lifted) = self.projection(e, i)?;
                 let stacked = DslPlan::HStack {
                     exprs,
                     input,

@@ -103,7 +103,8 @@ fn bad_gen_arguments_are_explained() {
 #[test]
 fn benchmark_questions_match_hand_written_plans() {
     let a = gen("gen-bench", "3");
-    let scans: Vec<(&str, LazyFrame)> = store::scan(&a).unwrap();
+    let scans: Vec<(&str, LazyFrame)> =
+        store::scan(&a, &store::read_manifest(&a).unwrap()).unwrap();
     let t = |n: &str| scans.iter().find(|(x, _)| *x == n).unwrap().1.clone();
     let csv = |df: DataFrame| {
         let mut buf = vec![];
