@@ -1,8 +1,10 @@
-//! Ingest throughput: the 2021 document (doc-tabbed) and the four PDF-text documents,
-//! text → typed records and records → Polars frames; bytes/s and documents/s.
-//! Run with `cargo bench --bench ingest`.
+//! Ingest throughput: the 2021 document (doc-tabbed) and, from the shared corpus of real
+//! disclosures (`../shared/corpus`, or `BUDGETQL_CORPUS=DIR`; never part of the
+//! repository), its four PDF-text documents and its PDFs: text → typed records and
+//! records → Polars frames; bytes/s and documents/s. Without the corpus only the 2021
+//! document is measured. Run with `cargo bench --bench ingest`.
 
-use budgetql::ingest::{ingest_bytes, BUNDLED, BUNDLED_TEXT};
+use budgetql::ingest::{ingest_bytes, BUNDLED_TEXT};
 use budgetql::model;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
@@ -32,12 +34,33 @@ fn ingest(c: &mut Criterion) {
     g.bench_function("doc-tabbed (2021 district, 125 KiB)", |b| {
         b.iter(|| ingest_bytes("bundled.txt", black_box(bytes)).expect("ingests"))
     });
-    let pdf: Vec<&str> = vec![
-        include_str!("../tests/pdf_text/jiangsu_high_court_2019_dept_budget.txt"),
-        include_str!("../tests/pdf_text/jiangsu_procuratorate_2019_dept_budget.txt"),
-        include_str!("../tests/pdf_text/shanghai_putuo_justice_bureau_2026_dept_budget.txt"),
-        include_str!("../tests/pdf_text/shanghai_putuo_planning_resources_2024_final_accounts.txt"),
-    ];
+    let corpus = std::env::var_os("BUDGETQL_CORPUS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+        });
+    let corpus = if corpus.join("pdf").is_dir() {
+        corpus
+    } else {
+        corpus.join("..")
+    };
+    if !corpus.join("pdf").is_dir() {
+        eprintln!(
+            "no corpus at {}: the real documents are not measured",
+            corpus.display()
+        );
+        g.finish();
+        return;
+    }
+    let pdf: Vec<String> = [
+        "jiangsu_high_court_2019_dept_budget",
+        "jiangsu_procuratorate_2019_dept_budget",
+        "shanghai_putuo_justice_bureau_2026_dept_budget",
+        "shanghai_putuo_planning_resources_2024_final_accounts",
+    ]
+    .iter()
+    .map(|id| std::fs::read_to_string(corpus.join(format!("{id}.txt"))).expect("a corpus text"))
+    .collect();
     let total: usize = pdf.iter().map(|t| t.len()).sum();
     g.throughput(Throughput::Elements(pdf.len() as u64));
     g.bench_function(
@@ -51,10 +74,19 @@ fn ingest(c: &mut Criterion) {
         },
     );
     // PDF → typed records, one document at a time (text layer + layout)
-    for (name, bytes) in BUNDLED.iter().filter(|(n, _)| n.ends_with(".pdf")) {
+    let mut pdfs: Vec<_> = std::fs::read_dir(corpus.join("pdf"))
+        .expect("the corpus pdf folder")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
+        .collect();
+    pdfs.sort();
+    for path in pdfs {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let bytes = std::fs::read(&path).expect("a corpus PDF");
         g.throughput(Throughput::Bytes(bytes.len() as u64));
         g.bench_function(format!("pdf {name}"), |b| {
-            b.iter(|| ingest_bytes(name, black_box(bytes)).expect("ingests"))
+            b.iter(|| ingest_bytes(&name, black_box(&bytes)).expect("ingests"))
         });
     }
     g.finish();

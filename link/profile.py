@@ -58,7 +58,12 @@ def workloads(bq, warehouses, scratch):
         out.append([bq, "-f", f])
     out.append([bq, "audit"])
     out.append([bq, "--help"])
-    docs = sorted(glob.glob(os.path.join(ROOT, "datasets", "raw", "*.pdf")))
+    # the real disclosures live outside the repository (../shared/corpus/pdf, or
+    # BUDGETQL_CORPUS); without them the ingest workload reads the bundled document only
+    corpus = os.environ.get("BUDGETQL_CORPUS", os.path.join(ROOT, "..", "shared", "corpus"))
+    if os.path.isdir(os.path.join(corpus, "pdf")):
+        corpus = os.path.join(corpus, "pdf")
+    docs = sorted(glob.glob(os.path.join(corpus, "*.pdf")))
     docs += sorted(glob.glob(os.path.join(ROOT, "datasets", "raw", "*.txt")))
     out.append([bq, "ingest", "--into", os.path.join(scratch, "wh")] + docs)
     return out

@@ -1,6 +1,7 @@
 -- Question: how did each department's spending move from 2017 to 2019? A line chart of
--- years, one line per department (Jiangsu High Court, Procuratorate, 人大 office, read
--- from the bundled PDFs).
+-- years, one line per department (on a warehouse of your PDFs, `budgetql ingest … --into
+-- DIR`, or a generated one, `budgetql gen --size small --departments 3 --into DIR`; run
+-- with `--data DIR`).
 -- Tables: budget_lines (支出合计 of each department budget; unit budgets are part of
 -- their department's and are left out so nothing counts twice).
 -- In the shell this draws in the terminal; `COPY (CHART LINE …) TO 'spending.svg'`

@@ -1,5 +1,5 @@
 -- Question: each department's spending by year, 2017-2019, with growth.
--- Read from the bundled PDFs: the Jiangsu High Court, Procuratorate and 人大 office.
+-- Run on a warehouse of many years (`--data DIR`: your ingested PDFs, or `budgetql gen`).
 -- dept_code is the department's key across years (the name with 中共 dropped, the
 -- region written out and abbreviations such as 省法院 expanded; departments.key_rule
 -- says how, and `--dept-map FILE` overrides it). Only department budgets (部门预算) are

@@ -26,62 +26,10 @@ pub const BUNDLED_NAME: &str = "qinhuangdao-etdz-zhengfawei-2021.txt";
 pub const BUNDLED_TEXT: &str = include_str!("../datasets/raw/qinhuangdao-etdz-zhengfawei-2021.txt");
 
 /// Every bundled document (`datasets/raw/`), compiled into the binary: the default
-/// data. The first is the 2021 district document the project started from; the others
-/// are PDFs as published: Jiangsu's High Court, Procuratorate and 人大 office for
-/// 2017-2019, and three Shanghai Putuo disclosures (2024 and 2026 budgets, a 2024 决算).
-/// The other corpus PDFs are in tests/pdf/, each for a reason the README gives (a
-/// repeat of a bundled document, or not yet read well enough).
-pub const BUNDLED: &[(&str, &[u8])] = &[
-    (BUNDLED_NAME, BUNDLED_TEXT.as_bytes()),
-    (
-        "jiangsu_high_court_2017_dept_budget.pdf",
-        include_bytes!("../datasets/raw/jiangsu_high_court_2017_dept_budget.pdf"),
-    ),
-    (
-        "jiangsu_high_court_2018_dept_budget.pdf",
-        include_bytes!("../datasets/raw/jiangsu_high_court_2018_dept_budget.pdf"),
-    ),
-    (
-        "jiangsu_high_court_2019_dept_budget.pdf",
-        include_bytes!("../datasets/raw/jiangsu_high_court_2019_dept_budget.pdf"),
-    ),
-    (
-        "jiangsu_npc_office_2017_dept_budget.pdf",
-        include_bytes!("../datasets/raw/jiangsu_npc_office_2017_dept_budget.pdf"),
-    ),
-    (
-        "jiangsu_npc_office_2018_dept_budget.pdf",
-        include_bytes!("../datasets/raw/jiangsu_npc_office_2018_dept_budget.pdf"),
-    ),
-    (
-        "jiangsu_npc_office_2019_dept_budget_tables.pdf",
-        include_bytes!("../datasets/raw/jiangsu_npc_office_2019_dept_budget_tables.pdf"),
-    ),
-    (
-        "jiangsu_procuratorate_2017_dept_budget.pdf",
-        include_bytes!("../datasets/raw/jiangsu_procuratorate_2017_dept_budget.pdf"),
-    ),
-    (
-        "jiangsu_procuratorate_2018_dept_budget.pdf",
-        include_bytes!("../datasets/raw/jiangsu_procuratorate_2018_dept_budget.pdf"),
-    ),
-    (
-        "jiangsu_procuratorate_2019_dept_budget.pdf",
-        include_bytes!("../datasets/raw/jiangsu_procuratorate_2019_dept_budget.pdf"),
-    ),
-    (
-        "shanghai_putuo_justice_bureau_2026_dept_budget.pdf",
-        include_bytes!("../datasets/raw/shanghai_putuo_justice_bureau_2026_dept_budget.pdf"),
-    ),
-    (
-        "shanghai_putuo_planning_resources_2024_final_accounts.pdf",
-        include_bytes!("../datasets/raw/shanghai_putuo_planning_resources_2024_final_accounts.pdf"),
-    ),
-    (
-        "shanghai_putuo_wanli_subdistrict_2024_dept_budget.pdf",
-        include_bytes!("../datasets/raw/shanghai_putuo_wanli_subdistrict_2024_dept_budget.pdf"),
-    ),
-];
+/// data. Only the project's own seed document is bundled; real disclosures published
+/// by others are never copied into the repository (tests read them from `../shared`,
+/// `datasets/raw/PROVENANCE.md` says where they come from).
+pub const BUNDLED: &[(&str, &[u8])] = &[(BUNDLED_NAME, BUNDLED_TEXT.as_bytes())];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DepartmentRec {

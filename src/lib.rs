@@ -25,61 +25,7 @@ pub use render::Format;
 
 use polars::prelude::*;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-
-/// Where the bundled documents' tables are cached: `$BUDGETQL_CACHE`, else
-/// `$XDG_CACHE_HOME/budgetql`, else `~/.cache/budgetql`; one folder per build of
-/// budgetql (its key hashes the sources and the bundled files), so a new version
-/// never reads an old version's tables. `BUDGETQL_CACHE=off` turns the cache off.
-pub fn bundled_cache() -> Option<PathBuf> {
-    let base = match std::env::var_os("BUDGETQL_CACHE") {
-        Some(v) if v == "off" => return None,
-        Some(v) if !v.is_empty() => PathBuf::from(v),
-        _ => match std::env::var_os("XDG_CACHE_HOME") {
-            Some(v) if !v.is_empty() => PathBuf::from(v).join("budgetql"),
-            _ => PathBuf::from(std::env::var_os("HOME")?).join(".cache/budgetql"),
-        },
-    };
-    Some(base.join(format!("bundled-{}", env!("BUDGETQL_BUILD_KEY"))))
-}
-
-/// Write the bundled tables (one Arrow IPC file per contract table) under a private
-/// name, then rename the folder into place (a concurrent first start keeps whichever
-/// finished first).
-fn write_cache(dir: &Path, docs: &[Document]) -> Option<()> {
-    let parent = dir.parent()?;
-    std::fs::create_dir_all(parent).ok()?;
-    let tmp = parent.join(format!(
-        ".{}.tmp-{}",
-        dir.file_name()?.to_string_lossy(),
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).ok()?;
-    let written = (|| {
-        for (name, mut df) in model::stacked(docs).ok()? {
-            let f = std::fs::File::create(tmp.join(format!("{name}.arrow"))).ok()?;
-            IpcWriter::new(f).finish(&mut df).ok()?;
-        }
-        Some(())
-    })();
-    let done =
-        written.is_some() && (std::fs::rename(&tmp, dir).is_ok() || read_cache(dir).is_some());
-    let _ = std::fs::remove_dir_all(&tmp);
-    done.then_some(())
-}
-
-/// The cached bundled tables, when every one is there and readable.
-fn read_cache(dir: &Path) -> Option<Vec<(&'static str, LazyFrame)>> {
-    model::TABLES
-        .iter()
-        .map(|t| {
-            let f = std::fs::File::open(dir.join(format!("{}.arrow", t.name))).ok()?;
-            let df = IpcReader::new(f).finish().ok()?;
-            Some((t.name, df.lazy()))
-        })
-        .collect()
-}
+use std::path::Path;
 
 /// A query session: the contract tables registered for SQL, plus views,
 /// loaded files and parameters. Cloning is cheap (lazy plans, shared data).
@@ -106,28 +52,10 @@ impl Session {
         }
     }
 
-    /// The bundled documents (`datasets/raw/`). Reading 12 PDFs at every start would
-    /// be slow, so the first start ingests them and keeps the tables in the cache folder
-    /// ([`bundled_cache`]) as Arrow files; later starts read those. Without a usable
-    /// cache folder the documents are ingested in memory at every start.
+    /// The bundled document (`datasets/raw/`, the project's own 2021 seed), ingested in
+    /// memory at start (a few milliseconds).
     pub fn bundled() -> Result<Session> {
-        let desc = format!(
-            "the {} bundled disclosures (datasets/raw/)",
-            ingest::BUNDLED.len()
-        );
-        // a department mapping changes the keys: the cache holds the default ones
-        let cache = bundled_cache().filter(|_| !ingest::department::has_mapping());
-        if let Some(tables) = cache.as_deref().and_then(read_cache) {
-            return Ok(Session::with_tables(tables, desc));
-        }
-        let docs = ingest::ingest_bundled_all()?;
-        // best effort: a cache that cannot be written only costs time at the next start
-        if let Some(dir) = &cache {
-            let _ = write_cache(dir, &docs);
-        }
-        let mut s = Session::from_documents(&docs)?;
-        s.description = desc;
-        Ok(s)
+        Session::from_documents(&ingest::ingest_bundled_all()?)
     }
 
     /// Documents ingested in memory, all tables concatenated.

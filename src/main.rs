@@ -81,11 +81,12 @@ fn after_help() -> String {
 
 const AFTER_HELP: &str = "\
 Data:
-  With no --data, budgetql answers from the thirteen bundled disclosures (compiled
-  into the binary): twelve PDFs of Jiangsu (2017-2019) and Shanghai Putuo (2024, 2026)
-  departments and the 2021 budget of the Qinhuangdao ETDZ 政法委. The first start
-  reads them into a cache ($XDG_CACHE_HOME/budgetql; BUDGETQL_CACHE=DIR or off).
-  With --data DIR (or BUDGETQL_DATA) it scans a warehouse made by `budgetql ingest`.
+  With no --data, budgetql answers from its bundled document (compiled into the
+  binary): the 2021 budget of the Qinhuangdao ETDZ 政法委. Your own PDFs go in with
+  `budgetql ingest FILE.pdf… --into DIR` (or `LOAD 'FILE.pdf'` in a session); many
+  years of synthetic budgets with `budgetql gen --size small --into DIR`.
+  With --data DIR (or BUDGETQL_DATA) it scans a warehouse made by `budgetql ingest`
+  or `budgetql gen`.
   With no -c/-f and a terminal on standard input, budgetql opens an interactive
   shell (history in $XDG_DATA_HOME/budgetql/history; `.help` lists its commands).
 
@@ -195,7 +196,7 @@ listed in the README. Exit status is 0 whether or not there are findings.
 
 Examples:
   budgetql audit
-  budgetql audit datasets/raw/*.pdf --format csv
+  budgetql audit reports/*.pdf --format csv
   budgetql -c \"SELECT rule, COUNT(*) FROM audit_findings GROUP BY rule\"")]
     Audit {
         /// Disclosure files (PDF or text) to ingest in memory and audit.
@@ -205,7 +206,7 @@ Examples:
     /// Ingest disclosure documents (PDF, or UTF-8 text) into a Parquet warehouse, or check them.
     #[command(after_help = "\
 Examples:
-  budgetql ingest datasets/raw/*.pdf --into warehouse
+  budgetql ingest reports/*.pdf --into warehouse
   budgetql ingest --check report.pdf
 
 A PDF is read through its text layer (`budgetql text FILE` shows it); a scanned PDF

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Time pdfplumber's text extraction on the bundled PDFs, the peer of budgetql's PDF
+"""Time pdfplumber's text extraction on the shared corpus's real PDFs (../shared/corpus/pdf
+beside the checkout, or BUDGETQL_CORPUS=DIR; never copied into the repository), the peer of budgetql's PDF
 ingest (`cargo bench --bench ingest`, group `documents`, "pdf …" entries).
 
     python3 -m pip install pdfplumber   # the newest release
@@ -19,7 +20,12 @@ import pdfplumber
 
 runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-files = sorted(glob.glob(os.path.join(root, "datasets", "raw", "*.pdf")))
+corpus = os.environ.get("BUDGETQL_CORPUS", os.path.join(root, "..", "shared", "corpus"))
+if os.path.isdir(os.path.join(corpus, "pdf")):
+    corpus = os.path.join(corpus, "pdf")
+files = sorted(glob.glob(os.path.join(corpus, "*.pdf")))
+if not files:
+    sys.exit(f"no PDFs in {corpus}: put the shared corpus there or set BUDGETQL_CORPUS=DIR")
 print(f"pdfplumber {pdfplumber.__version__}, {runs} runs each")
 medians = []
 for f in files:

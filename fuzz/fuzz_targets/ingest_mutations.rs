@@ -1,17 +1,30 @@
-//! Structure-aware mutations of the real documents (the bundled one and the PDF-text
-//! layouts): the fuzzer's bytes choose which lines to delete, duplicate, swap or cut,
-//! which cells to swap and which numbers to break. Ingest must return a document or
-//! an error; a document must build its frames.
+//! Structure-aware mutations of the real documents (the bundled one and, when the shared
+//! corpus is there — `../../shared/corpus` or `BUDGETQL_CORPUS`, read at start, never
+//! copied into the repository — its PDF-text documents): the fuzzer's bytes choose which
+//! lines to delete, duplicate, swap or cut, which cells to swap and which numbers to
+//! break. Ingest must return a document or an error; a document must build its frames.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
 
-const DOCS: &[&str] = &[
-    include_str!("../../datasets/raw/qinhuangdao-etdz-zhengfawei-2021.txt"),
-    include_str!("../../tests/pdf_text/jiangsu_high_court_2019_dept_budget.txt"),
-    include_str!("../../tests/pdf_text/jiangsu_procuratorate_2019_dept_budget.txt"),
-    include_str!("../../tests/pdf_text/shanghai_putuo_justice_bureau_2026_dept_budget.txt"),
-    include_str!("../../tests/pdf_text/shanghai_putuo_planning_resources_2024_final_accounts.txt"),
-];
+fn docs() -> &'static [String] {
+    static DOCS: OnceLock<Vec<String>> = OnceLock::new();
+    DOCS.get_or_init(|| {
+        let mut v = vec![budgetql::ingest::BUNDLED_TEXT.to_string()];
+        let corpus = std::env::var("BUDGETQL_CORPUS")
+            .unwrap_or_else(|_| format!("{}/../../shared/corpus", env!("CARGO_MANIFEST_DIR")));
+        if let Ok(rd) = std::fs::read_dir(&corpus) {
+            let mut files: Vec<_> = rd
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+                .collect();
+            files.sort();
+            v.extend(files.iter().filter_map(|p| std::fs::read_to_string(p).ok()));
+        }
+        v
+    })
+}
 
 const BROKEN: &[&str] = &[
     "x", "", "１２．５", "-", "999999999999999999999999999999", "1,2,3", "≥", "%", "(", "0.000001",
@@ -22,7 +35,8 @@ fuzz_target!(|data: &[u8]| {
     if data.len() < 2 {
         return;
     }
-    let doc = DOCS[data[0] as usize % DOCS.len()];
+    let docs = docs();
+    let doc = &docs[data[0] as usize % docs.len()];
     let mut lines: Vec<String> = doc.lines().map(str::to_string).collect();
     for op in data[1..].chunks(4) {
         if lines.is_empty() || op.len() < 4 {

@@ -22,7 +22,8 @@ fn repl_session_end_to_end() {
         .env("NO_COLOR", "1")
         .env("TERM", "xterm");
     let mut p = spawn_command(cmd, Some(20_000)).expect("spawn in a pty");
-    p.exp_string("loaded the 13 bundled disclosures").unwrap();
+    p.exp_string("loaded qinhuangdao-etdz-zhengfawei-2021 (2021, 49 projects, 320 indicators)")
+        .unwrap();
     p.exp_string("budgetql> ").unwrap();
 
     pause();

@@ -1,27 +1,21 @@
 #!/usr/bin/env python3
-"""Derive the malformed-document corpus from the bundled disclosure.
+"""Derive the malformed-document corpus from the bundled disclosure (the project's own seed).
 
 Each case changes the real document in one way and states the error budgetql must
 give: its kind and the line it must point at (worked out from the change, not by
 running budgetql). Run from the repository root: python3 tests/malformed/make.py
+
+Only the project's own document and PDFs written here are used: cases derived from the
+real third-party disclosures (a cut PDF, edited pdf-text documents) are made at test time
+from ../shared by the corpus target (tests/corpus/malformed.rs), never committed; the
+small PDFs of the malformed cases (a scan, an encrypted file, …) are written at test time
+by tests/it/malformed.rs, so no PDF is kept in the repository.
 """
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(HERE, "..", "..", "datasets", "raw", "qinhuangdao-etdz-zhengfawei-2021.txt")
 L = open(SRC, encoding="utf-8").read().split("\n")
-
-
-# documents in the PDF-text layout (text extracted from PDFs, page by page)
-SH = open(os.path.join(HERE, "..", "pdf_text", "shanghai_putuo_justice_bureau_2026_dept_budget.txt"), encoding="utf-8").read().split("\n")
-JS = open(os.path.join(HERE, "..", "pdf_text", "jiangsu_high_court_2019_dept_budget.txt"), encoding="utf-8").read().split("\n")
-
-
-def pset(doc, n, was, now):
-    t = list(doc)
-    assert t[n - 1] == was, (n, t[n - 1], was)
-    t[n - 1] = now
-    return t
 
 
 def setl(n, was, now):
@@ -82,91 +76,11 @@ CASES = [
     ("nul-byte", "not-text", 100, "it contains NUL bytes", None),
     ("gbk-encoded", "not-text", 1, "invalid UTF-8", None),
     ("pdf", "pdf", "-", "the PDF cannot be read (truncated or damaged)", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"),
-    # the PDF-text layout: Shanghai 2026 (元) and Jiangsu 2019 (万元)
-    ("pdf-table-without-unit", "malformed", 138, "states no unit",
-     pset(SH, 139, "编制部门：上海市普陀区司法局 单位：元", "编制部门：上海市普陀区司法局")),
-    ("pdf-figure-garbage", "malformed", 190, "`16726725.4x` in row 2040601",
-     pset(SH, 190, "204 06 01 行政运行 16726725.44 16726725.44 0.00", "204 06 01 行政运行 16726725.4x 16726725.44 0.00")),
-    ("pdf-too-many-figures", "malformed", 190, "has 4 figures but table",
-     pset(SH, 190, "204 06 01 行政运行 16726725.44 16726725.44 0.00", "204 06 01 行政运行 16726725.44 16726725.44 0.00 1.00")),
-    ("pdf-code-without-name", "malformed", 190, "code 2040601 in table",
-     pset(SH, 190, "204 06 01 行政运行 16726725.44 16726725.44 0.00", "204 06 01 16726725.44 16726725.44 0.00")),
-    ("pdf-summary-without-total", "malformed", 142, "has no 收入合计/收入总计 line",
-     pset(SH, 149, "收入总计 96,282,213.44 支出总计 96,282,213.44", "支出总计 96,282,213.44")),
-    # (a 三公 row no placement reconciles is not refused: the table is left out with a
-    # warning, tests/it/corpus.rs::a_three_public_row_that_cannot_be_placed_…)
-    ("pdf-no-year", "document", "-", "no budget year found",
-     [l.replace("2026年", "") for l in SH]),
 ]
-
-
-def minimal_pdf(content, resources):
-    """A one-page PDF with the given content stream and resources, with a correct xref."""
-    objs = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources " + resources
-        + b" /Contents 4 0 R >>",
-        b"<< /Length " + str(len(content)).encode() + b" >>\nstream\n" + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray"
-        b" /BitsPerComponent 8 /Length 1 >>\nstream\n\x80\nendstream",
-    ]
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for i, o in enumerate(objs):
-        offsets.append(len(out))
-        out += f"{i + 1} 0 obj\n".encode() + o + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
-    for off in offsets:
-        out += f"{off:010d} 00000 n \n".encode()
-    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return out
-
-
-# PDF files: (name, kind, line, the message contains, bytes)
-def pdf_cases():
-    real = open(os.path.join(HERE, "..", "..", "datasets", "raw",
-                             "jiangsu_npc_office_2019_dept_budget_tables.pdf"), "rb").read()
-    cases = [
-        # a scan: one page holding an image and no text
-        ("pdf-scan", "pdf", "-", "no text on pages 1-1: this looks like a scan (or a damaged file); OCR it first",
-         minimal_pdf(b"q 595 0 0 842 0 0 cm /Im1 Do Q", b"<< /XObject << /Im1 6 0 R >> >>")),
-        # a PDF with text that is not a disclosure
-        ("pdf-not-a-disclosure", "document", "-", "no budget year found",
-         minimal_pdf(b"BT /F1 12 Tf 72 720 Td (Quarterly newsletter, spring edition) Tj ET",
-                     b"<< /Font << /F1 5 0 R >> >>")),
-        # the header and nothing a reader can use
-        ("pdf-header-only", "pdf", "-", "the PDF cannot be read (truncated or damaged)",
-         b"%PDF-1.4\n%%EOF\n"),
-        # a real disclosure cut after its first tenth: the reader recovers one page, without text
-        ("pdf-truncated", "pdf", "-", "no text on pages 1-1: this looks like a scan (or a damaged file)",
-         real[: len(real) // 10]),
-    ]
-    try:
-        from pypdf import PdfReader, PdfWriter
-        import io
-        w = PdfWriter(clone_from=PdfReader(io.BytesIO(real)))
-        w.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
-        b = io.BytesIO()
-        w.write(b)
-        cases.append(("pdf-encrypted", "pdf", "-", "the PDF is encrypted with a password", b.getvalue()))
-    except ImportError:
-        # pypdf is only needed to write this case again; keep the committed file
-        if os.path.exists(os.path.join(HERE, "pdf-encrypted.pdf")):
-            cases.append(("pdf-encrypted", "pdf", "-", "the PDF is encrypted with a password", None))
-    return cases
 
 
 def main():
     rows = []
-    for name, kind, line, text, body in pdf_cases():
-        path = os.path.join(HERE, f"{name}.pdf")
-        if body is not None:
-            with open(path, "wb") as f:
-                f.write(body)
-        rows.append(f"{name}.pdf\t{kind}\t{line}\t{text}")
     for name, kind, line, text, body in CASES:
         if name == "no-year":
             # two project tables without the document around them: no title, no year
