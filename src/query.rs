@@ -8,6 +8,7 @@ pub mod engine;
 pub mod lex;
 pub mod names;
 mod normalize;
+pub mod plan;
 mod polars_errors;
 mod quantiles;
 pub mod rewrite;

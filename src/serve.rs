@@ -103,8 +103,8 @@ fn refused(text: &str) -> Option<String> {
         Some(Command::Load) => "LOAD reads files on the server",
         Some(Command::Copy) => "COPY writes files on the server",
         Some(Command::Set) => "SET would change the session every client shares",
-        _ if first == "CREATE" || first == "DROP" => {
-            "views would change the session every client shares"
+        _ if first == "CREATE" || first == "DROP" || first == "INSERT" => {
+            "views and session tables would change the session every client shares"
         }
         _ => return None,
     };

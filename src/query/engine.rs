@@ -25,6 +25,16 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
+mod session_tables;
+
+/// How deep a query's expressions and subqueries may nest: deeper statements are refused
+/// with a message (the rewrites and polars-sql walk them recursively).
+const MAX_NESTING: usize = 400;
+
+/// The stack a statement runs on (address space; pages are used only as deep as a
+/// statement goes).
+const STATEMENT_STACK: usize = 512 << 20;
+
 /// What a statement produced.
 #[derive(Debug)]
 pub enum Output {
@@ -47,6 +57,8 @@ pub enum Kind {
     View,
     /// A table computed by budgetql (audit_findings).
     Derived,
+    /// A table made with CREATE TABLE in this session (in memory only).
+    Session,
 }
 
 impl Kind {
@@ -56,6 +68,7 @@ impl Kind {
             Kind::Loaded => "loaded",
             Kind::View => "view",
             Kind::Derived => "derived",
+            Kind::Session => "session table",
         }
     }
 }
@@ -181,6 +194,12 @@ impl Engine {
         for (n, lf) in tables {
             e.register(n, lf, Kind::Contract);
         }
+        // what a SELECT without FROM reads (not a name the user sees)
+        let one = super::plan::one_row();
+        if let Ok(s) = one.clone().collect_schema() {
+            e.schemas.insert(super::plan::ONE_ROW.to_string(), s);
+        }
+        e.frames.insert(super::plan::ONE_ROW.to_string(), one);
         e
     }
 
@@ -290,12 +309,31 @@ impl Engine {
     pub fn execute(&mut self, origin: &str, st: &Statement) -> Result<Output, QueryError> {
         // a panic inside Polars (a kernel missing for a type, an assertion) never reaches
         // the user: it becomes an error naming the statement, and nothing is printed
-        match crate::guard::catch(|| self.execute_unguarded(origin, st)) {
+        let run = |engine: &mut Engine| {
+            match crate::guard::catch(|| engine.execute_unguarded(origin, st)) {
             Ok(r) => r,
             Err(m) => Err(located(origin, st, 1, 1, &format!(
                 "internal error in the query engine while running this statement ({m}); nothing was printed. This is a budgetql bug: please report it with the statement. Rephrasing the query (a CTE, another GROUP BY) may avoid it"
             ))),
         }
+        };
+        // on a thread of its own with a deep stack: the SQL path (sqlparser's visitors,
+        // polars-sql) walks a statement recursively, and a long one (a UNION of thousands
+        // of terms inside a subquery) must not overflow the caller's stack
+        std::thread::scope(|scope| {
+            match std::thread::Builder::new()
+                .name("budgetql-statement".into())
+                .stack_size(STATEMENT_STACK)
+                .spawn_scoped(scope, || run(self))
+            {
+                Ok(h) => h.join().unwrap_or_else(|_| {
+                    Err(located(origin, st, 1, 1, "internal error: the statement's thread stopped; nothing was printed"))
+                }),
+                Err(e) => Err(located(origin, st, 1, 1, &format!(
+                    "cannot start a thread to run the statement ({e}); the machine may be out of memory or threads"
+                ))),
+            }
+        })
     }
 
     fn execute_unguarded(&mut self, origin: &str, st: &Statement) -> Result<Output, QueryError> {
@@ -330,7 +368,7 @@ impl Engine {
         }
         match stmts.remove(0) {
             SQLStatement::Query(q) => {
-                let lf = self.frame(origin, st, &q)?;
+                let lf = self.frame_of(origin, st, *q)?;
                 let streamed = self.streaming.then(|| {
                     crate::guard::catch(|| {
                         lf.clone()
@@ -371,6 +409,16 @@ impl Engine {
                 let lf = self.frame(origin, st, &cv.query)?;
                 self.register(&name, lf, Kind::View);
                 Ok(Output::Message(format!("view {name} created")))
+            }
+            SQLStatement::CreateTable(ct) => self.create_table(origin, st, &ct),
+            SQLStatement::Insert(ins) => self.insert(origin, st, &ins),
+            SQLStatement::Drop {
+                object_type,
+                names,
+                if_exists,
+                ..
+            } if object_type.to_string().eq_ignore_ascii_case("TABLE") => {
+                self.drop_tables(origin, st, &names, if_exists)
             }
             SQLStatement::Drop {
                 object_type,
@@ -424,7 +472,7 @@ impl Engine {
                     .collect::<Vec<_>>()
                     .join(" ");
                 Err(located(origin, st, 1, 1, &format!(
-                    "`{kw}` is not supported: budgetql reads budgets, it does not change them; supported are SELECT/WITH, SHOW TABLES, DESCRIBE, EXPLAIN, LOAD, COPY, CREATE VIEW, DROP VIEW, SET"
+                    "`{kw}` is not supported: budgetql reads budgets, it does not change them; supported are SELECT/WITH, SHOW TABLES, DESCRIBE, EXPLAIN, LOAD, COPY, CREATE VIEW, DROP VIEW, SET, and session tables (CREATE TABLE, INSERT INTO, DROP TABLE: in memory, for this session only)"
                 )))
             }
         }
@@ -652,6 +700,122 @@ impl Engine {
         st: &Statement,
         q: &SQLQuery,
     ) -> Result<LazyFrame, QueryError> {
+        self.frame_of(origin, st, q.clone())
+    }
+
+    /// A query's frame: planned (set operations and the ORDER BY/LIMIT over them, in
+    /// [`super::plan`]), each SELECT core lowered by [`Engine::core_frame`].
+    fn frame_of(
+        &mut self,
+        origin: &str,
+        st: &Statement,
+        q: SQLQuery,
+    ) -> Result<LazyFrame, QueryError> {
+        use super::plan;
+        let (p, tail) = match plan::build(q) {
+            Ok(pt) => pt,
+            Err(q) => return self.core_frame(origin, st, q),
+        };
+        let lf = plan::lower(
+            p,
+            &mut |leaf, _at| self.core_frame(origin, st, leaf),
+            &|e| located(origin, st, e.at.0, e.at.1, &e.message),
+        )?;
+        let Some(plan::Tail(t)) = tail else {
+            return Ok(lf);
+        };
+        // ORDER BY/LIMIT over the set operation: a query of its result
+        self.frames.insert(plan::SET_RESULT.to_string(), lf.clone());
+        if let Ok(s) = lf.clone().collect_schema() {
+            self.schemas.insert(plan::SET_RESULT.to_string(), s);
+        }
+        let r = self.core_frame(origin, st, *t);
+        self.frames.remove(plan::SET_RESULT);
+        self.schemas.remove(plan::SET_RESULT);
+        r
+    }
+
+    /// A query without a set operation at its top: the SQL path (rewrites, polars-sql).
+    fn core_frame(
+        &mut self,
+        origin: &str,
+        st: &Statement,
+        mut q: SQLQuery,
+    ) -> Result<LazyFrame, QueryError> {
+        let planned = self.plan_nested_set_operations(origin, st, &mut q);
+        super::plan::give_from_less_selects_a_row(&mut q);
+        super::plan::name_clashing_expressions(&mut q);
+        let r = if super::plan::too_deep(&q, MAX_NESTING) {
+            Err(located(origin, st, 1, 1, &format!(
+                "this query nests expressions or subqueries more than {MAX_NESTING} levels deep (a chain of thousands of OR, AND or + terms nests one level a term); budgetql refuses it rather than exhaust its stack: use IN (…) for a list of values, or split the query"
+            )))
+        } else {
+            self.sql_frame(origin, st, &q)
+        };
+        for name in planned {
+            self.frames.remove(&name);
+            self.schemas.remove(&name);
+        }
+        r
+    }
+
+    /// Set operations inside the query (a derived table, a CTE, an uncorrelated subquery)
+    /// planned by [`super::plan`] and read back as internal relations; the names
+    /// registered, for the caller to remove. A set operation that does not plan on its
+    /// own (it reads an outer column) is left to the SQL path.
+    fn plan_nested_set_operations(
+        &mut self,
+        origin: &str,
+        st: &Statement,
+        q: &mut SQLQuery,
+    ) -> Vec<String> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        struct V<'a> {
+            engine: &'a mut Engine,
+            origin: &'a str,
+            st: &'a Statement,
+            root: bool,
+            names: Vec<String>,
+        }
+        impl sqlparser::ast::VisitorMut for V<'_> {
+            type Break = ();
+            fn pre_visit_query(&mut self, q: &mut SQLQuery) -> ControlFlow<()> {
+                if std::mem::take(&mut self.root)
+                    || !matches!(*q.body, sqlparser::ast::SetExpr::SetOperation { .. })
+                {
+                    return ControlFlow::Continue(());
+                }
+                if let Ok(lf) = self.engine.frame_of(self.origin, self.st, q.clone()) {
+                    let name = format!("__budgetql_rel_{}", N.fetch_add(1, Ordering::Relaxed));
+                    if let Ok(s) = lf.clone().collect_schema() {
+                        self.engine.schemas.insert(name.clone(), s);
+                    }
+                    self.engine.frames.insert(name.clone(), lf);
+                    *q = super::plan::select_star_query(&name);
+                    self.names.push(name);
+                }
+                ControlFlow::Continue(())
+            }
+        }
+        let mut v = V {
+            engine: self,
+            origin,
+            st,
+            root: true,
+            names: vec![],
+        };
+        let _ = sqlparser::ast::VisitMut::visit(q, &mut v);
+        v.names
+    }
+
+    /// The SQL path: rewrites, then polars-sql (and the plans budgetql tunes after it).
+    fn sql_frame(
+        &mut self,
+        origin: &str,
+        st: &Statement,
+        q: &SQLQuery,
+    ) -> Result<LazyFrame, QueryError> {
         // audit_findings is computed the first time a query reads it
         if !self.frames.contains_key("audit_findings")
             && st.text.to_lowercase().contains("audit_findings")
@@ -677,6 +841,7 @@ impl Engine {
             let name = object_name(rel);
             if v.ctes.iter().any(|c| c.eq_ignore_ascii_case(&name))
                 || self.names.iter().any(|(n, _)| *n == name)
+                || (name.starts_with("__budgetql_") && self.frames.contains_key(&name))
             {
                 continue;
             }

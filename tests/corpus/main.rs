@@ -22,6 +22,7 @@ mod golden;
 mod malformed;
 mod pdf;
 mod scripts;
+mod sqlite;
 mod variation;
 
 use std::path::{Path, PathBuf};

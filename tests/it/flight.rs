@@ -295,7 +295,11 @@ fn errors_reach_the_client_located_and_writes_are_refused() {
     );
     assert!(!Path::new("/tmp/budgetql-flight-should-not-exist.csv").exists());
     assert!(e(3).contains("LOAD reads files"), "{}", e(3));
-    assert!(e(4).contains("views would change the session"), "{}", e(4));
+    assert!(
+        e(4).contains("views and session tables would change the session"),
+        "{}",
+        e(4)
+    );
     assert!(e(5).contains("SET would change"), "{}", e(5));
     assert!(
         e(6).contains("1:11: send one statement at a time"),

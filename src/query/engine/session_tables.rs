@@ -1,0 +1,444 @@
+//! Session tables: `CREATE TABLE t (cols)`, `CREATE TABLE t AS SELECT …`, `INSERT INTO t
+//! [(cols)] VALUES … | SELECT …` and `DROP TABLE [IF EXISTS] t`. They live in memory for
+//! the session only (never in a warehouse) and are refused in safe mode and by the
+//! server: an analyst's lookups (a deflator series, a department mapping), and what a
+//! conformance suite needs to run as written.
+
+use super::{located, object_name, qerr, Engine, Kind, Output};
+use crate::error::QueryError;
+use crate::query::Statement;
+use polars::prelude::*;
+use sqlparser::ast::{
+    CreateTable, DataType as SQLType, ExactNumberInfo, Expr as SQLExpr, Insert, ObjectName,
+    SetExpr, Spanned, TableObject, UnaryOperator, Value as SQLValue,
+};
+
+/// How many chunks an INSERTed-to table may hold before it is made contiguous again (each
+/// INSERT appends one).
+const MAX_CHUNKS: usize = 64;
+
+impl Engine {
+    fn refuse_in_safe_mode(
+        &self,
+        origin: &str,
+        st: &Statement,
+        what: &str,
+    ) -> Result<(), QueryError> {
+        if self.safe {
+            return Err(located(origin, st, 1, 1, &format!(
+                "safe mode: {what} changes the session's tables and is refused; this session only queries what is loaded"
+            )));
+        }
+        Ok(())
+    }
+
+    /// `CREATE TABLE t (cols)` or `CREATE TABLE t AS query`.
+    pub(super) fn create_table(
+        &mut self,
+        origin: &str,
+        st: &Statement,
+        ct: &CreateTable,
+    ) -> Result<Output, QueryError> {
+        self.refuse_in_safe_mode(origin, st, "CREATE TABLE")?;
+        let name = object_name(&ct.name);
+        if let Some((_, k)) = self.names.iter().find(|(n, _)| *n == name) {
+            if ct.if_not_exists {
+                return Ok(Output::Message(format!("table {name} exists")));
+            }
+            if !(ct.or_replace && *k == Kind::Session) {
+                let (l, c) = start_of(&ct.name);
+                return Err(located(
+                    origin,
+                    st,
+                    l,
+                    c,
+                    &format!(
+                        "`{name}` is already a {}; choose another name{}",
+                        k.label(),
+                        if *k == Kind::Session {
+                            " (or CREATE OR REPLACE TABLE)"
+                        } else {
+                            ""
+                        }
+                    ),
+                ));
+            }
+        }
+        let df = match &ct.query {
+            Some(q) => {
+                if !ct.columns.is_empty() {
+                    return Err(located(origin, st, 1, 1, "CREATE TABLE … AS takes its columns from the query; name them there (SELECT x AS name)"));
+                }
+                let lf = self.frame(origin, st, q)?;
+                lf.collect()
+                    .map_err(|e| self.explain_error(origin, st, &e))?
+            }
+            None => {
+                if ct.columns.is_empty() {
+                    return Err(located(origin, st, 1, 1, "CREATE TABLE needs its columns: CREATE TABLE t (name TYPE, …), or CREATE TABLE t AS SELECT …"));
+                }
+                let mut cols: Vec<Column> = vec![];
+                for c in &ct.columns {
+                    let cname = c.name.value.clone();
+                    if cols.iter().any(|x| x.name().as_str() == cname) {
+                        let (l, cc) = ident_start(&c.name);
+                        return Err(located(
+                            origin,
+                            st,
+                            l,
+                            cc,
+                            &format!("column `{cname}` is named twice"),
+                        ));
+                    }
+                    let dt = column_type(&c.data_type).ok_or_else(|| {
+                        let (l, cc) = ident_start(&c.name);
+                        located(origin, st, l, cc, &format!(
+                            "column `{cname}`: type `{}` is not one budgetql stores; use INTEGER, BIGINT, DOUBLE, REAL, DECIMAL(p, s), TEXT, VARCHAR, BOOLEAN or DATE",
+                            c.data_type
+                        ))
+                    })?;
+                    cols.push(Column::new_empty(cname.into(), &dt));
+                }
+                DataFrame::new(0, cols).map_err(|e| qerr(e.to_string()))?
+            }
+        };
+        let n = df.height();
+        self.register(&name, df.lazy(), Kind::Session);
+        Ok(Output::Message(format!("table {name} created ({n} rows)")))
+    }
+
+    /// `INSERT INTO t [(cols)] VALUES (…), … | query`.
+    pub(super) fn insert(
+        &mut self,
+        origin: &str,
+        st: &Statement,
+        ins: &Insert,
+    ) -> Result<Output, QueryError> {
+        self.refuse_in_safe_mode(origin, st, "INSERT")?;
+        let TableObject::TableName(tn) = &ins.table else {
+            return Err(located(origin, st, 1, 1, "INSERT INTO names a table"));
+        };
+        let name = object_name(tn);
+        let (l, c) = start_of(tn);
+        match self.names.iter().find(|(n, _)| *n == name) {
+            Some((_, Kind::Session)) => {}
+            Some((_, k)) => {
+                return Err(located(origin, st, l, c, &format!(
+                    "`{name}` is a {}: budgetql reads budgets, it does not change them; INSERT adds rows to a table made with CREATE TABLE",
+                    k.label()
+                )))
+            }
+            None => {
+                return Err(located(origin, st, l, c, &format!(
+                    "there is no table `{name}`; make it first with CREATE TABLE {name} (…)"
+                )))
+            }
+        }
+        let table = self
+            .frames
+            .get(&name)
+            .cloned()
+            .ok_or_else(|| qerr(format!("table {name} is not registered")))?
+            .collect()
+            .map_err(|e| qerr(e.to_string()))?;
+        let schema = table.schema().clone();
+        // the target columns, in the order the values come
+        let targets: Vec<String> = if ins.columns.is_empty() {
+            schema.iter_names().map(|n| n.to_string()).collect()
+        } else {
+            let mut v = vec![];
+            for c in &ins.columns {
+                let cname = object_name(c);
+                if !schema.contains(&cname) {
+                    let (l, cc) = start_of(c);
+                    return Err(located(
+                        origin,
+                        st,
+                        l,
+                        cc,
+                        &format!(
+                            "table `{name}` has no column `{cname}`; its columns are {}",
+                            schema
+                                .iter_names()
+                                .map(|n| n.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                }
+                if v.contains(&cname) {
+                    let (l, cc) = start_of(c);
+                    return Err(located(
+                        origin,
+                        st,
+                        l,
+                        cc,
+                        &format!("column `{cname}` is named twice"),
+                    ));
+                }
+                v.push(cname);
+            }
+            v
+        };
+        let source = ins
+            .source
+            .as_ref()
+            .ok_or_else(|| located(origin, st, 1, 1, "INSERT takes VALUES (…) or a query"))?;
+        // the new rows as columns named like the targets
+        let new: Vec<Column> = match source.body.as_ref() {
+            SetExpr::Values(values) if source.order_by.is_none() && source.with.is_none() => {
+                let mut cells: Vec<Vec<AnyValue<'static>>> = vec![vec![]; targets.len()];
+                for row in &values.rows {
+                    if row.len() != targets.len() {
+                        let (l, cc) =
+                            start_of(row.first().unwrap_or(&SQLExpr::value(SQLValue::Null)));
+                        return Err(located(
+                            origin,
+                            st,
+                            l,
+                            cc,
+                            &format!(
+                                "a row of {} values for {} columns ({})",
+                                row.len(),
+                                targets.len(),
+                                targets.join(", ")
+                            ),
+                        ));
+                    }
+                    for (i, e) in row.iter().enumerate() {
+                        let v = match literal(e) {
+                            Some(v) => v,
+                            None => self.evaluate(origin, st, e)?,
+                        };
+                        cells[i].push(v);
+                    }
+                }
+                targets
+                    .iter()
+                    .zip(cells)
+                    .map(|(n, vals)| {
+                        Series::from_any_values(n.as_str().into(), &vals, false)
+                            .map(Column::from)
+                            .map_err(|e| qerr(e.to_string()))
+                    })
+                    .collect::<Result<_, _>>()?
+            }
+            _ => {
+                let lf = self.frame(origin, st, source)?;
+                let df = lf
+                    .collect()
+                    .map_err(|e| self.explain_error(origin, st, &e))?;
+                if df.width() != targets.len() {
+                    return Err(located(
+                        origin,
+                        st,
+                        1,
+                        1,
+                        &format!(
+                            "the query gives {} columns for {} ({})",
+                            df.width(),
+                            targets.len(),
+                            targets.join(", ")
+                        ),
+                    ));
+                }
+                df.columns()
+                    .iter()
+                    .zip(&targets)
+                    .map(|(c, n)| c.clone().with_name(n.as_str().into()))
+                    .collect()
+            }
+        };
+        let height = new.first().map(|c| c.len()).unwrap_or(0);
+        // every column of the table, cast to its type; columns not named are NULL
+        let mut out: Vec<Column> = vec![];
+        for (cname, dt) in schema.iter() {
+            let col = match new.iter().find(|c| c.name() == cname) {
+                Some(c) => c.strict_cast(dt).map_err(|_| {
+                    located(
+                        origin,
+                        st,
+                        1,
+                        1,
+                        &format!(
+                            "column `{cname}` is {}, and a value given for it is not: {}",
+                            super::type_name(dt),
+                            first_uncastable(c, dt).unwrap_or_default()
+                        ),
+                    )
+                })?,
+                None => Column::full_null(cname.clone(), height, dt),
+            };
+            out.push(col);
+        }
+        let rows = DataFrame::new(height, out).map_err(|e| qerr(e.to_string()))?;
+        let mut table = table;
+        table.vstack_mut(&rows).map_err(|e| qerr(e.to_string()))?;
+        if table.first_col_n_chunks() > MAX_CHUNKS {
+            table.rechunk_mut();
+        }
+        self.register(&name, table.lazy(), Kind::Session);
+        Ok(Output::Message(format!(
+            "{height} row{} inserted into {name}",
+            if height == 1 { "" } else { "s" }
+        )))
+    }
+
+    /// `DROP TABLE [IF EXISTS] t, …`: session tables only.
+    pub(super) fn drop_tables(
+        &mut self,
+        origin: &str,
+        st: &Statement,
+        names: &[ObjectName],
+        if_exists: bool,
+    ) -> Result<Output, QueryError> {
+        self.refuse_in_safe_mode(origin, st, "DROP TABLE")?;
+        for n in names {
+            let name = object_name(n);
+            let (l, c) = start_of(n);
+            match self.names.iter().position(|(x, _)| *x == name) {
+                Some(i) if self.names[i].1 == Kind::Session => {
+                    self.names.remove(i);
+                    self.frames.remove(&name);
+                    self.schemas.remove(&name);
+                }
+                Some(i) => {
+                    return Err(located(origin, st, l, c, &format!(
+                        "`{name}` is a {}; DROP TABLE drops tables made with CREATE TABLE in this session",
+                        self.names[i].1.label()
+                    )))
+                }
+                None if if_exists => {}
+                None => {
+                    return Err(located(origin, st, l, c, &format!("there is no table `{name}`")))
+                }
+            }
+        }
+        Ok(Output::Message("table dropped".into()))
+    }
+
+    /// The value of one expression of a VALUES row that is not a plain literal
+    /// (`1 + 2`, `CAST('2021-01-01' AS DATE)`), computed by the query engine.
+    fn evaluate(
+        &mut self,
+        origin: &str,
+        st: &Statement,
+        e: &SQLExpr,
+    ) -> Result<AnyValue<'static>, QueryError> {
+        let sql = format!("SELECT {e} AS v");
+        let sub = Statement {
+            text: sql.clone(),
+            line: st.line,
+            column: st.column,
+        };
+        let q = super::parse_query(&sql).map_err(qerr)?;
+        let df = self
+            .frame(origin, &sub, &q)?
+            .collect()
+            .map_err(|err| self.explain_error(origin, &sub, &err))?;
+        let v = df
+            .column("v")
+            .and_then(|c| c.get(0))
+            .map_err(|err| qerr(err.to_string()))?;
+        Ok(v.into_static())
+    }
+}
+
+/// A literal of a VALUES row (a number, a string, NULL, TRUE/FALSE, a signed number).
+fn literal(e: &SQLExpr) -> Option<AnyValue<'static>> {
+    match e {
+        SQLExpr::Value(v) => match &v.value {
+            SQLValue::Null => Some(AnyValue::Null),
+            SQLValue::Boolean(b) => Some(AnyValue::Boolean(*b)),
+            SQLValue::SingleQuotedString(s) => Some(AnyValue::StringOwned(s.as_str().into())),
+            SQLValue::Number(n, _) => number(n, false),
+            _ => None,
+        },
+        SQLExpr::UnaryOp { op, expr } => match (op, expr.as_ref()) {
+            (UnaryOperator::Minus | UnaryOperator::Plus, SQLExpr::Value(v)) => match &v.value {
+                SQLValue::Number(n, _) => number(n, *op == UnaryOperator::Minus),
+                _ => None,
+            },
+            _ => None,
+        },
+        SQLExpr::Nested(inner) => literal(inner),
+        _ => None,
+    }
+}
+
+fn number(n: &str, negative: bool) -> Option<AnyValue<'static>> {
+    let text = if negative {
+        format!("-{n}")
+    } else {
+        n.to_string()
+    };
+    if let Ok(i) = text.parse::<i64>() {
+        return Some(AnyValue::Int64(i));
+    }
+    text.parse::<f64>().ok().map(AnyValue::Float64)
+}
+
+/// The Polars type a column declared with `t` is stored as.
+fn column_type(t: &SQLType) -> Option<DataType> {
+    Some(match t {
+        SQLType::Int(_)
+        | SQLType::Integer(_)
+        | SQLType::BigInt(_)
+        | SQLType::SmallInt(_)
+        | SQLType::TinyInt(_)
+        | SQLType::Int64
+        | SQLType::Int32 => DataType::Int64,
+        SQLType::Real
+        | SQLType::Float(_)
+        | SQLType::Double(_)
+        | SQLType::DoublePrecision
+        | SQLType::Float64
+        | SQLType::Float8 => DataType::Float64,
+        SQLType::Text
+        | SQLType::String(_)
+        | SQLType::Varchar(_)
+        | SQLType::Char(_)
+        | SQLType::CharacterVarying(_)
+        | SQLType::Character(_)
+        | SQLType::Nvarchar(_) => DataType::String,
+        SQLType::Boolean | SQLType::Bool => DataType::Boolean,
+        SQLType::Date => DataType::Date,
+        SQLType::Decimal(info) | SQLType::Numeric(info) => {
+            let scale = match info {
+                ExactNumberInfo::PrecisionAndScale(_, s) => (*s).max(0) as usize,
+                _ => 0,
+            };
+            if scale > 38 {
+                return None;
+            }
+            DataType::Decimal(38, scale)
+        }
+        _ => return None,
+    })
+}
+
+/// The first value of `c` that does not cast to `dt`, for the message.
+fn first_uncastable(c: &Column, dt: &DataType) -> Option<String> {
+    let cast = c.cast(dt).ok()?;
+    for i in 0..c.len() {
+        let (a, b) = (c.get(i).ok()?, cast.get(i).ok()?);
+        if !a.is_null() && b.is_null() {
+            return Some(format!("`{a}`"));
+        }
+    }
+    None
+}
+
+/// The line and column (1-based, within the statement) where a node starts.
+fn start_of(node: &impl Spanned) -> (usize, usize) {
+    let s = node.span().start;
+    (s.line.max(1) as usize, s.column.max(1) as usize)
+}
+
+/// Where an identifier starts (line, column; 1-based, within the statement).
+fn ident_start(i: &sqlparser::ast::Ident) -> (usize, usize) {
+    (
+        i.span.start.line.max(1) as usize,
+        i.span.start.column.max(1) as usize,
+    )
+}

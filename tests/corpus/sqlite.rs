@@ -1,0 +1,373 @@
+//! SQLite's public sqllogictest files (`../shared/sqllogictest`: select1–5 and evidence/*,
+//! never copied into this repository), run with the `sqllogictest` crate as DuckDB plays
+//! them: `skipif duckdb` records and `onlyif` records for any other engine are skipped.
+//! CREATE TABLE and INSERT go to session tables; CREATE INDEX is accepted and ignored
+//! (an index never changes an answer).
+//!
+//! Each query record is counted as right, wrong, refused (an error; its message must be
+//! located) or crashed (a panic). SQLite divides integers as integers and DuckDB (and
+//! budgetql) do not: a wrong answer to a query with a `/` is counted apart, as dialect.
+//!
+//! CI runs a fixed sample (every `SQLITE_SLT_EVERY`-th record of each file, default 25,
+//! with the statements that build the tables); `SQLITE_SLT_EVERY=1` runs every record. The sample must have
+//! no crash, and no more wrong answers than `KNOWN_WRONG` allows for it (a list that only
+//! shrinks: the planner issue's target is 0). `SQLITE_SLT_FILES=select1,in1` runs only
+//! the files whose names start so (default: [`DEFAULT_FILES`]); `SQLITE_SLT_VERBOSE=1`
+//! prints every note.
+
+use budgetql::query::Output;
+use budgetql::Session;
+use sqllogictest::{Condition, DBOutput, DefaultColumnType, Record, Runner, TestErrorKind, DB};
+use std::path::PathBuf;
+
+/// The files, in the order they run.
+fn files() -> Vec<PathBuf> {
+    let dir = crate::corpus_root()
+        .parent()
+        .map(|p| p.join("sqllogictest"))
+        .filter(|p| p.is_dir())
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/sqllogictest")
+        });
+    assert!(
+        dir.join("select1.test").is_file(),
+        "SQLite's sqllogictest files are not kept in this repository: put them in {} \
+         (select1.test … select5.test, evidence/)",
+        dir.display()
+    );
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .chain(std::fs::read_dir(dir.join("evidence")).unwrap())
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "test"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[derive(Debug)]
+struct Failed(String);
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Failed {}
+
+/// budgetql as the runner's database: one session, the bundled document beside the
+/// tables the file makes.
+struct Budgetql {
+    session: Session,
+}
+
+impl DB for Budgetql {
+    type Error = Failed;
+    type ColumnType = DefaultColumnType;
+
+    fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, Failed> {
+        let stmts = budgetql::query::split(sql);
+        let mut last = DBOutput::StatementComplete(0);
+        for st in &stmts {
+            if is_index_statement(&st.text) {
+                continue;
+            }
+            match self.session.engine.execute("", st) {
+                Ok(Output::Frame(df)) => {
+                    last = DBOutput::Rows {
+                        types: vec![DefaultColumnType::Any; df.width()],
+                        rows: rows(&df),
+                    }
+                }
+                Ok(_) => last = DBOutput::StatementComplete(0),
+                Err(e) => return Err(Failed(e.to_string())),
+            }
+        }
+        Ok(last)
+    }
+}
+
+/// CREATE [UNIQUE] INDEX, DROP INDEX, REINDEX: an index never changes an answer.
+fn is_index_statement(sql: &str) -> bool {
+    let w: Vec<String> = sql
+        .split_whitespace()
+        .take(3)
+        .map(|w| w.to_ascii_uppercase())
+        .collect();
+    let w: Vec<&str> = w.iter().map(String::as_str).collect();
+    matches!(
+        w.as_slice(),
+        ["CREATE", "INDEX", ..]
+            | ["CREATE", "UNIQUE", "INDEX", ..]
+            | ["DROP", "INDEX", ..]
+            | ["REINDEX", ..]
+    )
+}
+
+/// The result as sqllogictest prints it: integers as integers, other numbers with three
+/// decimals, NULL as `NULL`, empty text as `(empty)`, booleans as 1/0.
+fn rows(df: &polars::prelude::DataFrame) -> Vec<Vec<String>> {
+    use polars::prelude::AnyValue as V;
+    let cols = df.columns();
+    (0..df.height())
+        .map(|i| {
+            cols.iter()
+                .map(|c| match c.get(i).unwrap_or(V::Null) {
+                    V::Null => "NULL".to_string(),
+                    V::Boolean(b) => (b as i32).to_string(),
+                    V::Int8(x) => x.to_string(),
+                    V::Int16(x) => x.to_string(),
+                    V::Int32(x) => x.to_string(),
+                    V::Int64(x) => x.to_string(),
+                    V::Int128(x) => x.to_string(),
+                    V::UInt8(x) => x.to_string(),
+                    V::UInt16(x) => x.to_string(),
+                    V::UInt32(x) => x.to_string(),
+                    V::UInt64(x) => x.to_string(),
+                    V::Float32(x) => format!("{:.3}", x),
+                    V::Float64(x) => format!("{:.3}", x),
+                    V::Decimal(v, _, scale) => {
+                        let f = v as f64 / 10f64.powi(scale as i32);
+                        if scale == 0 {
+                            v.to_string()
+                        } else {
+                            format!("{f:.3}")
+                        }
+                    }
+                    V::String(s) if s.is_empty() => "(empty)".into(),
+                    V::String(s) => s.to_string(),
+                    V::StringOwned(s) if s.is_empty() => "(empty)".into(),
+                    V::StringOwned(s) => s.to_string(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Counts of one file's query records.
+#[derive(Default, Debug, Clone, Copy)]
+struct Counts {
+    right: usize,
+    wrong: usize,
+    dialect: usize,
+    refused: usize,
+    crashed: usize,
+    skipped: usize,
+}
+
+impl Counts {
+    fn total(&self) -> usize {
+        self.right + self.wrong + self.dialect + self.refused + self.crashed
+    }
+}
+
+/// Whether DuckDB's runner skips a record with these conditions.
+fn skipped_for_duckdb(conditions: &[Condition]) -> bool {
+    conditions.iter().any(|c| match c {
+        Condition::OnlyIf { label } => label != "duckdb",
+        Condition::SkipIf { label } => label == "duckdb",
+        #[allow(unreachable_patterns)]
+        _ => false,
+    })
+}
+
+/// Run one file (every `every`-th query record, and every statement); the counts and
+/// one line per wrong answer, refusal without a position, or crash.
+fn run_file(path: &std::path::Path, every: usize) -> (Counts, Vec<String>) {
+    // SQLite's files allow a comment after a condition (`onlyif sqlite # empty RHS`),
+    // which the crate's parser does not: dropped before parsing
+    let text: String = std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| match l.split_once(" #") {
+            Some((head, _)) if l.starts_with("onlyif") || l.starts_with("skipif") => head,
+            _ => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let records =
+        sqllogictest::parse_with_name::<DefaultColumnType>(&text, path.display().to_string())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut runner = Runner::new(|| async {
+        Ok(Budgetql {
+            session: Session::bundled().expect("the bundled session"),
+        })
+    });
+    runner.add_label("duckdb");
+    // SQLite's runner hashes a result of more than 8 values (the files say so only by
+    // their `N values hashing to …` lines)
+    runner.with_hash_threshold(8);
+    runner.with_column_validator(|_, _| true);
+    let file = path.file_name().unwrap().to_string_lossy().to_string();
+    let mut counts = Counts::default();
+    let mut notes = vec![];
+    let mut nth = 0usize;
+    for record in records {
+        let (sql, line, is_query) = match &record {
+            Record::Query {
+                conditions,
+                sql,
+                loc,
+                ..
+            } => {
+                if skipped_for_duckdb(conditions) {
+                    counts.skipped += 1;
+                    continue;
+                }
+                nth += 1;
+                if (nth - 1) % every != 0 {
+                    continue;
+                }
+                (sql.clone(), loc.line(), true)
+            }
+            Record::Statement {
+                conditions,
+                sql,
+                loc,
+                ..
+            } => {
+                if skipped_for_duckdb(conditions) {
+                    continue;
+                }
+                (sql.clone(), loc.line(), false)
+            }
+            _ => (String::new(), 0, false),
+        };
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner.run(record)));
+        if !is_query {
+            let failed = match &outcome {
+                Ok(Ok(_)) => None,
+                Ok(Err(e)) => Some(e.to_string()),
+                Err(_) => Some("panicked".to_string()),
+            };
+            if let Some(e) = failed {
+                notes.push(format!("{file}:{line}: statement failed: {e}\n  {sql}"));
+            }
+            continue;
+        }
+        match outcome {
+            Ok(Ok(_)) => counts.right += 1,
+            Ok(Err(e)) => match e.kind() {
+                TestErrorKind::Fail { err, .. } => {
+                    counts.refused += 1;
+                    let msg = err.to_string();
+                    // a refusal says where: `L:C: …`
+                    if !msg
+                        .split(':')
+                        .next()
+                        .is_some_and(|l| l.trim().parse::<usize>().is_ok())
+                    {
+                        notes.push(format!(
+                            "{file}:{line}: refused without a position: {msg}\n  {sql}"
+                        ));
+                    } else {
+                        notes.push(format!(
+                            "{file}:{line}: refused: {}",
+                            msg.lines().next().unwrap_or("")
+                        ));
+                    }
+                }
+                TestErrorKind::QueryResultMismatch { .. } if sql.contains('/') => {
+                    counts.dialect += 1
+                }
+                _ => {
+                    counts.wrong += 1;
+                    notes.push(format!("{file}:{line}: wrong answer\n  {sql}"));
+                }
+            },
+            Err(_) => {
+                counts.crashed += 1;
+                notes.push(format!("{file}:{line}: crashed (a panic)\n  {sql}"));
+            }
+        }
+    }
+    (counts, notes)
+}
+
+/// Wrong answers the sample may still give, per file: the planner issue brings each to 0
+/// (a count that grows fails the test; one that falls should be lowered here).
+const KNOWN_WRONG: &[(&str, usize)] = &[
+    // measured 2026-12-07 on the default sample (every 25th query): 2, 2–3 and 4 wrong
+    // answers of the SQL path (SQLITE_SLT_VERBOSE=1 prints each); the counts of
+    // select2 moved by one between runs (a query whose answer depends on an order it
+    // leaves open, not yet found), so each allows one more
+    ("select1.test", 3),
+    ("select2.test", 4),
+    ("select3.test", 5),
+];
+
+/// The files the default run reads: select4 and select5 do not finish in minutes yet
+/// (their comma joins of up to eight tables are built as cross products: the planner
+/// issue's join planning); `SQLITE_SLT_FILES=select4,select5` runs them.
+const DEFAULT_FILES: &str = "select1,select2,select3,in1,in2,slt_lang";
+
+#[test]
+fn sqlite_sqllogictest_sample() {
+    let every: usize = std::env::var("SQLITE_SLT_EVERY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(25)
+        .max(1);
+    let mut total = Counts::default();
+    let mut failures = vec![];
+    let mut report = String::from(
+        "file                         right  wrong  dialect  refused  crashed  skipped\n",
+    );
+    let only = std::env::var("SQLITE_SLT_FILES").unwrap_or_else(|_| DEFAULT_FILES.to_string());
+    for f in files() {
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        if !only.is_empty() && !only.split(',').any(|o| name.starts_with(o)) {
+            continue;
+        }
+        let started = std::time::Instant::now();
+        let (c, notes) = run_file(&f, every);
+        eprintln!("{name}: {c:?} in {:.1} s", started.elapsed().as_secs_f64());
+        report.push_str(&format!(
+            "{name:<28} {:>5}  {:>5}  {:>7}  {:>7}  {:>7}  {:>7}\n",
+            c.right, c.wrong, c.dialect, c.refused, c.crashed, c.skipped
+        ));
+        let allowed = KNOWN_WRONG
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(0, |x| x.1);
+        if c.crashed > 0 || c.wrong > allowed {
+            failures.extend(
+                notes
+                    .iter()
+                    .filter(|n| n.contains("wrong answer") || n.contains("crashed"))
+                    .cloned(),
+            );
+        }
+        if std::env::var_os("SQLITE_SLT_VERBOSE").is_some() {
+            for n in &notes {
+                eprintln!("{n}");
+            }
+        }
+        total.right += c.right;
+        total.wrong += c.wrong;
+        total.dialect += c.dialect;
+        total.refused += c.refused;
+        total.crashed += c.crashed;
+        total.skipped += c.skipped;
+    }
+    let n = total.total().max(1) as f64;
+    report.push_str(&format!(
+        "all {:>5} queries: {:.1} % right, {:.1} % wrong, {:.1} % dialect (integer division), {:.1} % refused, {} crashed\n",
+        total.total(),
+        100.0 * total.right as f64 / n,
+        100.0 * total.wrong as f64 / n,
+        100.0 * total.dialect as f64 / n,
+        100.0 * total.refused as f64 / n,
+        total.crashed
+    ));
+    println!("{report}");
+    assert!(
+        failures.is_empty(),
+        "{report}\n{} failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
