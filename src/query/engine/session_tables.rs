@@ -142,50 +142,57 @@ impl Engine {
             .collect()
             .map_err(|e| qerr(e.to_string()))?;
         let schema = table.schema().clone();
-        // the target columns, in the order the values come
-        let targets: Vec<String> = if ins.columns.is_empty() {
-            schema.iter_names().map(|n| n.to_string()).collect()
-        } else {
-            let mut v = vec![];
-            for c in &ins.columns {
-                let cname = object_name(c);
-                if !schema.contains(&cname) {
-                    let (l, cc) = start_of(c);
-                    return Err(located(
+        let targets = target_columns(origin, st, &name, &schema, ins)?;
+        let new = self.new_rows(origin, st, ins, &targets)?;
+        let height = new.first().map(|c| c.len()).unwrap_or(0);
+        // every column of the table, cast to its type; columns not named are NULL
+        let mut out: Vec<Column> = vec![];
+        for (cname, dt) in schema.iter() {
+            let col = match new.iter().find(|c| c.name() == cname) {
+                Some(c) => c.strict_cast(dt).map_err(|_| {
+                    located(
                         origin,
                         st,
-                        l,
-                        cc,
+                        1,
+                        1,
                         &format!(
-                            "table `{name}` has no column `{cname}`; its columns are {}",
-                            schema
-                                .iter_names()
-                                .map(|n| n.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            "column `{cname}` is {}, and a value given for it is not: {}",
+                            super::type_name(dt),
+                            first_uncastable(c, dt).unwrap_or_default()
                         ),
-                    ));
-                }
-                if v.contains(&cname) {
-                    let (l, cc) = start_of(c);
-                    return Err(located(
-                        origin,
-                        st,
-                        l,
-                        cc,
-                        &format!("column `{cname}` is named twice"),
-                    ));
-                }
-                v.push(cname);
-            }
-            v
-        };
+                    )
+                })?,
+                None => Column::full_null(cname.clone(), height, dt),
+            };
+            out.push(col);
+        }
+        let rows = DataFrame::new(height, out).map_err(|e| qerr(e.to_string()))?;
+        let mut table = table;
+        table.vstack_mut(&rows).map_err(|e| qerr(e.to_string()))?;
+        if table.first_col_n_chunks() > MAX_CHUNKS {
+            table.rechunk_mut();
+        }
+        self.register(&name, table.lazy(), Kind::Session);
+        Ok(Output::Message(format!(
+            "{height} row{} inserted into {name}",
+            if height == 1 { "" } else { "s" }
+        )))
+    }
+
+    /// The rows an INSERT adds (its VALUES, or its query's result), as columns named like
+    /// the target columns.
+    fn new_rows(
+        &mut self,
+        origin: &str,
+        st: &Statement,
+        ins: &Insert,
+        targets: &[String],
+    ) -> Result<Vec<Column>, QueryError> {
         let source = ins
             .source
             .as_ref()
             .ok_or_else(|| located(origin, st, 1, 1, "INSERT takes VALUES (…) or a query"))?;
-        // the new rows as columns named like the targets
-        let new: Vec<Column> = match source.body.as_ref() {
+        Ok(match source.body.as_ref() {
             SetExpr::Values(values) if source.order_by.is_none() && source.with.is_none() => {
                 let mut cells: Vec<Vec<AnyValue<'static>>> = vec![vec![]; targets.len()];
                 for row in &values.rows {
@@ -244,44 +251,11 @@ impl Engine {
                 }
                 df.columns()
                     .iter()
-                    .zip(&targets)
+                    .zip(targets)
                     .map(|(c, n)| c.clone().with_name(n.as_str().into()))
                     .collect()
             }
-        };
-        let height = new.first().map(|c| c.len()).unwrap_or(0);
-        // every column of the table, cast to its type; columns not named are NULL
-        let mut out: Vec<Column> = vec![];
-        for (cname, dt) in schema.iter() {
-            let col = match new.iter().find(|c| c.name() == cname) {
-                Some(c) => c.strict_cast(dt).map_err(|_| {
-                    located(
-                        origin,
-                        st,
-                        1,
-                        1,
-                        &format!(
-                            "column `{cname}` is {}, and a value given for it is not: {}",
-                            super::type_name(dt),
-                            first_uncastable(c, dt).unwrap_or_default()
-                        ),
-                    )
-                })?,
-                None => Column::full_null(cname.clone(), height, dt),
-            };
-            out.push(col);
-        }
-        let rows = DataFrame::new(height, out).map_err(|e| qerr(e.to_string()))?;
-        let mut table = table;
-        table.vstack_mut(&rows).map_err(|e| qerr(e.to_string()))?;
-        if table.first_col_n_chunks() > MAX_CHUNKS {
-            table.rechunk_mut();
-        }
-        self.register(&name, table.lazy(), Kind::Session);
-        Ok(Output::Message(format!(
-            "{height} row{} inserted into {name}",
-            if height == 1 { "" } else { "s" }
-        )))
+        })
     }
 
     /// `DROP TABLE [IF EXISTS] t, …`: session tables only.
@@ -342,6 +316,53 @@ impl Engine {
             .map_err(|err| qerr(err.to_string()))?;
         Ok(v.into_static())
     }
+}
+
+/// The columns an INSERT names (all of the table's, in order, when it names none).
+fn target_columns(
+    origin: &str,
+    st: &Statement,
+    name: &str,
+    schema: &Schema,
+    ins: &Insert,
+) -> Result<Vec<String>, QueryError> {
+    Ok(if ins.columns.is_empty() {
+        schema.iter_names().map(|n| n.to_string()).collect()
+    } else {
+        let mut v = vec![];
+        for c in &ins.columns {
+            let cname = object_name(c);
+            if !schema.contains(&cname) {
+                let (l, cc) = start_of(c);
+                return Err(located(
+                    origin,
+                    st,
+                    l,
+                    cc,
+                    &format!(
+                        "table `{name}` has no column `{cname}`; its columns are {}",
+                        schema
+                            .iter_names()
+                            .map(|n| n.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+            if v.contains(&cname) {
+                let (l, cc) = start_of(c);
+                return Err(located(
+                    origin,
+                    st,
+                    l,
+                    cc,
+                    &format!("column `{cname}` is named twice"),
+                ));
+            }
+            v.push(cname);
+        }
+        v
+    })
 }
 
 /// A literal of a VALUES row (a number, a string, NULL, TRUE/FALSE, a signed number).
