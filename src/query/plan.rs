@@ -28,7 +28,7 @@ pub const SET_RESULT: &str = "__budgetql_set_result";
 /// The one-row frame [`ONE_ROW`] names.
 pub fn one_row() -> LazyFrame {
     DataFrame::new(1, vec![Column::new(ONE_ROW.into(), [1i32])])
-        .expect("a one-row frame")
+        .unwrap_or_default()
         .lazy()
 }
 
@@ -398,7 +398,12 @@ pub fn lower<E>(
             }
         }
     }
-    Ok(out.pop().expect("a frame").0)
+    out.pop().map(|(lf, _)| lf).ok_or_else(|| {
+        located(LowerError {
+            at: (1, 1),
+            message: "internal error: a plan lowered to no frame".into(),
+        })
+    })
 }
 
 /// The set operation over its lowered inputs: columns aligned by position to the first
@@ -554,18 +559,20 @@ pub fn too_deep(q: &SQLQuery, limit: usize) -> bool {
     impl sqlparser::ast::Visitor for Depth {
         type Break = ();
         fn pre_visit_expr(&mut self, _: &SQLExpr) -> ControlFlow<()> {
-            self.now += 1;
-            if self.now > self.limit {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
+            self.enter()
         }
         fn post_visit_expr(&mut self, _: &SQLExpr) -> ControlFlow<()> {
-            self.now -= 1;
-            ControlFlow::Continue(())
+            self.leave()
         }
         fn pre_visit_query(&mut self, _: &SQLQuery) -> ControlFlow<()> {
+            self.enter()
+        }
+        fn post_visit_query(&mut self, _: &SQLQuery) -> ControlFlow<()> {
+            self.leave()
+        }
+    }
+    impl Depth {
+        fn enter(&mut self) -> ControlFlow<()> {
             self.now += 1;
             if self.now > self.limit {
                 ControlFlow::Break(())
@@ -573,7 +580,7 @@ pub fn too_deep(q: &SQLQuery, limit: usize) -> bool {
                 ControlFlow::Continue(())
             }
         }
-        fn post_visit_query(&mut self, _: &SQLQuery) -> ControlFlow<()> {
+        fn leave(&mut self) -> ControlFlow<()> {
             self.now -= 1;
             ControlFlow::Continue(())
         }
