@@ -590,10 +590,10 @@ pub fn too_deep(q: &SQLQuery, limit: usize) -> bool {
 
 /// SQL lets a SELECT list name two columns alike (`SELECT a + 1, a - 1`, or the same
 /// expression twice); a frame cannot, and polars-sql names an unnamed expression after its
-/// first column, so such a list failed ("duplicate name"). An unnamed expression whose
-/// name would repeat another column's is named by its SQL text instead (as DuckDB names
-/// it), with `:2`, `:3` … after a text that repeats too. Names that do not clash are left
-/// as they were; function calls are named by the rewrites.
+/// first column, so such a list failed ("duplicate name") or hid the column it read. An
+/// unnamed expression is named by its SQL text instead (as DuckDB names it), with `:2`,
+/// `:3` … after a text that repeats; one over an aggregate or a window keeps its name
+/// unless it clashes, and aggregates and extensions are named by the rewrites.
 pub fn name_clashing_expressions(q: &mut SQLQuery) {
     each_select(q, |s| name_items(&mut s.projection));
 }
@@ -613,17 +613,27 @@ fn name_items(items: &mut [SelectItem]) {
         let SelectItem::UnnamedExpr(e) = item else {
             continue;
         };
-        // a function call is named by the rewrites (`min_budget`, SHARE's `share`)
-        if matches!(
-            e,
-            SQLExpr::Identifier(_) | SQLExpr::CompoundIdentifier(_) | SQLExpr::Function(_)
-        ) {
+        if matches!(e, SQLExpr::Identifier(_) | SQLExpr::CompoundIdentifier(_)) {
             continue;
         }
-        let name = default_name(e);
-        if !used.iter().any(|u| u.eq_ignore_ascii_case(&name)) {
-            used.push(name);
-            continue;
+        // an aggregate, a window or an extension is named by the rewrites (`min_budget`,
+        // SHARE's `share`) when its name clashes; any other expression by its SQL text,
+        // as DuckDB names it, so that it never hides the column it reads (`SELECT
+        // unit_code || project_name … ORDER BY unit_code` sorts by the column)
+        let computed = super::rewrite::contains(e, &|x| {
+            matches!(x, SQLExpr::Function(f) if f.over.is_some()
+                || super::rewrite::is_aggregate(x)
+                || super::rewrite::is_extension(x))
+        });
+        if computed {
+            if matches!(e, SQLExpr::Function(_)) {
+                continue;
+            }
+            let name = default_name(e);
+            if !used.iter().any(|u| u.eq_ignore_ascii_case(&name)) {
+                used.push(name);
+                continue;
+            }
         }
         let text = e.to_string();
         let mut alias = text.clone();

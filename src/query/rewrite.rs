@@ -137,6 +137,10 @@ fn extension(name: &str) -> Option<&'static Extension> {
     EXTENSIONS.iter().find(|x| x.function && x.name == name)
 }
 
+pub(crate) fn is_extension(e: &SQLExpr) -> bool {
+    is_ext(e)
+}
+
 fn is_ext(e: &SQLExpr) -> bool {
     matches!(e, SQLExpr::Function(f) if extension(&fname(f)).is_some())
 }
