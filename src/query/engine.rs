@@ -14,9 +14,8 @@ use polars::prelude::*;
 use polars::sql::SQLContext;
 use regex::Regex;
 use sqlparser::ast::{
-    visit_expressions_mut, BinaryOperator, Expr as SQLExpr, ObjectName, ObjectNamePart,
-    Query as SQLQuery, Spanned, Statement as SQLStatement, TableFactor, Value as SQLValue, Visit,
-    Visitor,
+    visit_expressions_mut, Expr as SQLExpr, ObjectName, ObjectNamePart, Query as SQLQuery, Spanned,
+    Statement as SQLStatement, TableFactor, Value as SQLValue, Visit, Visitor,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser as SQLParser;
@@ -890,15 +889,7 @@ impl Engine {
         let mut qc = q.clone();
         let _ = visit_expressions_mut(&mut qc, |x: &mut SQLExpr| {
             if let SQLExpr::BinaryOp { left, op, right } = x {
-                let cmp = matches!(
-                    op,
-                    BinaryOperator::Eq
-                        | BinaryOperator::NotEq
-                        | BinaryOperator::Lt
-                        | BinaryOperator::LtEq
-                        | BinaryOperator::Gt
-                        | BinaryOperator::GtEq
-                );
+                let cmp = super::rewrite::is_comparison(op);
                 if cmp {
                     for (a, b) in [(&**left, &**right), (&**right, &**left)] {
                         let col = match a {

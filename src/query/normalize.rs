@@ -17,7 +17,10 @@
 //! - `ROUND` rounds half to even and `CAST(x AS INTEGER)` truncates in Polars; SQL rounds
 //!   half away from zero (`ROUND(0.65, 1)` = 0.7, `CAST(1.5 AS INTEGER)` = 2).
 //! - join conditions other than `left.k = right.k` (see [`join_conditions`]).
-//! - scalar and EXISTS subqueries, which polars-sql refuses, become joins ([`subqueries`]);
+//! - scalar and EXISTS subqueries, which polars-sql refuses, become joins ([`subqueries`]),
+//!   correlated by equalities (grouped by the keys) or by any comparisons ([`decorrelated`]:
+//!   the outer columns' distinct values joined with the inner rows); an EXISTS polars-sql
+//!   cannot run is a count ([`exists_as_count`]);
 //!   so does `x NOT IN (SELECT …)` (an anti join and two counts for SQL's NULLs), which
 //!   polars-sql evaluated as a list per row until the allocation failed.
 
@@ -678,6 +681,227 @@ fn exists_as_aggregate(
     Some(parse(&if negated { format!("NOT {test}") } else { test }))
 }
 
+/// Whether NULL in `col` makes `term` NULL or false: a comparison (or BETWEEN, LIKE)
+/// with `col` under arithmetic alone on one side.
+fn rejects_null(term: &SQLExpr, col: &SQLExpr) -> bool {
+    fn under_arithmetic(e: &SQLExpr, col: &SQLExpr) -> bool {
+        match e {
+            _ if e == col => true,
+            SQLExpr::Nested(x) | SQLExpr::Cast { expr: x, .. } => under_arithmetic(x, col),
+            SQLExpr::UnaryOp { op, expr } => {
+                matches!(
+                    op,
+                    sqlparser::ast::UnaryOperator::Minus | sqlparser::ast::UnaryOperator::Plus
+                ) && under_arithmetic(expr, col)
+            }
+            SQLExpr::BinaryOp { left, op, right } => {
+                matches!(
+                    op,
+                    BinaryOperator::Plus
+                        | BinaryOperator::Minus
+                        | BinaryOperator::Multiply
+                        | BinaryOperator::Divide
+                        | BinaryOperator::Modulo
+                ) && (under_arithmetic(left, col) || under_arithmetic(right, col))
+            }
+            _ => false,
+        }
+    }
+    match term {
+        SQLExpr::Nested(x) => rejects_null(x, col),
+        SQLExpr::BinaryOp { left, op, right } => {
+            super::rewrite::is_comparison(op)
+                && (under_arithmetic(left, col) || under_arithmetic(right, col))
+        }
+        SQLExpr::Between {
+            expr, low, high, ..
+        } => [expr, low, high].iter().any(|e| under_arithmetic(e, col)),
+        SQLExpr::Like { expr, pattern, .. } => {
+            under_arithmetic(expr, col) || under_arithmetic(pattern, col)
+        }
+        _ => false,
+    }
+}
+
+/// A correlated scalar subquery with any condition, `(SELECT COUNT(*) FROM t1 x WHERE x.b
+/// < t1.b)`, unnested the general way (Neumann & Kemper, "Unnesting Arbitrary Queries"):
+/// the distinct values of the outer columns it reads (its domain) are joined with the
+/// inner rows, the conditions filter the pairs, and the aggregate is grouped by the domain
+/// values; the outer rows then take their group's value by a LEFT JOIN on those columns.
+/// Returns the join and whether the value is a COUNT (0, not NULL, for an outer row
+/// without a group); None for a shape this does not lower.
+///
+/// An outer row without a group gets the aggregate of no rows; that is exact for every
+/// outer value except NULL, which a join never matches — so each outer column must be
+/// compared in a term of its own (NULL there leaves no inner row, as no group does).
+fn decorrelated(
+    sub: &SQLQuery,
+    outer: &[String],
+    outer_from: &str,
+    name: &str,
+) -> Option<(String, bool)> {
+    let SetExpr::Select(sel) = sub.body.as_ref() else {
+        return None;
+    };
+    if sub.with.is_some()
+        || sub.order_by.is_some()
+        || sub.limit_clause.is_some()
+        || sel.from.is_empty()
+        || sel.having.is_some()
+        || sel.distinct.is_some()
+        || !matches!(&sel.group_by, sqlparser::ast::GroupByExpr::Expressions(es, _) if es.is_empty())
+    {
+        return None;
+    }
+    let item = match sel.projection.as_slice() {
+        [SelectItem::UnnamedExpr(e)] | [SelectItem::ExprWithAlias { expr: e, .. }] => e,
+        _ => return None,
+    };
+    if !is_aggregate_call(item) {
+        return None;
+    }
+    let inner = from_names(sub);
+    let is_outer = |q: &String| outer.contains(q) && !inner.contains(q);
+    // the outer columns, read only in WHERE, each qualified
+    let mut cols: Vec<SQLExpr> = vec![];
+    let mut elsewhere = false;
+    let mut rest = sel.clone();
+    let condition = rest.selection.take()?;
+    let _ = visit_expressions_mut(&mut rest, |x: &mut SQLExpr| {
+        if let SQLExpr::CompoundIdentifier(ids) = x {
+            elsewhere |= ids.len() == 2 && is_outer(&ids[0].value);
+        }
+        elsewhere |= matches!(
+            x,
+            SQLExpr::Subquery(_) | SQLExpr::Exists { .. } | SQLExpr::InSubquery { .. }
+        );
+        ControlFlow::<()>::Continue(())
+    });
+    if elsewhere {
+        return None;
+    }
+    let mut terms = vec![];
+    split_and(condition, &mut terms);
+    for t in &terms {
+        // a bare column could be inner or outer: only the tables' columns would say
+        qualifiers(t)?;
+        let _ = visit_expressions_mut(&mut t.clone(), |x: &mut SQLExpr| {
+            let (outer_col, long) = match &*x {
+                SQLExpr::CompoundIdentifier(ids) => {
+                    (ids.len() == 2 && is_outer(&ids[0].value), ids.len() > 2)
+                }
+                _ => (false, false),
+            };
+            if outer_col && !cols.contains(x) {
+                cols.push(x.clone());
+            }
+            elsewhere |= long;
+            ControlFlow::<()>::Continue(())
+        });
+    }
+    if cols.is_empty()
+        || elsewhere
+        || !cols
+            .iter()
+            .all(|c| terms.iter().any(|t| rejects_null(t, c)))
+    {
+        return None;
+    }
+    let domain_col = |k: usize| format!("__dom.__d{}", k + 1);
+    let terms: Vec<SQLExpr> = terms
+        .into_iter()
+        .map(|mut t| {
+            let _ = visit_expressions_mut(&mut t, |x: &mut SQLExpr| {
+                if let Some(k) = cols.iter().position(|c| c == x) {
+                    *x = parse(&domain_col(k));
+                }
+                ControlFlow::<()>::Continue(())
+            });
+            t
+        })
+        .collect();
+    let domain = cols
+        .iter()
+        .enumerate()
+        .map(|(k, c)| format!("{c} AS __d{}", k + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let keys = (0..cols.len())
+        .map(|k| format!("{} AS __k{}", domain_col(k), k + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let by = (0..cols.len())
+        .map(domain_col)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let from = sel
+        .from
+        .iter()
+        .map(|t| t.to_string())
+        .collect::<Vec<_>>()
+        .join(" CROSS JOIN ");
+    let wh = and_all(terms)
+        .map(|w| format!(" WHERE {w}"))
+        .unwrap_or_default();
+    let on = cols
+        .iter()
+        .enumerate()
+        .map(|(k, c)| format!("{c} = {name}.__k{}", k + 1))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let join = format!(
+        "LEFT JOIN (SELECT {keys}, {item} AS __v FROM {from} CROSS JOIN (SELECT DISTINCT {domain} FROM {outer_from}) AS __dom{wh} GROUP BY {by}) AS {name} ON {on}"
+    );
+    Some((join, is_count(item)))
+}
+
+/// `EXISTS (SELECT … FROM f WHERE w)` as a count, `(SELECT COUNT(*) FROM f WHERE w) > 0`
+/// (`= 0` for NOT EXISTS), which the scalar-subquery lowering joins, correlated or not:
+/// for an EXISTS polars-sql cannot run (inside OR, CASE or the SELECT list, or correlated
+/// by more than equalities). The select list, DISTINCT and ORDER BY do not change whether a
+/// row exists; a grouped or limited subquery is counted as a derived table when it reads
+/// no outer row. None when neither applies.
+fn exists_as_count(sub: &SQLQuery, negated: bool) -> Option<SQLExpr> {
+    let SetExpr::Select(sel) = sub.body.as_ref() else {
+        return None;
+    };
+    let plain = sub.with.is_none()
+        && sub.limit_clause.is_none()
+        && sub.fetch.is_none()
+        && sel.having.is_none()
+        && !sel.from.is_empty()
+        && matches!(&sel.group_by, sqlparser::ast::GroupByExpr::Expressions(es, _) if es.is_empty());
+    let count = if plain {
+        let mut q = sub.clone();
+        q.order_by = None;
+        if let SetExpr::Select(s) = q.body.as_mut() {
+            s.distinct = None;
+            s.projection = vec![SelectItem::UnnamedExpr(parse("COUNT(*)"))];
+        }
+        q.to_string()
+    } else if outer_refs(sub).is_empty() {
+        format!("SELECT COUNT(*) FROM ({sub}) AS __exists")
+    } else {
+        return None;
+    };
+    Some(parse(&format!(
+        "({count}) {} 0",
+        if negated { "=" } else { ">" }
+    )))
+}
+
+/// Every EXISTS left in `e` (after WHERE's semi and anti joins) as a count.
+fn exists_as_counts(e: &mut SQLExpr) {
+    let _ = visit_expressions_mut(e, |x: &mut SQLExpr| {
+        if let SQLExpr::Exists { subquery, negated } = x {
+            if let Some(c) = exists_as_count(subquery, *negated) {
+                *x = SQLExpr::Nested(Box::new(c));
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
 fn not_yet(e: &SQLExpr, what: &str) -> RewriteError {
     super::rewrite::err_at(e, format!("not supported yet: {what}"))
 }
@@ -856,6 +1080,12 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
                 .chain(t.joins.iter().filter_map(|j| relation_name(&j.relation)))
         })
         .collect();
+    let outer_from = sel
+        .from
+        .iter()
+        .map(|t| t.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
     let grouped =
         matches!(&sel.group_by, sqlparser::ast::GroupByExpr::Expressions(es, _) if !es.is_empty());
     let aggregated = grouped
@@ -1016,15 +1246,20 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
                         "{kind} (SELECT {cols} FROM {from}{wh}) AS {name} ON {on}"
                     ));
                 }
-                Ok(None) => {
-                    failed.get_or_insert(not_yet(&t, "a correlated EXISTS of this shape; write it as a join on the matching columns, or as `col IN (SELECT …)`"));
-                    keep.push(t);
-                }
-                Err(term) => match exists_as_aggregate(sub, &term, negated, &outer) {
-                    // the scalar subquery is lowered below
+                Ok(None) => match exists_as_count(sub, negated) {
                     Some(e) => keep.push(e),
                     None => {
-                        failed.get_or_insert(not_yet(&term, &format!("the correlated condition `{term}` inside EXISTS: only `inner.column = outer.column` terms and one comparison of an inner with an outer column can be joined; compare with an aggregate instead, e.g. `a.x < (SELECT MAX(b.x) FROM t b WHERE b.k = a.k)`")));
+                        failed.get_or_insert(not_yet(&t, "a correlated EXISTS of this shape (grouped or limited); write it as a join on the matching columns, or as `col IN (SELECT …)`"));
+                        keep.push(t);
+                    }
+                },
+                // the scalar subquery is lowered below
+                Err(term) => match exists_as_aggregate(sub, &term, negated, &outer)
+                    .or_else(|| exists_as_count(sub, negated))
+                {
+                    Some(e) => keep.push(e),
+                    None => {
+                        failed.get_or_insert(not_yet(&term, &format!("the correlated condition `{term}` inside a grouped or limited EXISTS; compare with an aggregate instead, e.g. `a.x < (SELECT MAX(b.x) FROM t b WHERE b.k = a.k)`")));
                         keep.push(t);
                     }
                 },
@@ -1091,10 +1326,26 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
                             return ControlFlow::Continue(());
                         }
                     }
-                    Err(term) => {
-                        failed.get_or_insert(not_yet(&term, &format!("the correlated condition `{term}` in a subquery: only `inner.column = outer.column` terms can be joined")));
-                        return ControlFlow::Continue(());
-                    }
+                    Err(term) => match decorrelated(sub, &outer, &outer_from, &name) {
+                        Some((join, count)) => {
+                            joins.push(join);
+                            let v = if grouped && !row {
+                                format!("MIN({name}.__v)")
+                            } else {
+                                format!("{name}.__v")
+                            };
+                            *x = parse(&if count {
+                                format!("COALESCE({v}, 0)")
+                            } else {
+                                v
+                            });
+                            return ControlFlow::Continue(());
+                        }
+                        None => {
+                            failed.get_or_insert(not_yet(&term, &format!("the correlated condition `{term}` in a subquery: budgetql joins a correlated subquery that is one aggregate (`SELECT COUNT(*) …`, `SELECT MAX(x) …`) whose conditions qualify every column (`x.b < t1.b`) and compare each outer column directly (not only inside OR, CASE or IS NULL)")));
+                            return ControlFlow::Continue(());
+                        }
+                    },
                     _ => return ControlFlow::Continue(()),
                 }
             }
@@ -1108,13 +1359,16 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
     };
     for it in &mut sel.projection {
         if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = it {
+            exists_as_counts(e);
             visit(e, &mut joins, false);
         }
     }
     if let Some(w) = &mut sel.selection {
+        exists_as_counts(w);
         visit(w, &mut joins, true);
     }
     if let Some(h) = &mut sel.having {
+        exists_as_counts(h);
         visit(h, &mut joins, false);
     }
     if let Some(e) = failed {

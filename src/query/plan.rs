@@ -620,7 +620,18 @@ fn name_items(items: &mut [SelectItem]) {
         // SHARE's `share`) when its name clashes; any other expression by its SQL text,
         // as DuckDB names it, so that it never hides the column it reads (`SELECT
         // unit_code || project_name … ORDER BY unit_code` sorts by the column)
-        let computed = super::rewrite::contains(e, &|x| {
+        // (a subquery's own aggregates do not count: it is one value)
+        let mut own = e.clone();
+        let _ = sqlparser::ast::visit_expressions_mut(&mut own, |x: &mut SQLExpr| {
+            if matches!(
+                x,
+                SQLExpr::Subquery(_) | SQLExpr::Exists { .. } | SQLExpr::InSubquery { .. }
+            ) {
+                *x = SQLExpr::value(SQLValue::Null);
+            }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
+        let computed = super::rewrite::contains(&own, &|x| {
             matches!(x, SQLExpr::Function(f) if f.over.is_some()
                 || super::rewrite::is_aggregate(x)
                 || super::rewrite::is_extension(x))

@@ -137,6 +137,12 @@ fn extension(name: &str) -> Option<&'static Extension> {
     EXTENSIONS.iter().find(|x| x.function && x.name == name)
 }
 
+/// `=`, `<>`, `<`, `<=`, `>`, `>=`.
+pub(crate) fn is_comparison(op: &sqlparser::ast::BinaryOperator) -> bool {
+    use sqlparser::ast::BinaryOperator as B;
+    matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq)
+}
+
 pub(crate) fn is_extension(e: &SQLExpr) -> bool {
     is_ext(e)
 }
