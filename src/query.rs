@@ -5,6 +5,7 @@
 
 pub mod dialect;
 pub mod engine;
+mod joins;
 pub mod lex;
 pub mod names;
 mod normalize;

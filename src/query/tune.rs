@@ -22,6 +22,8 @@
 //! - **`RANK() OVER (…) <= N`** (or `< N`; in QUALIFY, a CASE branch, or a CTE's rank
 //!   column filtered above it) is answered from the partition's N-th value instead of
 //!   ranking every row (see [`top_n`]).
+//! - **`x IN (1, 2, 3)`** compares with one list literal, not with the values imploded
+//!   (an aggregation, which kept the filter above a comma join's cross product).
 //! - **A window a projection computes more than once** (Polars' own common-subexpression
 //!   pass leaves windows alone) is computed once, as a column added below it.
 
@@ -55,6 +57,23 @@ pub fn tune(lf: LazyFrame, null_free: &NullFree) -> LazyFrame {
         Some(p) => LazyFrame::from_logical_plan(p, lf.get_current_optimizations()),
         None => lf,
     }
+}
+
+/// `x IN (1, 2, 3)`: polars-sql compares with the list's values imploded (an aggregation),
+/// which stops Polars pushing the filter down (below a join, into a scan). The same
+/// values as one list literal: the same membership, and the filter moves.
+fn list_scalar(set: &Expr) -> Option<Expr> {
+    let Expr::Agg(AggExpr::Implode { input, .. }) = set else {
+        return None;
+    };
+    let Expr::Literal(LiteralValue::Series(values)) = input.as_ref() else {
+        return None;
+    };
+    let values: Series = (**values).clone();
+    Some(Expr::Literal(LiteralValue::Scalar(Scalar::new(
+        DataType::List(Box::new(values.dtype().clone())),
+        AnyValue::List(values),
+    ))))
 }
 
 /// Every `flag(k) AS __wn…` the plan's projections define.
@@ -360,6 +379,17 @@ impl Tuner {
                 Some(e) => e,
                 None => Expr::BinaryExpr { left, op, right },
             },
+            Expr::Function {
+                mut input,
+                function: function @ FunctionExpr::Boolean(BooleanFunction::IsIn { .. }),
+            } => {
+                if let Some(set) = input.get_mut(1) {
+                    if let Some(scalar) = list_scalar(set) {
+                        *set = scalar;
+                    }
+                }
+                Expr::Function { input, function }
+            }
             e => e,
         })
     }
