@@ -571,6 +571,8 @@ impl Engine {
                         super::normalize::ColumnKind::Text
                     } else if dt.is_integer() {
                         super::normalize::ColumnKind::Integer
+                    } else if dt.is_float() {
+                        super::normalize::ColumnKind::Float
                     } else {
                         super::normalize::ColumnKind::Other
                     };

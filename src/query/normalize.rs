@@ -411,6 +411,8 @@ fn join_conditions(sel: &mut Select) -> Result<(), RewriteError> {
 pub enum ColumnKind {
     Text,
     Integer,
+    /// a floating-point column (DOUBLE, REAL)
+    Float,
     Other,
 }
 
@@ -1382,6 +1384,134 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
     Ok(())
 }
 
+/// A grouped SELECT may read a column outside an aggregate only when it is a GROUP BY
+/// key (SQL's rule; DuckDB's binder error): Polars returned the group's values as a list
+/// (`SELECT i, COALESCE(b, 0) … GROUP BY i` gave `[10]`). Such a column is refused where
+/// it stands, in the SELECT list or HAVING. (Ordinals and aliases in GROUP BY name the
+/// items they stand for; ROLLUP is checked by its rewrite.)
+fn ungrouped_columns(sel: &mut Select) -> Result<(), RewriteError> {
+    let sqlparser::ast::GroupByExpr::Expressions(by, _) = &sel.group_by else {
+        return Ok(());
+    };
+    // ROLLUP's keys are checked by its rewrite, which says so in its own words
+    let rollup = |k: &SQLExpr| {
+        matches!(
+            k,
+            SQLExpr::Rollup(_) | SQLExpr::Cube(_) | SQLExpr::GroupingSets(_)
+        ) || matches!(k, SQLExpr::Function(f) if matches!(fname(f).as_str(), "ROLLUP" | "CUBE"))
+    };
+    if by.is_empty() || by.iter().any(rollup) {
+        return Ok(());
+    }
+    let aliases: Vec<&Ident> = sel
+        .projection
+        .iter()
+        .filter_map(|it| match it {
+            SelectItem::ExprWithAlias { alias, .. } => Some(alias),
+            _ => None,
+        })
+        .collect();
+    // the keys: ordinals and aliases read as the items they name
+    let mut keys: Vec<SQLExpr> = vec![];
+    let mut stack: Vec<SQLExpr> = by.clone();
+    while let Some(k) = stack.pop() {
+        match k {
+            SQLExpr::Nested(x) => stack.push(*x),
+            SQLExpr::Value(ref v) => {
+                if let Some(
+                    SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. },
+                ) = v
+                    .value
+                    .to_string()
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|n| sel.projection.get(n.wrapping_sub(1)))
+                {
+                    keys.push(e.clone());
+                }
+            }
+            SQLExpr::Identifier(ref i) => {
+                for it in &sel.projection {
+                    if let SelectItem::ExprWithAlias { expr, alias } = it {
+                        if alias.value == i.value {
+                            keys.push(expr.clone());
+                        }
+                    }
+                }
+                keys.push(k);
+            }
+            k => keys.push(k),
+        }
+    }
+    let column_name = |e: &SQLExpr| -> Option<(Option<String>, String)> {
+        match e {
+            SQLExpr::Identifier(i) => Some((None, i.value.clone())),
+            SQLExpr::CompoundIdentifier(ids) if ids.len() >= 2 => Some((
+                Some(ids[ids.len() - 2].value.clone()),
+                ids[ids.len() - 1].value.clone(),
+            )),
+            _ => None,
+        }
+    };
+    let grouped = |e: &SQLExpr| {
+        let Some((q, n)) = column_name(e) else {
+            return false;
+        };
+        keys.iter().filter_map(column_name).any(|(kq, kn)| {
+            kn.eq_ignore_ascii_case(&n)
+                && (q.is_none()
+                    || kq.is_none()
+                    || q.as_deref().map(str::to_lowercase) == kq.as_deref().map(str::to_lowercase))
+        }) || (q.is_none() && aliases.iter().any(|a| a.value == n))
+    };
+    // what an aggregate, a key or a subquery holds is not read ungrouped: cut away
+    struct Cut<'a>(&'a [SQLExpr]);
+    impl sqlparser::ast::VisitorMut for Cut<'_> {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &mut SQLExpr) -> ControlFlow<()> {
+            if self.0.contains(e)
+                || is_aggregate_call(e)
+                || matches!(
+                    e,
+                    SQLExpr::Subquery(_) | SQLExpr::Exists { .. } | SQLExpr::InSubquery { .. }
+                )
+            {
+                *e = SQLExpr::Value(sqlparser::ast::Value::Null.into());
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut read: Vec<SQLExpr> = sel
+        .projection
+        .iter()
+        .filter_map(|it| match it {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                Some(e.clone())
+            }
+            _ => None,
+        })
+        .chain(sel.having.clone())
+        .collect();
+    for e in &mut read {
+        let _ = sqlparser::ast::VisitMut::visit(e, &mut Cut(&keys));
+        let mut found: Option<SQLExpr> = None;
+        let _ = sqlparser::ast::visit_expressions(&*e, |x: &SQLExpr| {
+            if column_name(x).is_some() && !grouped(x) {
+                found = Some(x.clone());
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        });
+        if let Some(c) = found {
+            return Err(super::rewrite::err_at(
+                &c,
+                format!("`{c}` is neither a GROUP BY key nor inside an aggregate; add it to GROUP BY, or aggregate it (MAX({c}), ANY_VALUE({c}))"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// `SELECT aggregates FROM t HAVING cond` (no GROUP BY: one group, all rows) → `SELECT
 /// names FROM (SELECT aggregates, cond AS __having FROM t) AS __h WHERE __having`;
 /// polars-sql refuses HAVING without GROUP BY.
@@ -1526,6 +1656,7 @@ pub fn normalize(
 ) -> Result<(), RewriteError> {
     order_by_items(q);
     each_select(q, &mut select_list)?;
+    each_select(q, &mut ungrouped_columns)?;
     each_select(q, &mut having_without_group_by)?;
     each_select(q, &mut join_conditions)?;
     let mut n = 0;
@@ -1564,6 +1695,67 @@ fn kind_of(e: &SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> Option<Col
             _ => None,
         },
         _ => None,
+    }
+}
+
+/// True when an expression is a DOUBLE by its form: a float column, a cast to a float
+/// type, a quotient (a DOUBLE, as in DuckDB), a number with an exponent, a function that
+/// returns one, or arithmetic over one of these.
+fn is_double(e: &SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> bool {
+    use sqlparser::ast::DataType as T;
+    match e {
+        SQLExpr::Nested(x) | SQLExpr::UnaryOp { expr: x, .. } => is_double(x, kind),
+        SQLExpr::Cast { data_type, .. } => matches!(
+            data_type,
+            T::Double(_)
+                | T::DoublePrecision
+                | T::Float(_)
+                | T::Real
+                | T::Float4
+                | T::Float8
+                | T::Float32
+                | T::Float64
+        ),
+        SQLExpr::BinaryOp {
+            op: BinaryOperator::Divide,
+            ..
+        } => true,
+        SQLExpr::BinaryOp { left, op, right } => {
+            matches!(
+                op,
+                BinaryOperator::Plus
+                    | BinaryOperator::Minus
+                    | BinaryOperator::Multiply
+                    | BinaryOperator::Modulo
+            ) && (is_double(left, kind) || is_double(right, kind))
+        }
+        SQLExpr::Value(v) => {
+            matches!(&v.value, sqlparser::ast::Value::Number(n, _) if n.contains(['e', 'E']))
+        }
+        SQLExpr::Function(f) => matches!(
+            fname(f).as_str(),
+            "SQRT"
+                | "POWER"
+                | "POW"
+                | "EXP"
+                | "LN"
+                | "LOG"
+                | "LOG10"
+                | "LOG2"
+                | "AVG"
+                | "MEAN"
+                | "STDDEV"
+                | "STDDEV_SAMP"
+                | "STDDEV_POP"
+                | "VARIANCE"
+                | "VAR_SAMP"
+                | "VAR_POP"
+                | "PI"
+                | "RANDOM"
+                | "SHARE"
+                | "YOY"
+        ),
+        other => kind_of(other, kind) == Some(ColumnKind::Float),
     }
 }
 
@@ -1610,9 +1802,16 @@ fn rewrite_one(e: SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> SQLExpr
             && !reads_text(&expr, kind)
             && !is_count(&expr) =>
         {
+            // a DOUBLE rounds half to even (Polars' ROUND), as in DuckDB and PostgreSQL;
+            // an exact number half away from zero
+            let rounded = if is_double(&expr, kind) {
+                parse(&format!("ROUND({expr})"))
+            } else {
+                round_away(&expr, 0)
+            };
             SQLExpr::Cast {
                 kind: ck,
-                expr: Box::new(round_away(&expr, 0)),
+                expr: Box::new(rounded),
                 data_type,
                 array,
                 format,
@@ -1653,6 +1852,12 @@ fn rewrite_one(e: SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> SQLExpr
                 _ => None,
             };
             match (name.as_str(), one) {
+                // a constant is counted once per row (Polars counted it once): NULL never
+                ("COUNT", Some(k)) if constant(&k) => parse(&if distinct {
+                    format!("CASE WHEN ({k}) IS NULL OR CAST(COUNT(*) AS BIGINT) = 0 THEN CAST(0 AS BIGINT) ELSE CAST(1 AS BIGINT) END")
+                } else {
+                    format!("CASE WHEN ({k}) IS NULL THEN CAST(0 AS BIGINT) ELSE CAST(COUNT(*) AS BIGINT) END")
+                }),
                 ("COUNT", _) => parse(&format!("CAST({f} AS BIGINT)")),
                 ("SUM", Some(k)) if constant(&k) && !distinct => parse(&format!(
                     "CASE WHEN CAST(COUNT(*) AS BIGINT) = 0 THEN NULL ELSE ({k}) * CAST(COUNT(*) AS BIGINT) END"

@@ -637,13 +637,26 @@ fn name_items(items: &mut [SelectItem]) {
                 || super::rewrite::is_extension(x))
         });
         if computed {
-            if matches!(e, SQLExpr::Function(_)) {
-                continue;
-            }
-            let name = default_name(e);
-            if !used.iter().any(|u| u.eq_ignore_ascii_case(&name)) {
-                used.push(name);
-                continue;
+            // an aggregate of one column is named after it (and `min_budget` … by the
+            // rewrites when that clashes), `COUNT(*)` is `count`; one of no column
+            // (`COUNT(79)`, `SUM(1)`) by its text below
+            let extension = super::rewrite::is_extension(e);
+            if let SQLExpr::Function(f) = e {
+                let star = matches!(&f.args, sqlparser::ast::FunctionArguments::List(l)
+                    if matches!(l.args.as_slice(), [sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Wildcard)]));
+                if star
+                    || f.over.is_some()
+                    || extension
+                    || super::rewrite::single_column_arg(f).is_some()
+                {
+                    continue;
+                }
+            } else {
+                let name = default_name(e);
+                if !used.iter().any(|u| u.eq_ignore_ascii_case(&name)) {
+                    used.push(name);
+                    continue;
+                }
             }
         }
         let text = e.to_string();

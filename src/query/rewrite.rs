@@ -523,7 +523,7 @@ pub(crate) fn default_name(it: &SelectItem) -> Option<String> {
 }
 
 /// The column an aggregate like `SUM(budget)` reads, when it reads exactly one.
-fn single_column_arg(f: &SQLFunction) -> Option<String> {
+pub(crate) fn single_column_arg(f: &SQLFunction) -> Option<String> {
     let FunctionArguments::List(l) = &f.args else {
         return None;
     };
