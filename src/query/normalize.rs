@@ -683,6 +683,18 @@ fn exists_as_aggregate(
     Some(parse(&if negated { format!("NOT {test}") } else { test }))
 }
 
+/// `+`, `-`, `*`, `/`, `%`.
+fn is_arithmetic(op: &BinaryOperator) -> bool {
+    matches!(
+        op,
+        BinaryOperator::Plus
+            | BinaryOperator::Minus
+            | BinaryOperator::Multiply
+            | BinaryOperator::Divide
+            | BinaryOperator::Modulo
+    )
+}
+
 /// Whether NULL in `col` makes `term` NULL or false: a comparison (or BETWEEN, LIKE)
 /// with `col` under arithmetic alone on one side.
 fn rejects_null(term: &SQLExpr, col: &SQLExpr) -> bool {
@@ -697,14 +709,7 @@ fn rejects_null(term: &SQLExpr, col: &SQLExpr) -> bool {
                 ) && under_arithmetic(expr, col)
             }
             SQLExpr::BinaryOp { left, op, right } => {
-                matches!(
-                    op,
-                    BinaryOperator::Plus
-                        | BinaryOperator::Minus
-                        | BinaryOperator::Multiply
-                        | BinaryOperator::Divide
-                        | BinaryOperator::Modulo
-                ) && (under_arithmetic(left, col) || under_arithmetic(right, col))
+                is_arithmetic(op) && (under_arithmetic(left, col) || under_arithmetic(right, col))
             }
             _ => false,
         }
@@ -1721,13 +1726,7 @@ fn is_double(e: &SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> bool {
             ..
         } => true,
         SQLExpr::BinaryOp { left, op, right } => {
-            matches!(
-                op,
-                BinaryOperator::Plus
-                    | BinaryOperator::Minus
-                    | BinaryOperator::Multiply
-                    | BinaryOperator::Modulo
-            ) && (is_double(left, kind) || is_double(right, kind))
+            is_arithmetic(op) && (is_double(left, kind) || is_double(right, kind))
         }
         SQLExpr::Value(v) => {
             matches!(&v.value, sqlparser::ast::Value::Number(n, _) if n.contains(['e', 'E']))
