@@ -539,13 +539,13 @@ fn key_join(
     let cols = keys
         .iter()
         .enumerate()
-        .map(|(i, (k, _))| format!("{k} AS __k{}", i + 1))
+        .map(|(i, (k, _))| format!("{k} AS {name}_k{}", i + 1))
         .collect::<Vec<_>>()
         .join(", ");
     let on = keys
         .iter()
         .enumerate()
-        .map(|(i, (_, o))| format!("{o} = {name}.__k{}", i + 1))
+        .map(|(i, (_, o))| format!("{o} = {name}.{name}_k{}", i + 1))
         .collect::<Vec<_>>()
         .join(" AND ");
     let wh = and_all(rest)
@@ -834,7 +834,7 @@ fn decorrelated(
         .collect::<Vec<_>>()
         .join(", ");
     let keys = (0..cols.len())
-        .map(|k| format!("{} AS __k{}", domain_col(k), k + 1))
+        .map(|k| format!("{} AS {name}_k{}", domain_col(k), k + 1))
         .collect::<Vec<_>>()
         .join(", ");
     let by = (0..cols.len())
@@ -853,11 +853,11 @@ fn decorrelated(
     let on = cols
         .iter()
         .enumerate()
-        .map(|(k, c)| format!("{c} = {name}.__k{}", k + 1))
+        .map(|(k, c)| format!("{c} = {name}.{name}_k{}", k + 1))
         .collect::<Vec<_>>()
         .join(" AND ");
     let join = format!(
-        "LEFT JOIN (SELECT {keys}, {item} AS __v FROM {from} CROSS JOIN (SELECT DISTINCT {domain} FROM {outer_from}) AS __dom{wh} GROUP BY {by}) AS {name} ON {on}"
+        "LEFT JOIN (SELECT {keys}, {item} AS {name}_v FROM {from} CROSS JOIN (SELECT DISTINCT {domain} FROM {outer_from}) AS __dom{wh} GROUP BY {by}) AS {name} ON {on}"
     );
     Some((join, is_count(item)))
 }
@@ -1005,7 +1005,7 @@ fn aggregate_then_join(sel: &mut Select, n: &mut usize) -> Result<bool, RewriteE
             };
             i.projection = vec![SelectItem::ExprWithAlias {
                 expr: e,
-                alias: Ident::new("__v"),
+                alias: Ident::new(format!("{name}_v")),
             }];
         } else {
             return Ok(false);
@@ -1021,7 +1021,7 @@ fn aggregate_then_join(sel: &mut Select, n: &mut usize) -> Result<bool, RewriteE
                     .strip_prefix("__slot")
                     .and_then(|k| k.parse::<usize>().ok());
                 if let Some(name) = slot.and_then(|k| names.get(k.wrapping_sub(1))) {
-                    *x = parse(&format!("{name}.__v"));
+                    *x = parse(&format!("{name}.{name}_v"));
                 }
             }
             ControlFlow::<()>::Continue(())
@@ -1303,7 +1303,7 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
                     };
                     i.projection[0] = SelectItem::ExprWithAlias {
                         expr: e,
-                        alias: Ident::new("__v"),
+                        alias: Ident::new(format!("{name}_v")),
                     };
                 }
                 joins.push(format!("CROSS JOIN ({s}) AS {name}"));
@@ -1319,15 +1319,15 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
                             .map(|(k, _)| k.to_string())
                             .collect::<Vec<_>>()
                             .join(", ");
-                        joins.push(format!("LEFT JOIN (SELECT {cols}, {item} AS __v FROM {from}{wh} GROUP BY {by}) AS {name} ON {on}"));
+                        joins.push(format!("LEFT JOIN (SELECT {cols}, {item} AS {name}_v FROM {from}{wh} GROUP BY {by}) AS {name} ON {on}"));
                         if matches!(&item, SQLExpr::Function(f) if fname(f) == "COUNT") {
                             // in a grouped SELECT list or HAVING the joined value is one per
                             // group: read it through MIN (polars-sql cannot read a grouping
                             // column HAVING does not select)
                             let v = if grouped && !row {
-                                format!("MIN({name}.__v)")
+                                format!("MIN({name}.{name}_v)")
                             } else {
-                                format!("{name}.__v")
+                                format!("{name}.{name}_v")
                             };
                             *x = parse(&format!("COALESCE({v}, 0)"));
                             return ControlFlow::Continue(());
@@ -1337,9 +1337,9 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
                         Some((join, count)) => {
                             joins.push(join);
                             let v = if grouped && !row {
-                                format!("MIN({name}.__v)")
+                                format!("MIN({name}.{name}_v)")
                             } else {
-                                format!("{name}.__v")
+                                format!("{name}.{name}_v")
                             };
                             *x = parse(&if count {
                                 format!("COALESCE({v}, 0)")
@@ -1357,9 +1357,9 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
                 }
             }
             *x = parse(&if grouped && !row {
-                format!("MIN({name}.__v)")
+                format!("MIN({name}.{name}_v)")
             } else {
-                format!("{name}.__v")
+                format!("{name}.{name}_v")
             });
             ControlFlow::Continue(())
         });
@@ -1386,6 +1386,138 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
     }
     let added = super::rewrite::from_item(&format!("__t {}", joins.join(" ")))?;
     sel.from[0].joins.extend(added.joins);
+    hide_helper_columns(sel, &joins);
+    Ok(())
+}
+
+/// `SELECT *` over the joins [`subqueries`] added lists the table's columns, not the
+/// joined values (`{name}_v`) and keys (`{name}_kN`): those are excluded from each `*`.
+fn hide_helper_columns(sel: &mut Select, joins: &[String]) {
+    let mut helpers: Vec<String> = vec![];
+    for j in joins {
+        if !(j.starts_with("CROSS JOIN") || j.starts_with("LEFT JOIN")) {
+            continue;
+        }
+        let Some(at) = j.rfind(") AS ") else { continue };
+        let name: String = j[at + 5..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let Ok(re) = regex::Regex::new(&format!(r"\bAS ({name}_(?:v|k\d+))\b")) else {
+            continue;
+        };
+        for c in re.captures_iter(j) {
+            if !helpers.contains(&c[1].to_string()) {
+                helpers.push(c[1].to_string());
+            }
+        }
+    }
+    if helpers.is_empty() {
+        return;
+    }
+    use sqlparser::ast::{ExcludeSelectItem, ObjectName};
+    for it in &mut sel.projection {
+        let SelectItem::Wildcard(opts) = it else {
+            continue;
+        };
+        let mut names: Vec<ObjectName> = match opts.opt_exclude.take() {
+            Some(ExcludeSelectItem::Single(n)) => vec![n],
+            Some(ExcludeSelectItem::Multiple(ns)) => ns,
+            None => vec![],
+        };
+        names.extend(
+            helpers
+                .iter()
+                .map(|h| ObjectName::from(vec![Ident::new(h.clone())])),
+        );
+        opts.opt_exclude = Some(ExcludeSelectItem::Multiple(names));
+    }
+}
+
+/// What `SELECT *` means beside joins and EXCLUDE, which polars-sql got wrong:
+/// - `JOIN … USING (k)` lists `k` once (polars-sql also listed the right side's `k:u`);
+///   after a RIGHT or FULL join the one `k` would have to be the coalesced key, which is
+///   refused with a way to write it;
+/// - `EXCLUDE (t.k)` names `k` of the one FROM item `t` (polars-sql ignored a qualified
+///   name and kept the column); over a join, where the name is ambiguous, it is refused.
+fn star_options(sel: &mut Select) -> Result<(), RewriteError> {
+    use sqlparser::ast::{ExcludeSelectItem, ObjectName};
+    let stars = sel
+        .projection
+        .iter()
+        .any(|it| matches!(it, SelectItem::Wildcard(_)));
+    if !stars {
+        return Ok(());
+    }
+    let mut hidden: Vec<ObjectName> = vec![];
+    for t in &sel.from {
+        for j in &t.joins {
+            let (c, outer) = match &j.join_operator {
+                JoinOperator::Join(c)
+                | JoinOperator::Inner(c)
+                | JoinOperator::Left(c)
+                | JoinOperator::LeftOuter(c) => (c, false),
+                JoinOperator::Right(c)
+                | JoinOperator::RightOuter(c)
+                | JoinOperator::FullOuter(c) => (c, true),
+                _ => continue,
+            };
+            let JoinConstraint::Using(keys) = c else {
+                continue;
+            };
+            let Some(right) = relation_name(&j.relation) else {
+                continue;
+            };
+            if outer {
+                return Err(super::rewrite::err_at(
+                    &j.relation,
+                    "not supported yet: `SELECT *` over a RIGHT or FULL join with USING (its key is the two sides coalesced); join ON the keys and name the columns, e.g. SELECT COALESCE(a.k, b.k) AS k, …",
+                ));
+            }
+            for k in keys {
+                if let Some(ObjectNamePart::Identifier(i)) = k.0.last() {
+                    hidden.push(ObjectName::from(vec![Ident::with_quote(
+                        '"',
+                        format!("{}:{right}", i.value),
+                    )]));
+                }
+            }
+        }
+    }
+    let single = (sel.from.len() == 1 && sel.from[0].joins.is_empty())
+        .then(|| relation_name(&sel.from[0].relation))
+        .flatten();
+    for it in &mut sel.projection {
+        let SelectItem::Wildcard(opts) = it else {
+            continue;
+        };
+        let mut names: Vec<ObjectName> = match opts.opt_exclude.take() {
+            Some(ExcludeSelectItem::Single(n)) => vec![n],
+            Some(ExcludeSelectItem::Multiple(ns)) => ns,
+            None => vec![],
+        };
+        for n in &mut names {
+            let [ObjectNamePart::Identifier(q), ObjectNamePart::Identifier(c)] = n.0.as_slice()
+            else {
+                continue;
+            };
+            if single
+                .as_ref()
+                .is_some_and(|s| s.eq_ignore_ascii_case(&q.value))
+            {
+                *n = ObjectName::from(vec![c.clone()]);
+            } else {
+                return Err(super::rewrite::err_at(
+                    &*n,
+                    format!("not supported yet: `EXCLUDE ({n})` names a column by its table over a join (or a table the query does not read); name it alone, EXCLUDE ({c}), or list the columns you want"),
+                ));
+            }
+        }
+        names.extend(hidden.iter().cloned());
+        if !names.is_empty() {
+            opts.opt_exclude = Some(ExcludeSelectItem::Multiple(names));
+        }
+    }
     Ok(())
 }
 
@@ -1662,6 +1794,7 @@ pub fn normalize(
     order_by_items(q);
     each_select(q, &mut select_list)?;
     each_select(q, &mut ungrouped_columns)?;
+    each_select(q, &mut star_options)?;
     each_select(q, &mut having_without_group_by)?;
     each_select(q, &mut join_conditions)?;
     let mut n = 0;
