@@ -1014,6 +1014,15 @@ impl Engine {
                     .unwrap_or((1, 1));
                 located(origin, st, l, c, "a subquery inside an expression is not supported by the engine; compute it in a CTE and join it: WITH t AS (SELECT SUM(budget) AS total FROM projects) SELECT … FROM projects CROSS JOIN t")
             }
+            Known::IntegerOverflow => {
+                let (l, c) = st
+                    .text
+                    .to_ascii_uppercase()
+                    .find("SUM")
+                    .map(|at| line_col(&st.text, at))
+                    .unwrap_or((1, 1));
+                located(origin, st, l, c, "a SUM of integers passed BIGINT's range (±9.2·10¹⁸), where budgetql stops rather than wrap; sum them as decimals to keep the total: SUM(CAST(x AS DECIMAL(38, 0)))")
+            }
             Known::Unsupported(msg) => located(
                 origin,
                 st,

@@ -1991,6 +1991,11 @@ fn rewrite_one(e: SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> SQLExpr
                     format!("CASE WHEN ({k}) IS NULL THEN CAST(0 AS BIGINT) ELSE CAST(COUNT(*) AS BIGINT) END")
                 }),
                 ("COUNT", _) => parse(&format!("CAST({f} AS BIGINT)")),
+                // a sum of integers in 128 bits, then back to BIGINT: past 2^63 an error
+                // (the cast is strict), never a wrapped total
+                ("SUM", Some(k)) if !distinct && kind_of(&k, kind) == Some(ColumnKind::Integer) && !constant(&k) => {
+                    parse(&format!("CAST(SUM(CAST({k} AS HUGEINT)) AS BIGINT)"))
+                }
                 ("SUM", Some(k)) if constant(&k) && !distinct => parse(&format!(
                     "CASE WHEN CAST(COUNT(*) AS BIGINT) = 0 THEN NULL ELSE ({k}) * CAST(COUNT(*) AS BIGINT) END"
                 )),

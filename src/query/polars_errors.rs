@@ -16,6 +16,9 @@ pub enum Known {
     UnknownJoinColumn { name: String, table: String },
     /// a subquery where polars-sql accepts none
     Subquery,
+    /// `conversion from `i128` to `i64` failed …`: a SUM of integers past BIGINT's range
+    /// (normalize.rs sums integers in 128 bits and casts the total back strictly)
+    IntegerOverflow,
     /// anything Polars says it does not support
     Unsupported(String),
     /// the text, without Polars' plan dump
@@ -39,9 +42,10 @@ pub fn clean(raw: &str) -> String {
         .join(" ")
 }
 
-static TABLE: LazyLock<[(&'static str, Regex); 5]> = LazyLock::new(|| {
+static TABLE: LazyLock<[(&'static str, Regex); 6]> = LazyLock::new(|| {
     let r = |p: &str| Regex::new(p).expect("static regex");
     [
+        ("overflow", r(r"conversion from `i128` to `i64` failed")),
         (
             "column",
             r(r#"unable to find column "([^"]+)"(?:; valid columns: \[([^\]]*)\])?"#),
@@ -93,6 +97,7 @@ pub fn classify(raw: &str) -> Known {
                 table: m[2].to_string(),
             },
             "subquery" => Known::Subquery,
+            "overflow" => Known::IntegerOverflow,
             _ => Known::Unsupported(msg.clone()),
         };
     }
@@ -130,6 +135,14 @@ mod tests {
         assert_eq!(
             classify("'INTERSECT ALL' is not supported"),
             Known::Unsupported("'INTERSECT ALL' is not supported".into())
+        );
+    }
+
+    #[test]
+    fn an_integer_total_past_bigint() {
+        assert_eq!(
+            classify("conversion from `i128` to `i64` failed in column '__POLARS_CSER_0xe10af81999d36d7d' for 1 out of 1 values: [9223372036854775808]"),
+            Known::IntegerOverflow
         );
     }
 
