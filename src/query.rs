@@ -7,6 +7,7 @@ pub mod dialect;
 pub mod engine;
 mod joins;
 pub mod lex;
+mod membership;
 pub mod names;
 mod normalize;
 pub mod plan;

@@ -589,11 +589,12 @@ impl Engine {
                 }
             }
         }
-        super::joins::comma_joins(&mut q, &|t| {
+        let columns = |t: &str| {
             self.schema_of(t)
                 .map(|s| s.iter_names().map(|n| n.to_string()).collect())
-        })
-        .map_err(|e| rw_err(origin, st, e))?;
+        };
+        super::joins::comma_joins(&mut q, &columns).map_err(|e| rw_err(origin, st, e))?;
+        super::membership::in_subqueries(&mut q, &columns).map_err(|e| rw_err(origin, st, e))?;
         super::normalize::normalize(&mut q, &|n| kinds.get(n).copied())
             .map_err(|e| rw_err(origin, st, e))?;
         self.check_names(origin, st, &rels)?;

@@ -1,0 +1,206 @@
+//! `x IN (SELECT c FROM …)` outside WHERE (in the SELECT list, HAVING, a CASE), and
+//! `x = ANY (SELECT …)` / `x <> ALL (SELECT …)` there, as counts the scalar-subquery
+//! lowering joins. polars-sql failed on these (`unknown column _POLARS_TMP_0`) or
+//! answered `1 = ANY (SELECT NULL)` false. SQL's three-valued answer, spelled out:
+//!
+//! ```sql
+//! CASE WHEN (SELECT COUNT(*) FROM (s) AS __inq) = 0 THEN FALSE        -- no values
+//!      WHEN (x) IS NULL THEN NULL
+//!      WHEN (SELECT COUNT(*) FROM (s) AS __inq WHERE __inq.c = (x)) > 0 THEN TRUE
+//!      WHEN (SELECT COUNT(*) FROM (s) AS __inq WHERE __inq.c IS NULL) > 0 THEN NULL
+//!      ELSE FALSE END
+//! ```
+//!
+//! `NOT IN` is its negation. The third count reads the outer row through `x`, so `x`'s
+//! bare columns are qualified by the one FROM item (a query reading several leaves them
+//! to polars-sql). The subquery must not read the outer row itself, and must give one
+//! column: named, or `*` over a table of one column.
+
+use super::rewrite::RewriteError;
+use sqlparser::ast::{
+    BinaryOperator, Expr as SQLExpr, Ident, ObjectNamePart, Query as SQLQuery, Select, SelectItem,
+    SetExpr, TableFactor,
+};
+use std::ops::ControlFlow;
+
+/// Rewrite the memberships of every SELECT's list and HAVING. `columns` gives a table's
+/// column names.
+pub(crate) fn in_subqueries(
+    q: &mut SQLQuery,
+    columns: &dyn Fn(&str) -> Option<Vec<String>>,
+) -> Result<(), RewriteError> {
+    super::normalize::each_select(q, &mut |sel| {
+        rewrite_select(sel, columns);
+        Ok(())
+    })
+}
+
+fn rewrite_select(sel: &mut Select, columns: &dyn Fn(&str) -> Option<Vec<String>>) {
+    let outer: Option<Ident> = match sel.from.as_slice() {
+        [t] if t.joins.is_empty() => match &t.relation {
+            TableFactor::Table { name, alias, .. } => alias
+                .as_ref()
+                .map(|a| a.name.clone())
+                .or_else(|| match name.0.last() {
+                    Some(ObjectNamePart::Identifier(i)) => Some(i.clone()),
+                    _ => None,
+                }),
+            TableFactor::Derived { alias: Some(a), .. } => Some(a.name.clone()),
+            _ => None,
+        },
+        [] => None,
+        _ => return,
+    };
+    let mut exprs: Vec<&mut SQLExpr> = sel
+        .projection
+        .iter_mut()
+        .filter_map(|it| match it {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => Some(e),
+            _ => None,
+        })
+        .collect();
+    if let Some(h) = &mut sel.having {
+        exprs.push(h);
+    }
+    for e in exprs {
+        let _ = sqlparser::ast::visit_expressions_mut(e, |x: &mut SQLExpr| {
+            let (value, sub, negated) = match &*x {
+                SQLExpr::InSubquery {
+                    expr,
+                    subquery,
+                    negated,
+                } => (expr, subquery, *negated),
+                SQLExpr::AnyOp {
+                    left,
+                    compare_op: BinaryOperator::Eq,
+                    right,
+                    ..
+                } => match right.as_ref() {
+                    SQLExpr::Subquery(s) => (left, s, false),
+                    _ => return ControlFlow::<()>::Continue(()),
+                },
+                SQLExpr::AllOp {
+                    left,
+                    compare_op: BinaryOperator::NotEq,
+                    right,
+                } => match right.as_ref() {
+                    SQLExpr::Subquery(s) => (left, s, true),
+                    _ => return ControlFlow::Continue(()),
+                },
+                _ => return ControlFlow::Continue(()),
+            };
+            if let Some(r) = membership(value, sub, negated, outer.as_ref(), columns) {
+                *x = r;
+            }
+            ControlFlow::Continue(())
+        });
+    }
+}
+
+/// The subquery with its one column named, and that name; None when it reads the outer
+/// row, is not one SELECT, or its column cannot be named.
+fn one_column(
+    sub: &SQLQuery,
+    columns: &dyn Fn(&str) -> Option<Vec<String>>,
+) -> Option<(SQLQuery, String)> {
+    let SetExpr::Select(s) = sub.body.as_ref() else {
+        return None;
+    };
+    let mut q = sub.clone();
+    let SetExpr::Select(sel) = q.body.as_mut() else {
+        return None;
+    };
+    let inner: Vec<String> = s
+        .from
+        .iter()
+        .flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)))
+        .filter_map(|r| match r {
+            TableFactor::Table { name, alias, .. } => Some(
+                alias
+                    .as_ref()
+                    .map_or_else(|| name.to_string(), |a| a.name.value.clone()),
+            ),
+            TableFactor::Derived { alias, .. } => alias.as_ref().map(|a| a.name.value.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut outer_read = false;
+    let _ = sqlparser::ast::visit_expressions(sub, |x: &SQLExpr| {
+        if let SQLExpr::CompoundIdentifier(ids) = x {
+            outer_read |=
+                ids.len() == 2 && !inner.iter().any(|n| n.eq_ignore_ascii_case(&ids[0].value));
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    if outer_read {
+        return None;
+    }
+    let name = match sel.projection.as_slice() {
+        [SelectItem::ExprWithAlias { alias, .. }] => alias.value.clone(),
+        [SelectItem::UnnamedExpr(SQLExpr::Identifier(i))] => i.value.clone(),
+        [SelectItem::UnnamedExpr(SQLExpr::CompoundIdentifier(ids))] => ids.last()?.value.clone(),
+        [SelectItem::UnnamedExpr(e)] => {
+            sel.projection = vec![SelectItem::ExprWithAlias {
+                expr: e.clone(),
+                alias: Ident::new("__in_c"),
+            }];
+            "__in_c".to_string()
+        }
+        [SelectItem::Wildcard(_)] => match sel.from.as_slice() {
+            [t] if t.joins.is_empty() => match &t.relation {
+                TableFactor::Table { name, .. } => match name.0.as_slice() {
+                    [ObjectNamePart::Identifier(i)] => match columns(&i.value)?.as_slice() {
+                        [c] => c.clone(),
+                        _ => return None,
+                    },
+                    _ => return None,
+                },
+                _ => return None,
+            },
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some((q, name))
+}
+
+fn membership(
+    value: &SQLExpr,
+    sub: &SQLQuery,
+    negated: bool,
+    outer: Option<&Ident>,
+    columns: &dyn Fn(&str) -> Option<Vec<String>>,
+) -> Option<SQLExpr> {
+    let (s, c) = one_column(sub, columns)?;
+    // the value's bare columns are the outer row's: qualified by its one FROM item
+    let mut x = value.clone();
+    let mut unplaced = false;
+    let _ = sqlparser::ast::visit_expressions_mut(&mut x, |e: &mut SQLExpr| {
+        if let SQLExpr::Identifier(i) = &*e {
+            match outer {
+                Some(o) => *e = SQLExpr::CompoundIdentifier(vec![o.clone(), i.clone()]),
+                None => unplaced = true,
+            }
+        }
+        if matches!(
+            e,
+            SQLExpr::Subquery(_) | SQLExpr::Exists { .. } | SQLExpr::InSubquery { .. }
+        ) {
+            unplaced = true;
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    if unplaced {
+        return None;
+    }
+    let c = Ident::with_quote('"', c);
+    let text = format!(
+        "(CASE WHEN (SELECT COUNT(*) FROM ({s}) AS __inq) = 0 THEN FALSE \
+         WHEN ({x}) IS NULL THEN NULL \
+         WHEN (SELECT COUNT(*) FROM ({s}) AS __inq WHERE __inq.{c} = ({x})) > 0 THEN TRUE \
+         WHEN (SELECT COUNT(*) FROM ({s}) AS __inq WHERE __inq.{c} IS NULL) > 0 THEN NULL \
+         ELSE FALSE END)"
+    );
+    let e = super::rewrite::parse_expr(&if negated { format!("NOT {text}") } else { text }).ok()?;
+    Some(e)
+}
