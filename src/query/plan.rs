@@ -644,10 +644,15 @@ fn name_items(items: &mut [SelectItem]) {
             if let SQLExpr::Function(f) = e {
                 let star = matches!(&f.args, sqlparser::ast::FunctionArguments::List(l)
                     if matches!(l.args.as_slice(), [sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Wildcard)]));
-                if star
-                    || f.over.is_some()
-                    || extension
-                    || super::rewrite::single_column_arg(f).is_some()
+                // (an aggregate of DISTINCT values other than COUNT is rewritten whole)
+                let distinct = matches!(&f.args, sqlparser::ast::FunctionArguments::List(l)
+                    if l.duplicate_treatment == Some(sqlparser::ast::DuplicateTreatment::Distinct))
+                    && !f.name.to_string().eq_ignore_ascii_case("COUNT");
+                if !distinct
+                    && (star
+                        || f.over.is_some()
+                        || extension
+                        || super::rewrite::single_column_arg(f).is_some())
                 {
                     continue;
                 }
