@@ -1689,6 +1689,17 @@ fn having_without_group_by(sel: &mut Select) -> Result<(), RewriteError> {
 /// lost the groups of QUANTILE_CONT); and a second output column of one name gets `_2`
 /// (`SELECT a.line, b.line`: a Polars frame cannot hold two columns of one name).
 fn select_list(sel: &mut Select) -> Result<(), RewriteError> {
+    // a key listed twice groups as once (Polars refused the duplicate name)
+    if let sqlparser::ast::GroupByExpr::Expressions(keys, _) = &mut sel.group_by {
+        let mut seen: Vec<SQLExpr> = vec![];
+        keys.retain(|k| {
+            let dup = seen.contains(k);
+            if !dup {
+                seen.push(k.clone());
+            }
+            !dup
+        });
+    }
     let star = sel.projection.iter().any(|it| {
         matches!(
             it,
@@ -1916,6 +1927,17 @@ fn round_away(x: &SQLExpr, d: u32) -> SQLExpr {
 
 fn rewrite_one(e: SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> SQLExpr {
     match e {
+        // `- - 41` prints back as `--41`, a comment, when the rewrites print the query:
+        // the inner sign in parentheses
+        SQLExpr::UnaryOp { op, expr }
+            if matches!(&*expr, SQLExpr::UnaryOp { .. })
+                || matches!(&*expr, SQLExpr::Value(v) if v.value.to_string().starts_with('-')) =>
+        {
+            SQLExpr::UnaryOp {
+                op,
+                expr: Box::new(SQLExpr::Nested(expr)),
+            }
+        }
         // CAST(1.5 AS INTEGER) is 2 in SQL (rounded), 1 in Polars (truncated)
         SQLExpr::Cast {
             kind: ck,
