@@ -259,20 +259,28 @@ fn plan_select(
     let mut from = sel.from[order[0]].relation.to_string();
     for (i, &k) in order.iter().enumerate().skip(1) {
         let before = &order[..i];
-        let on: Vec<String> = terms
-            .iter()
-            .zip(&edges)
-            .enumerate()
-            .filter_map(|(t, (term, e))| match e {
-                Some((a, b))
-                    if (*a == k && before.contains(b)) || (*b == k && before.contains(a)) =>
-                {
-                    used[t] = true;
-                    Some(qualified(term.clone(), &items).to_string())
-                }
-                _ => None,
-            })
-            .collect();
+        // a column is a key of one join once (Polars refuses a repeated key, `b4 = e7
+        // AND e7 = b4`); a repeated term stays in WHERE, where it filters the same rows
+        let mut keys: Vec<String> = vec![];
+        let mut on: Vec<String> = vec![];
+        for (t, (term, e)) in terms.iter().zip(&edges).enumerate() {
+            let Some((a, b)) = e else { continue };
+            if !((*a == k && before.contains(b)) || (*b == k && before.contains(a))) {
+                continue;
+            }
+            let q = qualified(term.clone(), &items);
+            let SQLExpr::BinaryOp { left, right, .. } = &q else {
+                continue;
+            };
+            let (l, r) = (left.to_string(), right.to_string());
+            if keys.contains(&l) || keys.contains(&r) {
+                continue;
+            }
+            keys.push(l);
+            keys.push(r);
+            used[t] = true;
+            on.push(q.to_string());
+        }
         let rel = &sel.from[k].relation;
         if on.is_empty() {
             from.push_str(&format!(" CROSS JOIN {rel}"));
