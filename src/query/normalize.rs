@@ -248,6 +248,47 @@ fn qualifiers(e: &SQLExpr) -> Option<Vec<String>> {
     (!bare).then_some(out)
 }
 
+/// `l LEFT JOIN r ON <any condition>` (polars-sql kept only the matched rows): each left
+/// row numbered, the pairs the condition keeps found by a cross join of the numbered left
+/// rows with `r`, and those joined back to the left rows by number — a left row without a
+/// pair keeps NULLs. The helper columns' names, for `SELECT *` to leave out.
+fn left_join_by_row_id(
+    twj: &mut sqlparser::ast::TableWithJoins,
+    on: &SQLExpr,
+) -> Result<Vec<String>, RewriteError> {
+    let (Some(left), Some(right)) = (
+        relation_name(&twj.relation),
+        relation_name(&twj.joins[0].relation),
+    ) else {
+        return Err(super::rewrite::err_at(on, "not supported yet: a LEFT JOIN on this condition between unnamed relations; give each an alias"));
+    };
+    let from = |t: &TableFactor, alias: &str| match t {
+        TableFactor::Table { name, .. } => format!("{name} AS {alias}"),
+        other => other.to_string(),
+    };
+    // (the same numbering under two names: polars-sql confused one name in both scopes)
+    let numbered = |n: &str| {
+        format!(
+            "(SELECT *, ROW_NUMBER() OVER () AS {n} FROM {}) AS {left}",
+            from(&twj.relation, &left)
+        )
+    };
+    let pairs = format!(
+        "(SELECT {left}.__lid_pair AS __mid, {right}.* FROM {} CROSS JOIN {} WHERE {on}) AS {right}",
+        numbered("__lid_pair"),
+        from(&twj.joins[0].relation, &right)
+    );
+    let numbered = numbered("__lid");
+    let t = super::rewrite::from_item(&format!(
+        "{numbered} LEFT JOIN {pairs} ON {left}.__lid = {right}.__mid"
+    ))?;
+    twj.relation = t.relation;
+    if let Some(j) = t.joins.into_iter().next() {
+        twj.joins[0] = j;
+    }
+    Ok(vec!["__lid".into(), "__mid".into()])
+}
+
 /// Join conditions polars-sql can run: `left.k = right.k` terms. polars-sql refuses any
 /// other term of an ON, and a LEFT JOIN's extra term acted as a WHERE (dropping left
 /// rows). An INNER JOIN's other terms move to WHERE (the same rows); a LEFT JOIN's terms
@@ -256,9 +297,13 @@ fn qualifiers(e: &SQLExpr) -> Option<Vec<String>> {
 fn join_conditions(sel: &mut Select) -> Result<(), RewriteError> {
     let mut to_where = vec![];
     let mut same_as: Vec<(SQLExpr, SQLExpr)> = vec![];
+    let mut row_ids: Vec<String> = vec![];
     for twj in &mut sel.from {
         let mut left_names: Vec<String> = relation_name(&twj.relation).into_iter().collect();
-        for j in &mut twj.joins {
+        // the first join, when a LEFT JOIN on a condition other than equalities: lowered
+        // by row ids after the loop
+        let mut by_row_id: Option<SQLExpr> = None;
+        for (ji, j) in twj.joins.iter_mut().enumerate() {
             let right = relation_name(&j.relation);
             let (inner, c) = match &mut j.join_operator {
                 JoinOperator::Join(c) | JoinOperator::Inner(c) => (true, c),
@@ -314,7 +359,21 @@ fn join_conditions(sel: &mut Select) -> Result<(), RewriteError> {
                     }
                 }
             }
+            if !inner && !others.is_empty() {
+                let rest_exists = others.iter().any(|t| side(t) != Some((false, true)));
+                if (keys.is_empty() || rest_exists) && ji == 0 {
+                    by_row_id = Some(on.clone());
+                    left_names.extend(right);
+                    continue;
+                }
+            }
             if others.is_empty() || keys.is_empty() {
+                if !inner && !others.is_empty() {
+                    return Err(super::rewrite::err_at(&others[0], format!(
+                        "not supported yet: the LEFT JOIN condition `{}` without a `left.column = right.column` term, after another join; join the first two tables in a CTE first",
+                        others[0]
+                    )));
+                }
                 left_names.extend(right);
                 continue;
             }
@@ -351,6 +410,27 @@ fn join_conditions(sel: &mut Select) -> Result<(), RewriteError> {
                 *on = k;
             }
             left_names.extend(right);
+        }
+        if let Some(on) = by_row_id {
+            row_ids.extend(left_join_by_row_id(twj, &on)?);
+        }
+    }
+    if !row_ids.is_empty() {
+        use sqlparser::ast::{ExcludeSelectItem, ObjectName};
+        for it in &mut sel.projection {
+            if let SelectItem::Wildcard(opts) = it {
+                let mut names: Vec<ObjectName> = match opts.opt_exclude.take() {
+                    Some(ExcludeSelectItem::Single(n)) => vec![n],
+                    Some(ExcludeSelectItem::Multiple(ns)) => ns,
+                    None => vec![],
+                };
+                names.extend(
+                    row_ids
+                        .iter()
+                        .map(|h| ObjectName::from(vec![Ident::new(h.clone())])),
+                );
+                opts.opt_exclude = Some(ExcludeSelectItem::Multiple(names));
+            }
         }
     }
     if !same_as.is_empty() {
