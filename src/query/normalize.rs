@@ -415,24 +415,7 @@ fn join_conditions(sel: &mut Select) -> Result<(), RewriteError> {
             row_ids.extend(left_join_by_row_id(twj, &on)?);
         }
     }
-    if !row_ids.is_empty() {
-        use sqlparser::ast::{ExcludeSelectItem, ObjectName};
-        for it in &mut sel.projection {
-            if let SelectItem::Wildcard(opts) = it {
-                let mut names: Vec<ObjectName> = match opts.opt_exclude.take() {
-                    Some(ExcludeSelectItem::Single(n)) => vec![n],
-                    Some(ExcludeSelectItem::Multiple(ns)) => ns,
-                    None => vec![],
-                };
-                names.extend(
-                    row_ids
-                        .iter()
-                        .map(|h| ObjectName::from(vec![Ident::new(h.clone())])),
-                );
-                opts.opt_exclude = Some(ExcludeSelectItem::Multiple(names));
-            }
-        }
-    }
+    exclude_from_stars(sel, &row_ids);
     if !same_as.is_empty() {
         let swap = |e: &mut SQLExpr| {
             let _ = visit_expressions_mut(e, |x: &mut SQLExpr| {
@@ -1492,10 +1475,15 @@ fn hide_helper_columns(sel: &mut Select, joins: &[String]) {
             }
         }
     }
+    exclude_from_stars(sel, &helpers);
+}
+
+/// Columns the rewrites added, left out of each `SELECT *` (after its own EXCLUDE list).
+fn exclude_from_stars(sel: &mut Select, helpers: &[String]) {
+    use sqlparser::ast::{ExcludeSelectItem, ObjectName};
     if helpers.is_empty() {
         return;
     }
-    use sqlparser::ast::{ExcludeSelectItem, ObjectName};
     for it in &mut sel.projection {
         let SelectItem::Wildcard(opts) = it else {
             continue;
