@@ -1181,6 +1181,38 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
     }
     let mut joins: Vec<String> = vec![];
     let mut failed: Option<RewriteError> = None;
+    where_subqueries(sel, n, &outer, &mut joins, &mut failed);
+    scalar_subqueries(
+        sel,
+        n,
+        &outer,
+        &outer_from,
+        (aggregated, grouped),
+        &mut joins,
+        &mut failed,
+    );
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if joins.is_empty() {
+        return Ok(());
+    }
+    let added = super::rewrite::from_item(&format!("__t {}", joins.join(" ")))?;
+    sel.from[0].joins.extend(added.joins);
+    hide_helper_columns(sel, &joins);
+    Ok(())
+}
+
+/// The WHERE terms with a subquery polars-sql cannot run as written: `(a, b) IN (SELECT
+/// …)` and `x NOT IN (SELECT …)` as semi and anti joins, `[NOT] EXISTS` correlated by
+/// equalities as semi and anti joins, other EXISTS as comparisons or counts; ANY/ALL.
+fn where_subqueries(
+    sel: &mut Select,
+    n: &mut usize,
+    outer: &[String],
+    joins: &mut Vec<String>,
+    failed: &mut Option<RewriteError>,
+) {
     // EXISTS terms of WHERE
     if let Some(w) = sel.selection.take() {
         let mut terms = vec![];
@@ -1337,6 +1369,20 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
         }
         sel.selection = and_all(keep);
     }
+}
+
+/// Scalar subqueries of the SELECT list, WHERE and HAVING (EXISTS among them, as counts)
+/// as joins: uncorrelated ones cross-joined, correlated ones grouped by their keys
+/// (equalities) or by their outer columns' values ([`decorrelated`]) and left-joined.
+fn scalar_subqueries(
+    sel: &mut Select,
+    n: &mut usize,
+    outer: &[String],
+    outer_from: &str,
+    (aggregated, grouped): (bool, bool),
+    joins: &mut Vec<String>,
+    failed: &mut Option<RewriteError>,
+) {
     // `row`: the expression is evaluated per input row (WHERE), before any aggregation
     let mut visit = |e: &mut SQLExpr, joins: &mut Vec<String>, row: bool| {
         let _ = visit_expressions_mut(e, |x: &mut SQLExpr| {
@@ -1430,27 +1476,17 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
     for it in &mut sel.projection {
         if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = it {
             exists_as_counts(e);
-            visit(e, &mut joins, false);
+            visit(e, joins, false);
         }
     }
     if let Some(w) = &mut sel.selection {
         exists_as_counts(w);
-        visit(w, &mut joins, true);
+        visit(w, joins, true);
     }
     if let Some(h) = &mut sel.having {
         exists_as_counts(h);
-        visit(h, &mut joins, false);
+        visit(h, joins, false);
     }
-    if let Some(e) = failed {
-        return Err(e);
-    }
-    if joins.is_empty() {
-        return Ok(());
-    }
-    let added = super::rewrite::from_item(&format!("__t {}", joins.join(" ")))?;
-    sel.from[0].joins.extend(added.joins);
-    hide_helper_columns(sel, &joins);
-    Ok(())
 }
 
 /// `SELECT *` over the joins [`subqueries`] added lists the table's columns, not the
