@@ -1524,17 +1524,26 @@ fn exclude_from_stars(sel: &mut Select, helpers: &[String]) {
         let SelectItem::Wildcard(opts) = it else {
             continue;
         };
-        let mut names: Vec<ObjectName> = match opts.opt_exclude.take() {
-            Some(ExcludeSelectItem::Single(n)) => vec![n],
-            Some(ExcludeSelectItem::Multiple(ns)) => ns,
-            None => vec![],
-        };
+        let mut names = exclude_list(opts);
+        // quoted: a polars-sql name such as `k:u` prints back as one identifier
         names.extend(
             helpers
                 .iter()
-                .map(|h| ObjectName::from(vec![Ident::new(h.clone())])),
+                .map(|h| ObjectName::from(vec![Ident::with_quote('"', h.clone())])),
         );
         opts.opt_exclude = Some(ExcludeSelectItem::Multiple(names));
+    }
+}
+
+/// A `*`'s EXCLUDE names, taken out of it.
+fn exclude_list(
+    opts: &mut sqlparser::ast::WildcardAdditionalOptions,
+) -> Vec<sqlparser::ast::ObjectName> {
+    use sqlparser::ast::ExcludeSelectItem;
+    match opts.opt_exclude.take() {
+        Some(ExcludeSelectItem::Single(n)) => vec![n],
+        Some(ExcludeSelectItem::Multiple(ns)) => ns,
+        None => vec![],
     }
 }
 
@@ -1553,7 +1562,7 @@ fn star_options(sel: &mut Select) -> Result<(), RewriteError> {
     if !stars {
         return Ok(());
     }
-    let mut hidden: Vec<ObjectName> = vec![];
+    let mut hidden: Vec<String> = vec![];
     for t in &sel.from {
         for j in &t.joins {
             let (c, outer) = match &j.join_operator {
@@ -1580,10 +1589,7 @@ fn star_options(sel: &mut Select) -> Result<(), RewriteError> {
             }
             for k in keys {
                 if let Some(ObjectNamePart::Identifier(i)) = k.0.last() {
-                    hidden.push(ObjectName::from(vec![Ident::with_quote(
-                        '"',
-                        format!("{}:{right}", i.value),
-                    )]));
+                    hidden.push(format!("{}:{right}", i.value));
                 }
             }
         }
@@ -1595,11 +1601,7 @@ fn star_options(sel: &mut Select) -> Result<(), RewriteError> {
         let SelectItem::Wildcard(opts) = it else {
             continue;
         };
-        let mut names: Vec<ObjectName> = match opts.opt_exclude.take() {
-            Some(ExcludeSelectItem::Single(n)) => vec![n],
-            Some(ExcludeSelectItem::Multiple(ns)) => ns,
-            None => vec![],
-        };
+        let mut names = exclude_list(opts);
         for n in &mut names {
             let [ObjectNamePart::Identifier(q), ObjectNamePart::Identifier(c)] = n.0.as_slice()
             else {
@@ -1617,11 +1619,11 @@ fn star_options(sel: &mut Select) -> Result<(), RewriteError> {
                 ));
             }
         }
-        names.extend(hidden.iter().cloned());
         if !names.is_empty() {
             opts.opt_exclude = Some(ExcludeSelectItem::Multiple(names));
         }
     }
+    exclude_from_stars(sel, &hidden);
     Ok(())
 }
 
