@@ -256,10 +256,10 @@ fn left_join_by_row_id(
     twj: &mut sqlparser::ast::TableWithJoins,
     on: &SQLExpr,
 ) -> Result<Vec<String>, RewriteError> {
-    let (Some(left), Some(right)) = (
-        relation_name(&twj.relation),
-        relation_name(&twj.joins[0].relation),
-    ) else {
+    let Some(joined) = twj.joins.first().map(|j| j.relation.clone()) else {
+        return Ok(vec![]);
+    };
+    let (Some(left), Some(right)) = (relation_name(&twj.relation), relation_name(&joined)) else {
         return Err(super::rewrite::err_at(on, "not supported yet: a LEFT JOIN on this condition between unnamed relations; give each an alias"));
     };
     let from = |t: &TableFactor, alias: &str| match t {
@@ -276,15 +276,15 @@ fn left_join_by_row_id(
     let pairs = format!(
         "(SELECT {left}.__lid_pair AS __mid, {right}.* FROM {} CROSS JOIN {} WHERE {on}) AS {right}",
         numbered("__lid_pair"),
-        from(&twj.joins[0].relation, &right)
+        from(&joined, &right)
     );
     let numbered = numbered("__lid");
     let t = super::rewrite::from_item(&format!(
         "{numbered} LEFT JOIN {pairs} ON {left}.__lid = {right}.__mid"
     ))?;
     twj.relation = t.relation;
-    if let Some(j) = t.joins.into_iter().next() {
-        twj.joins[0] = j;
+    if let (Some(j), Some(first)) = (t.joins.into_iter().next(), twj.joins.first_mut()) {
+        *first = j;
     }
     Ok(vec!["__lid".into(), "__mid".into()])
 }

@@ -138,8 +138,11 @@ pub fn build(mut q: SQLQuery) -> Result<(Plan, Option<Tail>), SQLQuery> {
                 });
             }
             Work::Combine(op, all) => {
+                // each side pushed one plan; were one missing, the empty operation below
+                // is refused when lowered (never a panic, never a partial answer)
                 let (Some(r), Some(l)) = (out.pop(), out.pop()) else {
-                    unreachable!("a set operation has two sides")
+                    out.push(no_inputs());
+                    continue;
                 };
                 out.push(match l {
                     Plan::SetOp {
@@ -159,8 +162,18 @@ pub fn build(mut q: SQLQuery) -> Result<(Plan, Option<Tail>), SQLQuery> {
             }
         }
     }
-    let plan = out.pop().expect("a plan");
+    let plan = out.pop().unwrap_or_else(no_inputs);
     Ok((plan, tail))
+}
+
+/// A set operation without inputs: what a broken invariant of [`build`] leaves, which
+/// [`combine`] refuses.
+fn no_inputs() -> Plan {
+    Plan::SetOp {
+        op: SetOp::Union,
+        all: true,
+        inputs: vec![],
+    }
 }
 
 /// A set-operation term as a query of its own.
@@ -413,6 +426,15 @@ fn combine(
     all: bool,
     parts: Vec<(LazyFrame, (usize, usize))>,
 ) -> Result<LazyFrame, LowerError> {
+    if parts.is_empty() {
+        return Err(LowerError {
+            at: (1, 1),
+            message: format!(
+                "internal error: a {} without inputs; please report this query",
+                op.name()
+            ),
+        });
+    }
     let mut schemas = vec![];
     for (lf, at) in &parts {
         let s = lf.clone().collect_schema().map_err(|e| LowerError {
@@ -477,7 +499,12 @@ fn combine(
     };
     let keys: Vec<Expr> = names.iter().map(|n| col(n.clone())).collect();
     let mut inputs = aligned.into_iter();
-    let first = inputs.next().expect("a first input");
+    let Some(first) = inputs.next() else {
+        return Err(LowerError {
+            at: (1, 1),
+            message: format!("internal error: a {} without inputs", op.name()),
+        });
+    };
     match op {
         SetOp::Union => {
             let mut all_inputs = vec![first];
