@@ -388,23 +388,11 @@ fn join_conditions(sel: &mut Select) -> Result<(), RewriteError> {
                         "not supported yet: the LEFT JOIN condition `{bad}` is neither `left.column = right.column` nor about the joined table alone; compute it in a CTE first, or filter with CASE WHEN … in the SELECT list"
                     )));
                 }
-                let alias = right.clone().unwrap_or_default();
-                let cond = and_all(
-                    right_only
-                        .into_iter()
-                        .map(|t| SQLExpr::Nested(Box::new(t)))
-                        .collect(),
-                )
-                .map(|c| c.to_string())
-                .unwrap_or_default();
-                let inner_from = match &j.relation {
-                    TableFactor::Table { name, .. } => format!("{name} AS {alias}"),
-                    other => other.to_string(),
-                };
-                j.relation = super::rewrite::from_item(&format!(
-                    "(SELECT * FROM {inner_from} WHERE {cond}) AS {alias}"
-                ))?
-                .relation;
+                filter_before_join(
+                    &mut j.relation,
+                    right.as_deref().unwrap_or_default(),
+                    right_only,
+                )?;
             }
             if let Some(k) = and_all(keys) {
                 *on = k;
@@ -416,48 +404,7 @@ fn join_conditions(sel: &mut Select) -> Result<(), RewriteError> {
         }
     }
     exclude_from_stars(sel, &row_ids);
-    if !same_as.is_empty() {
-        let swap = |e: &mut SQLExpr| {
-            let _ = visit_expressions_mut(e, |x: &mut SQLExpr| {
-                if let Some((_, l)) = same_as.iter().find(|(r, _)| r == x) {
-                    *x = l.clone();
-                }
-                ControlFlow::<()>::Continue(())
-            });
-        };
-        for it in &mut sel.projection {
-            match it {
-                // keep the name the right key gave its column
-                SelectItem::UnnamedExpr(e) if same_as.iter().any(|(r, _)| r == &*e) => {
-                    let name = match &*e {
-                        SQLExpr::CompoundIdentifier(ids) => {
-                            ids.last().map(|i| i.value.clone()).unwrap_or_default()
-                        }
-                        _ => String::new(),
-                    };
-                    let mut x = e.clone();
-                    swap(&mut x);
-                    *it = SelectItem::ExprWithAlias {
-                        expr: x,
-                        alias: Ident::new(name),
-                    };
-                }
-                SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => swap(e),
-                _ => {}
-            }
-        }
-        if let sqlparser::ast::GroupByExpr::Expressions(es, _) = &mut sel.group_by {
-            for e in es {
-                swap(e);
-            }
-        }
-        if let Some(h) = &mut sel.having {
-            swap(h);
-        }
-        if let Some(w) = &mut sel.selection {
-            swap(w);
-        }
-    }
+    read_left_keys(sel, &same_as);
     if !to_where.is_empty() {
         let mut all = vec![];
         if let Some(w) = sel.selection.take() {
@@ -466,6 +413,80 @@ fn join_conditions(sel: &mut Select) -> Result<(), RewriteError> {
         all.extend(to_where);
         sel.selection = and_all(all);
     }
+    Ok(())
+}
+
+/// An inner join's right key equals its left key: the right one (`rk`) read as the left
+/// one (`lk`) everywhere the SELECT reads it, keeping the name the right key gave its
+/// column (polars-sql loses the right key of a join).
+fn read_left_keys(sel: &mut Select, same_as: &[(SQLExpr, SQLExpr)]) {
+    if same_as.is_empty() {
+        return;
+    }
+    let swap = |e: &mut SQLExpr| {
+        let _ = visit_expressions_mut(e, |x: &mut SQLExpr| {
+            if let Some((_, l)) = same_as.iter().find(|(r, _)| r == x) {
+                *x = l.clone();
+            }
+            ControlFlow::<()>::Continue(())
+        });
+    };
+    for it in &mut sel.projection {
+        match it {
+            // keep the name the right key gave its column
+            SelectItem::UnnamedExpr(e) if same_as.iter().any(|(r, _)| r == &*e) => {
+                let name = match &*e {
+                    SQLExpr::CompoundIdentifier(ids) => {
+                        ids.last().map(|i| i.value.clone()).unwrap_or_default()
+                    }
+                    _ => String::new(),
+                };
+                let mut x = e.clone();
+                swap(&mut x);
+                *it = SelectItem::ExprWithAlias {
+                    expr: x,
+                    alias: Ident::new(name),
+                };
+            }
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => swap(e),
+            _ => {}
+        }
+    }
+    if let sqlparser::ast::GroupByExpr::Expressions(es, _) = &mut sel.group_by {
+        for e in es {
+            swap(e);
+        }
+    }
+    if let Some(h) = &mut sel.having {
+        swap(h);
+    }
+    if let Some(w) = &mut sel.selection {
+        swap(w);
+    }
+}
+
+/// A LEFT JOIN's terms on the joined table alone filter that table before the join.
+fn filter_before_join(
+    relation: &mut TableFactor,
+    alias: &str,
+    terms: Vec<SQLExpr>,
+) -> Result<(), RewriteError> {
+    let cond = and_all(
+        terms
+            .into_iter()
+            .map(|t| SQLExpr::Nested(Box::new(t)))
+            .collect(),
+    )
+    .map(|c| c.to_string())
+    .unwrap_or_default();
+    let inner_from = match &*relation {
+        TableFactor::Table { name, .. } => format!("{name} AS {alias}"),
+        other => other.to_string(),
+    };
+    *relation = super::rewrite::from_item(&format!(
+        "(SELECT * FROM {inner_from} WHERE {cond}) AS {alias}"
+    ))?
+    .relation;
     Ok(())
 }
 
@@ -1203,6 +1224,91 @@ fn subqueries(sel: &mut Select, n: &mut usize) -> Result<(), RewriteError> {
     Ok(())
 }
 
+/// `(a, b) IN (SELECT x, y …)` in WHERE: a semi join on both keys.
+fn tuple_in_semi_join(t: &SQLExpr, n: &mut usize) -> Option<String> {
+    if let SQLExpr::InSubquery {
+        expr,
+        subquery,
+        negated: false,
+    } = t
+    {
+        if let (SQLExpr::Tuple(keys), SetExpr::Select(inner)) = (&**expr, subquery.body.as_ref()) {
+            if inner.projection.len() == keys.len() && outer_refs(subquery).is_empty() {
+                *n += 1;
+                let name = format!("__in{n}");
+                let mut q = (**subquery).clone();
+                if let SetExpr::Select(i) = q.body.as_mut() {
+                    for (k, it) in i.projection.iter_mut().enumerate() {
+                        if let SelectItem::UnnamedExpr(e)
+                        | SelectItem::ExprWithAlias { expr: e, .. } = it
+                        {
+                            *it = SelectItem::ExprWithAlias {
+                                expr: e.clone(),
+                                alias: Ident::new(format!("__k{}", k + 1)),
+                            };
+                        }
+                    }
+                    i.distinct = Some(sqlparser::ast::Distinct::Distinct);
+                }
+                let on = keys
+                    .iter()
+                    .enumerate()
+                    .map(|(k, e)| format!("{e} = {name}.__k{}", k + 1))
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                return Some(format!("LEFT SEMI JOIN ({q}) AS {name} ON {on}"));
+            }
+        }
+    }
+    None
+}
+
+/// `x NOT IN (SELECT k …)`: polars-sql evaluates it against the subquery's values as
+/// a list per row, which aborted budgetql (a failed allocation, not a panic) on
+/// 1.4 M projects against 9.3 M indicators. An anti join drops the rows whose x is
+/// among the values; SQL's NULLs are kept by counting the values once: a NULL x
+/// passes only when there are none, and a NULL among them lets no row pass.
+fn not_in_anti_join(t: &SQLExpr, n: &mut usize) -> Option<(String, SQLExpr)> {
+    if let SQLExpr::InSubquery {
+        expr,
+        subquery,
+        negated: true,
+    } = t
+    {
+        if let SetExpr::Select(inner) = subquery.body.as_ref() {
+            let key = match inner.projection.as_slice() {
+                [SelectItem::UnnamedExpr(e)] | [SelectItem::ExprWithAlias { expr: e, .. }] => {
+                    Some(e.clone())
+                }
+                _ => None,
+            };
+            if let (Some(key), false, true) = (
+                key,
+                matches!(**expr, SQLExpr::Tuple(_)),
+                outer_refs(subquery).is_empty(),
+            ) {
+                *n += 1;
+                let name = format!("__nin{n}");
+                let mut q = (**subquery).clone();
+                if let SetExpr::Select(i) = q.body.as_mut() {
+                    i.projection = vec![SelectItem::ExprWithAlias {
+                        expr: key,
+                        alias: Ident::new("__k1"),
+                    }];
+                }
+                let join = format!("LEFT ANTI JOIN ({q}) AS {name} ON {expr} = {name}.__k1");
+                // one pass over the values: 2 when there are none, 1 when none is
+                // NULL, 0 when one is
+                let term = parse(&format!(
+                    "CASE (SELECT CASE WHEN COUNT(*) = 0 THEN 2 WHEN COUNT(*) = COUNT({name}s.__k1) THEN 1 ELSE 0 END FROM ({q}) AS {name}s) WHEN 2 THEN TRUE WHEN 1 THEN {expr} IS NOT NULL ELSE FALSE END"
+                ));
+                return Some((join, term));
+            }
+        }
+    }
+    None
+}
+
 /// The WHERE terms with a subquery polars-sql cannot run as written: `(a, b) IN (SELECT
 /// …)` and `x NOT IN (SELECT …)` as semi and anti joins, `[NOT] EXISTS` correlated by
 /// equalities as semi and anti joins, other EXISTS as comparisons or counts; ANY/ALL.
@@ -1219,86 +1325,14 @@ fn where_subqueries(
         split_and(w, &mut terms);
         let mut keep = vec![];
         for t in terms {
-            // (a, b) IN (SELECT x, y …): a semi join on both keys
-            if let SQLExpr::InSubquery {
-                expr,
-                subquery,
-                negated: false,
-            } = &t
-            {
-                if let (SQLExpr::Tuple(keys), SetExpr::Select(inner)) =
-                    (&**expr, subquery.body.as_ref())
-                {
-                    if inner.projection.len() == keys.len() && outer_refs(subquery).is_empty() {
-                        *n += 1;
-                        let name = format!("__in{n}");
-                        let mut q = (**subquery).clone();
-                        if let SetExpr::Select(i) = q.body.as_mut() {
-                            for (k, it) in i.projection.iter_mut().enumerate() {
-                                if let SelectItem::UnnamedExpr(e)
-                                | SelectItem::ExprWithAlias { expr: e, .. } = it
-                                {
-                                    *it = SelectItem::ExprWithAlias {
-                                        expr: e.clone(),
-                                        alias: Ident::new(format!("__k{}", k + 1)),
-                                    };
-                                }
-                            }
-                            i.distinct = Some(sqlparser::ast::Distinct::Distinct);
-                        }
-                        let on = keys
-                            .iter()
-                            .enumerate()
-                            .map(|(k, e)| format!("{e} = {name}.__k{}", k + 1))
-                            .collect::<Vec<_>>()
-                            .join(" AND ");
-                        joins.push(format!("LEFT SEMI JOIN ({q}) AS {name} ON {on}"));
-                        continue;
-                    }
-                }
+            if let Some(join) = tuple_in_semi_join(&t, n) {
+                joins.push(join);
+                continue;
             }
-            // x NOT IN (SELECT k …): polars-sql evaluates it against the subquery's values as
-            // a list per row, which aborted budgetql (a failed allocation, not a panic) on
-            // 1.4 M projects against 9.3 M indicators. An anti join drops the rows whose x is
-            // among the values; SQL's NULLs are kept by counting the values once: a NULL x
-            // passes only when there are none, and a NULL among them lets no row pass.
-            if let SQLExpr::InSubquery {
-                expr,
-                subquery,
-                negated: true,
-            } = &t
-            {
-                if let SetExpr::Select(inner) = subquery.body.as_ref() {
-                    let key = match inner.projection.as_slice() {
-                        [SelectItem::UnnamedExpr(e)]
-                        | [SelectItem::ExprWithAlias { expr: e, .. }] => Some(e.clone()),
-                        _ => None,
-                    };
-                    if let (Some(key), false, true) = (
-                        key,
-                        matches!(**expr, SQLExpr::Tuple(_)),
-                        outer_refs(subquery).is_empty(),
-                    ) {
-                        *n += 1;
-                        let name = format!("__nin{n}");
-                        let mut q = (**subquery).clone();
-                        if let SetExpr::Select(i) = q.body.as_mut() {
-                            i.projection = vec![SelectItem::ExprWithAlias {
-                                expr: key,
-                                alias: Ident::new("__k1"),
-                            }];
-                        }
-                        joins.push(format!(
-                            "LEFT ANTI JOIN ({q}) AS {name} ON {expr} = {name}.__k1"
-                        ));
-                        // one pass over the values: 2 when there are none, 1 when none is
-                        // NULL, 0 when one is
-                        keep.push(parse(&format!(
-                            "CASE (SELECT CASE WHEN COUNT(*) = 0 THEN 2 WHEN COUNT(*) = COUNT({name}s.__k1) THEN 1 ELSE 0 END FROM ({q}) AS {name}s) WHEN 2 THEN TRUE WHEN 1 THEN {expr} IS NOT NULL ELSE FALSE END"
-                        )));
-                        continue;
-                    }
-                }
+            if let Some((join, term)) = not_in_anti_join(&t, n) {
+                joins.push(join);
+                keep.push(term);
+                continue;
             }
             if let Some(r) = quantified(&t) {
                 match r {
@@ -2104,83 +2138,88 @@ fn rewrite_one(e: SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> SQLExpr
         } => parse(&format!(
             "CASE WHEN ({left}) < 0 THEN -(ABS({left}) % ABS({right})) ELSE ABS({left}) % ABS({right}) END"
         )),
-        SQLExpr::Function(f) if f.over.is_none() => {
-            let name = fname(&f);
-            let distinct = f.args.to_string().to_uppercase().starts_with("(DISTINCT");
-            let one = match args(&f).as_slice() {
-                [FunctionArg::Unnamed(FunctionArgExpr::Expr(a))] => Some(a.clone()),
-                _ => None,
+        SQLExpr::Function(f) if f.over.is_none() => rewrite_function(f, kind),
+        other => other,
+    }
+}
+
+/// [`rewrite_one`] for a function call (not a window): aggregates of constants and of
+/// DISTINCT values, counts as BIGINT, integer sums in 128 bits, ROUND half away from zero,
+/// the population variance, POWER in DOUBLE, RIGHT beyond the length.
+fn rewrite_function(f: SQLFunction, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> SQLExpr {
+    let name = fname(&f);
+    let distinct = f.args.to_string().to_uppercase().starts_with("(DISTINCT");
+    let one = match args(&f).as_slice() {
+        [FunctionArg::Unnamed(FunctionArgExpr::Expr(a))] => Some(a.clone()),
+        _ => None,
+    };
+    match (name.as_str(), one) {
+        // polars-sql refuses DISTINCT in these: the distinct values' list, summed
+        // (NULL when there is no value, as SUM is); AVG in DOUBLE, as AVG is
+        ("MIN" | "MAX", Some(k)) if distinct => parse(&format!("{name}({k})")),
+        ("SUM", Some(k)) if distinct => parse(&format!(
+            "CASE WHEN COUNT({k}) = 0 THEN NULL ELSE ARRAY_SUM(ARRAY_AGG(DISTINCT {k})) END"
+        )),
+        ("AVG" | "MEAN", Some(k)) if distinct => parse(&format!(
+            "CASE WHEN COUNT({k}) = 0 THEN NULL ELSE CAST(ARRAY_SUM(ARRAY_AGG(DISTINCT {k})) AS DOUBLE) / CAST(COUNT(DISTINCT {k}) AS DOUBLE) END"
+        )),
+        // a constant is counted once per row (Polars counted it once): NULL never
+        ("COUNT", Some(k)) if constant(&k) => parse(&if distinct {
+            format!("CASE WHEN ({k}) IS NULL OR CAST(COUNT(*) AS BIGINT) = 0 THEN CAST(0 AS BIGINT) ELSE CAST(1 AS BIGINT) END")
+        } else {
+            format!("CASE WHEN ({k}) IS NULL THEN CAST(0 AS BIGINT) ELSE CAST(COUNT(*) AS BIGINT) END")
+        }),
+        ("COUNT", _) => parse(&format!("CAST({f} AS BIGINT)")),
+        // a sum of integers in 128 bits, then back to BIGINT: past 2^63 an error
+        // (the cast is strict), never a wrapped total
+        ("SUM", Some(k)) if !distinct && kind_of(&k, kind) == Some(ColumnKind::Integer) && !constant(&k) => {
+            parse(&format!("CAST(SUM(CAST({k} AS HUGEINT)) AS BIGINT)"))
+        }
+        ("SUM", Some(k)) if constant(&k) && !distinct => parse(&format!(
+            "CASE WHEN CAST(COUNT(*) AS BIGINT) = 0 THEN NULL ELSE ({k}) * CAST(COUNT(*) AS BIGINT) END"
+        )),
+        ("AVG" | "MIN" | "MAX", Some(k)) if constant(&k) => parse(&format!(
+            "CASE WHEN CAST(COUNT(*) AS BIGINT) = 0 THEN NULL ELSE {k} END"
+        )),
+        ("ROUND", _) => {
+            let a = args(&f);
+            let (x, d) = match a.as_slice() {
+                [FunctionArg::Unnamed(FunctionArgExpr::Expr(x))] => (x, Some(0)),
+                [FunctionArg::Unnamed(FunctionArgExpr::Expr(x)), FunctionArg::Unnamed(FunctionArgExpr::Expr(SQLExpr::Value(v)))] => {
+                    (x, v.value.to_string().parse::<u32>().ok().filter(|d| *d <= 12))
+                }
+                _ => return SQLExpr::Function(f),
             };
-            match (name.as_str(), one) {
-                // polars-sql refuses DISTINCT in these: the distinct values' list, summed
-                // (NULL when there is no value, as SUM is); AVG in DOUBLE, as AVG is
-                ("MIN" | "MAX", Some(k)) if distinct => parse(&format!("{name}({k})")),
-                ("SUM", Some(k)) if distinct => parse(&format!(
-                    "CASE WHEN COUNT({k}) = 0 THEN NULL ELSE ARRAY_SUM(ARRAY_AGG(DISTINCT {k})) END"
-                )),
-                ("AVG" | "MEAN", Some(k)) if distinct => parse(&format!(
-                    "CASE WHEN COUNT({k}) = 0 THEN NULL ELSE CAST(ARRAY_SUM(ARRAY_AGG(DISTINCT {k})) AS DOUBLE) / CAST(COUNT(DISTINCT {k}) AS DOUBLE) END"
-                )),
-                // a constant is counted once per row (Polars counted it once): NULL never
-                ("COUNT", Some(k)) if constant(&k) => parse(&if distinct {
-                    format!("CASE WHEN ({k}) IS NULL OR CAST(COUNT(*) AS BIGINT) = 0 THEN CAST(0 AS BIGINT) ELSE CAST(1 AS BIGINT) END")
-                } else {
-                    format!("CASE WHEN ({k}) IS NULL THEN CAST(0 AS BIGINT) ELSE CAST(COUNT(*) AS BIGINT) END")
-                }),
-                ("COUNT", _) => parse(&format!("CAST({f} AS BIGINT)")),
-                // a sum of integers in 128 bits, then back to BIGINT: past 2^63 an error
-                // (the cast is strict), never a wrapped total
-                ("SUM", Some(k)) if !distinct && kind_of(&k, kind) == Some(ColumnKind::Integer) && !constant(&k) => {
-                    parse(&format!("CAST(SUM(CAST({k} AS HUGEINT)) AS BIGINT)"))
+            match d {
+                Some(d) if kind_of(x, kind) != Some(ColumnKind::Integer) && !reads_text(x, kind) => {
+                    round_away(x, d)
                 }
-                ("SUM", Some(k)) if constant(&k) && !distinct => parse(&format!(
-                    "CASE WHEN CAST(COUNT(*) AS BIGINT) = 0 THEN NULL ELSE ({k}) * CAST(COUNT(*) AS BIGINT) END"
-                )),
-                ("AVG" | "MIN" | "MAX", Some(k)) if constant(&k) => parse(&format!(
-                    "CASE WHEN CAST(COUNT(*) AS BIGINT) = 0 THEN NULL ELSE {k} END"
-                )),
-                ("ROUND", _) => {
-                    let a = args(&f);
-                    let (x, d) = match a.as_slice() {
-                        [FunctionArg::Unnamed(FunctionArgExpr::Expr(x))] => (x, Some(0)),
-                        [FunctionArg::Unnamed(FunctionArgExpr::Expr(x)), FunctionArg::Unnamed(FunctionArgExpr::Expr(SQLExpr::Value(v)))] => {
-                            (x, v.value.to_string().parse::<u32>().ok().filter(|d| *d <= 12))
-                        }
-                        _ => return SQLExpr::Function(f),
-                    };
-                    match d {
-                        Some(d) if kind_of(x, kind) != Some(ColumnKind::Integer) && !reads_text(x, kind) => {
-                            round_away(x, d)
-                        }
-                        _ => SQLExpr::Function(f),
-                    }
-                }
-                // population variance and deviation, which polars-sql does not know, from
-                // the sample ones: VAR_POP = VAR_SAMP × (n − 1) / n (0 for one value)
-                ("VAR_POP" | "STDDEV_POP", Some(x)) if !distinct => {
-                    let var = format!(
-                        "CASE WHEN COUNT({x}) = 1 THEN 0.0 ELSE VAR_SAMP({x}) * (COUNT({x}) - 1) / CAST(COUNT({x}) AS DOUBLE) END"
-                    );
-                    parse(&if name == "VAR_POP" { var } else { format!("SQRT({var})") })
-                }
-                ("POWER" | "POW", _) => match args(&f).as_slice() {
-                    [FunctionArg::Unnamed(FunctionArgExpr::Expr(a)), FunctionArg::Unnamed(FunctionArgExpr::Expr(b))] => {
-                        parse(&format!("POWER(CAST({a} AS DOUBLE), {b})"))
-                    }
-                    _ => SQLExpr::Function(f),
-                },
-                ("RIGHT", _) => match args(&f).as_slice() {
-                    [FunctionArg::Unnamed(FunctionArgExpr::Expr(s)), FunctionArg::Unnamed(FunctionArgExpr::Expr(n))] => {
-                        parse(&format!(
-                            "CASE WHEN LENGTH({s}) <= {n} THEN {s} ELSE RIGHT({s}, {n}) END"
-                        ))
-                    }
-                    _ => SQLExpr::Function(f),
-                },
                 _ => SQLExpr::Function(f),
             }
         }
-        other => other,
+        // population variance and deviation, which polars-sql does not know, from
+        // the sample ones: VAR_POP = VAR_SAMP × (n − 1) / n (0 for one value)
+        ("VAR_POP" | "STDDEV_POP", Some(x)) if !distinct => {
+            let var = format!(
+                "CASE WHEN COUNT({x}) = 1 THEN 0.0 ELSE VAR_SAMP({x}) * (COUNT({x}) - 1) / CAST(COUNT({x}) AS DOUBLE) END"
+            );
+            parse(&if name == "VAR_POP" { var } else { format!("SQRT({var})") })
+        }
+        ("POWER" | "POW", _) => match args(&f).as_slice() {
+            [FunctionArg::Unnamed(FunctionArgExpr::Expr(a)), FunctionArg::Unnamed(FunctionArgExpr::Expr(b))] => {
+                parse(&format!("POWER(CAST({a} AS DOUBLE), {b})"))
+            }
+            _ => SQLExpr::Function(f),
+        },
+        ("RIGHT", _) => match args(&f).as_slice() {
+            [FunctionArg::Unnamed(FunctionArgExpr::Expr(s)), FunctionArg::Unnamed(FunctionArgExpr::Expr(n))] => {
+                parse(&format!(
+                    "CASE WHEN LENGTH({s}) <= {n} THEN {s} ELSE RIGHT({s}, {n}) END"
+                ))
+            }
+            _ => SQLExpr::Function(f),
+        },
+        _ => SQLExpr::Function(f),
     }
 }
 

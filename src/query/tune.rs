@@ -283,6 +283,18 @@ impl Tuner {
                 input: self.input(i)?,
                 function: function.clone(),
             },
+            DslPlan::Join { .. } | DslPlan::Union { .. } => return self.join_or_union(p),
+            // polars-sql wraps the inputs it has already resolved in their conversion: the
+            // plan it was converted from, when tuned, is converted again
+            DslPlan::IR { dsl, .. } => return self.plan(dsl),
+            // scans, caches (a CTE read twice shares one), and the rest: left as built
+            _ => return None,
+        })
+    }
+
+    /// [`Self::plan`] for a join or a union: their inputs tuned.
+    fn join_or_union(&self, p: &DslPlan) -> Option<DslPlan> {
+        Some(match p {
             DslPlan::Join {
                 input_left,
                 input_right,
@@ -318,10 +330,6 @@ impl Tuner {
                     args: *args,
                 }
             }
-            // polars-sql wraps the inputs it has already resolved in their conversion: the
-            // plan it was converted from, when tuned, is converted again
-            DslPlan::IR { dsl, .. } => return self.plan(dsl),
-            // scans, caches (a CTE read twice shares one), and the rest: left as built
             _ => return None,
         })
     }
