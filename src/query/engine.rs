@@ -101,6 +101,9 @@ pub struct Engine {
     /// Workbooks this session wrote, by absolute path: a COPY with `(SHEET 'name')` adds
     /// a sheet to one of them (while the file is as this session left it).
     workbooks: HashMap<PathBuf, Workbook>,
+    /// budgetql's plans of the SELECT cores planned since EXPLAIN began (query/bind.rs)
+    /// (Some only while an EXPLAIN runs)
+    explained: Option<Vec<String>>,
 }
 
 /// A workbook written by COPY: its sheets, and the file's size and time when written.
@@ -180,6 +183,7 @@ impl Engine {
         let mut e = Engine {
             names: vec![],
             frames: HashMap::new(),
+            explained: None,
             schemas: HashMap::new(),
             params: HashMap::new(),
             safe: false,
@@ -836,10 +840,55 @@ impl Engine {
                 return plan.map_err(|e| self.explain_error(origin, st, &e));
             }
         }
+        if let Some(lf) = self.bound_frame(&sql) {
+            return Ok(super::tune::tune(lf, &self.null_free));
+        }
         self.sql_context()
             .execute(&sql)
             .map(|lf| super::tune::tune(lf, &self.null_free))
             .map_err(|e| self.explain_error(origin, st, &e))
+    }
+
+    /// The query planned by budgetql's binder ([`super::bind`]) and lowered to a frame,
+    /// or None when the binder does not bind all of it or Polars refuses the plan's types
+    /// (then the SQL path runs it, and reports any error with its position).
+    /// `BUDGETQL_BINDER=off` sends every query the SQL path (to compare the two). The plan
+    /// (or why there is none) is kept for EXPLAIN.
+    fn bound_frame(&mut self, sql: &str) -> Option<LazyFrame> {
+        static OFF: LazyLock<bool> =
+            LazyLock::new(|| std::env::var("BUDGETQL_BINDER").is_ok_and(|v| v == "off"));
+        if *OFF {
+            return None;
+        }
+        let q = parse_query(sql).ok()?;
+        let catalog = super::bind::Catalog {
+            frames: &self.frames,
+            schemas: &self.schemas,
+        };
+        let node = match super::bind::bind_query(&q, &catalog) {
+            Ok(n) => n,
+            Err(e) => {
+                if let Some(x) = &mut self.explained {
+                    x.push(format!(
+                        "(polars-sql plans this query: the binder does not bind {} yet)",
+                        e.0
+                    ));
+                }
+                return None;
+            }
+        };
+        let text = node.explain();
+        let lf = node.lower();
+        if let Err(e) = lf.clone().collect_schema() {
+            if let Some(x) = &mut self.explained {
+                x.push(format!("(polars-sql plans this query: {e})"));
+            }
+            return None;
+        }
+        if let Some(x) = &mut self.explained {
+            x.extend(text.lines().map(|l| l.to_string()));
+        }
+        Some(lf)
     }
 
     /// Unknown tables: the closest names, located.
@@ -1197,11 +1246,18 @@ impl Engine {
         let inner = sub_statement(st, t, offset, rest.to_string());
         check_syntax(origin, &inner)?;
         let q = parse_query(&inner.text).map_err(|e| located(origin, &inner, 1, 1, &e))?;
-        let lf = self.frame(origin, &inner, &q)?;
+        self.explained = Some(vec![]);
+        let lf = self.frame(origin, &inner, &q);
+        let explained = self.explained.take().unwrap_or_default();
+        let lf = lf?;
         let plan = lf
             .describe_optimized_plan()
             .map_err(|e| self.explain_error(origin, &inner, &e))?;
-        let lines: Vec<String> = plan.lines().map(|l| l.to_string()).collect();
+        // budgetql's plan of each SELECT core, then the plan Polars runs
+        let mut lines: Vec<String> = vec!["budgetql plan:".into()];
+        lines.extend(explained.into_iter().map(|l| format!("  {l}")));
+        lines.push("Polars plan (optimised):".into());
+        lines.extend(plan.lines().map(|l| format!("  {l}")));
         let h = lines.len();
         Ok(Output::Frame(
             DataFrame::new(h, vec![Column::new("plan".into(), lines)])

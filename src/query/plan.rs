@@ -735,3 +735,160 @@ fn default_name(e: &SQLExpr) -> String {
     });
     found.unwrap_or_else(|| "literal".into())
 }
+
+/// A SELECT core as budgetql plans it ([`super::bind`] builds it), lowered straight to
+/// Polars' LazyFrame DSL by [`Node::lower`]. Expressions are Polars expressions, already
+/// bound (names resolved, aggregates and keys read from their columns).
+pub enum Node {
+    /// A relation of the session, a CTE or a derived table, already a frame.
+    Frame { name: String, lf: LazyFrame },
+    /// Rows where the predicate is true.
+    Filter { input: Box<Node>, predicate: Expr },
+    /// An equi-join (or a cross join: no keys); the right side's clashing names are
+    /// renamed before it, so both sides' columns are kept.
+    Join {
+        left: Box<Node>,
+        right: Box<Node>,
+        how: JoinType,
+        left_on: Vec<Expr>,
+        right_on: Vec<Expr>,
+    },
+    /// Groups by the keys, one row per group with the aggregates (one row without keys).
+    Aggregate {
+        input: Box<Node>,
+        keys: Vec<Expr>,
+        aggs: Vec<Expr>,
+    },
+    /// Columns computed beside the input's.
+    With { input: Box<Node>, exprs: Vec<Expr> },
+    /// Exactly these columns.
+    Project { input: Box<Node>, exprs: Vec<Expr> },
+    /// Distinct rows.
+    Distinct { input: Box<Node> },
+    Sort {
+        input: Box<Node>,
+        by: Vec<Expr>,
+        descending: Vec<bool>,
+        nulls_last: Vec<bool>,
+    },
+    /// `LIMIT len OFFSET offset`.
+    Slice {
+        input: Box<Node>,
+        offset: i64,
+        len: IdxSize,
+    },
+}
+
+impl Node {
+    /// The plan as a LazyFrame.
+    pub fn lower(self) -> LazyFrame {
+        match self {
+            Node::Frame { lf, .. } => lf,
+            Node::Filter { input, predicate } => input.lower().filter(predicate),
+            Node::Join {
+                left,
+                right,
+                how,
+                left_on,
+                right_on,
+            } => {
+                let (l, r) = (left.lower(), right.lower());
+                if how == JoinType::Cross {
+                    l.cross_join(r, None)
+                } else {
+                    let mut args = JoinArgs::new(how);
+                    args.coalesce = JoinCoalesce::KeepColumns;
+                    l.join(r, left_on, right_on, args)
+                }
+            }
+            Node::Aggregate { input, keys, aggs } => {
+                let lf = input.lower();
+                if keys.is_empty() {
+                    lf.select(aggs)
+                } else {
+                    lf.group_by(keys).agg(aggs)
+                }
+            }
+            Node::With { input, exprs } => input.lower().with_columns(exprs),
+            Node::Project { input, exprs } => input.lower().select(exprs),
+            Node::Distinct { input } => input.lower().unique_stable(None, UniqueKeepStrategy::Any),
+            Node::Sort {
+                input,
+                by,
+                descending,
+                nulls_last,
+            } => input.lower().sort_by_exprs(
+                by,
+                SortMultipleOptions::default()
+                    .with_order_descending_multi(descending)
+                    .with_nulls_last_multi(nulls_last),
+            ),
+            Node::Slice { input, offset, len } => input.lower().slice(offset, len),
+        }
+    }
+
+    /// The plan, one node a line, inputs indented below (EXPLAIN).
+    pub fn explain(&self) -> String {
+        let mut out = String::new();
+        let mut stack = vec![(self, 0usize)];
+        let list = |v: &[Expr]| {
+            v.iter()
+                .map(|e| format!("{e}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        while let Some((n, depth)) = stack.pop() {
+            let pad = "  ".repeat(depth);
+            let (line, inputs): (String, Vec<&Node>) = match n {
+                Node::Frame { name, .. } => (format!("SCAN {name}"), vec![]),
+                Node::Filter { input, predicate } => (format!("FILTER {predicate}"), vec![input]),
+                Node::Join {
+                    left,
+                    right,
+                    how,
+                    left_on,
+                    right_on,
+                } => (
+                    format!("{how} JOIN ON [{}] = [{}]", list(left_on), list(right_on)),
+                    vec![left, right],
+                ),
+                Node::Aggregate { input, keys, aggs } => (
+                    format!("AGGREGATE BY [{}]: {}", list(keys), list(aggs)),
+                    vec![input],
+                ),
+                Node::With { input, exprs } => (format!("COMPUTE {}", list(exprs)), vec![input]),
+                Node::Project { input, exprs } => (format!("PROJECT {}", list(exprs)), vec![input]),
+                Node::Distinct { input } => ("DISTINCT".into(), vec![input]),
+                Node::Sort {
+                    input,
+                    by,
+                    descending,
+                    ..
+                } => (
+                    format!(
+                        "SORT {}",
+                        by.iter()
+                            .zip(descending)
+                            .map(|(e, d)| format!("{e}{}", if *d { " DESC" } else { "" }))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    vec![input],
+                ),
+                Node::Slice { input, offset, len } => (
+                    if *len == IdxSize::MAX {
+                        format!("OFFSET {offset}")
+                    } else {
+                        format!("LIMIT {len} OFFSET {offset}")
+                    },
+                    vec![input],
+                ),
+            };
+            out.push_str(&format!("{pad}{line}\n"));
+            for i in inputs.into_iter().rev() {
+                stack.push((i, depth + 1));
+            }
+        }
+        out
+    }
+}

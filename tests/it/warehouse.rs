@@ -78,8 +78,9 @@ fn ingest_into_a_warehouse_and_query_it() {
     };
     let by_unit = "SELECT unit_code, SUM(budget) AS b FROM projects GROUP BY 1";
     let explained = explain(by_unit);
+    // (no guard for a column of NULLs: the sum is Polars' own)
     assert!(
-        explained.contains(r#"col(""budget"").sum().alias(""b"")"#),
+        explained.contains(r#"col(""budget"").sum()"#) && !explained.contains("count() > 0"),
         "{explained}"
     );
     // after a join, NULLs may come from either side: the test stays
