@@ -222,9 +222,11 @@ impl Binder<'_> {
     }
 
     /// FROM: one item, and JOIN … ON equalities / CROSS JOIN after it.
+    /// FROM: its first item with the JOINs after it; further items (a comma list the
+    /// comma-join rule left, without conditions) cross joined in order.
     fn from(&mut self, s: &Select) -> Bound<(Node, Vec<Relation>)> {
-        let [twj] = s.from.as_slice() else {
-            return unbound("FROM with several items");
+        let Some((twj, rest)) = s.from.split_first() else {
+            return unbound("SELECT without FROM");
         };
         let (mut node, first) = self.table_factor(&twj.relation)?;
         let mut scope = vec![first];
@@ -232,68 +234,23 @@ impl Binder<'_> {
             if j.global {
                 return unbound("GLOBAL JOIN");
             }
-            let (right, mut rel) = self.table_factor(&j.relation)?;
+            let (right, rel) = self.table_factor(&j.relation)?;
             let (how, constraint) = match &j.join_operator {
                 JoinOperator::Join(c) | JoinOperator::Inner(c) => (JoinType::Inner, Some(c)),
                 JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (JoinType::Left, Some(c)),
                 JoinOperator::CrossJoin(JoinConstraint::None) => (JoinType::Cross, None),
+                JoinOperator::LeftSemi(c) | JoinOperator::Semi(c) => (JoinType::Semi, Some(c)),
+                JoinOperator::LeftAnti(c) | JoinOperator::Anti(c) => (JoinType::Anti, Some(c)),
                 _ => return unbound("this kind of JOIN"),
             };
-            // the right side's names that clash with a column already in the frame are
-            // renamed `name:qualifier`, as polars-sql names them
-            let taken: Vec<String> = scope
-                .iter()
-                .flat_map(|r| r.columns.iter().map(|c| c.frame.clone()))
-                .collect();
-            let mut renames = vec![];
-            for c in &mut rel.columns {
-                if taken.contains(&c.frame) {
-                    let new = format!("{}:{}", c.frame, rel.qualifier);
-                    if taken.contains(&new) {
-                        return unbound("a column name repeated across joins");
-                    }
-                    renames.push((c.frame.clone(), new.clone()));
-                    c.frame = new;
-                }
+            node = attach(node, &mut scope, right, rel, how, constraint)?;
+        }
+        for item in rest {
+            if !item.joins.is_empty() {
+                return unbound("a JOIN in a later FROM item");
             }
-            let right = if renames.is_empty() {
-                right
-            } else {
-                Node::Project {
-                    input: Box::new(right),
-                    exprs: rel
-                        .columns
-                        .iter()
-                        .map(|c| {
-                            let old = renames
-                                .iter()
-                                .find(|(_, n)| *n == c.frame)
-                                .map(|(o, _)| o.clone())
-                                .unwrap_or_else(|| c.frame.clone());
-                            col(old).alias(c.frame.clone())
-                        })
-                        .collect(),
-                }
-            };
-            let (left_on, right_on) = match constraint {
-                None => (vec![], vec![]),
-                Some(JoinConstraint::On(cond)) => {
-                    let left_scope = scope.clone();
-                    equi_keys(cond, &left_scope, &rel)?
-                }
-                Some(_) => return unbound("JOIN USING/NATURAL"),
-            };
-            if how != JoinType::Cross && left_on.is_empty() {
-                return unbound("a JOIN without equalities");
-            }
-            node = Node::Join {
-                left: Box::new(node),
-                right: Box::new(right),
-                how,
-                left_on,
-                right_on,
-            };
-            scope.push(rel);
+            let (right, rel) = self.table_factor(&item.relation)?;
+            node = attach(node, &mut scope, right, rel, JoinType::Cross, None)?;
         }
         Ok((node, scope))
     }
@@ -460,6 +417,19 @@ impl Binder<'_> {
                         sorts.push((col(out_name(i)), desc, nulls_last));
                     }
                 }
+                OrderByKind::Expressions(obs)
+                    if matches!(obs.as_slice(), [o] if matches!(&o.expr, SQLExpr::Identifier(i)
+                        if i.value.eq_ignore_ascii_case("ALL") && i.quote_style.is_none()
+                            && !outputs.iter().any(|(n, _)| n.eq_ignore_ascii_case("ALL")))) =>
+                {
+                    // ORDER BY ALL (GenericDialect parses it as a name)
+                    let o = &obs[0];
+                    let desc = !o.options.asc.unwrap_or(true);
+                    let nulls_last = !o.options.nulls_first.unwrap_or(desc);
+                    for i in 0..outputs.len() {
+                        sorts.push((col(out_name(i)), desc, nulls_last));
+                    }
+                }
                 OrderByKind::Expressions(obs) => {
                     for o in obs {
                         if o.with_fill.is_some() {
@@ -599,6 +569,80 @@ impl Binder<'_> {
         }
         plain.bind_ref(g)
     }
+}
+
+/// The join of `right` (relation `rel`) onto `node` (the relations of `scope`): the
+/// right side's names that clash with a column already in the frame are renamed
+/// `name:qualifier`, as polars-sql names them; `rel` joins the scope unless the join is
+/// a semi or anti join.
+fn attach(
+    node: Node,
+    scope: &mut Vec<Relation>,
+    right: Node,
+    mut rel: Relation,
+    how: JoinType,
+    constraint: Option<&JoinConstraint>,
+) -> Bound<Node> {
+    // the right side's names that clash with a column already in the frame are
+    // renamed `name:qualifier`, as polars-sql names them
+    let taken: Vec<String> = scope
+        .iter()
+        .flat_map(|r| r.columns.iter().map(|c| c.frame.clone()))
+        .collect();
+    let mut renames = vec![];
+    for c in &mut rel.columns {
+        if taken.contains(&c.frame) {
+            let new = format!("{}:{}", c.frame, rel.qualifier);
+            if taken.contains(&new) {
+                return unbound("a column name repeated across joins");
+            }
+            renames.push((c.frame.clone(), new.clone()));
+            c.frame = new;
+        }
+    }
+    let right = if renames.is_empty() {
+        right
+    } else {
+        Node::Project {
+            input: Box::new(right),
+            exprs: rel
+                .columns
+                .iter()
+                .map(|c| {
+                    let old = renames
+                        .iter()
+                        .find(|(_, n)| *n == c.frame)
+                        .map(|(o, _)| o.clone())
+                        .unwrap_or_else(|| c.frame.clone());
+                    col(old).alias(c.frame.clone())
+                })
+                .collect(),
+        }
+    };
+    let (left_on, right_on) = match constraint {
+        None => (vec![], vec![]),
+        Some(JoinConstraint::On(cond)) => {
+            let left_scope = scope.clone();
+            equi_keys(cond, &left_scope, &rel)?
+        }
+        Some(_) => return unbound("JOIN USING/NATURAL"),
+    };
+    if how != JoinType::Cross && left_on.is_empty() {
+        return unbound("a JOIN without equalities");
+    }
+    // a semi or anti join keeps the left rows only: its right side is not in scope
+    let keeps_right = !matches!(how, JoinType::Semi | JoinType::Anti);
+    let node = Node::Join {
+        left: Box::new(node),
+        right: Box::new(right),
+        how,
+        left_on,
+        right_on,
+    };
+    if keeps_right {
+        scope.push(rel);
+    }
+    Ok(node)
 }
 
 fn plain_wildcard(o: &sqlparser::ast::WildcardAdditionalOptions) -> bool {
@@ -747,7 +791,21 @@ fn is_literal(e: &SQLExpr) -> bool {
     matches!(e, SQLExpr::Value(_))
 }
 
-const AGGREGATES: &[&str] = &["COUNT", "SUM", "AVG", "MIN", "MAX"];
+const AGGREGATES: &[&str] = &[
+    "COUNT",
+    "SUM",
+    "AVG",
+    "MIN",
+    "MAX",
+    "MEDIAN",
+    "STDEV",
+    "STDDEV",
+    "STDEV_SAMP",
+    "STDDEV_SAMP",
+    "VAR",
+    "VARIANCE",
+    "VAR_SAMP",
+];
 
 fn function_name(f: &sqlparser::ast::Function) -> Option<String> {
     match f.name.0.as_slice() {
@@ -970,6 +1028,44 @@ impl Exprs<'_> {
                 })
             }
             SQLExpr::Function(f) => self.function(f),
+            SQLExpr::Substring {
+                expr,
+                substring_from: Some(from),
+                substring_for,
+                ..
+            } => {
+                let x = self.bind(expr)?;
+                let len = match substring_for {
+                    Some(l) => {
+                        let n = match literal_number(l) {
+                            Some(Num::Int(n)) => Some(n),
+                            Some(Num::Float(_)) => return unbound("SUBSTRING's length"),
+                            None => None,
+                        };
+                        Some((self.bind(l)?, n))
+                    }
+                    None => None,
+                };
+                let start = match literal_number(from) {
+                    Some(Num::Int(n)) => Some(n),
+                    _ => None,
+                };
+                substring(x, start, len)
+            }
+            SQLExpr::Like {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char: None,
+            } => self.like(expr, pattern, *negated, false),
+            SQLExpr::ILike {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char: None,
+            } => self.like(expr, pattern, *negated, true),
             _ => unbound("this expression"),
         }
     }
@@ -988,6 +1084,29 @@ impl Exprs<'_> {
             return unbound("a text literal compared with a value that is not text");
         }
         Ok(())
+    }
+
+    /// `x [NOT] [I]LIKE 'pattern'`, as polars-sql: a pattern without wildcards is an
+    /// equality, else a regular expression.
+    fn like(&mut self, e: &SQLExpr, pattern: &SQLExpr, negated: bool, folded: bool) -> Bound<Expr> {
+        let SQLExpr::Value(v) = pattern else {
+            return unbound("a LIKE pattern that is not text");
+        };
+        let SQLValue::SingleQuotedString(pat) = &v.value else {
+            return unbound("a LIKE pattern that is not text");
+        };
+        if pat.is_empty() || (!folded && !pat.contains(['%', '_'])) {
+            let op = if negated {
+                BinaryOperator::NotEq
+            } else {
+                BinaryOperator::Eq
+            };
+            return self.binary(e, &op, pattern);
+        }
+        let rx = regex::escape(pat).replace('%', ".*").replace('_', ".");
+        let rx = format!("^{}{rx}$", if folded { "(?is)" } else { "(?s)" });
+        let m = self.bind(e)?.str().contains(lit(rx), true);
+        Ok(if negated { m.not() } else { m })
     }
 
     fn binary(&mut self, a: &SQLExpr, op: &BinaryOperator, b: &SQLExpr) -> Bound<Expr> {
@@ -1109,12 +1228,66 @@ impl Exprs<'_> {
                 None => return unbound("* as an argument"),
             }
         }
+        // an integer literal argument (polars-sql reads some arguments only so)
+        let int_arg = |k: usize| match args.get(k).copied().flatten().map(literal_number) {
+            Some(Some(Num::Int(n))) => Some(n),
+            _ => None,
+        };
+        let null = || Expr::Literal(LiteralValue::untyped_null());
         Ok(match (name.as_str(), xs.as_slice()) {
             ("COALESCE", [_, ..]) => coalesce(&xs),
             ("ABS", [x]) => x.clone().abs(),
             ("NULLIF", [a, b]) => when(a.clone().eq(b.clone()))
-                .then(Expr::Literal(LiteralValue::untyped_null()))
+                .then(null())
                 .otherwise(a.clone()),
+            ("ROUND", [x]) => x.clone().round(0, RoundMode::default()),
+            ("ROUND", [x, _]) => match int_arg(1).and_then(|n| u32::try_from(n).ok()) {
+                Some(n) => x.clone().round(n, RoundMode::default()),
+                None => return unbound("ROUND's places"),
+            },
+            ("TRUNC" | "TRUNCATE", [x]) => x.clone().truncate(0),
+            ("TRUNC" | "TRUNCATE", [x, _]) => {
+                match int_arg(1).and_then(|n| u32::try_from(n).ok()) {
+                    Some(n) => x.clone().truncate(n),
+                    None => return unbound("TRUNCATE's places"),
+                }
+            }
+            ("SIGN", [x]) => x.clone().sign(),
+            ("POW" | "POWER", [x, y]) => x.clone().pow(y.clone()),
+            ("UPPER", [x]) => x.clone().str().to_uppercase(),
+            ("LOWER", [x]) => x.clone().str().to_lowercase(),
+            ("LENGTH" | "CHAR_LENGTH" | "CHARACTER_LENGTH", [x]) => x.clone().str().len_chars(),
+            ("REVERSE", [x]) => x.clone().str().reverse(),
+            ("REPLACE", [x, old, new]) => {
+                x.clone().str().replace_all(old.clone(), new.clone(), true)
+            }
+            ("STARTS_WITH", [x, p]) => x.clone().str().starts_with(p.clone()),
+            ("CONCAT", [_, ..]) => concat_str(&xs, "", true),
+            ("LEFT", [x, _]) => match int_arg(1) {
+                Some(0) => lit(""),
+                Some(n) if n > 0 => x.clone().str().slice(lit(0), lit(n)),
+                Some(n) => x.clone().str().slice(
+                    lit(0),
+                    (x.clone().str().len_chars() + lit(n)).clip_min(lit(0)),
+                ),
+                None => return unbound("LEFT's length"),
+            },
+            ("RIGHT", [x, _]) => match int_arg(1).and_then(|n| i64::try_from(n).ok()) {
+                Some(0) => lit(""),
+                Some(n) => {
+                    let offset = if n < 0 {
+                        lit(n.abs())
+                    } else {
+                        x.clone().str().len_chars().cast(DataType::Int32) - lit(n)
+                    };
+                    x.clone().str().slice(offset, null())
+                }
+                None => return unbound("RIGHT's length"),
+            },
+            ("SUBSTR", [x, _]) => substring(x.clone(), int_arg(1), None)?,
+            ("SUBSTR", [x, _, len]) => {
+                substring(x.clone(), int_arg(1), Some((len.clone(), int_arg(2))))?
+            }
             _ => return unbound(format!("the function {name}")),
         })
     }
@@ -1144,6 +1317,11 @@ impl Exprs<'_> {
             ("AVG", [Some(e)], false) => plain(e)?.mean(),
             ("MIN", [Some(e)], false) => plain(e)?.min(),
             ("MAX", [Some(e)], false) => plain(e)?.max(),
+            ("MEDIAN", [Some(e)], false) => plain(e)?.median(),
+            ("STDEV" | "STDDEV" | "STDEV_SAMP" | "STDDEV_SAMP", [Some(e)], false) => {
+                plain(e)?.std(1)
+            }
+            ("VAR" | "VARIANCE" | "VAR_SAMP", [Some(e)], false) => plain(e)?.var(1),
             _ => return unbound(format!("this use of {name}")),
         };
         match &mut self.grouping {
@@ -1160,6 +1338,22 @@ impl Exprs<'_> {
             None => Ok(agg),
         }
     }
+}
+
+/// `SUBSTR(x, start[, length])` as polars-sql computes it, for an integer literal start.
+fn substring(x: Expr, start: Option<i128>, len: Option<(Expr, Option<i128>)>) -> Bound<Expr> {
+    let Some(n) = start else {
+        return unbound("SUBSTR's start");
+    };
+    Ok(match len {
+        None if n <= 0 => x,
+        None => x
+            .str()
+            .slice(lit(n - 1), Expr::Literal(LiteralValue::untyped_null())),
+        Some((_, Some(l))) if l < 0 => return unbound("a negative SUBSTR length"),
+        Some((l, _)) if n > 0 => x.str().slice(lit(n - 1), l),
+        Some((l, _)) => x.str().slice(lit(0), (l + lit(n - 1)).clip_min(lit(0))),
+    })
 }
 
 fn is_non_null_literal(e: &SQLExpr) -> bool {

@@ -851,9 +851,13 @@ impl Engine {
 
     /// The query planned by budgetql's binder ([`super::bind`]) and lowered to a frame,
     /// or None when the binder does not bind all of it or Polars refuses the plan's types
-    /// (then the SQL path runs it, and reports any error with its position).
-    /// `BUDGETQL_BINDER=off` sends every query the SQL path (to compare the two). The plan
+    /// (then the SQL path runs it, and reports any error with its position). The plan
     /// (or why there is none) is kept for EXPLAIN.
+    ///
+    /// For whoever extends the binder: `BUDGETQL_BINDER=off` sends every query the SQL
+    /// path (to compare the two); `BUDGETQL_BINDER_LOG=file` appends a line per SELECT
+    /// core — `bound`, or what was not bound — with the SQL it planned (run a test suite
+    /// with it and count the reasons to choose what to bind next).
     fn bound_frame(&mut self, sql: &str) -> Option<LazyFrame> {
         static OFF: LazyLock<bool> =
             LazyLock::new(|| std::env::var("BUDGETQL_BINDER").is_ok_and(|v| v == "off"));
@@ -865,30 +869,38 @@ impl Engine {
             frames: &self.frames,
             schemas: &self.schemas,
         };
-        let node = match super::bind::bind_query(&q, &catalog) {
-            Ok(n) => n,
-            Err(e) => {
-                if let Some(x) = &mut self.explained {
-                    x.push(format!(
-                        "(polars-sql plans this query: the binder does not bind {} yet)",
-                        e.0
-                    ));
+        let (lf, lines) = match super::bind::bind_query(&q, &catalog) {
+            Err(e) => (
+                None,
+                vec![format!(
+                    "(polars-sql plans this query: the binder does not bind {} yet)",
+                    e.0
+                )],
+            ),
+            Ok(node) => {
+                let text = node.explain();
+                let lf = node.lower();
+                match lf.clone().collect_schema() {
+                    Err(e) => (None, vec![format!("(polars-sql plans this query: {e})")]),
+                    Ok(_) => (Some(lf), text.lines().map(|l| l.to_string()).collect()),
                 }
-                return None;
             }
         };
-        let text = node.explain();
-        let lf = node.lower();
-        if let Err(e) = lf.clone().collect_schema() {
-            if let Some(x) = &mut self.explained {
-                x.push(format!("(polars-sql plans this query: {e})"));
+        if let Ok(f) = std::env::var("BUDGETQL_BINDER_LOG") {
+            use std::io::Write;
+            let what = if lf.is_some() { "bound" } else { &lines[0] };
+            if let Ok(mut w) = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(f)
+            {
+                let _ = writeln!(w, "{what}\t{}", sql.replace(['\n', '\t'], " "));
             }
-            return None;
         }
         if let Some(x) = &mut self.explained {
-            x.extend(text.lines().map(|l| l.to_string()));
+            x.extend(lines);
         }
-        Some(lf)
+        lf
     }
 
     /// Unknown tables: the closest names, located.

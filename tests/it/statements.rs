@@ -297,3 +297,59 @@ fn two_documents_with_one_id_are_refused() {
         "{err}"
     );
 }
+
+/// EXPLAIN prints budgetql's own plan of each SELECT core (the binder's), then the plan
+/// Polars runs; a query the binder leaves to polars-sql says what it did not bind.
+#[test]
+fn explain_prints_budgetqls_plan_and_what_it_left_to_polars_sql() {
+    let plan = ok(&[
+        "--format",
+        "csv",
+        "-c",
+        "EXPLAIN SELECT p.unit_code, SUM(p.budget) AS b FROM projects p JOIN units u ON u.unit_code = p.unit_code WHERE p.year = 2021 GROUP BY 1 HAVING COUNT(*) > 2 ORDER BY b DESC LIMIT 3",
+    ]);
+    let lines: Vec<&str> = plan.lines().collect();
+    assert_eq!(lines[1], "budgetql plan:", "{plan}");
+    // the nodes, outermost first, each input indented below its consumer
+    let nodes: Vec<String> = lines
+        .iter()
+        .skip(2)
+        .take_while(|l| !l.starts_with("Polars plan"))
+        .map(|l| {
+            let l = l.trim_start_matches('"');
+            let depth = (l.len() - l.trim_start().len()) / 2;
+            let word = l.trim_start().split_whitespace().next().unwrap_or("");
+            format!("{depth}:{word}")
+        })
+        .collect();
+    assert_eq!(
+        nodes,
+        [
+            "1:PROJECT",
+            "2:LIMIT",
+            "3:SORT",
+            "4:COMPUTE",
+            "5:FILTER",
+            "6:AGGREGATE",
+            "7:FILTER",
+            "8:INNER",
+            "9:SCAN",
+            // the right side's names that clash are renamed (`unit_code:u`)
+            "9:PROJECT",
+            "10:SCAN"
+        ],
+        "{plan}"
+    );
+    assert!(plan.contains("Polars plan (optimised):"), "{plan}");
+    // a window is not bound yet: polars-sql plans it, and EXPLAIN says so
+    let plan = ok(&[
+        "--format",
+        "csv",
+        "-c",
+        "EXPLAIN SELECT unit_code, RANK() OVER (ORDER BY budget) AS r FROM projects",
+    ]);
+    assert!(
+        plan.contains("polars-sql plans this query: the binder does not bind a window"),
+        "{plan}"
+    );
+}
