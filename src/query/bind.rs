@@ -16,7 +16,7 @@ use sqlparser::ast::{
     BinaryOperator, CastKind, DataType as SQLType, Distinct, ExactNumberInfo, Expr as SQLExpr,
     FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, JoinConstraint, JoinOperator,
     LimitClause, OrderByKind, Query, Select, SelectItem, SetExpr, TableFactor, UnaryOperator,
-    Value as SQLValue,
+    Value as SQLValue, WindowFrameBound, WindowFrameUnits, WindowType,
 };
 use std::collections::HashMap;
 
@@ -66,9 +66,6 @@ fn key_name(i: usize) -> String {
 }
 fn agg_name(i: usize) -> String {
     format!("__bq_a{i}")
-}
-fn out_name(i: usize) -> String {
-    format!("__bq_p{i}")
 }
 fn sort_name(i: usize) -> String {
     format!("__bq_s{i}")
@@ -256,22 +253,25 @@ impl Binder<'_> {
     }
 
     fn select(&mut self, s: &Select, q: &Query) -> Bound<Node> {
-        if s.top.is_some()
-            || s.into.is_some()
-            || !s.lateral_views.is_empty()
-            || s.prewhere.is_some()
-            || !s.connect_by.is_empty()
-            || !s.cluster_by.is_empty()
-            || !s.distribute_by.is_empty()
-            || !s.sort_by.is_empty()
-            || !s.named_window.is_empty()
-            || s.qualify.is_some()
-            || s.value_table_mode.is_some()
-            || s.exclude.is_some()
-            || s.select_modifiers.is_some()
-            || !s.optimizer_hints.is_empty()
-        {
-            return unbound("a SELECT clause the binder does not know");
+        let clauses = [
+            (s.qualify.is_some(), "QUALIFY"),
+            (!s.named_window.is_empty(), "WINDOW (named windows)"),
+            (s.exclude.is_some(), "SELECT * EXCLUDE"),
+            (s.top.is_some(), "TOP"),
+            (s.into.is_some(), "SELECT INTO"),
+            (!s.lateral_views.is_empty(), "LATERAL VIEW"),
+            (s.prewhere.is_some(), "PREWHERE"),
+            (!s.connect_by.is_empty(), "CONNECT BY"),
+            (
+                !s.cluster_by.is_empty() || !s.distribute_by.is_empty() || !s.sort_by.is_empty(),
+                "CLUSTER/DISTRIBUTE/SORT BY",
+            ),
+            (s.value_table_mode.is_some(), "SELECT AS VALUE/STRUCT"),
+            (s.select_modifiers.is_some(), "SELECT modifiers"),
+            (!s.optimizer_hints.is_empty(), "optimizer hints"),
+        ];
+        if let Some((_, what)) = clauses.iter().find(|(present, _)| *present) {
+            return unbound(*what);
         }
         if s.from.is_empty() {
             return unbound("SELECT without FROM");
@@ -283,8 +283,8 @@ impl Binder<'_> {
             grouping: None,
         };
         if let Some(w) = &s.selection {
-            if has_aggregate(w) {
-                return unbound("an aggregate in WHERE");
+            if has_aggregate(w) || has_window(w) {
+                return unbound("an aggregate or a window in WHERE");
             }
             node = Node::Filter {
                 input: Box::new(node),
@@ -413,8 +413,8 @@ impl Binder<'_> {
                 OrderByKind::All(opts) => {
                     let desc = !opts.asc.unwrap_or(true);
                     let nulls_last = !opts.nulls_first.unwrap_or(desc);
-                    for i in 0..outputs.len() {
-                        sorts.push((col(out_name(i)), desc, nulls_last));
+                    for (n, _) in &outputs {
+                        sorts.push((col(n.clone()), desc, nulls_last));
                     }
                 }
                 OrderByKind::Expressions(obs)
@@ -426,8 +426,8 @@ impl Binder<'_> {
                     let o = &obs[0];
                     let desc = !o.options.asc.unwrap_or(true);
                     let nulls_last = !o.options.nulls_first.unwrap_or(desc);
-                    for i in 0..outputs.len() {
-                        sorts.push((col(out_name(i)), desc, nulls_last));
+                    for (n, _) in &outputs {
+                        sorts.push((col(n.clone()), desc, nulls_last));
                     }
                 }
                 OrderByKind::Expressions(obs) => {
@@ -438,16 +438,18 @@ impl Binder<'_> {
                         let desc = !o.options.asc.unwrap_or(true);
                         let nulls_last = !o.options.nulls_first.unwrap_or(desc);
                         let target = match ordinal(&o.expr) {
-                            Some(k) if k >= 1 && k <= outputs.len() => col(out_name(k - 1)),
+                            Some(k) if k >= 1 && k <= outputs.len() => {
+                                col(outputs[k - 1].0.clone())
+                            }
                             Some(_) => return unbound("ORDER BY ordinal out of range"),
                             None => match output_named(&o.expr, &outputs) {
-                                Some(i) => col(out_name(i)),
+                                Some(i) => col(outputs[i].0.clone()),
                                 None if distinct => return unbound("ORDER BY of DISTINCT"),
                                 None => {
                                     let e = ex.bind(&o.expr)?;
                                     // an expression that is an output is read from it
                                     match outputs.iter().position(|(_, x)| *x == e) {
-                                        Some(i) => col(out_name(i)),
+                                        Some(i) => col(outputs[i].0.clone()),
                                         None => {
                                             sort_exprs.push(e.alias(sort_name(sort_exprs.len())));
                                             col(sort_name(sort_exprs.len() - 1))
@@ -469,7 +471,10 @@ impl Binder<'_> {
                     .keys
                     .into_iter()
                     .enumerate()
-                    .map(|(i, k)| k.alias(key_name(i)))
+                    .map(|(i, k)| match &k {
+                        Expr::Column(_) => k,
+                        _ => k.alias(key_name(i)),
+                    })
                     .collect(),
                 aggs: g
                     .aggs
@@ -485,34 +490,36 @@ impl Binder<'_> {
                 };
             }
         }
-        // the outputs (and the sort keys) computed beside the input, then sorted, then
-        // selected under their names
-        let mut computed: Vec<Expr> = outputs
-            .iter()
-            .enumerate()
-            .map(|(i, (_, e))| e.clone().alias(out_name(i)))
+        // the outputs under their names, with the sort keys that are not outputs beside
+        // them; sorted, then those keys dropped. (Outputs that read no column are
+        // computed beside the input, so they have a row for each input row.)
+        let names: Vec<Expr> = outputs.iter().map(|(n, _)| col(n.clone())).collect();
+        let hidden: Vec<Expr> = (0..sort_exprs.len()).map(|j| col(sort_name(j))).collect();
+        let cols: Vec<Expr> = outputs
+            .into_iter()
+            .map(|(n, e)| e.alias(n))
+            .chain(sort_exprs)
             .collect();
-        let final_cols: Vec<Expr> = outputs
+        let reads_input = cols
             .iter()
-            .enumerate()
-            .map(|(i, (n, _))| col(out_name(i)).alias(n.clone()))
-            .collect();
-        if distinct {
-            node = Node::Project {
+            .any(|e| !e.clone().meta().root_names().is_empty());
+        node = if reads_input {
+            Node::Project {
+                input: Box::new(node),
+                exprs: cols,
+            }
+        } else {
+            Node::Project {
                 input: Box::new(Node::With {
                     input: Box::new(node),
-                    exprs: computed,
+                    exprs: cols,
                 }),
-                exprs: (0..outputs.len()).map(|i| col(out_name(i))).collect(),
-            };
+                exprs: names.iter().chain(&hidden).cloned().collect(),
+            }
+        };
+        if distinct {
             node = Node::Distinct {
                 input: Box::new(node),
-            };
-        } else {
-            computed.extend(sort_exprs);
-            node = Node::With {
-                input: Box::new(node),
-                exprs: computed,
             };
         }
         if !sorts.is_empty() {
@@ -530,10 +537,13 @@ impl Binder<'_> {
                 len,
             };
         }
-        Ok(Node::Project {
-            input: Box::new(node),
-            exprs: final_cols,
-        })
+        if !hidden.is_empty() {
+            node = Node::Project {
+                input: Box::new(node),
+                exprs: names,
+            };
+        }
+        Ok(node)
     }
 
     /// A GROUP BY item: an ordinal or a SELECT alias (that is not an input column) names
@@ -824,6 +834,14 @@ fn has_aggregate(e: &SQLExpr) -> bool {
     })
 }
 
+/// Whether an expression calls a window function (outside a subquery).
+fn has_window(e: &SQLExpr) -> bool {
+    super::rewrite::contains(
+        e,
+        &|x| matches!(x, SQLExpr::Function(f) if f.over.is_some()),
+    )
+}
+
 /// Binds expressions over a scope; in a grouped query level, over its keys and
 /// aggregates.
 struct Exprs<'a> {
@@ -895,7 +913,11 @@ impl Exprs<'_> {
             if !has_aggregate(e) {
                 let plain = self.bind_ref(e)?;
                 if let Some(i) = g.keys.iter().position(|k| *k == plain) {
-                    return Ok(col(key_name(i)));
+                    // a column key keeps its name (Polars groups by a column fastest)
+                    return Ok(match &plain {
+                        Expr::Column(c) => col(c.clone()),
+                        _ => col(key_name(i)),
+                    });
                 }
                 if matches!(e, SQLExpr::Identifier(_) | SQLExpr::CompoundIdentifier(_)) {
                     return unbound("a column neither grouped nor aggregated");
@@ -1182,13 +1204,15 @@ impl Exprs<'_> {
     }
 
     fn function(&mut self, f: &sqlparser::ast::Function) -> Bound<Expr> {
-        if f.over.is_some()
-            || f.filter.is_some()
+        if let Some(over) = &f.over {
+            return self.window(f, over);
+        }
+        if f.filter.is_some()
             || f.null_treatment.is_some()
             || !f.within_group.is_empty()
             || !matches!(f.parameters, FunctionArguments::None)
         {
-            return unbound("a window, FILTER or WITHIN GROUP");
+            return unbound("FILTER or WITHIN GROUP");
         }
         let Some(name) = function_name(f) else {
             return unbound("a qualified function");
@@ -1290,6 +1314,201 @@ impl Exprs<'_> {
             }
             _ => return unbound(format!("the function {name}")),
         })
+    }
+
+    /// A window function (in a query level without GROUP BY), as polars-sql computes it:
+    /// over its partition, ordered by its ORDER BY (one direction for every key), an
+    /// aggregate with ORDER BY as a running one (`cum_sum` …), ROWS frames from the start
+    /// only.
+    fn window(&mut self, f: &sqlparser::ast::Function, over: &WindowType) -> Bound<Expr> {
+        if self.grouping.is_some() {
+            return unbound("a window in a grouped query");
+        }
+        let WindowType::WindowSpec(spec) = over else {
+            return unbound("a named window");
+        };
+        if spec.window_name.is_some()
+            || f.filter.is_some()
+            || f.null_treatment.is_some()
+            || !f.within_group.is_empty()
+            || !matches!(f.parameters, FunctionArguments::None)
+        {
+            return unbound("this window");
+        }
+        if let Some(frame) = &spec.window_frame {
+            let from_start = frame.units == WindowFrameUnits::Rows
+                && matches!(frame.start_bound, WindowFrameBound::Preceding(None))
+                && matches!(frame.end_bound, None | Some(WindowFrameBound::CurrentRow));
+            if !from_start {
+                return unbound("this window frame");
+            }
+        }
+        let Some(name) = function_name(f) else {
+            return unbound("a qualified function");
+        };
+        let FunctionArguments::List(l) = &f.args else {
+            if matches!(f.args, FunctionArguments::None) {
+                return unbound("a window function without parentheses");
+            }
+            return unbound("a subquery argument");
+        };
+        if !l.clauses.is_empty() || l.duplicate_treatment.is_some() {
+            return unbound("DISTINCT or clauses in a window function");
+        }
+        let mut args: Vec<Option<&SQLExpr>> = vec![];
+        for a in &l.args {
+            match a {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => args.push(Some(e)),
+                FunctionArg::Unnamed(FunctionArgExpr::Wildcard) => args.push(None),
+                _ => return unbound("a named or qualified argument"),
+            }
+        }
+        let mut partition = vec![];
+        for p in &spec.partition_by {
+            if has_aggregate(p) {
+                return unbound("an aggregate in PARTITION BY");
+            }
+            partition.push(self.bind(p)?);
+        }
+        let mut order = vec![];
+        let desc = spec
+            .order_by
+            .first()
+            .is_some_and(|o| !o.options.asc.unwrap_or(true));
+        for o in &spec.order_by {
+            if o.options.asc.unwrap_or(true) == desc {
+                return unbound("mixed directions in a window's ORDER BY");
+            }
+            if has_aggregate(&o.expr) {
+                return unbound("an aggregate in a window's ORDER BY");
+            }
+            order.push(self.bind(&o.expr)?);
+        }
+        let sorted = !order.is_empty();
+        let opts = SortOptions::default().with_order_descending(desc);
+        let err = |e: PolarsError| Unbound(e.to_string());
+        // the function over its window: `spec` applies the partition and the order
+        let spec = |x: Expr, partition: Vec<Expr>, order: Vec<Expr>| -> Bound<Expr> {
+            match (partition.is_empty(), order.is_empty()) {
+                (true, true) => Ok(x),
+                (false, true) => x.over(partition).map_err(err),
+                (_, false) => x
+                    .over_with_options(
+                        (!partition.is_empty()).then_some(partition),
+                        Some((order, opts)),
+                        Default::default(),
+                    )
+                    .map_err(err),
+            }
+        };
+        let mut arg = |k: usize| -> Bound<Expr> {
+            match args.get(k).copied().flatten() {
+                Some(e) if !has_aggregate(e) => self.bind(e),
+                _ => unbound(format!("this use of {name}")),
+            }
+        };
+        let running = |x: Expr, cum: fn(Expr, bool) -> Expr| -> Bound<Expr> {
+            cum(x, false)
+                .fill_null_with_strategy(FillNullStrategy::Forward(None))
+                .over_with_options(
+                    (!partition.is_empty()).then(|| partition.clone()),
+                    Some((order.clone(), opts)),
+                    Default::default(),
+                )
+                .map_err(err)
+        };
+        let n = args.len();
+        match name.as_str() {
+            "ROW_NUMBER" if n == 0 => spec(
+                int_range(lit(0i64), len(), 1, DataType::UInt32) + lit(1u32),
+                partition,
+                order,
+            ),
+            "RANK" | "DENSE_RANK" if n == 0 && sorted => {
+                let method = if name == "RANK" {
+                    RankMethod::Min
+                } else {
+                    RankMethod::Dense
+                };
+                let by = if order.len() == 1 {
+                    order[0].clone()
+                } else {
+                    as_struct(order.clone())
+                };
+                let r = by.rank(
+                    RankOptions {
+                        method,
+                        descending: desc,
+                    },
+                    None,
+                );
+                spec(r, partition, order)
+            }
+            "COUNT" if sorted && n <= 1 => match args.first().copied() {
+                None | Some(None) => spec(
+                    int_range(lit(0), len(), 1, DataType::Int64) + lit(1),
+                    partition,
+                    order,
+                ),
+                Some(Some(e)) if is_non_null_literal(e) => spec(
+                    int_range(lit(0), len(), 1, DataType::Int64) + lit(1),
+                    partition,
+                    order,
+                ),
+                Some(Some(_)) => running(arg(0)?, |x, r| x.cum_count(r)),
+            },
+            "COUNT" if n <= 1 => {
+                let c = match args.first().copied() {
+                    None | Some(None) => len(),
+                    Some(Some(e)) if is_non_null_literal(e) => len(),
+                    Some(Some(_)) => arg(0)?.count(),
+                };
+                spec(c, partition, order)
+            }
+            "SUM" | "MIN" | "MAX" if n == 1 && sorted => {
+                let x = arg(0)?;
+                running(
+                    x,
+                    match name.as_str() {
+                        "SUM" => |x, r| x.cum_sum(r),
+                        "MIN" => |x, r| x.cum_min(r),
+                        _ => |x, r| x.cum_max(r),
+                    },
+                )
+            }
+            "SUM" | "MIN" | "MAX" | "AVG" | "MEDIAN" | "FIRST_VALUE" if n == 1 => {
+                let x = arg(0)?;
+                let a = match name.as_str() {
+                    "SUM" => when(x.clone().null_count().lt(x.clone().len()))
+                        .then(x.sum())
+                        .otherwise(Expr::Literal(LiteralValue::untyped_null())),
+                    "MIN" => x.min(),
+                    "MAX" => x.max(),
+                    "AVG" => x.mean(),
+                    "MEDIAN" => x.median(),
+                    _ => x.first(),
+                };
+                spec(a, partition, order)
+            }
+            "LAST_VALUE" if n == 1 => arg(0),
+            "LAG" | "LEAD" if sorted && (n == 1 || n == 2) => {
+                let sign: i64 = if name == "LAG" { 1 } else { -1 };
+                let k = match args.get(1).copied() {
+                    None => 1,
+                    Some(Some(e)) => match literal_number(e) {
+                        Some(Num::Int(k)) if k > 0 => match i64::try_from(k) {
+                            Ok(k) => k,
+                            Err(_) => return unbound("this LAG/LEAD offset"),
+                        },
+                        _ => return unbound("this LAG/LEAD offset"),
+                    },
+                    Some(None) => return unbound("this LAG/LEAD offset"),
+                };
+                let x = arg(0)?.shift((sign * k).into());
+                spec(x, partition, order)
+            }
+            _ => unbound(format!("the window function {name}")),
+        }
     }
 
     /// An aggregate: bound over the input, collected, read back as its column.
