@@ -293,6 +293,7 @@ impl Binder<'_> {
         }
         // the SELECT list: (output name, SQL expression) with wildcards expanded
         let mut items: Vec<(String, Option<&SQLExpr>, Option<Expr>)> = vec![];
+        let mut excluded: Vec<String> = vec![];
         for item in &s.projection {
             match item {
                 SelectItem::UnnamedExpr(e) => {
@@ -325,6 +326,31 @@ impl Binder<'_> {
                         }
                     }
                 }
+                SelectItem::Wildcard(opts) if only_exclude(opts) => {
+                    // `* EXCLUDE (names)`: polars-sql drops the outputs of those names (a
+                    // name of no column is ignored)
+                    let dotted = |n: &sqlparser::ast::ObjectName| {
+                        n.0.iter()
+                            .map(|p| p.as_ident().map(|i| i.value.clone()).unwrap_or_default())
+                            .collect::<Vec<_>>()
+                            .join(".")
+                    };
+                    let names: Vec<String> = match &opts.opt_exclude {
+                        Some(sqlparser::ast::ExcludeSelectItem::Single(n)) => vec![dotted(n)],
+                        Some(sqlparser::ast::ExcludeSelectItem::Multiple(ns)) => {
+                            ns.iter().map(dotted).collect()
+                        }
+                        None => vec![],
+                    };
+                    excluded.extend(names.iter().cloned());
+                    for r in &scope {
+                        for c in &r.columns {
+                            if !names.contains(&c.frame) {
+                                items.push((c.frame.clone(), None, Some(col(c.frame.clone()))));
+                            }
+                        }
+                    }
+                }
                 SelectItem::QualifiedWildcard(
                     sqlparser::ast::SelectItemQualifiedWildcardKind::ObjectName(n),
                     opts,
@@ -342,6 +368,12 @@ impl Binder<'_> {
                 }
                 _ => return unbound("this SELECT item"),
             }
+        }
+        if items
+            .iter()
+            .any(|(n, e, _)| e.is_some() && excluded.contains(n))
+        {
+            return unbound("EXCLUDE of a name the SELECT list gives");
         }
         {
             let mut seen: Vec<&str> = vec![];
@@ -653,6 +685,14 @@ fn attach(
         scope.push(rel);
     }
     Ok(node)
+}
+
+fn only_exclude(o: &sqlparser::ast::WildcardAdditionalOptions) -> bool {
+    o.opt_ilike.is_none()
+        && o.opt_exclude.is_some()
+        && o.opt_except.is_none()
+        && o.opt_replace.is_none()
+        && o.opt_rename.is_none()
 }
 
 fn plain_wildcard(o: &sqlparser::ast::WildcardAdditionalOptions) -> bool {
@@ -1157,50 +1197,62 @@ impl Exprs<'_> {
         })
     }
 
+    /// `x [NOT] IN (v1, v2, …)` over literal values, as polars-sql: the values one
+    /// series of one type (mixed types are polars-sql's to refuse), a NULL among them
+    /// makes a non-match unknown. Text values against a column that is not text (a date
+    /// written as text) stay on the SQL path.
     fn in_list(&mut self, e: &SQLExpr, list: &[SQLExpr], negated: bool) -> Bound<Expr> {
-        // a list of integer literals against an integer column, or of text literals
-        // against a text column (others are cast by polars-sql's rules: the SQL path)
-        let c = match e {
-            SQLExpr::Identifier(_) | SQLExpr::CompoundIdentifier(_) => self.column(e)?,
-            _ => return unbound("IN over an expression"),
-        };
         let mut values: Vec<AnyValue<'static>> = vec![];
         for x in list {
-            let v = match x {
-                SQLExpr::Value(v) => match &v.value {
-                    SQLValue::Number(n, _) if !n.contains('.') && c.dtype.is_integer() => {
-                        match n.parse::<i64>() {
-                            Ok(i) => AnyValue::Int64(i),
-                            Err(_) => return unbound("an IN value"),
-                        }
-                    }
-                    SQLValue::SingleQuotedString(s) if c.dtype == DataType::String => {
-                        AnyValue::StringOwned(s.as_str().into())
-                    }
-                    _ => return unbound("an IN value"),
-                },
+            let (v, minus) = match x {
+                SQLExpr::Value(v) => (&v.value, false),
                 SQLExpr::UnaryOp {
                     op: UnaryOperator::Minus,
                     expr,
-                } if c.dtype.is_integer() => match &**expr {
-                    SQLExpr::Value(v) => match &v.value {
-                        SQLValue::Number(n, _) if !n.contains('.') => match n.parse::<i64>() {
-                            Ok(i) => AnyValue::Int64(-i),
-                            Err(_) => return unbound("an IN value"),
-                        },
-                        _ => return unbound("an IN value"),
-                    },
-                    _ => return unbound("an IN value"),
+                } => match &**expr {
+                    SQLExpr::Value(v) => (&v.value, true),
+                    _ => return unbound("an IN value that is not a literal"),
+                },
+                _ => return unbound("an IN value that is not a literal"),
+            };
+            let v = match v {
+                SQLValue::Null if !minus => AnyValue::Null,
+                SQLValue::Boolean(b) if !minus => AnyValue::Boolean(*b),
+                SQLValue::SingleQuotedString(t) if !minus => {
+                    AnyValue::StringOwned(t.as_str().into())
+                }
+                SQLValue::Number(n, _) if n.contains('.') => match n.parse::<f64>() {
+                    Ok(f) => AnyValue::Float64(if minus { -f } else { f }),
+                    Err(_) => return unbound("an IN value"),
+                },
+                SQLValue::Number(n, _) => match n.parse::<i64>() {
+                    Ok(i) => AnyValue::Int64(if minus { -i } else { i }),
+                    Err(_) => return unbound("an IN value"),
                 },
                 _ => return unbound("an IN value"),
             };
             values.push(v);
         }
-        let s = Series::from_any_values(PlSmallStr::EMPTY, &values, true)
+        let texts = values.iter().any(|v| matches!(v, AnyValue::StringOwned(_)));
+        if texts {
+            let is_text_column =
+                matches!(e, SQLExpr::Identifier(_) | SQLExpr::CompoundIdentifier(_))
+                    && self.column(e).is_ok_and(|c| c.dtype == DataType::String);
+            if !is_text_column {
+                return unbound("text IN values for a value that is not a text column");
+            }
+        }
+        let series = Series::from_any_values(PlSmallStr::EMPTY, &values, true)
             .map_err(|e| Unbound(e.to_string()))?;
+        let has_null = series.null_count() > 0;
         let x = self.bind(e)?;
-        let is_in = x.is_in(lit(s).implode(false), false);
-        Ok(if negated { is_in.not() } else { is_in })
+        let member = x.is_in(lit(series).implode(false), false);
+        let member = if has_null {
+            member.or(Expr::Literal(LiteralValue::untyped_null()).cast(DataType::Boolean))
+        } else {
+            member
+        };
+        Ok(if negated { member.not() } else { member })
     }
 
     fn function(&mut self, f: &sqlparser::ast::Function) -> Bound<Expr> {
@@ -1277,6 +1329,9 @@ impl Exprs<'_> {
                 }
             }
             ("SIGN", [x]) => x.clone().sign(),
+            ("SQRT", [x]) => x.clone().sqrt(),
+            ("GREATEST", [_, ..]) => max_horizontal(&xs).map_err(|e| Unbound(e.to_string()))?,
+            ("LEAST", [_, ..]) => min_horizontal(&xs).map_err(|e| Unbound(e.to_string()))?,
             ("POW" | "POWER", [x, y]) => x.clone().pow(y.clone()),
             ("UPPER", [x]) => x.clone().str().to_uppercase(),
             ("LOWER", [x]) => x.clone().str().to_lowercase(),

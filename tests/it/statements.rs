@@ -348,7 +348,9 @@ fn explain_prints_budgetqls_plan_and_what_it_left_to_polars_sql() {
         "EXPLAIN SELECT p.year FROM projects p JOIN units u USING (unit_code)",
     ]);
     assert!(
-        plan.contains("polars-sql plans this query: the binder does not bind JOIN USING/NATURAL yet"),
+        plan.contains(
+            "polars-sql plans this query: the binder does not bind JOIN USING/NATURAL yet"
+        ),
         "{plan}"
     );
 }
