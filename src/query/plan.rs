@@ -739,9 +739,18 @@ fn default_name(e: &SQLExpr) -> String {
 /// A SELECT core as budgetql plans it ([`super::bind`] builds it), lowered straight to
 /// Polars' LazyFrame DSL by [`Node::lower`]. Expressions are Polars expressions, already
 /// bound (names resolved, aggregates and keys read from their columns).
+#[derive(Clone)]
 pub enum Node {
-    /// A relation of the session, a CTE or a derived table, already a frame.
+    /// A relation of the session (a table, a view, a session table), as its frame.
     Frame { name: String, lf: LazyFrame },
+    /// A derived table or a CTE (named by its alias; an unnamed one by an empty name):
+    /// its plan, and its frame lowered once (every reference to a CTE reads the one
+    /// frame, so Polars can compute it once).
+    Subquery {
+        name: String,
+        input: Box<Node>,
+        lf: LazyFrame,
+    },
     /// Rows where the predicate is true.
     Filter { input: Box<Node>, predicate: Expr },
     /// An equi-join (or a cross join: no keys); the right side's clashing names are
@@ -784,6 +793,7 @@ impl Node {
     pub fn lower(self) -> LazyFrame {
         match self {
             Node::Frame { lf, .. } => lf,
+            Node::Subquery { lf, .. } => lf,
             Node::Filter { input, predicate } => input.lower().filter(predicate),
             Node::Join {
                 left,
@@ -841,6 +851,7 @@ impl Node {
             let pad = "  ".repeat(depth);
             let (line, inputs): (String, Vec<&Node>) = match n {
                 Node::Frame { name, .. } => (format!("SCAN {name}"), vec![]),
+                Node::Subquery { name, input, .. } => (format!("SUBQUERY {name}"), vec![input]),
                 Node::Filter { input, predicate } => (format!("FILTER {predicate}"), vec![input]),
                 Node::Join {
                     left,

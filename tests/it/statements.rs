@@ -354,3 +354,72 @@ fn explain_prints_budgetqls_plan_and_what_it_left_to_polars_sql() {
         "{plan}"
     );
 }
+
+#[test]
+fn qualify_and_alias_column_lists_are_planned_by_budgetql() {
+    let sql = "SELECT x, y FROM (SELECT year, budget FROM projects) AS d (x, y) \
+               QUALIFY RANK() OVER (PARTITION BY x ORDER BY y DESC) <= 2 ORDER BY x, y DESC";
+    let plan = ok(&["--format", "csv", "-c", &format!("EXPLAIN {sql}")]);
+    let budgetql: Vec<&str> = plan
+        .lines()
+        .skip(2)
+        .take_while(|l| !l.starts_with("Polars plan"))
+        .map(|l| l.trim_start_matches('"').trim_start())
+        .collect();
+    // QUALIFY (which the rewrites in front put in a derived table) filters the outputs:
+    // its names are the SELECT list's; the derived table's columns are renamed by the
+    // alias list
+    let words: Vec<&str> = budgetql
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        words,
+        [
+            "SORT", "PROJECT", "SUBQUERY", "FILTER", "PROJECT", "PROJECT", "SUBQUERY", "PROJECT",
+            "SCAN"
+        ],
+        "{plan}"
+    );
+    assert!(budgetql[3].contains("rank()"), "{plan}");
+    assert!(
+        budgetql[5].contains(r#"col(""year"").alias(""x"")"#),
+        "{plan}"
+    );
+    assert_eq!(budgetql[6], "SUBQUERY d", "{plan}");
+    // the answer: at most two rows a year, the largest budgets, as the plain query
+    // without QUALIFY ranks them
+    let rows = ok(&["--format", "csv", "-c", sql]);
+    let all = ok(&[
+        "--format",
+        "csv",
+        "-c",
+        "SELECT year, budget FROM projects ORDER BY year, budget DESC",
+    ]);
+    let mut expected = vec!["x,y".to_string()];
+    let mut per_year: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for line in all.lines().skip(1) {
+        let (year, _) = line.split_once(',').unwrap_or((line, ""));
+        per_year
+            .entry(year.to_string())
+            .or_default()
+            .push(line.to_string());
+    }
+    for lines in per_year.values() {
+        // RANK keeps ties: every row whose budget is among the two largest ranks
+        let second = lines.get(1).or(lines.first()).cloned().unwrap_or_default();
+        let cut = second
+            .split_once(',')
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
+        let mut kept = 0;
+        for l in lines {
+            let b = l.split_once(',').map(|(_, b)| b).unwrap_or("");
+            if kept < 2 || b == cut {
+                expected.push(l.clone());
+                kept += 1;
+            }
+        }
+    }
+    assert_eq!(rows.lines().collect::<Vec<_>>(), expected, "{rows}");
+}

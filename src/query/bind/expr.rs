@@ -1,0 +1,719 @@
+//! Expressions: names, operators, CASE, CAST, LIKE, IN lists, scalar functions, aggregates.
+
+use super::*;
+use polars::lazy::dsl::{max_horizontal, min_horizontal};
+
+impl Exprs<'_> {
+    /// The column a name reads: qualified by a relation's qualifier, or the one column of
+    /// that name in scope (exact case first).
+    pub(super) fn lookup(&self, qualifier: Option<&str>, name: &str) -> Option<Column> {
+        let rels = self
+            .scope
+            .iter()
+            .filter(|r| qualifier.is_none_or(|q| r.qualifier == q));
+        let mut exact = rels
+            .clone()
+            .flat_map(|r| r.columns.iter())
+            .filter(|c| c.name == name);
+        if let Some(c) = exact.next() {
+            return if exact.next().is_some() {
+                None
+            } else {
+                Some(c.clone())
+            };
+        }
+        let mut folded = rels
+            .flat_map(|r| r.columns.iter())
+            .filter(|c| c.name.eq_ignore_ascii_case(name));
+        let c = folded.next()?;
+        if folded.next().is_some() {
+            return None;
+        }
+        Some(c.clone())
+    }
+
+    pub(super) fn column(&self, e: &SQLExpr) -> Bound<Column> {
+        let found = match e {
+            SQLExpr::Identifier(i) => self.lookup(None, &i.value),
+            SQLExpr::CompoundIdentifier(p) if p.len() == 2 => {
+                self.lookup(Some(&p[0].value), &p[1].value)
+            }
+            _ => None,
+        };
+        match found {
+            Some(c) => Ok(c),
+            None => unbound(format!("the column {e}")),
+        }
+    }
+
+    /// Bind without grouping (a key, a JOIN key).
+    pub(super) fn bind_ref(&self, e: &SQLExpr) -> Bound<Expr> {
+        Exprs {
+            scope: self.scope,
+            grouping: None,
+        }
+        .bind(e)
+    }
+
+    /// Bind an expression. In a grouped level, a subexpression equal to a key reads the
+    /// key, an aggregate reads its result, and a column outside both is not bound.
+    pub(super) fn bind(&mut self, e: &SQLExpr) -> Bound<Expr> {
+        if let Some(g) = &self.grouping {
+            if !has_aggregate(e) {
+                let plain = self.bind_ref(e)?;
+                if let Some(i) = g.keys.iter().position(|k| *k == plain) {
+                    // a column key keeps its name (Polars groups by a column fastest)
+                    return Ok(match &plain {
+                        Expr::Column(c) => col(c.clone()),
+                        _ => col(key_name(i)),
+                    });
+                }
+                if matches!(e, SQLExpr::Identifier(_) | SQLExpr::CompoundIdentifier(_)) {
+                    return unbound("a column neither grouped nor aggregated");
+                }
+                if is_literal(e) {
+                    return Ok(plain);
+                }
+            }
+        }
+        match e {
+            SQLExpr::Identifier(_) | SQLExpr::CompoundIdentifier(_) => {
+                Ok(col(self.column(e)?.frame))
+            }
+            SQLExpr::Value(v) => literal(&v.value),
+            SQLExpr::Nested(x) => self.bind(x),
+            SQLExpr::BinaryOp { left, op, right } => self.binary(left, op, right),
+            SQLExpr::UnaryOp { op, expr } => {
+                if matches!(op, UnaryOperator::Plus | UnaryOperator::Minus) {
+                    match literal_number(e) {
+                        Some(Num::Int(i)) => return Ok(lit(i)),
+                        Some(Num::Float(f)) => return Ok(lit(f)),
+                        None => {}
+                    }
+                }
+                let x = self.bind(expr)?;
+                Ok(match op {
+                    UnaryOperator::Plus => lit(0) + x,
+                    UnaryOperator::Minus => lit(0) - x,
+                    UnaryOperator::Not => {
+                        let boolean_column = matches!(&x, Expr::Column(n)
+                            if self.scope.iter().flat_map(|r| &r.columns)
+                                .any(|c| c.frame == n.as_str() && c.dtype == DataType::Boolean));
+                        if boolean_column {
+                            x.not()
+                        } else {
+                            x.strict_cast(DataType::Boolean).not()
+                        }
+                    }
+                    _ => return unbound("this unary operator"),
+                })
+            }
+            SQLExpr::IsNull(x) => Ok(self.bind(x)?.is_null()),
+            SQLExpr::IsNotNull(x) => Ok(self.bind(x)?.is_not_null()),
+            SQLExpr::IsDistinctFrom(a, b) => {
+                self.comparable(a, b)?;
+                Ok(self.bind(a)?.neq_missing(self.bind(b)?))
+            }
+            SQLExpr::IsNotDistinctFrom(a, b) => {
+                self.comparable(a, b)?;
+                Ok(self.bind(a)?.eq_missing(self.bind(b)?))
+            }
+            SQLExpr::IsTrue(x) => Ok(self.bind(x)?.eq(lit(true))),
+            SQLExpr::IsFalse(x) => Ok(self.bind(x)?.eq(lit(false))),
+            SQLExpr::IsNotTrue(x) => Ok(self.bind(x)?.eq(lit(true)).not()),
+            SQLExpr::IsNotFalse(x) => Ok(self.bind(x)?.eq(lit(false)).not()),
+            SQLExpr::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => {
+                self.comparable(expr, low)?;
+                self.comparable(expr, high)?;
+                let x = self.bind(expr)?;
+                let (lo, hi) = (self.bind(low)?, self.bind(high)?);
+                Ok(if *negated {
+                    x.clone().lt(lo).or(x.gt(hi))
+                } else {
+                    x.clone().gt_eq(lo).and(x.lt_eq(hi))
+                })
+            }
+            SQLExpr::InList {
+                expr,
+                list,
+                negated,
+            } => self.in_list(expr, list, *negated),
+            SQLExpr::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => self.case(operand.as_deref(), conditions, else_result.as_deref()),
+            SQLExpr::Cast {
+                kind,
+                expr,
+                data_type,
+                format,
+                ..
+            } => {
+                if format.is_some() {
+                    return unbound("CAST FORMAT");
+                }
+                let dt = sql_type(data_type)?;
+                let x = self.bind(expr)?;
+                Ok(match kind {
+                    CastKind::Cast | CastKind::DoubleColon => x.strict_cast(dt),
+                    CastKind::TryCast | CastKind::SafeCast => x.cast(dt),
+                })
+            }
+            SQLExpr::Function(f) => self.function(f),
+            SQLExpr::Ceil {
+                expr,
+                field: sqlparser::ast::CeilFloorKind::DateTimeField(DateTimeField::NoDateTime),
+            } => Ok(self.bind(expr)?.ceil()),
+            SQLExpr::Floor {
+                expr,
+                field: sqlparser::ast::CeilFloorKind::DateTimeField(DateTimeField::NoDateTime),
+            } => Ok(self.bind(expr)?.floor()),
+            SQLExpr::Trim {
+                expr,
+                trim_where,
+                trim_what,
+                trim_characters: None,
+            } => self.trim(expr, trim_where.as_ref(), trim_what.as_deref()),
+            SQLExpr::Substring {
+                expr,
+                substring_from: Some(from),
+                substring_for,
+                ..
+            } => self.substring_from(expr, from, substring_for.as_deref()),
+            SQLExpr::Like {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char: None,
+            } => self.like(expr, pattern, *negated, false),
+            SQLExpr::ILike {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char: None,
+            } => self.like(expr, pattern, *negated, true),
+            _ => unbound("this expression"),
+        }
+    }
+
+    /// `CASE [operand] WHEN … THEN … [ELSE …] END`, as a when/then chain.
+    fn case(
+        &mut self,
+        operand: Option<&SQLExpr>,
+        conditions: &[sqlparser::ast::CaseWhen],
+        else_result: Option<&SQLExpr>,
+    ) -> Bound<Expr> {
+        if conditions.is_empty() {
+            return unbound("CASE without WHEN");
+        }
+        let otherwise = match else_result {
+            Some(x) => self.bind(x)?,
+            None => Expr::Literal(LiteralValue::untyped_null()),
+        };
+        let mut pairs = vec![];
+        for w in conditions {
+            let cond = match operand {
+                Some(op) => {
+                    self.comparable(op, &w.condition)?;
+                    self.bind(op)?.eq(self.bind(&w.condition)?)
+                }
+                None => self.bind(&w.condition)?,
+            };
+            pairs.push((cond, self.bind(&w.result)?));
+        }
+        let mut it = pairs.into_iter();
+        let Some((c0, r0)) = it.next() else {
+            return unbound("CASE without WHEN");
+        };
+        let first = when(c0).then(r0);
+        let Some((c1, r1)) = it.next() else {
+            return Ok(first.otherwise(otherwise));
+        };
+        let mut chain = first.when(c1).then(r1);
+        for (c, r) in it {
+            chain = chain.when(c).then(r);
+        }
+        Ok(chain.otherwise(otherwise))
+    }
+
+    /// `SUBSTRING(x FROM start [FOR length])`.
+    fn substring_from(
+        &mut self,
+        expr: &SQLExpr,
+        from: &SQLExpr,
+        substring_for: Option<&SQLExpr>,
+    ) -> Bound<Expr> {
+        let x = self.bind(expr)?;
+        let len = match substring_for {
+            Some(l) => {
+                let n = match literal_number(l) {
+                    Some(Num::Int(n)) => Some(n),
+                    Some(Num::Float(_)) => return unbound("SUBSTRING's length"),
+                    None => None,
+                };
+                Some((self.bind(l)?, n))
+            }
+            None => None,
+        };
+        let start = match literal_number(from) {
+            Some(Num::Int(n)) => Some(n),
+            _ => None,
+        };
+        substring(x, start, len)
+    }
+
+    /// `TRIM([BOTH|LEADING|TRAILING] ['chars' FROM] x)`, as polars-sql: whitespace, or
+    /// the characters of a text literal.
+    fn trim(
+        &mut self,
+        e: &SQLExpr,
+        side: Option<&sqlparser::ast::TrimWhereField>,
+        what: Option<&SQLExpr>,
+    ) -> Bound<Expr> {
+        use sqlparser::ast::TrimWhereField as W;
+        let chars = match what {
+            None => Expr::Literal(LiteralValue::untyped_null()),
+            Some(SQLExpr::Value(v)) => match &v.value {
+                SQLValue::SingleQuotedString(t) => lit(t.clone()),
+                _ => return unbound("TRIM of characters that are not text"),
+            },
+            Some(_) => return unbound("TRIM of characters that are not a literal"),
+        };
+        let x = self.bind(e)?.str();
+        Ok(match side {
+            None | Some(W::Both) => x.strip_chars(chars),
+            Some(W::Leading) => x.strip_chars_start(chars),
+            Some(W::Trailing) => x.strip_chars_end(chars),
+        })
+    }
+
+    /// A comparison of a text literal with a column that is not text: polars-sql turns
+    /// the text into a date or time first; that stays on the SQL path.
+    pub(super) fn comparable(&self, a: &SQLExpr, b: &SQLExpr) -> Bound<()> {
+        let text = |e: &SQLExpr| matches!(e, SQLExpr::Value(v) if matches!(v.value, SQLValue::SingleQuotedString(_)));
+        let is_text_column = |e: &SQLExpr| {
+            matches!(e, SQLExpr::Identifier(_) | SQLExpr::CompoundIdentifier(_))
+                && self.column(e).is_ok_and(|c| c.dtype == DataType::String)
+        };
+        if (text(b) && !(text(a) || is_text_column(a)))
+            || (text(a) && !(text(b) || is_text_column(b)))
+        {
+            return unbound("a text literal compared with a value that is not text");
+        }
+        Ok(())
+    }
+
+    /// `x [NOT] [I]LIKE 'pattern'`, as polars-sql: a pattern without wildcards is an
+    /// equality, else a regular expression.
+    pub(super) fn like(
+        &mut self,
+        e: &SQLExpr,
+        pattern: &SQLExpr,
+        negated: bool,
+        folded: bool,
+    ) -> Bound<Expr> {
+        let SQLExpr::Value(v) = pattern else {
+            return unbound("a LIKE pattern that is not text");
+        };
+        let SQLValue::SingleQuotedString(pat) = &v.value else {
+            return unbound("a LIKE pattern that is not text");
+        };
+        if pat.is_empty() || (!folded && !pat.contains(['%', '_'])) {
+            let op = if negated {
+                BinaryOperator::NotEq
+            } else {
+                BinaryOperator::Eq
+            };
+            return self.binary(e, &op, pattern);
+        }
+        let rx = regex::escape(pat).replace('%', ".*").replace('_', ".");
+        let rx = format!("^{}{rx}$", if folded { "(?is)" } else { "(?s)" });
+        let m = self.bind(e)?.str().contains(lit(rx), true);
+        Ok(if negated { m.not() } else { m })
+    }
+
+    pub(super) fn binary(&mut self, a: &SQLExpr, op: &BinaryOperator, b: &SQLExpr) -> Bound<Expr> {
+        use BinaryOperator as B;
+        if matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq) {
+            self.comparable(a, b)?;
+        }
+        let (l, r) = (self.bind(a)?, self.bind(b)?);
+        Ok(match op {
+            B::Plus => l + r,
+            B::Minus => l - r,
+            B::Multiply => l * r,
+            B::Divide => l.true_div(r),
+            B::Modulo => l % r,
+            B::DuckIntegerDivide => l.floor_div(r).cast(DataType::Int64),
+            B::Eq => l.eq(r),
+            B::NotEq => l.eq(r).not(),
+            B::Lt => l.lt(r),
+            B::LtEq => l.lt_eq(r),
+            B::Gt => l.gt(r),
+            B::GtEq => l.gt_eq(r),
+            B::And => l.and(r),
+            B::Or => l.or(r),
+            B::StringConcat => l.cast(DataType::String) + r.cast(DataType::String),
+            _ => return unbound("this operator"),
+        })
+    }
+
+    /// `x [NOT] IN (v1, v2, …)` over literal values, as polars-sql: the values one
+    /// series of one type (mixed types are polars-sql's to refuse), a NULL among them
+    /// makes a non-match unknown. Text values against a column that is not text (a date
+    /// written as text) stay on the SQL path.
+    pub(super) fn in_list(&mut self, e: &SQLExpr, list: &[SQLExpr], negated: bool) -> Bound<Expr> {
+        let mut values: Vec<AnyValue<'static>> = vec![];
+        for x in list {
+            let (v, minus) = match x {
+                SQLExpr::Value(v) => (&v.value, false),
+                SQLExpr::UnaryOp {
+                    op: UnaryOperator::Minus,
+                    expr,
+                } => match &**expr {
+                    SQLExpr::Value(v) => (&v.value, true),
+                    _ => return unbound("an IN value that is not a literal"),
+                },
+                _ => return unbound("an IN value that is not a literal"),
+            };
+            let v = match v {
+                SQLValue::Null if !minus => AnyValue::Null,
+                SQLValue::Boolean(b) if !minus => AnyValue::Boolean(*b),
+                SQLValue::SingleQuotedString(t) if !minus => {
+                    AnyValue::StringOwned(t.as_str().into())
+                }
+                SQLValue::Number(n, _) if n.contains('.') => match n.parse::<f64>() {
+                    Ok(f) => AnyValue::Float64(if minus { -f } else { f }),
+                    Err(_) => return unbound("an IN value"),
+                },
+                SQLValue::Number(n, _) => match n.parse::<i64>() {
+                    Ok(i) => AnyValue::Int64(if minus { -i } else { i }),
+                    Err(_) => return unbound("an IN value"),
+                },
+                _ => return unbound("an IN value"),
+            };
+            values.push(v);
+        }
+        let texts = values.iter().any(|v| matches!(v, AnyValue::StringOwned(_)));
+        if texts {
+            let is_text_column =
+                matches!(e, SQLExpr::Identifier(_) | SQLExpr::CompoundIdentifier(_))
+                    && self.column(e).is_ok_and(|c| c.dtype == DataType::String);
+            if !is_text_column {
+                return unbound("text IN values for a value that is not a text column");
+            }
+        }
+        let series = Series::from_any_values(PlSmallStr::EMPTY, &values, true)
+            .map_err(|e| Unbound(e.to_string()))?;
+        let has_null = series.null_count() > 0;
+        let x = self.bind(e)?;
+        let member = x.is_in(lit(series).implode(false), false);
+        let member = if has_null {
+            member.or(Expr::Literal(LiteralValue::untyped_null()).cast(DataType::Boolean))
+        } else {
+            member
+        };
+        Ok(if negated { member.not() } else { member })
+    }
+
+    pub(super) fn function(&mut self, f: &sqlparser::ast::Function) -> Bound<Expr> {
+        if let Some(over) = &f.over {
+            return self.window(f, over);
+        }
+        if f.filter.is_some()
+            || f.null_treatment.is_some()
+            || !f.within_group.is_empty()
+            || !matches!(f.parameters, FunctionArguments::None)
+        {
+            return unbound("FILTER or WITHIN GROUP");
+        }
+        let Some(name) = function_name(f) else {
+            return unbound("a qualified function");
+        };
+        let (args, distinct) = match &f.args {
+            FunctionArguments::List(l) => {
+                if !l.clauses.is_empty() {
+                    return unbound("function clauses");
+                }
+                let distinct = match l.duplicate_treatment {
+                    Some(sqlparser::ast::DuplicateTreatment::Distinct) => true,
+                    Some(sqlparser::ast::DuplicateTreatment::All) | None => false,
+                };
+                let mut args = vec![];
+                for a in &l.args {
+                    match a {
+                        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => args.push(Some(e)),
+                        FunctionArg::Unnamed(FunctionArgExpr::Wildcard) => args.push(None),
+                        _ => return unbound("a named or qualified argument"),
+                    }
+                }
+                (args, distinct)
+            }
+            FunctionArguments::None => (vec![], false),
+            FunctionArguments::Subquery(_) => return unbound("a subquery argument"),
+        };
+        if AGGREGATES.contains(&name.as_str()) {
+            return self.aggregate(&name, &args, distinct);
+        }
+        if distinct {
+            return unbound("DISTINCT in a function that is not an aggregate");
+        }
+        let mut xs = vec![];
+        for a in &args {
+            match a {
+                Some(e) => xs.push(self.bind(e)?),
+                None => return unbound("* as an argument"),
+            }
+        }
+        // an integer literal argument (polars-sql reads some arguments only so)
+        let int_arg = |k: usize| match args.get(k).copied().flatten().map(literal_number) {
+            Some(Some(Num::Int(n))) => Some(n),
+            _ => None,
+        };
+        let null = || Expr::Literal(LiteralValue::untyped_null());
+        Ok(match (name.as_str(), xs.as_slice()) {
+            ("COALESCE", [_, ..]) => coalesce(&xs),
+            ("ABS", [x]) => x.clone().abs(),
+            ("NULLIF", [a, b]) => when(a.clone().eq(b.clone()))
+                .then(null())
+                .otherwise(a.clone()),
+            ("ROUND", [x]) => x.clone().round(0, RoundMode::default()),
+            ("ROUND", [x, _]) => match int_arg(1).and_then(|n| u32::try_from(n).ok()) {
+                Some(n) => x.clone().round(n, RoundMode::default()),
+                None => return unbound("ROUND's places"),
+            },
+            ("TRUNC" | "TRUNCATE", [x]) => x.clone().truncate(0),
+            ("TRUNC" | "TRUNCATE", [x, _]) => {
+                match int_arg(1).and_then(|n| u32::try_from(n).ok()) {
+                    Some(n) => x.clone().truncate(n),
+                    None => return unbound("TRUNCATE's places"),
+                }
+            }
+            ("SIGN", [x]) => x.clone().sign(),
+            ("CEIL" | "CEILING", [x]) => x.clone().ceil(),
+            ("FLOOR", [x]) => x.clone().floor(),
+            ("EXP", [x]) => x.clone().exp(),
+            ("LN", [x]) => x.clone().log(lit(std::f64::consts::E)),
+            ("LOG10", [x]) => x.clone().log(lit(10.0)),
+            ("LOG2", [x]) => x.clone().log(lit(2.0)),
+            ("LOG", [x, base]) => x.clone().log(base.clone()),
+            ("CBRT", [x]) => x.clone().cbrt(),
+            ("MOD", [x, y]) => x.clone() % y.clone(),
+            ("DIV", [x, y]) => x.clone().floor_div(y.clone()).cast(DataType::Int64),
+            ("SQRT", [x]) => x.clone().sqrt(),
+            ("GREATEST", [_, ..]) => max_horizontal(&xs).map_err(|e| Unbound(e.to_string()))?,
+            ("LEAST", [_, ..]) => min_horizontal(&xs).map_err(|e| Unbound(e.to_string()))?,
+            ("POW" | "POWER", [x, y]) => x.clone().pow(y.clone()),
+            ("UPPER", [x]) => x.clone().str().to_uppercase(),
+            ("LOWER", [x]) => x.clone().str().to_lowercase(),
+            ("LENGTH" | "CHAR_LENGTH" | "CHARACTER_LENGTH", [x]) => x.clone().str().len_chars(),
+            ("REVERSE", [x]) => x.clone().str().reverse(),
+            ("REPLACE", [x, old, new]) => {
+                x.clone().str().replace_all(old.clone(), new.clone(), true)
+            }
+            ("STARTS_WITH", [x, p]) => x.clone().str().starts_with(p.clone()),
+            ("CONCAT", [_, ..]) => concat_str(&xs, "", true),
+            ("LEFT", [x, _]) => match int_arg(1) {
+                Some(0) => lit(""),
+                Some(n) if n > 0 => x.clone().str().slice(lit(0), lit(n)),
+                Some(n) => x.clone().str().slice(
+                    lit(0),
+                    (x.clone().str().len_chars() + lit(n)).clip_min(lit(0)),
+                ),
+                None => return unbound("LEFT's length"),
+            },
+            ("RIGHT", [x, _]) => match int_arg(1).and_then(|n| i64::try_from(n).ok()) {
+                Some(0) => lit(""),
+                Some(n) => {
+                    let offset = if n < 0 {
+                        lit(n.abs())
+                    } else {
+                        x.clone().str().len_chars().cast(DataType::Int32) - lit(n)
+                    };
+                    x.clone().str().slice(offset, null())
+                }
+                None => return unbound("RIGHT's length"),
+            },
+            ("SUBSTR", [x, _]) => substring(x.clone(), int_arg(1), None)?,
+            ("SUBSTR", [x, _, len]) => {
+                substring(x.clone(), int_arg(1), Some((len.clone(), int_arg(2))))?
+            }
+            _ => return unbound(format!("the function {name}")),
+        })
+    }
+
+    /// An aggregate: bound over the input, collected, read back as its column.
+    pub(super) fn aggregate(
+        &mut self,
+        name: &str,
+        args: &[Option<&SQLExpr>],
+        distinct: bool,
+    ) -> Bound<Expr> {
+        let plain = |e: &SQLExpr| -> Bound<Expr> {
+            if has_aggregate(e) {
+                return unbound("an aggregate inside an aggregate");
+            }
+            self.bind_ref(e)
+        };
+        let agg = match (name, args, distinct) {
+            ("COUNT", [None] | [], false) => len(),
+            ("COUNT", [Some(e)], false) if is_non_null_literal(e) => len(),
+            ("COUNT", [Some(e)], false) => plain(e)?.count(),
+            ("COUNT", [Some(e)], true) => {
+                let x = plain(e)?;
+                x.clone().n_unique() - x.null_count().gt(lit(0))
+            }
+            ("SUM", [Some(e)], false) => {
+                let x = plain(e)?;
+                when(x.clone().null_count().lt(x.clone().len()))
+                    .then(x.sum())
+                    .otherwise(Expr::Literal(LiteralValue::untyped_null()))
+            }
+            ("AVG", [Some(e)], false) => plain(e)?.mean(),
+            ("MIN", [Some(e)], false) => plain(e)?.min(),
+            ("MAX", [Some(e)], false) => plain(e)?.max(),
+            ("MEDIAN", [Some(e)], false) => plain(e)?.median(),
+            ("QUANTILE_CONT" | "QUANTILE_DISC", [Some(e), Some(q)], false) => {
+                let method = if name == "QUANTILE_CONT" {
+                    QuantileMethod::Linear
+                } else {
+                    QuantileMethod::Equiprobable
+                };
+                let q = match literal_number(q) {
+                    Some(Num::Float(f)) if (0.0..=1.0).contains(&f) => f,
+                    Some(Num::Int(n)) if (0..=1).contains(&n) => n as f64,
+                    _ => return unbound(format!("{name}'s fraction")),
+                };
+                plain(e)?.quantile(lit(q), method)
+            }
+            ("STDEV" | "STDDEV" | "STDEV_SAMP" | "STDDEV_SAMP", [Some(e)], false) => {
+                plain(e)?.std(1)
+            }
+            ("VAR" | "VARIANCE" | "VAR_SAMP", [Some(e)], false) => plain(e)?.var(1),
+            _ => return unbound(format!("this use of {name}")),
+        };
+        match &mut self.grouping {
+            Some(g) => {
+                let i = match g.aggs.iter().position(|a| *a == agg) {
+                    Some(i) => i,
+                    None => {
+                        g.aggs.push(agg);
+                        g.aggs.len() - 1
+                    }
+                };
+                Ok(col(agg_name(i)))
+            }
+            None => Ok(agg),
+        }
+    }
+}
+
+/// `SUBSTR(x, start[, length])` as polars-sql computes it, for an integer literal start.
+pub(super) fn substring(
+    x: Expr,
+    start: Option<i128>,
+    len: Option<(Expr, Option<i128>)>,
+) -> Bound<Expr> {
+    let Some(n) = start else {
+        return unbound("SUBSTR's start");
+    };
+    Ok(match len {
+        None if n <= 0 => x,
+        None => x
+            .str()
+            .slice(lit(n - 1), Expr::Literal(LiteralValue::untyped_null())),
+        Some((_, Some(l))) if l < 0 => return unbound("a negative SUBSTR length"),
+        Some((l, _)) if n > 0 => x.str().slice(lit(n - 1), l),
+        Some((l, _)) => x.str().slice(lit(0), (l + lit(n - 1)).clip_min(lit(0))),
+    })
+}
+
+pub(super) fn is_non_null_literal(e: &SQLExpr) -> bool {
+    matches!(e, SQLExpr::Value(v) if !matches!(v.value, SQLValue::Null))
+}
+
+pub(super) enum Num {
+    Int(i128),
+    Float(f64),
+}
+
+/// The number a signed number literal is (`5`, `-(5)`, `- -2.5`): polars-sql folds the
+/// sign into such a literal, and so does the binder.
+pub(super) fn literal_number(e: &SQLExpr) -> Option<Num> {
+    match e {
+        SQLExpr::Value(v) => match &v.value {
+            SQLValue::Number(n, _) if n.contains('.') => n.parse::<f64>().ok().map(Num::Float),
+            SQLValue::Number(n, _) => n.parse::<i64>().ok().map(|i| Num::Int(i as i128)),
+            _ => None,
+        },
+        SQLExpr::Nested(x) => literal_number(x),
+        SQLExpr::UnaryOp {
+            op: UnaryOperator::Plus,
+            expr,
+        } => literal_number(expr),
+        SQLExpr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr,
+        } => match literal_number(expr)? {
+            Num::Int(i) => Some(Num::Int(-i)),
+            Num::Float(f) => Some(Num::Float(-f)),
+        },
+        _ => None,
+    }
+}
+
+/// A literal as polars-sql makes it.
+pub(super) fn literal(v: &SQLValue) -> Bound<Expr> {
+    Ok(match v {
+        SQLValue::Boolean(b) => lit(*b),
+        SQLValue::Null => Expr::Literal(LiteralValue::untyped_null()),
+        SQLValue::SingleQuotedString(s) => lit(s.clone()),
+        SQLValue::Number(s, _) => {
+            if s.contains('.') {
+                match s.parse::<f64>() {
+                    Ok(f) => lit(f),
+                    Err(_) => return unbound("a number"),
+                }
+            } else {
+                match s.parse::<i64>() {
+                    Ok(i) => lit(i),
+                    Err(_) => return unbound("a number"),
+                }
+            }
+        }
+        _ => return unbound("this literal"),
+    })
+}
+
+/// A SQL type as polars-sql maps it (the common ones).
+pub(super) fn sql_type(t: &SQLType) -> Bound<DataType> {
+    Ok(match t {
+        SQLType::Boolean | SQLType::Bool => DataType::Boolean,
+        SQLType::SmallInt(_) | SQLType::Int2(_) | SQLType::Int16 => DataType::Int16,
+        SQLType::Int(_) | SQLType::Integer(_) | SQLType::Int4(_) | SQLType::Int32 => {
+            DataType::Int32
+        }
+        SQLType::BigInt(_) | SQLType::Int8(_) | SQLType::Int64 => DataType::Int64,
+        SQLType::HugeInt | SQLType::Int128 => DataType::Int128,
+        SQLType::Real | SQLType::Float4 => DataType::Float32,
+        SQLType::Double(_) | SQLType::DoublePrecision | SQLType::Float8 => DataType::Float64,
+        SQLType::Float(ExactNumberInfo::None) => DataType::Float64,
+        SQLType::Varchar(_) | SQLType::Text | SQLType::String(_) => DataType::String,
+        SQLType::Decimal(info) | SQLType::Numeric(info) | SQLType::Dec(info) => match *info {
+            ExactNumberInfo::PrecisionAndScale(p, s) => DataType::Decimal(p as usize, s as usize),
+            ExactNumberInfo::Precision(p) => DataType::Decimal(p as usize, 0),
+            ExactNumberInfo::None => DataType::Decimal(38, 9),
+        },
+        SQLType::Date => DataType::Date,
+        _ => return unbound("this type"),
+    })
+}

@@ -1,0 +1,493 @@
+//! The binder: a SELECT core (FROM, WHERE, GROUP BY, HAVING, the SELECT list, DISTINCT,
+//! ORDER BY, LIMIT), with the CTEs and derived tables it reads, bound to budgetql's own
+//! logical plan ([`super::plan::Node`]): names resolved against the relations in scope,
+//! aggregates collected, GROUP BY keys matched, ordinals and output names resolved.
+//!
+//! The binder takes what it can bind whole and answers [`Unbound`] for anything else (a
+//! window, a subquery, a function it does not know yet): that query goes the SQL path
+//! (polars-sql) unchanged, so a construct the binder does not know is never answered
+//! differently. Expressions are bound to the Polars expressions polars-sql builds for
+//! them, because the rewrites in front (normalize.rs, rewrite.rs, windows.rs) target those
+//! semantics; the planner issue moves those rewrites onto this plan one at a time.
+
+use super::plan::Node;
+use polars::prelude::*;
+use sqlparser::ast::{
+    BinaryOperator, CastKind, DataType as SQLType, DateTimeField, Distinct, ExactNumberInfo,
+    Expr as SQLExpr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, JoinConstraint,
+    JoinOperator, LimitClause, OrderByKind, Query, Select, SelectItem, SetExpr, TableAlias,
+    TableFactor, UnaryOperator, Value as SQLValue, WindowFrameBound, WindowFrameUnits, WindowType,
+};
+use std::collections::HashMap;
+
+mod expr;
+mod select;
+mod window;
+
+/// Why the binder left a query to the SQL path: what it did not bind (for EXPLAIN and
+/// for whoever extends the binder), never shown as an error.
+#[derive(Debug)]
+pub struct Unbound(pub String);
+
+type Bound<T> = Result<T, Unbound>;
+
+fn unbound<T>(what: impl Into<String>) -> Bound<T> {
+    Err(Unbound(what.into()))
+}
+
+/// A column in scope: the name SQL reads it by, the name it has in the frame, its type.
+#[derive(Clone, Debug)]
+struct Column {
+    name: String,
+    frame: String,
+    dtype: DataType,
+}
+
+/// A relation in scope: what qualifies its columns (its alias, else its name).
+#[derive(Clone, Debug)]
+struct Relation {
+    qualifier: String,
+    columns: Vec<Column>,
+}
+
+/// The relations a query level reads, and the frames they are.
+pub struct Catalog<'a> {
+    /// the session's relations (tables, views, session tables, internal relations)
+    pub frames: &'a HashMap<String, LazyFrame>,
+    pub schemas: &'a HashMap<String, SchemaRef>,
+}
+
+/// Aggregation state of a grouped query level.
+struct Grouping {
+    /// GROUP BY keys, bound over the input; key i is column `__bq_k{i}` after grouping
+    keys: Vec<Expr>,
+    /// aggregates, bound over the input; aggregate i is column `__bq_a{i}`
+    aggs: Vec<Expr>,
+}
+
+fn key_name(i: usize) -> String {
+    format!("__bq_k{i}")
+}
+fn agg_name(i: usize) -> String {
+    format!("__bq_a{i}")
+}
+fn sort_name(i: usize) -> String {
+    format!("__bq_s{i}")
+}
+
+struct Binder<'a> {
+    catalog: &'a Catalog<'a>,
+    /// CTEs visible at this point, innermost last: (name, lowered frame, schema)
+    ctes: Vec<(String, Node, LazyFrame, SchemaRef)>,
+}
+
+/// Bind a query (a SELECT core with its CTEs, ORDER BY and LIMIT) to a plan, or say
+/// what the binder does not bind.
+pub fn bind_query(q: &Query, catalog: &Catalog) -> Result<Node, Unbound> {
+    let mut b = Binder {
+        catalog,
+        ctes: vec![],
+    };
+    b.query(q)
+}
+
+impl Binder<'_> {
+    fn query(&mut self, q: &Query) -> Bound<Node> {
+        if q.fetch.is_some() || !q.locks.is_empty() || q.for_clause.is_some() {
+            return unbound("FETCH/FOR/locks");
+        }
+        if q.settings.is_some() || q.format_clause.is_some() || !q.pipe_operators.is_empty() {
+            return unbound("query settings");
+        }
+        let depth = self.ctes.len();
+        if let Some(with) = &q.with {
+            if with.recursive {
+                return unbound("WITH RECURSIVE");
+            }
+            for cte in &with.cte_tables {
+                if !cte.alias.columns.is_empty() || cte.from.is_some() {
+                    return unbound("CTE column list");
+                }
+                let node = self.query(&cte.query)?;
+                let (lf, schema) = lowered(&node)?;
+                self.ctes
+                    .push((cte.alias.name.value.clone(), node, lf, schema));
+            }
+        }
+        let r = match &*q.body {
+            SetExpr::Select(s) => self.select(s, q),
+            SetExpr::Query(inner) if q.order_by.is_none() && q.limit_clause.is_none() => {
+                self.query(inner)
+            }
+            _ => unbound("a set operation or VALUES inside a query"),
+        };
+        self.ctes.truncate(depth);
+        r
+    }
+
+    /// The frame a name in FROM reads: a CTE (innermost first), else a session relation.
+    fn relation(&self, name: &str) -> Option<(Node, SchemaRef)> {
+        if let Some((_, node, lf, s)) = self.ctes.iter().rev().find(|c| c.0 == name) {
+            let node = Node::Subquery {
+                name: name.to_string(),
+                input: Box::new(node.clone()),
+                lf: lf.clone(),
+            };
+            return Some((node, s.clone()));
+        }
+        let lf = self.catalog.frames.get(name)?;
+        let s = self.catalog.schemas.get(name)?;
+        let node = Node::Frame {
+            name: name.to_string(),
+            lf: lf.clone(),
+        };
+        Some((node, s.clone()))
+    }
+
+    /// One FROM item: a named relation or a derived table.
+    fn table_factor(&mut self, tf: &TableFactor) -> Bound<(Node, Relation)> {
+        match tf {
+            TableFactor::Table {
+                name,
+                alias,
+                args,
+                with_hints,
+                version,
+                partitions,
+                json_path,
+                sample,
+                index_hints,
+                with_ordinality,
+            } => {
+                if args.is_some()
+                    || !with_hints.is_empty()
+                    || version.is_some()
+                    || !partitions.is_empty()
+                    || json_path.is_some()
+                    || sample.is_some()
+                    || !index_hints.is_empty()
+                    || *with_ordinality
+                {
+                    return unbound("table options");
+                }
+                if name.0.len() != 1 {
+                    return unbound("a qualified table name");
+                }
+                let Some(ident) = name.0[0].as_ident() else {
+                    return unbound("a table name");
+                };
+                let Some((node, schema)) = self.relation(&ident.value) else {
+                    return unbound(format!("unknown relation {}", ident.value));
+                };
+                let qualifier = match alias {
+                    Some(a) => a.name.value.clone(),
+                    None => ident.value.clone(),
+                };
+                let (node, schema) = renamed(node, &schema, alias.as_ref())?;
+                Ok((node, relation_of(qualifier, &schema)))
+            }
+            TableFactor::Derived {
+                lateral,
+                subquery,
+                alias,
+                ..
+            } => {
+                if *lateral {
+                    return unbound("LATERAL");
+                }
+                let node = self.query(subquery)?;
+                let (lf, schema) = lowered(&node)?;
+                let qualifier = match alias {
+                    Some(a) => a.name.value.clone(),
+                    None => String::new(),
+                };
+                let node = Node::Subquery {
+                    name: qualifier.clone(),
+                    input: Box::new(node),
+                    lf,
+                };
+                let (node, schema) = renamed(node, &schema, alias.as_ref())?;
+                Ok((node, relation_of(qualifier, &schema)))
+            }
+            _ => unbound("this kind of FROM item"),
+        }
+    }
+
+    /// FROM: one item, and JOIN … ON equalities / CROSS JOIN after it.
+    /// FROM: its first item with the JOINs after it; further items (a comma list the
+    /// comma-join rule left, without conditions) cross joined in order.
+    fn from(&mut self, s: &Select) -> Bound<(Node, Vec<Relation>)> {
+        let Some((twj, rest)) = s.from.split_first() else {
+            return unbound("SELECT without FROM");
+        };
+        let (mut node, first) = self.table_factor(&twj.relation)?;
+        let mut scope = vec![first];
+        for j in &twj.joins {
+            if j.global {
+                return unbound("GLOBAL JOIN");
+            }
+            let (right, rel) = self.table_factor(&j.relation)?;
+            let (how, constraint) = match &j.join_operator {
+                JoinOperator::Join(c) | JoinOperator::Inner(c) => (JoinType::Inner, Some(c)),
+                JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (JoinType::Left, Some(c)),
+                JoinOperator::CrossJoin(JoinConstraint::None) => (JoinType::Cross, None),
+                JoinOperator::LeftSemi(c) | JoinOperator::Semi(c) => (JoinType::Semi, Some(c)),
+                JoinOperator::LeftAnti(c) | JoinOperator::Anti(c) => (JoinType::Anti, Some(c)),
+                _ => return unbound("this kind of JOIN"),
+            };
+            node = attach(node, &mut scope, right, rel, how, constraint)?;
+        }
+        for item in rest {
+            if !item.joins.is_empty() {
+                return unbound("a JOIN in a later FROM item");
+            }
+            let (right, rel) = self.table_factor(&item.relation)?;
+            node = attach(node, &mut scope, right, rel, JoinType::Cross, None)?;
+        }
+        Ok((node, scope))
+    }
+}
+
+/// The join of `right` (relation `rel`) onto `node` (the relations of `scope`): the
+/// right side's names that clash with a column already in the frame are renamed
+/// `name:qualifier`, as polars-sql names them; `rel` joins the scope unless the join is
+/// a semi or anti join.
+fn attach(
+    node: Node,
+    scope: &mut Vec<Relation>,
+    right: Node,
+    mut rel: Relation,
+    how: JoinType,
+    constraint: Option<&JoinConstraint>,
+) -> Bound<Node> {
+    // the right side's names that clash with a column already in the frame are
+    // renamed `name:qualifier`, as polars-sql names them
+    let taken: Vec<String> = scope
+        .iter()
+        .flat_map(|r| r.columns.iter().map(|c| c.frame.clone()))
+        .collect();
+    let mut renames = vec![];
+    for c in &mut rel.columns {
+        if taken.contains(&c.frame) {
+            let new = format!("{}:{}", c.frame, rel.qualifier);
+            if taken.contains(&new) {
+                return unbound("a column name repeated across joins");
+            }
+            renames.push((c.frame.clone(), new.clone()));
+            c.frame = new;
+        }
+    }
+    let right = if renames.is_empty() {
+        right
+    } else {
+        Node::Project {
+            input: Box::new(right),
+            exprs: rel
+                .columns
+                .iter()
+                .map(|c| {
+                    let old = renames
+                        .iter()
+                        .find(|(_, n)| *n == c.frame)
+                        .map(|(o, _)| o.clone())
+                        .unwrap_or_else(|| c.frame.clone());
+                    col(old).alias(c.frame.clone())
+                })
+                .collect(),
+        }
+    };
+    let (left_on, right_on) = match constraint {
+        None => (vec![], vec![]),
+        Some(JoinConstraint::On(cond)) => {
+            let left_scope = scope.clone();
+            equi_keys(cond, &left_scope, &rel)?
+        }
+        Some(_) => return unbound("JOIN USING/NATURAL"),
+    };
+    if how != JoinType::Cross && left_on.is_empty() {
+        return unbound("a JOIN without equalities");
+    }
+    // a semi or anti join keeps the left rows only: its right side is not in scope
+    let keeps_right = !matches!(how, JoinType::Semi | JoinType::Anti);
+    let node = Node::Join {
+        left: Box::new(node),
+        right: Box::new(right),
+        how,
+        left_on,
+        right_on,
+    };
+    if keeps_right {
+        scope.push(rel);
+    }
+    Ok(node)
+}
+
+/// `AS d (x, y)`: the relation's columns renamed in order, as many names as it has
+/// columns (polars-sql refuses another count, and so that stays on its path).
+fn renamed(node: Node, schema: &Schema, alias: Option<&TableAlias>) -> Bound<(Node, Schema)> {
+    let names = match alias {
+        Some(a) if !a.columns.is_empty() => &a.columns,
+        _ => return Ok((node, schema.clone())),
+    };
+    if names.len() != schema.len() {
+        return unbound("an alias column list of another length than the relation");
+    }
+    let mut out = Schema::default();
+    let mut exprs = vec![];
+    for ((old, dt), new) in schema.iter().zip(names) {
+        if new.data_type.is_some() {
+            return unbound("a typed alias column");
+        }
+        out.insert(new.name.value.as_str().into(), dt.clone());
+        exprs.push(col(old.clone()).alias(new.name.value.clone()));
+    }
+    if out.len() != names.len() {
+        return unbound("an alias column list naming a column twice");
+    }
+    let node = Node::Project {
+        input: Box::new(node),
+        exprs,
+    };
+    Ok((node, out))
+}
+
+fn only_exclude(o: &sqlparser::ast::WildcardAdditionalOptions) -> bool {
+    o.opt_ilike.is_none()
+        && o.opt_exclude.is_some()
+        && o.opt_except.is_none()
+        && o.opt_replace.is_none()
+        && o.opt_rename.is_none()
+}
+
+fn plain_wildcard(o: &sqlparser::ast::WildcardAdditionalOptions) -> bool {
+    o.opt_ilike.is_none()
+        && o.opt_exclude.is_none()
+        && o.opt_except.is_none()
+        && o.opt_replace.is_none()
+        && o.opt_rename.is_none()
+}
+
+/// A plan lowered, and the columns it gives.
+fn lowered(node: &Node) -> Bound<(LazyFrame, SchemaRef)> {
+    let lf = node.clone().lower();
+    let schema = lf
+        .clone()
+        .collect_schema()
+        .map_err(|e| Unbound(e.to_string()))?;
+    Ok((lf, schema))
+}
+
+fn relation_of(qualifier: String, schema: &Schema) -> Relation {
+    Relation {
+        qualifier,
+        columns: schema
+            .iter()
+            .map(|(n, dt)| Column {
+                name: n.to_string(),
+                frame: n.to_string(),
+                dtype: dt.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn schema_of(scope: &[Relation]) -> Schema {
+    let mut s = Schema::default();
+    for r in scope {
+        for c in &r.columns {
+            s.insert(c.frame.as_str().into(), c.dtype.clone());
+        }
+    }
+    s
+}
+
+/// `a.x = b.y AND …` of a JOIN's ON: each equality has one side over the left relations
+/// and the other over the right one.
+fn equi_keys(cond: &SQLExpr, left: &[Relation], right: &Relation) -> Bound<(Vec<Expr>, Vec<Expr>)> {
+    let mut terms = vec![cond];
+    let mut l = vec![];
+    let mut r = vec![];
+    while let Some(t) = terms.pop() {
+        match t {
+            SQLExpr::Nested(x) => terms.push(x),
+            SQLExpr::BinaryOp {
+                left: a,
+                op: BinaryOperator::And,
+                right: b,
+            } => {
+                terms.push(b);
+                terms.push(a);
+            }
+            SQLExpr::BinaryOp {
+                left: a,
+                op: BinaryOperator::Eq,
+                right: b,
+            } => {
+                // keys are columns of one type on each side (Polars refuses keys of two
+                // types only when it runs; polars-sql casts them)
+                let on = |e: &SQLExpr, rels: &[Relation]| {
+                    Exprs {
+                        scope: rels,
+                        grouping: None,
+                    }
+                    .column(e)
+                };
+                let right = std::slice::from_ref(right);
+                let pair = match (on(a, left), on(b, right)) {
+                    (Ok(x), Ok(y)) => Some((x, y)),
+                    _ => match (on(b, left), on(a, right)) {
+                        (Ok(x), Ok(y)) => Some((x, y)),
+                        _ => None,
+                    },
+                };
+                match pair {
+                    Some((x, y)) if x.dtype == y.dtype => {
+                        l.push(col(x.frame));
+                        r.push(col(y.frame));
+                    }
+                    _ => return unbound("a JOIN condition other than equalities of columns"),
+                }
+            }
+            _ => return unbound("a JOIN condition other than equalities"),
+        }
+    }
+    Ok((l, r))
+}
+
+fn is_literal(e: &SQLExpr) -> bool {
+    matches!(e, SQLExpr::Value(_))
+}
+
+use super::rewrite::AGGREGATES;
+
+fn function_name(f: &sqlparser::ast::Function) -> Option<String> {
+    match f.name.0.as_slice() {
+        [p] => p.as_ident().map(|i| i.value.to_uppercase()),
+        _ => None,
+    }
+}
+
+/// Whether an expression calls an aggregate (outside a subquery).
+fn has_aggregate(e: &SQLExpr) -> bool {
+    super::rewrite::contains(e, &|x| match x {
+        SQLExpr::Function(f) => {
+            f.over.is_none() && function_name(f).is_some_and(|n| AGGREGATES.contains(&n.as_str()))
+        }
+        _ => false,
+    })
+}
+
+/// Whether an expression calls a window function (outside a subquery).
+fn has_window(e: &SQLExpr) -> bool {
+    super::rewrite::contains(
+        e,
+        &|x| matches!(x, SQLExpr::Function(f) if f.over.is_some()),
+    )
+}
+
+/// Binds expressions over a scope; in a grouped query level, over its keys and
+/// aggregates.
+struct Exprs<'a> {
+    scope: &'a [Relation],
+    grouping: Option<Grouping>,
+}
