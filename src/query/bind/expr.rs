@@ -551,6 +551,22 @@ impl Exprs<'_> {
         })
     }
 
+    /// The quantile `q` of `x` with linear interpolation (`MEDIAN` is q = 0.5). Over
+    /// DECIMAL it stays DECIMAL of the same type, computed exactly as DuckDB computes
+    /// it; Polars' own quantile (over other numbers) answers a DOUBLE.
+    pub(super) fn median(&self, x: Expr, q: f64) -> Bound<Expr> {
+        let dtype = x
+            .clone()
+            .to_field(&schema_of(self.scope))
+            .map_err(|e| Unbound(e.to_string()))?
+            .dtype;
+        Ok(match dtype {
+            DataType::Decimal(p, s) => decimal_quantile(x, q, p, s),
+            _ if q == 0.5 => x.median(),
+            _ => x.quantile(lit(q), QuantileMethod::Linear),
+        })
+    }
+
     /// An aggregate: bound over the input, collected, read back as its column.
     pub(super) fn aggregate(
         &mut self,
@@ -581,8 +597,13 @@ impl Exprs<'_> {
             ("AVG", [Some(e)], false) => plain(e)?.mean(),
             ("MIN", [Some(e)], false) => plain(e)?.min(),
             ("MAX", [Some(e)], false) => plain(e)?.max(),
-            ("MEDIAN", [Some(e)], false) => plain(e)?.median(),
-            ("QUANTILE_CONT" | "QUANTILE_DISC", [Some(e), Some(q)], false) => {
+            ("MEDIAN", [Some(e)], false) => self.median(plain(e)?, 0.5)?,
+            ("QUANTILE_CONT", [Some(e), Some(q)], false) => match literal_number(q) {
+                Some(Num::Float(f)) if (0.0..=1.0).contains(&f) => self.median(plain(e)?, f)?,
+                Some(Num::Int(n)) if (0..=1).contains(&n) => self.median(plain(e)?, n as f64)?,
+                _ => return unbound(format!("{name}'s fraction")),
+            },
+            ("QUANTILE_DISC", [Some(e), Some(q)], false) => {
                 let method = if name == "QUANTILE_CONT" {
                     QuantileMethod::Linear
                 } else {
@@ -635,6 +656,25 @@ pub(super) fn substring(
         Some((l, _)) if n > 0 => x.str().slice(lit(n - 1), l),
         Some((l, _)) => x.str().slice(lit(0), (l + lit(n - 1)).clip_min(lit(0))),
     })
+}
+
+/// The quantile `q` of a DECIMAL(p, s) `x`, as DuckDB computes `quantile_cont` over
+/// decimals: the non-NULL values sorted, position r = (n − 1)·q between the values lo
+/// (at ⌊r⌋) and hi (at ⌈r⌉), and lo + (hi − lo)·(r − ⌊r⌋) with the step truncated to
+/// the scale (it is never negative). NULL for no values.
+fn decimal_quantile(x: Expr, q: f64, p: usize, s: usize) -> Expr {
+    let v = x.drop_nulls().sort(SortOptions::default());
+    let n = v.clone().len().cast(DataType::Float64);
+    let r = (n - lit(1.0)).clip_min(lit(0.0)) * lit(q);
+    let at = |i: Expr| v.clone().get(i.cast(IDX_DTYPE), true);
+    let (lo, hi) = (at(r.clone().floor()), at(r.clone().ceil()));
+    let frac = r.clone() - r.floor();
+    // the step in units of the last decimal place, truncated, back to a decimal
+    let units = ((hi - lo.clone()).to_physical().cast(DataType::Float64) * frac)
+        .cast(DataType::Int128)
+        .cast(DataType::Decimal(38, 0));
+    let unit = lit(10f64.powi(-(s as i32))).cast(DataType::Decimal(38, s));
+    (lo + units * unit).cast(DataType::Decimal(p, s))
 }
 
 pub(super) fn is_non_null_literal(e: &SQLExpr) -> bool {

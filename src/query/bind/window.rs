@@ -140,7 +140,7 @@ impl Exprs<'_> {
                     "MIN" => x.min(),
                     "MAX" => x.max(),
                     "AVG" => x.mean(),
-                    "MEDIAN" => x.median(),
+                    "MEDIAN" => self.median(x, 0.5)?,
                     _ => x.first(),
                 };
                 spec(a, partition, order)
