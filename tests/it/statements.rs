@@ -340,19 +340,68 @@ fn explain_prints_budgetqls_plan_and_what_it_left_to_polars_sql() {
         "{plan}"
     );
     assert!(plan.contains("Polars plan (optimised):"), "{plan}");
-    // JOIN USING is not bound yet: polars-sql plans it, and EXPLAIN says so
+    // NATURAL JOIN is not bound yet: polars-sql plans it, and EXPLAIN says so
+    let plan = ok(&[
+        "--format",
+        "csv",
+        "-c",
+        "EXPLAIN SELECT p.year FROM projects p NATURAL JOIN units u",
+    ]);
+    assert!(
+        plan.contains("polars-sql plans this query: the binder does not bind NATURAL JOIN yet"),
+        "{plan}"
+    );
+}
+
+#[test]
+fn join_using_reads_the_key_once_and_answers_as_join_on() {
     let plan = ok(&[
         "--format",
         "csv",
         "-c",
         "EXPLAIN SELECT p.year FROM projects p JOIN units u USING (unit_code)",
     ]);
-    assert!(
-        plan.contains(
-            "polars-sql plans this query: the binder does not bind JOIN USING/NATURAL yet"
-        ),
-        "{plan}"
-    );
+    assert!(plan.contains("INNER JOIN ON"), "{plan}");
+    // the unqualified key is the left one; `u.unit_code` is still the right one
+    let using = ok(&[
+        "--format",
+        "csv",
+        "-c",
+        "SELECT unit_code, u.unit_code AS r, COUNT(*) AS n FROM projects p LEFT JOIN units u USING (unit_code) GROUP BY 1, 2 ORDER BY 1",
+    ]);
+    let on = ok(&[
+        "--format",
+        "csv",
+        "-c",
+        "SELECT p.unit_code, u.unit_code AS r, COUNT(*) AS n FROM projects p LEFT JOIN units u ON p.unit_code = u.unit_code GROUP BY 1, 2 ORDER BY 1",
+    ]);
+    assert_eq!(using, on);
+    assert!(using.lines().count() > 1, "{using}");
+    // `*` lists the key once, `u.*` lists all of u
+    let star = ok(&[
+        "--format",
+        "csv",
+        "-c",
+        "SELECT * FROM projects p JOIN units u USING (unit_code) LIMIT 1",
+    ]);
+    let header = star.lines().next().unwrap_or("");
+    assert_eq!(header.matches("unit_code").count(), 1, "{header}");
+    let right = ok(&[
+        "--format",
+        "csv",
+        "-c",
+        "SELECT u.* FROM projects p JOIN units u USING (unit_code) LIMIT 1",
+    ]);
+    let units = ok(&["--format", "csv", "-c", "SELECT * FROM units LIMIT 1"]);
+    assert_eq!(right.lines().next(), units.lines().next(), "{right}");
+    // a right-side column read alone keeps its name (it was `year:u`)
+    let one = ok(&[
+        "--format",
+        "csv",
+        "-c",
+        "SELECT u.year FROM projects p JOIN units u USING (unit_code) LIMIT 1",
+    ]);
+    assert_eq!(one.lines().next(), Some("year"), "{one}");
 }
 
 #[test]

@@ -11,10 +11,11 @@ impl Exprs<'_> {
             .scope
             .iter()
             .filter(|r| qualifier.is_none_or(|q| r.qualifier == q));
-        let mut exact = rels
-            .clone()
+        // a USING join's right key is read only qualified
+        let columns = rels
             .flat_map(|r| r.columns.iter())
-            .filter(|c| c.name == name);
+            .filter(|c| qualifier.is_some() || !c.using);
+        let mut exact = columns.clone().filter(|c| c.name == name);
         if let Some(c) = exact.next() {
             return if exact.next().is_some() {
                 None
@@ -22,9 +23,7 @@ impl Exprs<'_> {
                 Some(c.clone())
             };
         }
-        let mut folded = rels
-            .flat_map(|r| r.columns.iter())
-            .filter(|c| c.name.eq_ignore_ascii_case(name));
+        let mut folded = columns.filter(|c| c.name.eq_ignore_ascii_case(name));
         let c = folded.next()?;
         if folded.next().is_some() {
             return None;

@@ -41,6 +41,9 @@ struct Column {
     name: String,
     frame: String,
     dtype: DataType,
+    /// the right key of a `JOIN … USING`: read only qualified (`u.k`); the unqualified
+    /// name and `*` read the left key
+    using: bool,
 }
 
 /// A relation in scope: what qualifies its columns (its alias, else its name).
@@ -302,7 +305,8 @@ fn attach(
             let left_scope = scope.clone();
             equi_keys(cond, &left_scope, &rel)?
         }
-        Some(_) => return unbound("JOIN USING/NATURAL"),
+        Some(JoinConstraint::Using(names)) => using_keys(names, scope, &mut rel)?,
+        Some(_) => return unbound("NATURAL JOIN"),
     };
     if how != JoinType::Cross && left_on.is_empty() {
         return unbound("a JOIN without equalities");
@@ -351,6 +355,44 @@ fn renamed(node: Node, schema: &Schema, alias: Option<&TableAlias>) -> Bound<(No
     Ok((node, out))
 }
 
+/// `JOIN … USING (k, …)`: each name is one column on the left (unqualified, as SQL
+/// reads it) and one of the right relation, of one type; the right one is then read only
+/// qualified.
+fn using_keys(
+    names: &[sqlparser::ast::ObjectName],
+    left: &[Relation],
+    right: &mut Relation,
+) -> Bound<(Vec<Expr>, Vec<Expr>)> {
+    let (mut l, mut r) = (vec![], vec![]);
+    for n in names {
+        let [part] = n.0.as_slice() else {
+            return unbound("a qualified USING column");
+        };
+        let Some(name) = part.as_ident().map(|i| i.value.clone()) else {
+            return unbound("a USING column");
+        };
+        let lookup = Exprs {
+            scope: left,
+            grouping: None,
+        }
+        .lookup(None, &name);
+        let Some(x) = lookup else {
+            return unbound("a USING column not on the left once");
+        };
+        let mut matching = right.columns.iter_mut().filter(|c| c.name == name);
+        let (Some(y), None) = (matching.next(), matching.next()) else {
+            return unbound("a USING column not on the right once");
+        };
+        if x.dtype != y.dtype || y.using {
+            return unbound("USING columns of two types");
+        }
+        y.using = true;
+        l.push(col(x.frame));
+        r.push(col(y.frame.clone()));
+    }
+    Ok((l, r))
+}
+
 fn only_exclude(o: &sqlparser::ast::WildcardAdditionalOptions) -> bool {
     o.opt_ilike.is_none()
         && o.opt_exclude.is_some()
@@ -386,6 +428,7 @@ fn relation_of(qualifier: String, schema: &Schema) -> Relation {
                 name: n.to_string(),
                 frame: n.to_string(),
                 dtype: dt.clone(),
+                using: false,
             })
             .collect(),
     }

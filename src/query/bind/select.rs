@@ -246,10 +246,11 @@ fn select_items<'e>(s: &'e Select, scope: &[Relation]) -> Bound<Vec<Item<'e>>> {
     let input_schema = schema_of(scope);
     let mut items: Vec<Item> = vec![];
     let mut excluded: Vec<String> = vec![];
-    let every = |items: &mut Vec<Item>, rels: &[Relation], except: &[String]| {
+    // `*` lists a USING join's key once (the left one); `u.*` lists all of u
+    let every = |items: &mut Vec<Item>, rels: &[Relation], except: &[String], qualified: bool| {
         for c in rels.iter().flat_map(|r| &r.columns) {
-            if !except.contains(&c.frame) {
-                items.push((c.frame.clone(), None, Some(col(c.frame.clone()))));
+            if !except.contains(&c.frame) && (qualified || !c.using) {
+                items.push((output_name(items, c), None, Some(col(c.frame.clone()))));
             }
         }
     };
@@ -257,7 +258,9 @@ fn select_items<'e>(s: &'e Select, scope: &[Relation]) -> Bound<Vec<Item<'e>>> {
         match item {
             SelectItem::UnnamedExpr(e) => {
                 let name = match e {
-                    SQLExpr::Identifier(_) | SQLExpr::CompoundIdentifier(_) => ex.column(e)?.frame,
+                    SQLExpr::Identifier(_) | SQLExpr::CompoundIdentifier(_) => {
+                        output_name(&items, &ex.column(e)?)
+                    }
                     _ => ex
                         .bind_ref(e)?
                         .to_field(&input_schema)
@@ -270,7 +273,9 @@ fn select_items<'e>(s: &'e Select, scope: &[Relation]) -> Bound<Vec<Item<'e>>> {
             SelectItem::ExprWithAlias { expr, alias } => {
                 items.push((alias.value.clone(), Some(expr), None))
             }
-            SelectItem::Wildcard(opts) if plain_wildcard(opts) => every(&mut items, scope, &[]),
+            SelectItem::Wildcard(opts) if plain_wildcard(opts) => {
+                every(&mut items, scope, &[], false)
+            }
             SelectItem::Wildcard(opts) if only_exclude(opts) => {
                 // `* EXCLUDE (names)`: polars-sql drops the outputs of those names (a
                 // name of no column is ignored)
@@ -287,7 +292,7 @@ fn select_items<'e>(s: &'e Select, scope: &[Relation]) -> Bound<Vec<Item<'e>>> {
                     }
                     None => vec![],
                 };
-                every(&mut items, scope, &names);
+                every(&mut items, scope, &names, false);
                 excluded.extend(names);
             }
             SelectItem::QualifiedWildcard(
@@ -301,7 +306,7 @@ fn select_items<'e>(s: &'e Select, scope: &[Relation]) -> Bound<Vec<Item<'e>>> {
                 let Some(r) = scope.iter().find(|r| r.qualifier == q) else {
                     return unbound("qualified wildcard of an unknown relation");
                 };
-                every(&mut items, std::slice::from_ref(r), &[]);
+                every(&mut items, std::slice::from_ref(r), &[], true);
             }
             _ => return unbound("this SELECT item"),
         }
@@ -320,6 +325,16 @@ fn select_items<'e>(s: &'e Select, scope: &[Relation]) -> Bound<Vec<Item<'e>>> {
         seen.push(n);
     }
     Ok(items)
+}
+
+/// The output name of a column read as it is, as polars-sql names it: its own name, or
+/// the name it has in the joined frame (`year:u`) when an earlier output has that name.
+fn output_name(items: &[Item], c: &Column) -> String {
+    if items.iter().any(|(n, _, _)| *n == c.name) {
+        c.frame.clone()
+    } else {
+        c.name.clone()
+    }
 }
 
 /// A sort key: what it sorts by, descending, NULLs last.
