@@ -41,7 +41,7 @@ pub enum SetOp {
 }
 
 impl SetOp {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             SetOp::Union => "UNION",
             SetOp::Except => "EXCEPT",
@@ -751,6 +751,13 @@ pub enum Node {
         input: Box<Node>,
         lf: LazyFrame,
     },
+    /// A set operation inside a query (built by [`build`] and lowered by [`lower`]): its
+    /// SELECT terms' plans, for EXPLAIN, and the frame they were combined into.
+    Combined {
+        what: String,
+        inputs: Vec<Node>,
+        lf: LazyFrame,
+    },
     /// Rows where the predicate is true.
     Filter { input: Box<Node>, predicate: Expr },
     /// An equi-join (or a cross join: no keys); the right side's clashing names are
@@ -793,7 +800,7 @@ impl Node {
     pub fn lower(self) -> LazyFrame {
         match self {
             Node::Frame { lf, .. } => lf,
-            Node::Subquery { lf, .. } => lf,
+            Node::Subquery { lf, .. } | Node::Combined { lf, .. } => lf,
             Node::Filter { input, predicate } => input.lower().filter(predicate),
             Node::Join {
                 left,
@@ -852,6 +859,7 @@ impl Node {
             let (line, inputs): (String, Vec<&Node>) = match n {
                 Node::Frame { name, .. } => (format!("SCAN {name}"), vec![]),
                 Node::Subquery { name, input, .. } => (format!("SUBQUERY {name}"), vec![input]),
+                Node::Combined { what, inputs, .. } => (what.clone(), inputs.iter().collect()),
                 Node::Filter { input, predicate } => (format!("FILTER {predicate}"), vec![input]),
                 Node::Join {
                     left,

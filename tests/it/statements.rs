@@ -472,3 +472,53 @@ fn qualify_and_alias_column_lists_are_planned_by_budgetql() {
     }
     assert_eq!(rows.lines().collect::<Vec<_>>(), expected, "{rows}");
 }
+
+#[test]
+fn rollup_is_planned_by_budgetql_as_a_union_of_its_levels() {
+    let plan = ok(&[
+        "--format",
+        "csv",
+        "-c",
+        "EXPLAIN SELECT unit_code, SUM(budget) AS budget FROM projects GROUP BY ROLLUP (unit_code)",
+    ]);
+    let budgetql: Vec<&str> = plan
+        .lines()
+        .skip(2)
+        .take_while(|l| !l.starts_with("Polars plan"))
+        .map(|l| l.trim_start_matches('"').trim_start())
+        .collect();
+    let words: Vec<&str> = budgetql
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap_or(""))
+        .collect();
+    // the units' rows and the 合计 row, each an aggregate of projects, in one UNION ALL
+    assert_eq!(
+        words,
+        [
+            "PROJECT",
+            "SORT",
+            "PROJECT",
+            "SUBQUERY",
+            "UNION",
+            "PROJECT",
+            "AGGREGATE",
+            "SCAN",
+            "PROJECT",
+            "AGGREGATE",
+            "SCAN"
+        ],
+        "{plan}"
+    );
+    assert!(budgetql[8].contains("合计"), "{plan}");
+    let rows = ok(&[
+        "--format",
+        "csv",
+        "-c",
+        "SELECT unit_code, SUM(budget) AS budget FROM projects GROUP BY ROLLUP (unit_code)",
+    ]);
+    // the project rows summed outside budgetql (Python decimals over `SELECT unit_code, budget`)
+    assert_eq!(
+        rows,
+        "unit_code,budget\n216001,515.82\n216003,90.90\n合计,606.72\n"
+    );
+}

@@ -122,9 +122,52 @@ impl Binder<'_> {
             SetExpr::Query(inner) if q.order_by.is_none() && q.limit_clause.is_none() => {
                 self.query(inner)
             }
-            _ => unbound("a set operation or VALUES inside a query"),
+            SetExpr::SetOperation { .. } => self.set_operation(q),
+            _ => unbound("VALUES or this kind of query"),
         };
         self.ctes.truncate(depth);
+        r
+    }
+
+    /// A set operation (in a CTE, a derived table, a subquery): planned by
+    /// [`super::plan`] with each term bound here, and its ORDER BY/LIMIT bound over the
+    /// result. The CTEs of `q` are already in scope.
+    fn set_operation(&mut self, q: &Query) -> Bound<Node> {
+        use super::plan;
+        let mut q = q.clone();
+        q.with = None;
+        let Ok((p, tail)) = plan::build(q) else {
+            return unbound("this set operation");
+        };
+        let what = match &p {
+            plan::Plan::SetOp { op, all, .. } => {
+                format!("{}{}", op.name(), if *all { " ALL" } else { "" })
+            }
+            _ => "SET OPERATION".into(),
+        };
+        let mut terms = vec![];
+        let lf = plan::lower(
+            p,
+            &mut |leaf, _at| {
+                let node = self.query(&leaf)?;
+                terms.push(node.clone());
+                Ok(node.lower())
+            },
+            &|e| Unbound(e.message),
+        )?;
+        let node = Node::Combined {
+            what,
+            inputs: terms,
+            lf,
+        };
+        let Some(plan::Tail(t)) = tail else {
+            return Ok(node);
+        };
+        let (lf, schema) = lowered(&node)?;
+        self.ctes
+            .push((plan::SET_RESULT.to_string(), node, lf, schema));
+        let r = self.query(&t);
+        self.ctes.pop();
         r
     }
 
