@@ -409,19 +409,10 @@ fn qualify_and_alias_column_lists_are_planned_by_budgetql() {
     let sql = "SELECT x, y FROM (SELECT year, budget FROM projects) AS d (x, y) \
                QUALIFY RANK() OVER (PARTITION BY x ORDER BY y DESC) <= 2 ORDER BY x, y DESC";
     let plan = ok(&["--format", "csv", "-c", &format!("EXPLAIN {sql}")]);
-    let budgetql: Vec<&str> = plan
-        .lines()
-        .skip(2)
-        .take_while(|l| !l.starts_with("Polars plan"))
-        .map(|l| l.trim_start_matches('"').trim_start())
-        .collect();
+    let (budgetql, words) = budgetql_plan(&plan);
     // QUALIFY (which the rewrites in front put in a derived table) filters the outputs:
     // its names are the SELECT list's; the derived table's columns are renamed by the
     // alias list
-    let words: Vec<&str> = budgetql
-        .iter()
-        .map(|l| l.split_whitespace().next().unwrap_or(""))
-        .collect();
     assert_eq!(
         words,
         [
@@ -481,16 +472,7 @@ fn rollup_is_planned_by_budgetql_as_a_union_of_its_levels() {
         "-c",
         "EXPLAIN SELECT unit_code, SUM(budget) AS budget FROM projects GROUP BY ROLLUP (unit_code)",
     ]);
-    let budgetql: Vec<&str> = plan
-        .lines()
-        .skip(2)
-        .take_while(|l| !l.starts_with("Polars plan"))
-        .map(|l| l.trim_start_matches('"').trim_start())
-        .collect();
-    let words: Vec<&str> = budgetql
-        .iter()
-        .map(|l| l.split_whitespace().next().unwrap_or(""))
-        .collect();
+    let (budgetql, words) = budgetql_plan(&plan);
     // the units' rows and the 合计 row, each an aggregate of projects, in one UNION ALL
     assert_eq!(
         words,
@@ -521,4 +503,20 @@ fn rollup_is_planned_by_budgetql_as_a_union_of_its_levels() {
         rows,
         "unit_code,budget\n216001,515.82\n216003,90.90\n合计,606.72\n"
     );
+}
+
+/// The lines of EXPLAIN's "budgetql plan" part (CSV quoting and indentation removed),
+/// and each line's first word (the node).
+fn budgetql_plan(plan: &str) -> (Vec<&str>, Vec<&str>) {
+    let lines: Vec<&str> = plan
+        .lines()
+        .skip(2)
+        .take_while(|l| !l.starts_with("Polars plan"))
+        .map(|l| l.trim_start_matches('"').trim_start())
+        .collect();
+    let words = lines
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap_or(""))
+        .collect();
+    (lines, words)
 }
