@@ -6,15 +6,14 @@
 mod bind;
 pub mod dialect;
 pub mod engine;
-mod joins;
 pub mod lex;
-mod membership;
 pub mod names;
 mod normalize;
 pub mod plan;
 mod polars_errors;
 mod quantiles;
 pub mod rewrite;
+mod rules;
 mod tune;
 mod windows;
 

@@ -597,10 +597,22 @@ impl Engine {
             self.schema_of(t)
                 .map(|s| s.iter_names().map(|n| n.to_string()).collect())
         };
-        super::joins::comma_joins(&mut q, &columns).map_err(|e| rw_err(origin, st, e))?;
-        super::membership::in_subqueries(&mut q, &columns).map_err(|e| rw_err(origin, st, e))?;
-        super::normalize::normalize(&mut q, &|n| kinds.get(n).copied())
+        let kind = |n: &str| kinds.get(n).copied();
+        let cx = super::rules::Context {
+            columns: &columns,
+            kind: &kind,
+        };
+        let mut changed = vec![];
+        let explaining = self.explained.is_some();
+        super::rules::apply(&mut q, &cx, explaining.then_some(&mut changed))
             .map_err(|e| rw_err(origin, st, e))?;
+        if let Some(x) = &mut self.explained {
+            x.extend(
+                changed
+                    .iter()
+                    .map(|r| format!("(rule {}: {})", r.name, r.what)),
+            );
+        }
         self.check_names(origin, st, &rels)?;
         self.check_types(origin, st, &q, &rels)?;
         let mut cols = Probe { engine: self };

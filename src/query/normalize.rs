@@ -100,7 +100,7 @@ fn make_raw(a: Box<SQLExpr>, b: Box<SQLExpr>, not: bool) -> SQLExpr {
 
 /// Unaliased `COUNT(*)` items are named `count` (polars would say `len`) and `COUNT(x)`
 /// items `x`, before the counts become casts that would lose those names.
-fn name_counts(q: &mut SQLQuery) {
+pub(crate) fn name_counts(q: &mut SQLQuery) {
     fn body(s: &mut SetExpr) {
         match s {
             SetExpr::Select(sel) => {
@@ -294,7 +294,7 @@ fn left_join_by_row_id(
 /// rows). An INNER JOIN's other terms move to WHERE (the same rows); a LEFT JOIN's terms
 /// on the right table alone filter that table before the join; any other LEFT JOIN term
 /// is refused with a way to write it.
-fn join_conditions(sel: &mut Select) -> Result<(), RewriteError> {
+pub(crate) fn join_conditions(sel: &mut Select) -> Result<(), RewriteError> {
     let mut to_where = vec![];
     let mut same_as: Vec<(SQLExpr, SQLExpr)> = vec![];
     let mut row_ids: Vec<String> = vec![];
@@ -1587,7 +1587,7 @@ fn exclude_list(
 ///   refused with a way to write it;
 /// - `EXCLUDE (t.k)` names `k` of the one FROM item `t` (polars-sql ignored a qualified
 ///   name and kept the column); over a join, where the name is ambiguous, it is refused.
-fn star_options(sel: &mut Select) -> Result<(), RewriteError> {
+pub(crate) fn star_options(sel: &mut Select) -> Result<(), RewriteError> {
     use sqlparser::ast::{ExcludeSelectItem, ObjectName};
     let stars = sel
         .projection
@@ -1666,7 +1666,7 @@ fn star_options(sel: &mut Select) -> Result<(), RewriteError> {
 /// (`SELECT i, COALESCE(b, 0) … GROUP BY i` gave `[10]`). Such a column is refused where
 /// it stands, in the SELECT list or HAVING. (Ordinals and aliases in GROUP BY name the
 /// items they stand for; ROLLUP is checked by its rewrite.)
-fn ungrouped_columns(sel: &mut Select) -> Result<(), RewriteError> {
+pub(crate) fn ungrouped_columns(sel: &mut Select) -> Result<(), RewriteError> {
     let sqlparser::ast::GroupByExpr::Expressions(by, _) = &sel.group_by else {
         return Ok(());
     };
@@ -1792,7 +1792,7 @@ fn ungrouped_columns(sel: &mut Select) -> Result<(), RewriteError> {
 /// `SELECT aggregates FROM t HAVING cond` (no GROUP BY: one group, all rows) → `SELECT
 /// names FROM (SELECT aggregates, cond AS __having FROM t) AS __h WHERE __having`;
 /// polars-sql refuses HAVING without GROUP BY.
-fn having_without_group_by(sel: &mut Select) -> Result<(), RewriteError> {
+pub(crate) fn having_without_group_by(sel: &mut Select) -> Result<(), RewriteError> {
     let Some(cond) = sel.having.clone() else {
         return Ok(());
     };
@@ -1828,7 +1828,7 @@ fn having_without_group_by(sel: &mut Select) -> Result<(), RewriteError> {
 /// `GROUP BY ALL` → the SELECT items that are not aggregates (polars-sql's GROUP BY ALL
 /// lost the groups of QUANTILE_CONT); and a second output column of one name gets `_2`
 /// (`SELECT a.line, b.line`: a Polars frame cannot hold two columns of one name).
-fn select_list(sel: &mut Select) -> Result<(), RewriteError> {
+pub(crate) fn select_list(sel: &mut Select) -> Result<(), RewriteError> {
     // a key listed twice groups as once (Polars refused the duplicate name)
     if let sqlparser::ast::GroupByExpr::Expressions(keys, _) = &mut sel.group_by {
         let mut seen: Vec<SQLExpr> = vec![];
@@ -1898,7 +1898,7 @@ fn select_list(sel: &mut Select) -> Result<(), RewriteError> {
 /// the whole input again and fails ("sort expressions must have same length"); an ORDER
 /// BY term that is an aggregate SELECT item is ordered by that item's name (or position,
 /// when it has none), which is what it means. In every query of the statement.
-fn order_by_items(q: &mut SQLQuery) {
+pub(crate) fn order_by_items(q: &mut SQLQuery) {
     use sqlparser::ast::VisitMut;
     struct Queries;
     impl sqlparser::ast::VisitorMut for Queries {
@@ -1938,19 +1938,9 @@ fn order_by_item_names(q: &mut SQLQuery) {
 
 /// Normalise a query in place (see the module docs). `kind` says what a column name is
 /// (`None`: not a column of the tables the query reads).
-pub fn normalize(
-    q: &mut SQLQuery,
-    kind: &dyn Fn(&str) -> Option<ColumnKind>,
-) -> Result<(), RewriteError> {
-    order_by_items(q);
-    each_select(q, &mut select_list)?;
-    each_select(q, &mut ungrouped_columns)?;
-    each_select(q, &mut star_options)?;
-    each_select(q, &mut having_without_group_by)?;
-    each_select(q, &mut join_conditions)?;
-    let mut n = 0;
-    each_select(q, &mut |sel| subqueries(sel, &mut n))?;
-    // a row value left anywhere else is refused here, not as a syntax-tree dump
+/// `x = (a, b)` and other row values left after the subquery rules: refused here, not
+/// as a syntax-tree dump.
+pub(crate) fn row_values(q: &mut SQLQuery) -> Result<(), RewriteError> {
     let mut tuple: Option<RewriteError> = None;
     let _ = visit_expressions_mut(q, |x: &mut SQLExpr| {
         if let SQLExpr::Tuple(_) = x {
@@ -1958,16 +1948,25 @@ pub fn normalize(
         }
         ControlFlow::<()>::Continue(())
     });
-    if let Some(e) = tuple {
-        return Err(e);
+    match tuple {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
-    name_counts(q);
+}
+
+/// Every subquery in a WHERE, the SELECT list or HAVING as a join ([`subqueries`]).
+pub(crate) fn all_subqueries(q: &mut SQLQuery) -> Result<(), RewriteError> {
+    let mut n = 0;
+    each_select(q, &mut |sel| subqueries(sel, &mut n))
+}
+
+/// Every expression made to mean what SQL means ([`rewrite_one`]).
+pub(crate) fn plain_expressions(q: &mut SQLQuery, kind: &dyn Fn(&str) -> Option<ColumnKind>) {
     let _ = visit_expressions_mut(q, |e: &mut SQLExpr| {
         let taken = std::mem::replace(e, SQLExpr::Value(sqlparser::ast::Value::Null.into()));
         *e = rewrite_one(taken, kind);
         ControlFlow::<()>::Continue(())
     });
-    Ok(())
 }
 
 /// The kind of an expression where it is plain: a column, or a literal.
@@ -2225,11 +2224,13 @@ fn rewrite_function(f: SQLFunction, kind: &dyn Fn(&str) -> Option<ColumnKind>) -
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     fn n(sql: &str) -> String {
         let mut q = super::super::rewrite::query(sql).unwrap();
-        normalize(&mut q, &|_| None).unwrap();
+        let cx = crate::query::rules::Context {
+            columns: &|_| None,
+            kind: &|_| None,
+        };
+        crate::query::rules::apply(&mut q, &cx, None).unwrap();
         q.to_string()
     }
 

@@ -311,10 +311,18 @@ fn explain_prints_budgetqls_plan_and_what_it_left_to_polars_sql() {
     let lines: Vec<&str> = plan.lines().collect();
     assert_eq!(lines[1], "budgetql plan:", "{plan}");
     // the nodes, outermost first, each input indented below its consumer
+    // the rules that rewrote the query come first, each with what it does
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("(rule plain_expressions: counts BIGINT")),
+        "{plan}"
+    );
     let nodes: Vec<String> = lines
         .iter()
         .skip(2)
         .take_while(|l| !l.starts_with("Polars plan"))
+        .filter(|l| !l.trim_start_matches('"').trim_start().starts_with("(rule "))
         .map(|l| {
             let l = l.trim_start_matches('"');
             let depth = (l.len() - l.trim_start().len()) / 2;
@@ -505,14 +513,15 @@ fn rollup_is_planned_by_budgetql_as_a_union_of_its_levels() {
     );
 }
 
-/// The lines of EXPLAIN's "budgetql plan" part (CSV quoting and indentation removed),
-/// and each line's first word (the node).
+/// The lines of EXPLAIN's "budgetql plan" part (CSV quoting and indentation removed, the
+/// rules that rewrote the query left out), and each line's first word (the node).
 fn budgetql_plan(plan: &str) -> (Vec<&str>, Vec<&str>) {
     let lines: Vec<&str> = plan
         .lines()
         .skip(2)
         .take_while(|l| !l.starts_with("Polars plan"))
         .map(|l| l.trim_start_matches('"').trim_start())
+        .filter(|l| !l.starts_with("(rule "))
         .collect();
     let words = lines
         .iter()

@@ -16,7 +16,7 @@
 //! placed (an outer column of a correlated subquery, a name two tables share), and a
 //! reordering `SELECT *` would change when two items share a column name.
 
-use super::rewrite::{conjuncts, RewriteError};
+use crate::query::rewrite::{conjuncts, RewriteError};
 use sqlparser::ast::{
     BinaryOperator, Expr as SQLExpr, Ident, ObjectNamePart, Query as SQLQuery, Select, SelectItem,
     TableFactor,
@@ -29,7 +29,7 @@ pub(crate) fn comma_joins(
     q: &mut SQLQuery,
     columns: &dyn Fn(&str) -> Option<Vec<String>>,
 ) -> Result<(), RewriteError> {
-    super::normalize::each_select(q, &mut |sel| plan_select(sel, columns))
+    crate::query::normalize::each_select(q, &mut |sel| plan_select(sel, columns))
 }
 
 /// A FROM item: the name its columns are qualified by, and its columns when known.
@@ -144,7 +144,7 @@ fn item_of(t: &TableFactor, columns: &dyn Fn(&str) -> Option<Vec<String>>) -> Op
                 sqlparser::ast::SetExpr::Select(s) => s
                     .projection
                     .iter()
-                    .map(super::rewrite::output_name)
+                    .map(crate::query::rewrite::output_name)
                     .collect::<Option<Vec<String>>>(),
                 _ => None,
             };
@@ -240,7 +240,7 @@ fn plan_select(
             .map(|i| format!("{}.*", i.name))
             .collect::<Vec<_>>()
             .join(", ");
-        let q = super::rewrite::query(&format!("SELECT {stars}"))?;
+        let q = crate::query::rewrite::query(&format!("SELECT {stars}"))?;
         let sqlparser::ast::SetExpr::Select(s) = *q.body else {
             return Ok(());
         };
@@ -288,13 +288,13 @@ fn plan_select(
             from.push_str(&format!(" JOIN {rel} ON {}", on.join(" AND ")));
         }
     }
-    sel.from = vec![super::rewrite::from_item(&from)?];
+    sel.from = vec![crate::query::rewrite::from_item(&from)?];
     let rest: Vec<SQLExpr> = terms
         .into_iter()
         .zip(used)
         .filter(|(_, u)| !u)
         .map(|(t, _)| t)
         .collect();
-    sel.selection = super::rewrite::and_all(rest);
+    sel.selection = crate::query::rewrite::and_all(rest);
     Ok(())
 }

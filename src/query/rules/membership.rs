@@ -16,7 +16,7 @@
 //! to polars-sql). The subquery must not read the outer row itself, and must give one
 //! column: named, or `*` over a table of one column.
 
-use super::rewrite::RewriteError;
+use crate::query::rewrite::RewriteError;
 use sqlparser::ast::{
     BinaryOperator, Expr as SQLExpr, Ident, ObjectNamePart, Query as SQLQuery, Select, SelectItem,
     SetExpr, TableFactor,
@@ -29,7 +29,7 @@ pub(crate) fn in_subqueries(
     q: &mut SQLQuery,
     columns: &dyn Fn(&str) -> Option<Vec<String>>,
 ) -> Result<(), RewriteError> {
-    super::normalize::each_select(q, &mut |sel| {
+    crate::query::normalize::each_select(q, &mut |sel| {
         rewrite_select(sel, columns);
         Ok(())
     })
@@ -201,6 +201,7 @@ fn membership(
          WHEN (SELECT COUNT(*) FROM ({s}) AS __inq WHERE __inq.{c} IS NULL) > 0 THEN NULL \
          ELSE FALSE END)"
     );
-    let e = super::rewrite::parse_expr(&if negated { format!("NOT {text}") } else { text }).ok()?;
+    let e = crate::query::rewrite::parse_expr(&if negated { format!("NOT {text}") } else { text })
+        .ok()?;
     Some(e)
 }

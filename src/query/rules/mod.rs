@@ -1,0 +1,127 @@
+//! The rules that rewrite a parsed query before the budget extensions are lowered and the
+//! query is bound: one list, [`RULES`], run in its order by [`apply`]. Each rule is a
+//! function over the query's syntax tree that keeps its answer and makes it one the
+//! binder (or polars-sql, for what the binder leaves) answers as SQL does; a rule that
+//! cannot keep the answer refuses the query with a located message.
+//!
+//! A new rule is a function (in its own file under `rules/`, or beside the ones it
+//! shares code with in `normalize.rs`) and one line in [`RULES`]. `EXPLAIN` lists the
+//! rules that changed the query.
+//!
+//! The rules still work on the syntax tree and the later stages (`rewrite.rs` for the
+//! extensions, `windows.rs`) on SQL text; the planner issue moves them onto the plan
+//! ([`super::plan::Node`]).
+
+use super::normalize::{self, ColumnKind};
+use super::rewrite::RewriteError;
+use sqlparser::ast::Query as SQLQuery;
+
+mod comma_joins;
+mod membership;
+
+/// What a rule may ask about the relations a query reads.
+pub(crate) struct Context<'a> {
+    /// the columns of a relation (table, view, session table, CTE of the session) by name
+    pub columns: &'a dyn Fn(&str) -> Option<Vec<String>>,
+    /// the kind of a column (text, integer, float) by its name over the relations read
+    pub kind: &'a dyn Fn(&str) -> Option<ColumnKind>,
+}
+
+/// One rule: its name, what it does (one line), and the rewrite.
+pub(crate) struct Rule {
+    pub name: &'static str,
+    pub what: &'static str,
+    pub apply: fn(&mut SQLQuery, &Context) -> Result<(), RewriteError>,
+}
+
+/// Every rule, in the order it runs.
+pub(crate) const RULES: &[Rule] = &[
+    Rule {
+        name: "comma_joins",
+        what: "FROM t1, t2, … joined on the WHERE equalities between them",
+        apply: |q, cx| comma_joins::comma_joins(q, cx.columns),
+    },
+    Rule {
+        name: "membership",
+        what: "x IN / = ANY / <> ALL (SELECT …) outside WHERE as counts, with SQL's NULLs",
+        apply: |q, cx| membership::in_subqueries(q, cx.columns),
+    },
+    Rule {
+        name: "order_by_aggregates",
+        what: "ORDER BY an aggregate of the SELECT list orders by that item",
+        apply: |q, _| {
+            normalize::order_by_items(q);
+            Ok(())
+        },
+    },
+    Rule {
+        name: "select_list",
+        what: "GROUP BY ALL listed; a second output of one name named `_2`",
+        apply: |q, _| normalize::each_select(q, &mut normalize::select_list),
+    },
+    Rule {
+        name: "ungrouped_columns",
+        what: "a column neither grouped nor aggregated refused where it stands",
+        apply: |q, _| normalize::each_select(q, &mut normalize::ungrouped_columns),
+    },
+    Rule {
+        name: "star_options",
+        what: "SELECT * over USING joins, EXCLUDE (t.col)",
+        apply: |q, _| normalize::each_select(q, &mut normalize::star_options),
+    },
+    Rule {
+        name: "having_without_group_by",
+        what: "HAVING without GROUP BY: one group",
+        apply: |q, _| normalize::each_select(q, &mut normalize::having_without_group_by),
+    },
+    Rule {
+        name: "join_conditions",
+        what: "JOIN … ON terms other than key equalities: filters before or after the join",
+        apply: |q, _| normalize::each_select(q, &mut normalize::join_conditions),
+    },
+    Rule {
+        name: "subqueries",
+        what: "scalar, EXISTS and IN subqueries, correlated by any condition, as joins",
+        apply: |q, _| normalize::all_subqueries(q),
+    },
+    Rule {
+        name: "row_values",
+        what: "a row value left outside IN (SELECT …) refused with a way to write it",
+        apply: |q, _| normalize::row_values(q),
+    },
+    Rule {
+        name: "count_names",
+        what: "unaliased COUNT(*) named `count`, COUNT(x) named `x`",
+        apply: |q, _| {
+            normalize::name_counts(q);
+            Ok(())
+        },
+    },
+    Rule {
+        name: "plain_expressions",
+        what: "counts BIGINT, % truncating, quotients DOUBLE, ROUND half away from zero, …",
+        apply: |q, cx| {
+            normalize::plain_expressions(q, cx.kind);
+            Ok(())
+        },
+    },
+];
+
+/// Run every rule over `q`, in order; with `changed`, collect the rules that changed it
+/// (for EXPLAIN: each change is found by comparing the query before and after).
+pub(crate) fn apply(
+    q: &mut SQLQuery,
+    cx: &Context,
+    mut changed: Option<&mut Vec<&'static Rule>>,
+) -> Result<(), RewriteError> {
+    for rule in RULES {
+        let before = changed.is_some().then(|| q.clone());
+        (rule.apply)(q, cx)?;
+        if let (Some(list), Some(before)) = (changed.as_deref_mut(), before) {
+            if before != *q {
+                list.push(rule);
+            }
+        }
+    }
+    Ok(())
+}
