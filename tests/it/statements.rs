@@ -348,15 +348,17 @@ fn explain_prints_budgetqls_plan_and_what_it_left_to_polars_sql() {
         "{plan}"
     );
     assert!(plan.contains("Polars plan (optimised):"), "{plan}");
-    // NATURAL JOIN is not bound yet: polars-sql plans it, and EXPLAIN says so
+    // ARRAY_AGG is not bound yet: polars-sql plans it, and EXPLAIN says so
     let plan = ok(&[
         "--format",
         "csv",
         "-c",
-        "EXPLAIN SELECT p.year FROM projects p NATURAL JOIN units u",
+        "EXPLAIN SELECT unit_code, ARRAY_AGG(seq) AS s FROM projects GROUP BY 1",
     ]);
     assert!(
-        plan.contains("polars-sql plans this query: the binder does not bind NATURAL JOIN yet"),
+        plan.contains(
+            "polars-sql plans this query: the binder does not bind this use of ARRAY_AGG yet"
+        ),
         "{plan}"
     );
 }
@@ -410,6 +412,25 @@ fn join_using_reads_the_key_once_and_answers_as_join_on() {
         "SELECT u.year FROM projects p JOIN units u USING (unit_code) LIMIT 1",
     ]);
     assert_eq!(one.lines().next(), Some("year"), "{one}");
+    // NATURAL JOIN is USING the names both sides have
+    let natural = ok(&[
+        "--format",
+        "csv",
+        "-c",
+        "SELECT * FROM (SELECT unit_code, seq, budget FROM projects) p NATURAL JOIN (SELECT unit_code, unit_kind FROM units) u ORDER BY seq, unit_code",
+    ]);
+    let spelled = ok(&[
+        "--format",
+        "csv",
+        "-c",
+        "SELECT * FROM (SELECT unit_code, seq, budget FROM projects) p JOIN (SELECT unit_code, unit_kind FROM units) u USING (unit_code) ORDER BY seq, unit_code",
+    ]);
+    assert_eq!(natural, spelled);
+    assert!(
+        natural.starts_with("unit_code,seq,budget,unit_kind\n"),
+        "{natural}"
+    );
+    assert!(natural.lines().count() > 2, "{natural}");
 }
 
 #[test]

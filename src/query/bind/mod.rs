@@ -349,7 +349,28 @@ fn attach(
             equi_keys(cond, &left_scope, &rel)?
         }
         Some(JoinConstraint::Using(names)) => using_keys(names, scope, &mut rel)?,
-        Some(_) => return unbound("NATURAL JOIN"),
+        Some(JoinConstraint::Natural) => {
+            // USING every name both sides have (a right column read unqualified by the
+            // left side's name)
+            let common: Vec<sqlparser::ast::ObjectName> = rel
+                .columns
+                .iter()
+                .filter(|c| {
+                    scope
+                        .iter()
+                        .flat_map(|r| &r.columns)
+                        .any(|l| !l.using && l.name == c.name)
+                })
+                .map(|c| {
+                    sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new(&c.name)])
+                })
+                .collect();
+            if common.is_empty() {
+                return unbound("a NATURAL JOIN without common columns");
+            }
+            using_keys(&common, scope, &mut rel)?
+        }
+        Some(_) => return unbound("this JOIN condition"),
     };
     if how != JoinType::Cross && left_on.is_empty() {
         return unbound("a JOIN without equalities");
