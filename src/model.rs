@@ -253,6 +253,21 @@ pub fn mantissa(d: Decimal, scale: usize) -> Result<i128, String> {
     Ok(x.mantissa())
 }
 
+/// A number as SQL writes it (`1.005`, `-12`) as the integer a DECIMAL(p, s) stores:
+/// exact, rounded half away from zero to `s` places as DuckDB casts a decimal literal
+/// (`CAST(1.005 AS DECIMAL(10,2))` is 1.01; through a double it was 1.00). None for text
+/// that is not a plain decimal number (an exponent, more than 28 digits) or a value of
+/// more than `p` digits.
+pub fn decimal_literal(text: &str, p: usize, s: usize) -> Option<i128> {
+    let d = Decimal::from_str_exact(text).ok()?;
+    let r = d.round_dp_with_strategy(
+        u32::try_from(s).ok()?,
+        rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+    );
+    let m = mantissa(r, s).ok()?;
+    (m.unsigned_abs() < 10u128.checked_pow(u32::try_from(p).ok()?)?).then_some(m)
+}
+
 /// Every contract table of one document, in [`TABLES`] order.
 pub fn frames(doc: &Document) -> Result<Vec<(&'static str, DataFrame)>, ModelError> {
     let y = Value::Int(Some(doc.year));

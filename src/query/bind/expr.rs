@@ -159,6 +159,13 @@ impl Exprs<'_> {
                     return unbound("CAST FORMAT");
                 }
                 let dt = sql_type(data_type)?;
+                // a number literal cast to DECIMAL is exact (never through a double)
+                if let (DataType::Decimal(p, s), Some(text)) = (&dt, number_text(expr)) {
+                    if let Some(m) = crate::model::decimal_literal(&text, *p, *s) {
+                        let v = AnyValue::Decimal(m, *p, *s);
+                        return Ok(Expr::Literal(LiteralValue::Scalar(Scalar::new(dt, v))));
+                    }
+                }
                 let x = self.bind(expr)?;
                 Ok(match kind {
                     CastKind::Cast | CastKind::DoubleColon => x.strict_cast(dt),
@@ -674,6 +681,32 @@ fn decimal_quantile(x: Expr, q: f64, p: usize, s: usize) -> Expr {
         .cast(DataType::Decimal(38, 0));
     let unit = lit(10f64.powi(-(s as i32))).cast(DataType::Decimal(38, s));
     (lo + units * unit).cast(DataType::Decimal(p, s))
+}
+
+/// The text of a signed number literal (`1.005`, `-(2)`), for an exact reading.
+fn number_text(e: &SQLExpr) -> Option<String> {
+    match e {
+        SQLExpr::Value(v) => match &v.value {
+            SQLValue::Number(n, _) => Some(n.clone()),
+            _ => None,
+        },
+        SQLExpr::Nested(x) => number_text(x),
+        SQLExpr::UnaryOp {
+            op: UnaryOperator::Plus,
+            expr,
+        } => number_text(expr),
+        SQLExpr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr,
+        } => {
+            let t = number_text(expr)?;
+            Some(match t.strip_prefix('-') {
+                Some(positive) => positive.to_string(),
+                None => format!("-{t}"),
+            })
+        }
+        _ => None,
+    }
 }
 
 pub(super) fn is_non_null_literal(e: &SQLExpr) -> bool {

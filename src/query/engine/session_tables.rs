@@ -143,7 +143,11 @@ impl Engine {
             .map_err(|e| qerr(e.to_string()))?;
         let schema = table.schema().clone();
         let targets = target_columns(origin, st, &name, &schema, ins)?;
-        let new = self.new_rows(origin, st, ins, &targets)?;
+        let types: Vec<DataType> = targets
+            .iter()
+            .map(|t| schema.get(t).cloned().unwrap_or(DataType::Null))
+            .collect();
+        let new = self.new_rows(origin, st, ins, &targets, &types)?;
         let height = new.first().map(|c| c.len()).unwrap_or(0);
         // every column of the table, cast to its type; columns not named are NULL
         let mut out: Vec<Column> = vec![];
@@ -187,6 +191,7 @@ impl Engine {
         st: &Statement,
         ins: &Insert,
         targets: &[String],
+        types: &[DataType],
     ) -> Result<Vec<Column>, QueryError> {
         let source = ins
             .source
@@ -213,7 +218,11 @@ impl Engine {
                         ));
                     }
                     for (i, e) in row.iter().enumerate() {
-                        let v = match literal(e) {
+                        let exact = match types.get(i) {
+                            Some(DataType::Decimal(p, s)) => decimal(e, *p, *s),
+                            _ => None,
+                        };
+                        let v = match exact.or_else(|| literal(e)) {
                             Some(v) => v,
                             None => self.evaluate(origin, st, e)?,
                         };
@@ -385,6 +394,26 @@ fn literal(e: &SQLExpr) -> Option<AnyValue<'static>> {
         SQLExpr::Nested(inner) => literal(inner),
         _ => None,
     }
+}
+
+/// A number literal for a DECIMAL(p, s) column, read exactly (never through a double).
+fn decimal(e: &SQLExpr, p: usize, s: usize) -> Option<AnyValue<'static>> {
+    let text = match e {
+        SQLExpr::Value(v) => match &v.value {
+            SQLValue::Number(n, _) => n.clone(),
+            _ => return None,
+        },
+        SQLExpr::UnaryOp { op, expr } => match (op, expr.as_ref()) {
+            (UnaryOperator::Minus, SQLExpr::Value(v)) => match &v.value {
+                SQLValue::Number(n, _) => format!("-{n}"),
+                _ => return None,
+            },
+            _ => return None,
+        },
+        SQLExpr::Nested(inner) => return decimal(inner, p, s),
+        _ => return None,
+    };
+    crate::model::decimal_literal(&text, p, s).map(|m| AnyValue::Decimal(m, p, s))
 }
 
 fn number(n: &str, negative: bool) -> Option<AnyValue<'static>> {
