@@ -352,7 +352,19 @@ impl Exprs<'_> {
         if matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq) {
             self.comparable(a, b)?;
         }
-        let (l, r) = (self.bind(a)?, self.bind(b)?);
+        let (mut l, mut r) = (self.bind(a)?, self.bind(b)?);
+        if matches!(
+            op,
+            B::Plus | B::Minus | B::Multiply | B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq
+        ) {
+            // money and a number with decimals: the number is an exact DECIMAL (as in
+            // DuckDB), so `budget * 1.1` and `budget = 12.34` stay exact
+            if let Some(x) = self.exact_beside(&l, b) {
+                r = x;
+            } else if let Some(x) = self.exact_beside(&r, a) {
+                l = x;
+            }
+        }
         Ok(match op {
             B::Plus => l + r,
             B::Minus => l - r,
@@ -371,6 +383,31 @@ impl Exprs<'_> {
             B::StringConcat => l.cast(DataType::String) + r.cast(DataType::String),
             _ => return unbound("this operator"),
         })
+    }
+
+    /// `number` (a literal with decimals) as an exact DECIMAL literal of its own scale,
+    /// when `other` is a DECIMAL that reads a column (money); None otherwise (it stays
+    /// polars-sql's double).
+    fn exact_beside(&self, other: &Expr, number: &SQLExpr) -> Option<Expr> {
+        if other.clone().meta().root_names().is_empty() {
+            return None;
+        }
+        let text = number_text(number)?;
+        let (_, decimals) = text.split_once('.')?;
+        if decimals.is_empty() || !decimals.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let field = other.clone().to_field(&schema_of(self.scope)).ok()?;
+        if !matches!(field.dtype, DataType::Decimal(..)) {
+            return None;
+        }
+        let s = decimals.len();
+        let m = crate::model::decimal_literal(&text, 38, s)?;
+        let v = AnyValue::Decimal(m, 38, s);
+        Some(Expr::Literal(LiteralValue::Scalar(Scalar::new(
+            DataType::Decimal(38, s),
+            v,
+        ))))
     }
 
     /// `x [NOT] IN (v1, v2, …)` over literal values, as polars-sql: the values one
