@@ -152,26 +152,9 @@ impl Exprs<'_> {
                 kind,
                 expr,
                 data_type,
-                format,
+                format: None,
                 ..
-            } => {
-                if format.is_some() {
-                    return unbound("CAST FORMAT");
-                }
-                let dt = sql_type(data_type)?;
-                // a number literal cast to DECIMAL is exact (never through a double)
-                if let (DataType::Decimal(p, s), Some(text)) = (&dt, number_text(expr)) {
-                    if let Some(m) = crate::model::decimal_literal(&text, *p, *s) {
-                        let v = AnyValue::Decimal(m, *p, *s);
-                        return Ok(Expr::Literal(LiteralValue::Scalar(Scalar::new(dt, v))));
-                    }
-                }
-                let x = self.bind(expr)?;
-                Ok(match kind {
-                    CastKind::Cast | CastKind::DoubleColon => x.strict_cast(dt),
-                    CastKind::TryCast | CastKind::SafeCast => x.cast(dt),
-                })
-            }
+            } => self.cast(kind, expr, data_type),
             SQLExpr::Function(f) => self.function(f),
             SQLExpr::Ceil {
                 expr,
@@ -275,6 +258,22 @@ impl Exprs<'_> {
             _ => None,
         };
         substring(x, start, len)
+    }
+
+    /// `CAST(x AS type)` (`TRY_CAST` gives NULL where polars-sql's cast fails); a number
+    /// literal cast to DECIMAL is read exactly, never through a double.
+    fn cast(&mut self, kind: &CastKind, expr: &SQLExpr, data_type: &SQLType) -> Bound<Expr> {
+        let dt = sql_type(data_type)?;
+        if let (DataType::Decimal(p, s), Some(text)) = (&dt, number_text(expr)) {
+            if let Some(x) = decimal_lit(&text, *p, *s) {
+                return Ok(x);
+            }
+        }
+        let x = self.bind(expr)?;
+        Ok(match kind {
+            CastKind::Cast | CastKind::DoubleColon => x.strict_cast(dt),
+            CastKind::TryCast | CastKind::SafeCast => x.cast(dt),
+        })
     }
 
     /// `TRIM([BOTH|LEADING|TRAILING] ['chars' FROM] x)`, as polars-sql: whitespace, or
@@ -401,13 +400,7 @@ impl Exprs<'_> {
         if !matches!(field.dtype, DataType::Decimal(..)) {
             return None;
         }
-        let s = decimals.len();
-        let m = crate::model::decimal_literal(&text, 38, s)?;
-        let v = AnyValue::Decimal(m, 38, s);
-        Some(Expr::Literal(LiteralValue::Scalar(Scalar::new(
-            DataType::Decimal(38, s),
-            v,
-        ))))
+        decimal_lit(&text, 38, decimals.len())
     }
 
     /// `x [NOT] IN (v1, v2, …)` over literal values, as polars-sql: the values one
@@ -718,6 +711,16 @@ fn decimal_quantile(x: Expr, q: f64, p: usize, s: usize) -> Expr {
         .cast(DataType::Decimal(38, 0));
     let unit = lit(10f64.powi(-(s as i32))).cast(DataType::Decimal(38, s));
     (lo + units * unit).cast(DataType::Decimal(p, s))
+}
+
+/// A number's text as an exact DECIMAL(p, s) literal (see [`crate::model::decimal_literal`]).
+fn decimal_lit(text: &str, p: usize, s: usize) -> Option<Expr> {
+    let m = crate::model::decimal_literal(text, p, s)?;
+    let v = AnyValue::Decimal(m, p, s);
+    Some(Expr::Literal(LiteralValue::Scalar(Scalar::new(
+        DataType::Decimal(p, s),
+        v,
+    ))))
 }
 
 /// The text of a signed number literal (`1.005`, `-(2)`), for an exact reading.
