@@ -724,7 +724,7 @@ fn decimal_lit(text: &str, p: usize, s: usize) -> Option<Expr> {
 }
 
 /// The text of a signed number literal (`1.005`, `-(2)`), for an exact reading.
-fn number_text(e: &SQLExpr) -> Option<String> {
+pub(crate) fn number_text(e: &SQLExpr) -> Option<String> {
     match e {
         SQLExpr::Value(v) => match &v.value {
             SQLValue::Number(n, _) => Some(n.clone()),

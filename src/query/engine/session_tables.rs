@@ -398,21 +398,7 @@ fn literal(e: &SQLExpr) -> Option<AnyValue<'static>> {
 
 /// A number literal for a DECIMAL(p, s) column, read exactly (never through a double).
 fn decimal(e: &SQLExpr, p: usize, s: usize) -> Option<AnyValue<'static>> {
-    let text = match e {
-        SQLExpr::Value(v) => match &v.value {
-            SQLValue::Number(n, _) => n.clone(),
-            _ => return None,
-        },
-        SQLExpr::UnaryOp { op, expr } => match (op, expr.as_ref()) {
-            (UnaryOperator::Minus, SQLExpr::Value(v)) => match &v.value {
-                SQLValue::Number(n, _) => format!("-{n}"),
-                _ => return None,
-            },
-            _ => return None,
-        },
-        SQLExpr::Nested(inner) => return decimal(inner, p, s),
-        _ => return None,
-    };
+    let text = crate::query::bind::number_text(e)?;
     crate::model::decimal_literal(&text, p, s).map(|m| AnyValue::Decimal(m, p, s))
 }
 
