@@ -138,6 +138,22 @@ fn push_cell(s: &mut String, av: &AnyValue, grouped: bool, unit: MoneyUnit) -> b
             s.push_str(&date(*d));
             false
         }
+        // a list (ARRAY_AGG) in full, its values as budgetql prints them, NULL spelled out
+        AnyValue::List(values) => {
+            s.push('[');
+            for (i, v) in values.iter().enumerate() {
+                if i > 0 {
+                    s.push_str(", ");
+                }
+                if matches!(v, AnyValue::Null) {
+                    s.push_str("NULL");
+                } else {
+                    push_cell(s, &v, false, unit);
+                }
+            }
+            s.push(']');
+            false
+        }
         v if v.is_primitive_numeric() => {
             s.push_str(&v.to_string());
             true

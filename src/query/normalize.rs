@@ -2142,8 +2142,8 @@ fn rewrite_one(e: SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> SQLExpr
     }
 }
 
-/// [`rewrite_one`] for a function call (not a window): aggregates of constants and of
-/// DISTINCT values, counts as BIGINT, integer sums in 128 bits, ROUND half away from zero,
+/// [`rewrite_one`] for a function call (not a window): aggregates of constants (SUM,
+/// AVG, MIN and MAX of DISTINCT values are the binder's), counts as BIGINT, integer sums in 128 bits, ROUND half away from zero,
 /// the population variance, POWER in DOUBLE, RIGHT beyond the length.
 fn rewrite_function(f: SQLFunction, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> SQLExpr {
     let name = fname(&f);
@@ -2153,15 +2153,6 @@ fn rewrite_function(f: SQLFunction, kind: &dyn Fn(&str) -> Option<ColumnKind>) -
         _ => None,
     };
     match (name.as_str(), one) {
-        // polars-sql refuses DISTINCT in these: the distinct values' list, summed
-        // (NULL when there is no value, as SUM is); AVG in DOUBLE, as AVG is
-        ("MIN" | "MAX", Some(k)) if distinct => parse(&format!("{name}({k})")),
-        ("SUM", Some(k)) if distinct => parse(&format!(
-            "CASE WHEN COUNT({k}) = 0 THEN NULL ELSE ARRAY_SUM(ARRAY_AGG(DISTINCT {k})) END"
-        )),
-        ("AVG" | "MEAN", Some(k)) if distinct => parse(&format!(
-            "CASE WHEN COUNT({k}) = 0 THEN NULL ELSE CAST(ARRAY_SUM(ARRAY_AGG(DISTINCT {k})) AS DOUBLE) / CAST(COUNT(DISTINCT {k}) AS DOUBLE) END"
-        )),
         // a constant is counted once per row (Polars counted it once): NULL never
         ("COUNT", Some(k)) if constant(&k) => parse(&if distinct {
             format!("CASE WHEN ({k}) IS NULL OR CAST(COUNT(*) AS BIGINT) = 0 THEN CAST(0 AS BIGINT) ELSE CAST(1 AS BIGINT) END")

@@ -760,14 +760,18 @@ pub enum Node {
     },
     /// Rows where the predicate is true.
     Filter { input: Box<Node>, predicate: Expr },
-    /// An equi-join (or a cross join: no keys); the right side's clashing names are
-    /// renamed before it, so both sides' columns are kept.
+    /// A join of any kind: on equal keys (none: every pair of rows), and then, when the
+    /// condition has more than equalities, on the `residual` predicate over both sides;
+    /// the right side's clashing names are renamed before it, so both sides' columns are
+    /// kept. `columns` are the output's, left then right (with `true` for the right side).
     Join {
         left: Box<Node>,
         right: Box<Node>,
         how: JoinType,
         left_on: Vec<Expr>,
         right_on: Vec<Expr>,
+        residual: Option<Expr>,
+        columns: Vec<(String, DataType, bool)>,
     },
     /// Groups by the keys, one row per group with the aggregates (one row without keys).
     Aggregate {
@@ -808,16 +812,16 @@ impl Node {
                 how,
                 left_on,
                 right_on,
-            } => {
-                let (l, r) = (left.lower(), right.lower());
-                if how == JoinType::Cross {
-                    l.cross_join(r, None)
-                } else {
-                    let mut args = JoinArgs::new(how);
-                    args.coalesce = JoinCoalesce::KeepColumns;
-                    l.join(r, left_on, right_on, args)
-                }
-            }
+                residual,
+                columns,
+            } => lower_join(
+                left.lower(),
+                right.lower(),
+                how,
+                (left_on, right_on),
+                residual,
+                &columns,
+            ),
             Node::Aggregate { input, keys, aggs } => {
                 let lf = input.lower();
                 if keys.is_empty() {
@@ -867,8 +871,18 @@ impl Node {
                     how,
                     left_on,
                     right_on,
+                    residual,
+                    ..
                 } => (
-                    format!("{how} JOIN ON [{}] = [{}]", list(left_on), list(right_on)),
+                    format!(
+                        "{how} JOIN ON [{}] = [{}]{}",
+                        list(left_on),
+                        list(right_on),
+                        residual
+                            .as_ref()
+                            .map(|p| format!(" AND {p}"))
+                            .unwrap_or_default()
+                    ),
                     vec![left, right],
                 ),
                 Node::Aggregate { input, keys, aggs } => (
@@ -909,5 +923,67 @@ impl Node {
             }
         }
         out
+    }
+}
+
+/// A join lowered. Equal keys join as Polars joins them (SQL's NULL keys never match);
+/// a residual predicate filters the matching pairs, found by row number, and an outer
+/// join then joins each side's rows to their pairs, so a row that matched nothing is kept
+/// once with NULLs for the other side; a semi or anti join with a residual keeps the left
+/// rows with (without) a matching pair.
+fn lower_join(
+    l: LazyFrame,
+    r: LazyFrame,
+    how: JoinType,
+    (left_on, right_on): (Vec<Expr>, Vec<Expr>),
+    residual: Option<Expr>,
+    columns: &[(String, DataType, bool)],
+) -> LazyFrame {
+    let pairs = |l: LazyFrame, r: LazyFrame, how: JoinType| {
+        if left_on.is_empty() {
+            l.cross_join(r, None)
+        } else {
+            let mut args = JoinArgs::new(how);
+            args.coalesce = JoinCoalesce::KeepColumns;
+            l.join(r, left_on.clone(), right_on.clone(), args)
+        }
+    };
+    let output = || -> Vec<Expr> { columns.iter().map(|(n, _, _)| col(n.as_str())).collect() };
+    const L: &str = "__bq_lrow";
+    const R: &str = "__bq_rrow";
+    let on = |how: JoinType, a: LazyFrame, b: LazyFrame, key: &str| {
+        let mut args = JoinArgs::new(how);
+        args.coalesce = JoinCoalesce::KeepColumns;
+        a.join(b, [col(key)], [col(key)], args)
+    };
+    match (how.clone(), residual) {
+        (JoinType::Cross, None) => l.cross_join(r, None),
+        (JoinType::Right | JoinType::Full, None) => pairs(l, r, how).select(output()),
+        (JoinType::Semi | JoinType::Anti, Some(p)) => {
+            let l = l.with_row_index(L, None);
+            let matched = pairs(l.clone(), r, JoinType::Inner)
+                .filter(p)
+                .select([col(L)]);
+            on(how, l, matched, L).drop(Selector::ByName {
+                names: [PlSmallStr::from(L)].into(),
+                strict: true,
+            })
+        }
+        (JoinType::Left | JoinType::Right | JoinType::Full, Some(p)) => {
+            let (l, r) = (l.with_row_index(L, None), r.with_row_index(R, None));
+            let matched = pairs(l.clone(), r.clone(), JoinType::Inner)
+                .filter(p)
+                .select([col(L), col(R)]);
+            // the left rows with the right row number of each of their pairs (NULL: none)
+            let left = if how == JoinType::Right {
+                on(JoinType::Inner, l, matched, L)
+            } else {
+                on(JoinType::Left, l, matched, L)
+            };
+            on(how, left, r, R).select(output())
+        }
+        // an inner join (and a cross join filtered)
+        (_, Some(p)) => pairs(l, r, JoinType::Inner).filter(p),
+        (_, None) => pairs(l, r, how),
     }
 }

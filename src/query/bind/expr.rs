@@ -475,10 +475,18 @@ impl Exprs<'_> {
         let Some(name) = function_name(f) else {
             return unbound("a qualified function");
         };
+        let mut order: &[sqlparser::ast::OrderByExpr] = &[];
         let (args, distinct) = match &f.args {
             FunctionArguments::List(l) => {
-                if !l.clauses.is_empty() {
-                    return unbound("function clauses");
+                for c in &l.clauses {
+                    match c {
+                        sqlparser::ast::FunctionArgumentClause::OrderBy(o)
+                            if matches!(name.as_str(), "ARRAY_AGG" | "STRING_AGG") =>
+                        {
+                            order = o
+                        }
+                        _ => return unbound(format!("{c} inside {name}(…)")),
+                    }
                 }
                 let distinct = match l.duplicate_treatment {
                     Some(sqlparser::ast::DuplicateTreatment::Distinct) => true,
@@ -498,7 +506,7 @@ impl Exprs<'_> {
             FunctionArguments::Subquery(_) => return unbound("a subquery argument"),
         };
         if AGGREGATES.contains(&name.as_str()) {
-            return self.aggregate(&name, &args, distinct);
+            return self.aggregate(&name, &args, distinct, order);
         }
         if distinct {
             return unbound("DISTINCT in a function that is not an aggregate");
@@ -609,6 +617,7 @@ impl Exprs<'_> {
         name: &str,
         args: &[Option<&SQLExpr>],
         distinct: bool,
+        order: &[sqlparser::ast::OrderByExpr],
     ) -> Bound<Expr> {
         let plain = |e: &SQLExpr| -> Bound<Expr> {
             if has_aggregate(e) {
@@ -616,7 +625,71 @@ impl Exprs<'_> {
             }
             self.bind_ref(e)
         };
+        // the values an ordered aggregate reads, in order: ORDER BY inside the call
+        // (ascending NULLS LAST, descending NULLS FIRST, as the query's ORDER BY);
+        // with DISTINCT, ordered by the value itself only
+        let ordered = |e: &SQLExpr| -> Bound<Expr> {
+            let x = plain(e)?;
+            let mut by = vec![];
+            let (mut desc, mut nulls_last) = (vec![], vec![]);
+            for o in order {
+                if has_aggregate(&o.expr) {
+                    return unbound("an aggregate inside an aggregate");
+                }
+                by.push(self.bind_ref(&o.expr)?);
+                let d = !o.options.asc.unwrap_or(true);
+                desc.push(d);
+                nulls_last.push(!o.options.nulls_first.unwrap_or(d));
+            }
+            let opts = SortMultipleOptions::default()
+                .with_order_descending_multi(desc.clone())
+                .with_nulls_last_multi(nulls_last.clone())
+                .with_maintain_order(true);
+            Ok(match (distinct, by.as_slice()) {
+                (false, []) => x,
+                (false, _) => x.sort_by(by, opts),
+                (true, []) => x.unique_stable(),
+                (true, [k]) if *k == x => x.unique_stable().sort(
+                    SortOptions::default()
+                        .with_order_descending(desc[0])
+                        .with_nulls_last(nulls_last[0]),
+                ),
+                (true, _) => return unbound(format!("DISTINCT {name} ordered by another value")),
+            })
+        };
+        let null = || Expr::Literal(LiteralValue::untyped_null());
         let agg = match (name, args, distinct) {
+            // every value, NULLs too, as a list (NULL over no rows)
+            ("ARRAY_AGG", [Some(e)], _) => {
+                let x = ordered(e)?;
+                when(x.clone().len().gt(lit(0)))
+                    .then(x.implode(true))
+                    .otherwise(null())
+            }
+            // the values that are not NULL joined by the separator (NULL when none)
+            ("STRING_AGG", [Some(e)] | [Some(e), Some(_)], _) => {
+                let sep = match args.get(1).copied().flatten() {
+                    None => lit(","),
+                    Some(SQLExpr::Value(v)) => match &v.value {
+                        SQLValue::SingleQuotedString(t) => lit(t.clone()),
+                        _ => return unbound("STRING_AGG's separator"),
+                    },
+                    Some(_) => return unbound("STRING_AGG's separator"),
+                };
+                let x = ordered(e)?.cast(DataType::String);
+                when(x.clone().null_count().lt(x.clone().len()))
+                    .then(x.implode(true).list().join(sep, true))
+                    .otherwise(null())
+            }
+            // DISTINCT: the distinct values that are not NULL
+            ("SUM", [Some(e)], true) => {
+                let x = plain(e)?;
+                when(x.clone().null_count().lt(x.clone().len()))
+                    .then(x.drop_nulls().unique().sum())
+                    .otherwise(null())
+            }
+            ("AVG", [Some(e)], true) => plain(e)?.drop_nulls().unique().mean(),
+            ("MIN" | "MAX", [Some(_)], true) => return self.aggregate(name, args, false, order),
             ("COUNT", [None] | [], false) => len(),
             ("COUNT", [Some(e)], false) if is_non_null_literal(e) => len(),
             ("COUNT", [Some(e)], false) => plain(e)?.count(),

@@ -277,6 +277,8 @@ impl Binder<'_> {
             let (how, constraint) = match &j.join_operator {
                 JoinOperator::Join(c) | JoinOperator::Inner(c) => (JoinType::Inner, Some(c)),
                 JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (JoinType::Left, Some(c)),
+                JoinOperator::Right(c) | JoinOperator::RightOuter(c) => (JoinType::Right, Some(c)),
+                JoinOperator::FullOuter(c) => (JoinType::Full, Some(c)),
                 JoinOperator::CrossJoin(JoinConstraint::None) => (JoinType::Cross, None),
                 JoinOperator::LeftSemi(c) | JoinOperator::Semi(c) => (JoinType::Semi, Some(c)),
                 JoinOperator::LeftAnti(c) | JoinOperator::Anti(c) => (JoinType::Anti, Some(c)),
@@ -343,11 +345,28 @@ fn attach(
                 .collect(),
         }
     };
+    let mut residual = None;
     let (left_on, right_on) = match constraint {
         None => (vec![], vec![]),
         Some(JoinConstraint::On(cond)) => {
-            let left_scope = scope.clone();
-            equi_keys(cond, &left_scope, &rel)?
+            let (l, r, rest) = equi_keys(cond, scope, &rel);
+            if !rest.is_empty() {
+                // the rest of the condition, over both sides
+                let both: Vec<Relation> = scope.iter().cloned().chain([rel.clone()]).collect();
+                let mut x = Exprs {
+                    scope: &both,
+                    grouping: None,
+                };
+                let mut terms = rest.into_iter().map(|t| x.bind(t));
+                let first = terms.next().unwrap_or_else(|| Ok(lit(true)))?;
+                residual = Some(terms.try_fold(first, |a, t| Ok::<_, Unbound>(a.and(t?)))?);
+            }
+            (l, r)
+        }
+        Some(JoinConstraint::Using(_) | JoinConstraint::Natural)
+            if matches!(how, JoinType::Right | JoinType::Full) =>
+        {
+            return unbound("a RIGHT or FULL JOIN with USING or NATURAL")
         }
         Some(JoinConstraint::Using(names)) => using_keys(names, scope, &mut rel)?,
         Some(JoinConstraint::Natural) => {
@@ -373,17 +392,32 @@ fn attach(
         }
         Some(_) => return unbound("this JOIN condition"),
     };
-    if how != JoinType::Cross && left_on.is_empty() {
-        return unbound("a JOIN without equalities");
+    if how != JoinType::Cross && left_on.is_empty() && residual.is_none() {
+        // ON TRUE or a condition of literals only
+        return unbound("a JOIN without a condition over its columns");
     }
     // a semi or anti join keeps the left rows only: its right side is not in scope
     let keeps_right = !matches!(how, JoinType::Semi | JoinType::Anti);
+    let columns = scope
+        .iter()
+        .flat_map(|r| &r.columns)
+        .map(|c| (c.frame.clone(), c.dtype.clone(), false))
+        .chain(
+            keeps_right
+                .then_some(&rel.columns)
+                .into_iter()
+                .flatten()
+                .map(|c| (c.frame.clone(), c.dtype.clone(), true)),
+        )
+        .collect();
     let node = Node::Join {
         left: Box::new(node),
         right: Box::new(right),
         how,
         left_on,
         right_on,
+        residual,
+        columns,
     };
     if keeps_right {
         scope.push(rel);
@@ -509,12 +543,25 @@ fn schema_of(scope: &[Relation]) -> Schema {
     s
 }
 
-/// `a.x = b.y AND …` of a JOIN's ON: each equality has one side over the left relations
-/// and the other over the right one.
-fn equi_keys(cond: &SQLExpr, left: &[Relation], right: &Relation) -> Bound<(Vec<Expr>, Vec<Expr>)> {
+/// `a.x = b.y AND …` of a JOIN's ON: the equalities of a column on the left with a
+/// column on the right (of one type, or numbers cast to a common type) are its keys; the
+/// other terms are returned as they are (the residual condition).
+fn equi_keys<'e>(
+    cond: &'e SQLExpr,
+    left: &[Relation],
+    right: &Relation,
+) -> (Vec<Expr>, Vec<Expr>, Vec<&'e SQLExpr>) {
     let mut terms = vec![cond];
-    let mut l = vec![];
-    let mut r = vec![];
+    let (mut l, mut r, mut rest) = (vec![], vec![], vec![]);
+    let on = |e: &SQLExpr, rels: &[Relation]| {
+        Exprs {
+            scope: rels,
+            grouping: None,
+        }
+        .column(e)
+        .ok()
+    };
+    let right = std::slice::from_ref(right);
     while let Some(t) = terms.pop() {
         match t {
             SQLExpr::Nested(x) => terms.push(x),
@@ -531,35 +578,34 @@ fn equi_keys(cond: &SQLExpr, left: &[Relation], right: &Relation) -> Bound<(Vec<
                 op: BinaryOperator::Eq,
                 right: b,
             } => {
-                // keys are columns of one type on each side (Polars refuses keys of two
-                // types only when it runs; polars-sql casts them)
-                let on = |e: &SQLExpr, rels: &[Relation]| {
-                    Exprs {
-                        scope: rels,
-                        grouping: None,
-                    }
-                    .column(e)
-                };
-                let right = std::slice::from_ref(right);
                 let pair = match (on(a, left), on(b, right)) {
-                    (Ok(x), Ok(y)) => Some((x, y)),
-                    _ => match (on(b, left), on(a, right)) {
-                        (Ok(x), Ok(y)) => Some((x, y)),
-                        _ => None,
-                    },
+                    (Some(x), Some(y)) => Some((x, y)),
+                    _ => on(b, left).zip(on(a, right)),
                 };
-                match pair {
-                    Some((x, y)) if x.dtype == y.dtype => {
-                        l.push(col(x.frame));
-                        r.push(col(y.frame));
+                let key = pair.and_then(|(x, y)| {
+                    if x.dtype == y.dtype {
+                        return Some((col(x.frame), col(y.frame)));
                     }
-                    _ => return unbound("a JOIN condition other than equalities of columns"),
+                    // numbers of two types meet in their common type
+                    let numeric = |d: &DataType| d.is_primitive_numeric() || d.is_decimal();
+                    if !(numeric(&x.dtype) && numeric(&y.dtype)) {
+                        return None;
+                    }
+                    let common = polars_core::utils::try_get_supertype(&x.dtype, &y.dtype).ok()?;
+                    Some((col(x.frame).cast(common.clone()), col(y.frame).cast(common)))
+                });
+                match key {
+                    Some((x, y)) => {
+                        l.push(x);
+                        r.push(y);
+                    }
+                    None => rest.push(t),
                 }
             }
-            _ => return unbound("a JOIN condition other than equalities"),
+            _ => rest.push(t),
         }
     }
-    Ok((l, r))
+    (l, r, rest)
 }
 
 fn is_literal(e: &SQLExpr) -> bool {
