@@ -852,13 +852,62 @@ impl Engine {
                 return plan.map_err(|e| self.explain_error(origin, st, &e));
             }
         }
-        if let Some(lf) = self.bound_frame(&sql) {
-            return Ok(super::tune::tune(lf, &self.null_free));
+        static OFF: LazyLock<bool> =
+            LazyLock::new(|| std::env::var("BUDGETQL_BINDER").is_ok_and(|v| v == "off"));
+        if *OFF {
+            return self
+                .sql_context()
+                .execute(&sql)
+                .map(|lf| super::tune::tune(lf, &self.null_free))
+                .map_err(|e| self.explain_error(origin, st, &e));
         }
-        self.sql_context()
-            .execute(&sql)
-            .map(|lf| super::tune::tune(lf, &self.null_free))
-            .map_err(|e| self.explain_error(origin, st, &e))
+        match self.bound_frame(&sql) {
+            Ok(lf) => Ok(super::tune::tune(lf, &self.null_free)),
+            Err(e) => Err(self.unbound_error(origin, st, e)),
+        }
+    }
+
+    /// Why the binder planned no query, as the user is told it: located where the name
+    /// or the construct is in the statement.
+    fn unbound_error(&self, origin: &str, st: &Statement, e: super::bind::Unbound) -> QueryError {
+        use super::bind::Unbound;
+        match e {
+            Unbound::Column { name, valid } => self.unknown_column(origin, st, &name, &valid),
+            Unbound::Ambiguous { name, relations } => {
+                let last = name.rsplit('.').next().unwrap_or(&name);
+                let (l, c) = position_of(&st.text, last).unwrap_or((1, 1));
+                let of = relations
+                    .iter()
+                    .map(|r| format!("`{r}`"))
+                    .collect::<Vec<_>>()
+                    .join(" and ");
+                let first = relations.first().map(|r| r.as_str()).unwrap_or("t");
+                let m = if relations.len() > 1 {
+                    format!("column `{name}` is in {of}; qualify it: {first}.{last}")
+                } else {
+                    format!("`{name}` names two columns of {of}; give them different names (AS) where {of} is defined")
+                };
+                located(origin, st, l, c, &m)
+            }
+            Unbound::Polars(e) => self.explain_error(origin, st, &e),
+            Unbound::Invalid(m) => located(origin, st, 1, 1, &m),
+            Unbound::Construct(what) => {
+                // at the function or keyword the construct names, where it has one
+                let word = what
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .find(|w| w.len() > 1 && w.chars().all(|c| c.is_ascii_uppercase() || c == '_'));
+                let (l, c) = word
+                    .and_then(|w| position_of(&st.text, w))
+                    .unwrap_or((1, 1));
+                located(
+                    origin,
+                    st,
+                    l,
+                    c,
+                    &format!("budgetql does not support {what} yet; rewrite the query without it (the README lists the SQL budgetql plans)"),
+                )
+            }
+        }
     }
 
     /// The query planned by budgetql's binder ([`super::bind`]) and lowered to a frame,
@@ -870,49 +919,44 @@ impl Engine {
     /// path (to compare the two); `BUDGETQL_BINDER_LOG=file` appends a line per SELECT
     /// core — `bound`, or what was not bound — with the SQL it planned (run a test suite
     /// with it and count the reasons to choose what to bind next).
-    fn bound_frame(&mut self, sql: &str) -> Option<LazyFrame> {
-        static OFF: LazyLock<bool> =
-            LazyLock::new(|| std::env::var("BUDGETQL_BINDER").is_ok_and(|v| v == "off"));
-        if *OFF {
-            return None;
-        }
-        let q = parse_query(sql).ok()?;
+    fn bound_frame(&mut self, sql: &str) -> Result<LazyFrame, super::bind::Unbound> {
+        use super::bind::Unbound;
+        let q = parse_query(sql).map_err(|e| {
+            Unbound::Invalid(format!("internal error: budgetql's rewrite of the query does not parse ({e}); please report it with the query"))
+        })?;
         let catalog = super::bind::Catalog {
             frames: &self.frames,
             schemas: &self.schemas,
         };
-        let (lf, lines) = match super::bind::bind_query(&q, &catalog) {
-            Err(e) => (
-                None,
-                vec![format!(
-                    "(polars-sql plans this query: the binder does not bind {} yet)",
-                    e.0
-                )],
-            ),
-            Ok(node) => {
-                let text = node.explain();
-                let lf = node.lower();
-                match lf.clone().collect_schema() {
-                    Err(e) => (None, vec![format!("(polars-sql plans this query: {e})")]),
-                    Ok(_) => (Some(lf), text.lines().map(|l| l.to_string()).collect()),
-                }
-            }
-        };
+        let r = super::bind::bind_query(&q, &catalog).and_then(|node| {
+            let lf = node.clone().lower();
+            lf.clone().collect_schema()?;
+            Ok((node, lf))
+        });
         if let Ok(f) = std::env::var("BUDGETQL_BINDER_LOG") {
             use std::io::Write;
-            let what = if lf.is_some() { "bound" } else { &lines[0] };
+            let what = match &r {
+                Ok(_) => "bound".to_string(),
+                Err(e) => format!("not bound: {e}"),
+            };
             if let Ok(mut w) = std::fs::OpenOptions::new()
                 .append(true)
                 .create(true)
                 .open(f)
             {
-                let _ = writeln!(w, "{what}\t{}", sql.replace(['\n', '\t'], " "));
+                let _ = writeln!(
+                    w,
+                    "{}\t{}",
+                    what.replace(['\n', '\t'], " "),
+                    sql.replace(['\n', '\t'], " ")
+                );
             }
         }
+        let (node, lf) = r?;
         if let Some(x) = &mut self.explained {
-            x.extend(lines);
+            x.extend(node.explain().lines().map(|l| l.to_string()));
         }
-        lf
+        Ok(lf)
     }
 
     /// Unknown tables: the closest names, located.
@@ -1024,31 +1068,42 @@ impl Engine {
         }
     }
 
+    /// An unknown column (`name`, or `q.name`): the closest of the `valid` names, and the
+    /// tables that have it when the query does not read them; located at the name.
+    fn unknown_column(
+        &self,
+        origin: &str,
+        st: &Statement,
+        name: &str,
+        valid: &[String],
+    ) -> QueryError {
+        let last = name.rsplit('.').next().unwrap_or(name);
+        let mut hint = did_you_mean(&closest(last, valid.iter().map(|s| s.as_str())));
+        let elsewhere: Vec<&str> = self
+            .names
+            .iter()
+            .filter(|(n, _)| self.schema_of(n).is_some_and(|s| s.contains(last)))
+            .map(|(n, _)| n.as_str())
+            .collect();
+        if !elsewhere.is_empty() {
+            hint.push_str(&format!(
+                "; `{name}` is a column of {}, which this query does not read",
+                elsewhere
+                    .iter()
+                    .map(|t| format!("`{t}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let (l, c) = position_of(&st.text, last).unwrap_or((1, 1));
+        located(origin, st, l, c, &format!("unknown column `{name}`{hint}"))
+    }
+
     /// A Polars error, made readable and located where possible.
     fn explain_error(&self, origin: &str, st: &Statement, e: &PolarsError) -> QueryError {
         use super::polars_errors::{classify, Known};
         match classify(&e.to_string()) {
-            Known::UnknownColumn { name, valid } => {
-                let mut hint = did_you_mean(&closest(&name, valid.iter().map(|s| s.as_str())));
-                let elsewhere: Vec<&str> = self
-                    .names
-                    .iter()
-                    .filter(|(n, _)| self.schema_of(n).is_some_and(|s| s.contains(&name)))
-                    .map(|(n, _)| n.as_str())
-                    .collect();
-                if !elsewhere.is_empty() {
-                    hint.push_str(&format!(
-                        "; `{name}` is a column of {}, which this query does not read",
-                        elsewhere
-                            .iter()
-                            .map(|t| format!("`{t}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ));
-                }
-                let (l, c) = position_of(&st.text, &name).unwrap_or((1, 1));
-                located(origin, st, l, c, &format!("unknown column `{name}`{hint}"))
-            }
+            Known::UnknownColumn { name, valid } => self.unknown_column(origin, st, &name, &valid),
             Known::WrongType { op, dtype } => {
                 let op = op.to_uppercase();
                 let dt = match dtype.as_str() {

@@ -299,9 +299,9 @@ fn two_documents_with_one_id_are_refused() {
 }
 
 /// EXPLAIN prints budgetql's own plan of each SELECT core (the binder's), then the plan
-/// Polars runs; a query the binder leaves to polars-sql says what it did not bind.
+/// Polars runs; a construct the binder does not plan is an error that names it.
 #[test]
-fn explain_prints_budgetqls_plan_and_what_it_left_to_polars_sql() {
+fn explain_prints_budgetqls_plan_and_refuses_what_it_does_not_plan() {
     let plan = ok(&[
         "--format",
         "csv",
@@ -348,18 +348,16 @@ fn explain_prints_budgetqls_plan_and_what_it_left_to_polars_sql() {
         "{plan}"
     );
     assert!(plan.contains("Polars plan (optimised):"), "{plan}");
-    // list functions are not bound yet: polars-sql plans them, and EXPLAIN says so
-    let plan = ok(&[
-        "--format",
-        "csv",
+    // a construct the binder does not plan is refused, located at it (polars-sql is not
+    // asked to plan it)
+    let (code, _, err) = run(&[
         "-c",
         "EXPLAIN SELECT unit_code, ARRAY_LENGTH(ARRAY_AGG(seq)) AS s FROM projects GROUP BY 1",
     ]);
+    assert_clean_failure(code, &err);
     assert!(
-        plan.contains(
-            "polars-sql plans this query: the binder does not bind the function ARRAY_LENGTH yet"
-        ),
-        "{plan}"
+        err.contains("1:27: budgetql does not support the function ARRAY_LENGTH yet"),
+        "{err}"
     );
 }
 

@@ -31,18 +31,48 @@ impl Exprs<'_> {
         Some(c.clone())
     }
 
+    /// The column a name reads; else why none: no column of that name in scope (with
+    /// the names that are), or more than one.
     pub(super) fn column(&self, e: &SQLExpr) -> Bound<Column> {
-        let found = match e {
-            SQLExpr::Identifier(i) => self.lookup(None, &i.value),
+        let (qualifier, name) = match e {
+            SQLExpr::Identifier(i) => (None, &i.value),
             SQLExpr::CompoundIdentifier(p) if p.len() == 2 => {
-                self.lookup(Some(&p[0].value), &p[1].value)
+                (Some(p[0].value.as_str()), &p[1].value)
             }
-            _ => None,
+            _ => return unbound(format!("the name {e}")),
         };
-        match found {
-            Some(c) => Ok(c),
-            None => unbound(format!("the column {e}")),
+        if let Some(c) = self.lookup(qualifier, name) {
+            return Ok(c);
         }
+        let rels = self
+            .scope
+            .iter()
+            .filter(|r| qualifier.is_none_or(|q| r.qualifier == q));
+        let holders: Vec<String> = rels
+            .clone()
+            .filter(|r| {
+                r.columns
+                    .iter()
+                    .any(|c| (qualifier.is_some() || !c.using) && c.name.eq_ignore_ascii_case(name))
+            })
+            .map(|r| r.qualifier.clone())
+            .collect();
+        if !holders.is_empty() {
+            return Err(Unbound::Ambiguous {
+                name: e.to_string(),
+                relations: holders,
+            });
+        }
+        let mut valid: Vec<String> = vec![];
+        for c in rels.flat_map(|r| &r.columns) {
+            if !c.name.starts_with("__") && !valid.contains(&c.name) {
+                valid.push(c.name.clone());
+            }
+        }
+        Err(Unbound::Column {
+            name: e.to_string(),
+            valid,
+        })
     }
 
     /// Bind without grouping (a key, a JOIN key).
@@ -444,12 +474,14 @@ impl Exprs<'_> {
             let is_text_column =
                 matches!(e, SQLExpr::Identifier(_) | SQLExpr::CompoundIdentifier(_))
                     && self.column(e).is_ok_and(|c| c.dtype == DataType::String);
-            if !is_text_column {
+            let is_text_literal = matches!(e, SQLExpr::Value(v)
+                if matches!(v.value, SQLValue::SingleQuotedString(_) | SQLValue::Null));
+            if !is_text_column && !is_text_literal {
                 return unbound("text IN values for a value that is not a text column");
             }
         }
-        let series = Series::from_any_values(PlSmallStr::EMPTY, &values, true)
-            .map_err(|e| Unbound(e.to_string()))?;
+        let series =
+            Series::from_any_values(PlSmallStr::EMPTY, &values, true).map_err(Unbound::from)?;
         let has_null = series.null_count() > 0;
         let x = self.bind(e)?;
         let member = x.is_in(lit(series).implode(false), false);
@@ -481,7 +513,10 @@ impl Exprs<'_> {
                 for c in &l.clauses {
                     match c {
                         sqlparser::ast::FunctionArgumentClause::OrderBy(o)
-                            if matches!(name.as_str(), "ARRAY_AGG" | "STRING_AGG") =>
+                            if matches!(
+                                name.as_str(),
+                                "ARRAY_AGG" | "STRING_AGG" | "GROUP_CONCAT" | "LISTAGG"
+                            ) =>
                         {
                             order = o
                         }
@@ -554,8 +589,8 @@ impl Exprs<'_> {
             ("MOD", [x, y]) => x.clone() % y.clone(),
             ("DIV", [x, y]) => x.clone().floor_div(y.clone()).cast(DataType::Int64),
             ("SQRT", [x]) => x.clone().sqrt(),
-            ("GREATEST", [_, ..]) => max_horizontal(&xs).map_err(|e| Unbound(e.to_string()))?,
-            ("LEAST", [_, ..]) => min_horizontal(&xs).map_err(|e| Unbound(e.to_string()))?,
+            ("GREATEST", [_, ..]) => max_horizontal(&xs).map_err(Unbound::from)?,
+            ("LEAST", [_, ..]) => min_horizontal(&xs).map_err(Unbound::from)?,
             ("POW" | "POWER", [x, y]) => x.clone().pow(y.clone()),
             ("UPPER", [x]) => x.clone().str().to_uppercase(),
             ("LOWER", [x]) => x.clone().str().to_lowercase(),
@@ -602,7 +637,7 @@ impl Exprs<'_> {
         let dtype = x
             .clone()
             .to_field(&schema_of(self.scope))
-            .map_err(|e| Unbound(e.to_string()))?
+            .map_err(Unbound::from)?
             .dtype;
         Ok(match dtype {
             DataType::Decimal(p, s) => decimal_quantile(x, q, p, s),
@@ -667,7 +702,7 @@ impl Exprs<'_> {
                     .otherwise(null())
             }
             // the values that are not NULL joined by the separator (NULL when none)
-            ("STRING_AGG", [Some(e)] | [Some(e), Some(_)], _) => {
+            ("STRING_AGG" | "GROUP_CONCAT" | "LISTAGG", [Some(e)] | [Some(e), Some(_)], _) => {
                 let sep = match args.get(1).copied().flatten() {
                     None => lit(","),
                     Some(SQLExpr::Value(v)) => match &v.value {
@@ -689,6 +724,13 @@ impl Exprs<'_> {
                     .otherwise(null())
             }
             ("AVG", [Some(e)], true) => plain(e)?.drop_nulls().unique().mean(),
+            // SQLite's TOTAL: the sum as a DOUBLE, 0.0 over no value
+            ("TOTAL", [Some(e)], false) => plain(e)?.cast(DataType::Float64).sum(),
+            ("TOTAL", [Some(e)], true) => plain(e)?
+                .drop_nulls()
+                .unique()
+                .cast(DataType::Float64)
+                .sum(),
             ("MIN" | "MAX", [Some(_)], true) => return self.aggregate(name, args, false, order),
             ("COUNT", [None] | [], false) => len(),
             ("COUNT", [Some(e)], false) if is_non_null_literal(e) => len(),

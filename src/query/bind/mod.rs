@@ -25,15 +25,46 @@ pub(crate) use expr::number_text;
 mod select;
 mod window;
 
-/// Why the binder left a query to the SQL path: what it did not bind (for EXPLAIN and
-/// for whoever extends the binder), never shown as an error.
+/// Why the binder did not plan a query.
 #[derive(Debug)]
-pub struct Unbound(pub String);
+pub enum Unbound {
+    /// a construct the binder does not bind (yet): what it is
+    Construct(String),
+    /// a name that reads no column in scope, and the columns that are
+    Column { name: String, valid: Vec<String> },
+    /// a name that reads a column of two relations
+    Ambiguous {
+        name: String,
+        relations: Vec<String>,
+    },
+    /// Polars refused the plan (a type it cannot compute with)
+    Polars(PolarsError),
+    /// the query is wrong in another way: what to tell the user
+    Invalid(String),
+}
+
+impl std::fmt::Display for Unbound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unbound::Construct(what) => write!(f, "{what}"),
+            Unbound::Column { name, .. } => write!(f, "the column {name}"),
+            Unbound::Ambiguous { name, .. } => write!(f, "the ambiguous column {name}"),
+            Unbound::Polars(e) => write!(f, "{e}"),
+            Unbound::Invalid(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+impl From<PolarsError> for Unbound {
+    fn from(e: PolarsError) -> Self {
+        Unbound::Polars(e)
+    }
+}
 
 type Bound<T> = Result<T, Unbound>;
 
 fn unbound<T>(what: impl Into<String>) -> Bound<T> {
-    Err(Unbound(what.into()))
+    Err(Unbound::Construct(what.into()))
 }
 
 /// A column in scope: the name SQL reads it by, the name it has in the frame, its type.
@@ -154,7 +185,7 @@ impl Binder<'_> {
                 terms.push(node.clone());
                 Ok(node.lower())
             },
-            &|e| Unbound(e.message),
+            &|e| Unbound::Invalid(e.message),
         )?;
         let node = Node::Combined {
             what,
@@ -511,10 +542,7 @@ fn plain_wildcard(o: &sqlparser::ast::WildcardAdditionalOptions) -> bool {
 /// A plan lowered, and the columns it gives.
 fn lowered(node: &Node) -> Bound<(LazyFrame, SchemaRef)> {
     let lf = node.clone().lower();
-    let schema = lf
-        .clone()
-        .collect_schema()
-        .map_err(|e| Unbound(e.to_string()))?;
+    let schema = lf.clone().collect_schema().map_err(Unbound::from)?;
     Ok((lf, schema))
 }
 

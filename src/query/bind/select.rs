@@ -264,7 +264,7 @@ fn select_items<'e>(s: &'e Select, scope: &[Relation]) -> Bound<Vec<Item<'e>>> {
                     _ => ex
                         .bind_ref(e)?
                         .to_field(&input_schema)
-                        .map_err(|e| Unbound(e.to_string()))?
+                        .map_err(Unbound::from)?
                         .name
                         .to_string(),
                 };

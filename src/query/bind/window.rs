@@ -41,7 +41,7 @@ impl Exprs<'_> {
         }
         let sorted = !order.is_empty();
         let opts = SortOptions::default().with_order_descending(desc);
-        let err = |e: PolarsError| Unbound(e.to_string());
+        let err = Unbound::from;
         // the function over its window: `spec` applies the partition and the order
         let spec = |x: Expr, partition: Vec<Expr>, order: Vec<Expr>| -> Bound<Expr> {
             match (partition.is_empty(), order.is_empty()) {
@@ -216,7 +216,7 @@ fn lag_offset(arg: Option<Option<&SQLExpr>>) -> Bound<i64> {
         None => Ok(1),
         Some(Some(e)) => match literal_number(e) {
             Some(Num::Int(k)) if k > 0 => {
-                i64::try_from(k).map_err(|_| Unbound("this LAG/LEAD offset".into()))
+                i64::try_from(k).map_err(|_| Unbound::Construct("this LAG/LEAD offset".into()))
             }
             _ => unbound("this LAG/LEAD offset"),
         },
