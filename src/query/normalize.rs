@@ -2146,6 +2146,7 @@ fn rewrite_one(e: SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> SQLExpr
 /// AVG, MIN and MAX of DISTINCT values are the binder's), counts as BIGINT, integer sums in 128 bits, ROUND half away from zero,
 /// the population variance, POWER in DOUBLE, RIGHT beyond the length.
 fn rewrite_function(f: SQLFunction, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> SQLExpr {
+    let f = filter_as_case(f);
     let name = fname(&f);
     let distinct = f.args.to_string().to_uppercase().starts_with("(DISTINCT");
     let one = match args(&f).as_slice() {
@@ -2211,6 +2212,59 @@ fn rewrite_function(f: SQLFunction, kind: &dyn Fn(&str) -> Option<ColumnKind>) -
         },
         _ => SQLExpr::Function(f),
     }
+}
+
+/// `AGG(x) FILTER (WHERE c)` of an aggregate that skips NULLs is `AGG(CASE WHEN c THEN x
+/// END)` (`COUNT(*)` counts `CASE WHEN c THEN 1 END`): the same answer, and the rewrites
+/// above then see a plain aggregate (they would otherwise drop the FILTER).
+fn filter_as_case(mut f: SQLFunction) -> SQLFunction {
+    const SKIP_NULLS: &[&str] = &[
+        "SUM",
+        "COUNT",
+        "AVG",
+        "MEAN",
+        "MIN",
+        "MAX",
+        "MEDIAN",
+        "STDDEV",
+        "STDEV",
+        "STDDEV_SAMP",
+        "STDDEV_POP",
+        "VARIANCE",
+        "VAR",
+        "VAR_SAMP",
+        "VAR_POP",
+        "TOTAL",
+    ];
+    let Some(cond) = f.filter.clone() else {
+        return f;
+    };
+    if !SKIP_NULLS.contains(&fname(&f).as_str()) || f.over.is_some() {
+        return f;
+    }
+    let FunctionArguments::List(l) = &mut f.args else {
+        return f;
+    };
+    let [arg] = l.args.as_mut_slice() else {
+        return f;
+    };
+    let value = match arg {
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => x.clone(),
+        FunctionArg::Unnamed(FunctionArgExpr::Wildcard) => parse("1"),
+        _ => return f,
+    };
+    *arg = FunctionArg::Unnamed(FunctionArgExpr::Expr(SQLExpr::Case {
+        case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        operand: None,
+        conditions: vec![sqlparser::ast::CaseWhen {
+            condition: *cond,
+            result: value,
+        }],
+        else_result: None,
+    }));
+    f.filter = None;
+    f
 }
 
 #[cfg(test)]

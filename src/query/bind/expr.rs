@@ -1,7 +1,7 @@
 //! Expressions: names, operators, CASE, CAST, LIKE, IN lists, scalar functions, aggregates.
 
 use super::*;
-use polars::lazy::dsl::{max_horizontal, min_horizontal};
+use polars::lazy::dsl::{cov, max_horizontal, min_horizontal, pearson_corr};
 
 impl Exprs<'_> {
     /// The column a name reads: qualified by a relation's qualifier, or the one column of
@@ -220,6 +220,41 @@ impl Exprs<'_> {
                 pattern,
                 escape_char: None,
             } => self.like(expr, pattern, *negated, true),
+            SQLExpr::Extract { field, expr, .. } => {
+                super::functions::date_part(&field.to_string(), self.bind(expr)?)
+            }
+            SQLExpr::Position { expr: needle, r#in } => {
+                let xs = [self.bind(r#in)?, self.bind(needle)?];
+                match super::functions::scalar("STRPOS", &xs, &[Some(r#in), Some(needle)]) {
+                    Some(r) => r,
+                    None => unbound("POSITION of a needle that is not a literal"),
+                }
+            }
+            SQLExpr::TypedString(t) => {
+                let Some(text) = t.value.value.clone().into_string() else {
+                    return unbound("this typed literal");
+                };
+                let opts = |f: &str| StrptimeOptions {
+                    format: Some(f.into()),
+                    strict: true,
+                    ..Default::default()
+                };
+                match &t.data_type {
+                    SQLType::Date => Ok(lit(text).str().to_date(opts("%Y-%m-%d"))),
+                    SQLType::Timestamp(None, sqlparser::ast::TimezoneInfo::None) => {
+                        Ok(lit(text).str().to_datetime(
+                            Some(TimeUnit::Microseconds),
+                            None,
+                            StrptimeOptions {
+                                strict: true,
+                                ..Default::default()
+                            },
+                            lit("raise"),
+                        ))
+                    }
+                    other => unbound(format!("a {other} literal")),
+                }
+            }
             _ => unbound("this expression"),
         }
     }
@@ -410,7 +445,27 @@ impl Exprs<'_> {
             B::And => l.and(r),
             B::Or => l.or(r),
             B::StringConcat => l.cast(DataType::String) + r.cast(DataType::String),
-            _ => return unbound("this operator"),
+            B::BitwiseAnd => l.and(r),
+            B::BitwiseOr => l.or(r),
+            B::BitwiseXor | B::PGBitwiseXor => l.xor(r),
+            // regular expressions: `~` matches, `~*` ignoring case, `!~`/`!~*` do not
+            B::PGRegexMatch => l.str().contains(r, true),
+            B::PGRegexNotMatch => l.str().contains(r, true).not(),
+            B::PGRegexIMatch | B::PGRegexNotIMatch => {
+                let SQLExpr::Value(v) = b else {
+                    return unbound("~* with a pattern that is not a literal");
+                };
+                let SQLValue::SingleQuotedString(p) = &v.value else {
+                    return unbound("~* with a pattern that is not text");
+                };
+                let m = l.str().contains(lit(format!("(?i){p}")), true);
+                if matches!(op, B::PGRegexNotIMatch) {
+                    m.not()
+                } else {
+                    m
+                }
+            }
+            _ => return unbound(format!("the operator {op}")),
         })
     }
 
@@ -497,16 +552,19 @@ impl Exprs<'_> {
         if let Some(over) = &f.over {
             return self.window(f, over);
         }
-        if f.filter.is_some()
-            || f.null_treatment.is_some()
-            || !f.within_group.is_empty()
-            || !matches!(f.parameters, FunctionArguments::None)
-        {
-            return unbound("FILTER or WITHIN GROUP");
+        if f.null_treatment.is_some() || !matches!(f.parameters, FunctionArguments::None) {
+            return unbound("IGNORE/RESPECT NULLS or function parameters");
         }
         let Some(name) = function_name(f) else {
             return unbound("a qualified function");
         };
+        if (f.filter.is_some() || !f.within_group.is_empty())
+            && !AGGREGATES.contains(&name.as_str())
+        {
+            return unbound(format!(
+                "FILTER or WITHIN GROUP with {name}, which is not an aggregate"
+            ));
+        }
         let mut order: &[sqlparser::ast::OrderByExpr] = &[];
         let (args, distinct) = match &f.args {
             FunctionArguments::List(l) => {
@@ -541,7 +599,29 @@ impl Exprs<'_> {
             FunctionArguments::Subquery(_) => return unbound("a subquery argument"),
         };
         if AGGREGATES.contains(&name.as_str()) {
-            return self.aggregate(&name, &args, distinct, order);
+            let filter = f.filter.as_deref();
+            if let [within] = f.within_group.as_slice() {
+                // PERCENTILE_CONT(q) WITHIN GROUP (ORDER BY x): the quantile q of x
+                let (q, quantile) = match (name.as_str(), args.as_slice()) {
+                    ("PERCENTILE_CONT", [Some(q)]) => (q, "QUANTILE_CONT"),
+                    ("PERCENTILE_DISC", [Some(q)]) => (q, "QUANTILE_DISC"),
+                    _ => return unbound(format!("WITHIN GROUP with {name}")),
+                };
+                if within.options.asc == Some(false) {
+                    return unbound("WITHIN GROUP (ORDER BY … DESC)");
+                }
+                return self.aggregate(
+                    quantile,
+                    &[Some(&within.expr), Some(q)],
+                    distinct,
+                    &[],
+                    filter,
+                );
+            }
+            if !f.within_group.is_empty() {
+                return unbound(format!("WITHIN GROUP with {name}"));
+            }
+            return self.aggregate(&name, &args, distinct, order, filter);
         }
         if distinct {
             return unbound("DISTINCT in a function that is not an aggregate");
@@ -626,7 +706,10 @@ impl Exprs<'_> {
             ("SUBSTR", [x, _, len]) => {
                 substring(x.clone(), int_arg(1), Some((len.clone(), int_arg(2))))?
             }
-            _ => return unbound(format!("the function {name}")),
+            _ => match super::functions::scalar(&name, &xs, &args) {
+                Some(r) => r?,
+                None => return unbound(format!("the function {name}")),
+            },
         })
     }
 
@@ -653,12 +736,32 @@ impl Exprs<'_> {
         args: &[Option<&SQLExpr>],
         distinct: bool,
         order: &[sqlparser::ast::OrderByExpr],
+        filter: Option<&SQLExpr>,
     ) -> Bound<Expr> {
+        // FILTER (WHERE c): the aggregate reads the rows where c is true
+        let keep = match filter {
+            Some(c) if !order.is_empty() => {
+                let _ = c;
+                return unbound(format!("FILTER with ORDER BY inside {name}"));
+            }
+            Some(c) if has_aggregate(c) => return unbound("an aggregate inside FILTER"),
+            Some(c) => Some(self.bind_ref(c)?),
+            None => None,
+        };
         let plain = |e: &SQLExpr| -> Bound<Expr> {
             if has_aggregate(e) {
                 return unbound("an aggregate inside an aggregate");
             }
-            self.bind_ref(e)
+            let x = self.bind_ref(e)?;
+            Ok(match &keep {
+                Some(c) => x.filter(c.clone()),
+                None => x,
+            })
+        };
+        // the number of rows (kept by FILTER)
+        let rows = || match &keep {
+            Some(c) => c.clone().filter(c.clone()).len(),
+            None => len(),
         };
         // the values an ordered aggregate reads, in order: ORDER BY inside the call
         // (ascending NULLS LAST, descending NULLS FIRST, as the query's ORDER BY);
@@ -731,9 +834,44 @@ impl Exprs<'_> {
                 .unique()
                 .cast(DataType::Float64)
                 .sum(),
-            ("MIN" | "MAX", [Some(_)], true) => return self.aggregate(name, args, false, order),
-            ("COUNT", [None] | [], false) => len(),
-            ("COUNT", [Some(e)], false) if is_non_null_literal(e) => len(),
+            ("MIN" | "MAX", [Some(_)], true) => {
+                return self.aggregate(name, args, false, order, filter)
+            }
+            ("FIRST", [Some(e)], false) => plain(e)?.first(),
+            ("LAST", [Some(e)], false) => plain(e)?.last(),
+            // any value that is not NULL (the first)
+            ("ANY_VALUE", [Some(e)], false) => plain(e)?.drop_nulls().first(),
+            ("BOOL_AND", [Some(e)], false) => {
+                let x = plain(e)?;
+                when(x.clone().null_count().lt(x.clone().len()))
+                    .then(x.all(true))
+                    .otherwise(null())
+            }
+            ("BOOL_OR", [Some(e)], false) => {
+                let x = plain(e)?;
+                when(x.clone().null_count().lt(x.clone().len()))
+                    .then(x.any(true))
+                    .otherwise(null())
+            }
+            // over the pairs where neither is NULL; NULL with too few pairs
+            ("CORR" | "COVAR_POP" | "COVAR_SAMP" | "COVAR", [Some(a), Some(b)], false) => {
+                let (a, b) = (
+                    plain(a)?.cast(DataType::Float64),
+                    plain(b)?.cast(DataType::Float64),
+                );
+                let both = a.clone().is_not_null().and(b.clone().is_not_null());
+                let (a, b) = (a.filter(both.clone()), b.filter(both));
+                let n = a.clone().len();
+                let (v, least) = match name {
+                    // one pair: NaN, as DuckDB
+                    "CORR" => (pearson_corr(a, b), 1),
+                    "COVAR_POP" => (cov(a, b, 0), 1),
+                    _ => (cov(a, b, 1), 2),
+                };
+                when(n.gt_eq(lit(least as u32))).then(v).otherwise(null())
+            }
+            ("COUNT", [None] | [], false) => rows(),
+            ("COUNT", [Some(e)], false) if is_non_null_literal(e) => rows(),
             ("COUNT", [Some(e)], false) => plain(e)?.count(),
             ("COUNT", [Some(e)], true) => {
                 let x = plain(e)?;
@@ -765,7 +903,13 @@ impl Exprs<'_> {
                     Some(Num::Int(n)) if (0..=1).contains(&n) => n as f64,
                     _ => return unbound(format!("{name}'s fraction")),
                 };
-                plain(e)?.quantile(lit(q), method)
+                // one of the values: of their type where it is an integer (DuckDB)
+                let x = plain(e)?;
+                let dtype = x.clone().to_field(&schema_of(self.scope)).map(|f| f.dtype);
+                match dtype {
+                    Ok(d) if d.is_integer() => x.quantile(lit(q), method).cast(d),
+                    _ => x.quantile(lit(q), method),
+                }
             }
             ("STDEV" | "STDDEV" | "STDEV_SAMP" | "STDDEV_SAMP", [Some(e)], false) => {
                 plain(e)?.std(1)
