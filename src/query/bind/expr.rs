@@ -255,7 +255,13 @@ impl Exprs<'_> {
                     other => unbound(format!("a {other} literal")),
                 }
             }
-            _ => unbound("this expression"),
+            _ => {
+                // named by its text (the first words of a long one)
+                let text = e.to_string();
+                let short: String = text.chars().take(60).collect();
+                let more = if short.len() < text.len() { "…" } else { "" };
+                unbound(format!("the expression `{short}{more}`"))
+            }
         }
     }
 
@@ -335,6 +341,19 @@ impl Exprs<'_> {
             }
         }
         let x = self.bind(expr)?;
+        let text = x
+            .clone()
+            .to_field(&schema_of(self.scope))
+            .is_ok_and(|f| f.dtype == DataType::String);
+        if dt == DataType::Date && text {
+            // text as a date: YYYY-MM-DD (an error otherwise; NULL for TRY_CAST)
+            let strict = matches!(kind, CastKind::Cast | CastKind::DoubleColon);
+            return Ok(x.str().to_date(StrptimeOptions {
+                format: Some("%Y-%m-%d".into()),
+                strict,
+                ..Default::default()
+            }));
+        }
         Ok(match kind {
             CastKind::Cast | CastKind::DoubleColon => x.strict_cast(dt),
             CastKind::TryCast | CastKind::SafeCast => x.cast(dt),

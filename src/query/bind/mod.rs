@@ -129,8 +129,22 @@ pub fn bind_query(q: &Query, catalog: &Catalog) -> Result<Node, Unbound> {
 
 impl Binder<'_> {
     fn query(&mut self, q: &Query) -> Bound<Node> {
-        if q.fetch.is_some() || !q.locks.is_empty() || q.for_clause.is_some() {
-            return unbound("FETCH/FOR/locks");
+        if let Some(f) = &q.fetch {
+            // `FETCH FIRST n ROWS ONLY` is `LIMIT n`
+            if f.with_ties || f.percent || q.limit_clause.is_some() || f.quantity.is_none() {
+                return unbound("FETCH … WITH TIES/PERCENT");
+            }
+            let mut q = q.clone();
+            q.limit_clause = Some(LimitClause::LimitOffset {
+                limit: f.quantity.clone(),
+                offset: None,
+                limit_by: vec![],
+            });
+            q.fetch = None;
+            return self.query(&q);
+        }
+        if !q.locks.is_empty() || q.for_clause.is_some() {
+            return unbound("FOR/locks");
         }
         if q.settings.is_some() || q.format_clause.is_some() || !q.pipe_operators.is_empty() {
             return unbound("query settings");
@@ -156,7 +170,10 @@ impl Binder<'_> {
                 self.query(inner)
             }
             SetExpr::SetOperation { .. } => self.set_operation(q),
-            _ => unbound("VALUES or this kind of query"),
+            SetExpr::Values(v) if q.order_by.is_none() && q.limit_clause.is_none() => {
+                self.values(v)
+            }
+            _ => unbound("this kind of query"),
         };
         self.ctes.truncate(depth);
         r
@@ -202,6 +219,49 @@ impl Binder<'_> {
         let r = self.query(&t);
         self.ctes.pop();
         r
+    }
+
+    /// `VALUES (…), (…)`: a row each, columns `col0`, `col1`, … (as DuckDB names them)
+    /// of the common type of each column's values.
+    fn values(&mut self, v: &sqlparser::ast::Values) -> Bound<Node> {
+        let Some(one) = self.catalog.frames.get(super::plan::ONE_ROW) else {
+            return unbound("VALUES");
+        };
+        let width = v.rows.first().map_or(0, |r| r.content.len());
+        if width == 0 {
+            return unbound("VALUES without values");
+        }
+        let mut rows = vec![];
+        for (i, r) in v.rows.iter().enumerate() {
+            if r.content.len() != width {
+                return Err(Unbound::Invalid(format!(
+                    "VALUES row {} has {} values and the first has {width}; give every row as many",
+                    i + 1,
+                    r.content.len()
+                )));
+            }
+            let mut ex = Exprs {
+                scope: &[],
+                grouping: None,
+            };
+            let mut cols = vec![];
+            for (j, e) in r.content.iter().enumerate() {
+                cols.push(ex.bind(e)?.alias(format!("col{j}")));
+            }
+            rows.push(one.clone().select(cols));
+        }
+        let lf = concat(
+            rows,
+            UnionArgs {
+                to_supertypes: true,
+                ..Default::default()
+            },
+        )?;
+        Ok(Node::Combined {
+            what: format!("VALUES ({} rows)", v.rows.len()),
+            inputs: vec![],
+            lf,
+        })
     }
 
     /// The frame a name in FROM reads: a CTE (innermost first), else a session relation.
@@ -529,6 +589,14 @@ fn only_exclude(o: &sqlparser::ast::WildcardAdditionalOptions) -> bool {
         && o.opt_exclude.is_some()
         && o.opt_except.is_none()
         && o.opt_replace.is_none()
+        && o.opt_rename.is_none()
+}
+
+fn only_replace(o: &sqlparser::ast::WildcardAdditionalOptions) -> bool {
+    o.opt_ilike.is_none()
+        && o.opt_exclude.is_none()
+        && o.opt_except.is_none()
+        && o.opt_replace.is_some()
         && o.opt_rename.is_none()
 }
 

@@ -34,7 +34,7 @@ impl Binder<'_> {
             outputs.push((name.clone(), bound));
         }
         let having = match &s.having {
-            Some(h) => Some(ex.bind(h)?),
+            Some(h) => Some(ex.bind(&with_aliases(h, &items, &scope))?),
             None => None,
         };
         let distinct = match &s.distinct {
@@ -295,6 +295,30 @@ fn select_items<'e>(s: &'e Select, scope: &[Relation]) -> Bound<Vec<Item<'e>>> {
                 every(&mut items, scope, &names, false);
                 excluded.extend(names);
             }
+            SelectItem::Wildcard(opts) if only_replace(opts) => {
+                // `* REPLACE (expr AS name)`: the column of that name computed instead
+                let Some(r) = &opts.opt_replace else {
+                    return unbound("REPLACE");
+                };
+                for c in scope.iter().flat_map(|r| &r.columns).filter(|c| !c.using) {
+                    match r.items.iter().find(|i| i.column_name.value == c.name) {
+                        Some(i) => items.push((c.name.clone(), Some(&i.expr), None)),
+                        None => {
+                            items.push((output_name(&items, c), None, Some(col(c.frame.clone()))))
+                        }
+                    }
+                }
+                if let Some(i) = r
+                    .items
+                    .iter()
+                    .find(|i| !items.iter().any(|(n, _, _)| *n == i.column_name.value))
+                {
+                    return Err(Unbound::Column {
+                        name: i.column_name.value.clone(),
+                        valid: items.iter().map(|(n, _, _)| n.clone()).collect(),
+                    });
+                }
+            }
             SelectItem::QualifiedWildcard(
                 sqlparser::ast::SelectItemQualifiedWildcardKind::ObjectName(n),
                 opts,
@@ -325,6 +349,31 @@ fn select_items<'e>(s: &'e Select, scope: &[Relation]) -> Bound<Vec<Item<'e>>> {
         seen.push(n);
     }
     Ok(items)
+}
+
+/// HAVING with the SELECT list's aliases read as what they name (`HAVING n > 1` for
+/// `COUNT(*) AS n`), where no column in scope has that name (a column wins, as in
+/// DuckDB).
+fn with_aliases(h: &SQLExpr, items: &[Item], scope: &[Relation]) -> SQLExpr {
+    let ex = Exprs {
+        scope,
+        grouping: None,
+    };
+    let mut h = h.clone();
+    let _ = sqlparser::ast::visit_expressions_mut(&mut h, |e: &mut SQLExpr| {
+        if let SQLExpr::Identifier(i) = e {
+            if ex.lookup(None, &i.value).is_none() {
+                if let Some((_, Some(x), _)) = items
+                    .iter()
+                    .find(|(n, x, _)| x.is_some() && n.eq_ignore_ascii_case(&i.value))
+                {
+                    *e = SQLExpr::Nested(Box::new((*x).clone()));
+                }
+            }
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    h
 }
 
 /// The output name of a column read as it is, as polars-sql names it: its own name, or
@@ -477,9 +526,6 @@ fn project(
 /// QUALIFY, as polars-sql applies it: a filter over the outputs (its names are the
 /// SELECT list's), its windows computed over them, before DISTINCT and LIMIT.
 fn qualified(node: Node, qualify: &SQLExpr, names: &[Expr]) -> Bound<Node> {
-    if !has_window(qualify) {
-        return unbound("QUALIFY without a window function");
-    }
     let (_, schema) = lowered(&node)?;
     let mut outputs = relation_of(String::new(), &schema);
     // the hidden sort columns are not names QUALIFY can read
