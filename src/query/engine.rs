@@ -890,7 +890,16 @@ impl Engine {
                 located(origin, st, l, c, &m)
             }
             Unbound::Polars(e) => self.explain_error(origin, st, &e),
-            Unbound::Invalid(m) => located(origin, st, 1, 1, &m),
+            Unbound::Invalid(m) => {
+                // at the first name the message quotes (`p` of `p.year`)
+                let (l, c) = m
+                    .split('`')
+                    .nth(1)
+                    .and_then(|w| w.split(['.', '(']).next())
+                    .and_then(|w| position_of(&st.text, w))
+                    .unwrap_or((1, 1));
+                located(origin, st, l, c, &m)
+            }
             Unbound::Construct(what) => {
                 // at the function or keyword the construct names, where it has one
                 let word = what

@@ -48,6 +48,22 @@ impl Exprs<'_> {
             .scope
             .iter()
             .filter(|r| qualifier.is_none_or(|q| r.qualifier == q));
+        if let (Some(q), 0) = (qualifier, rels.clone().count()) {
+            let named: Vec<String> = self
+                .scope
+                .iter()
+                .filter(|r| !r.qualifier.is_empty())
+                .map(|r| format!("`{}`", r.qualifier))
+                .collect();
+            return Err(Unbound::Invalid(format!(
+                "`{q}` in `{e}` names no table of this query{}",
+                if named.is_empty() {
+                    String::new()
+                } else {
+                    format!("; it reads {}", named.join(", "))
+                }
+            )));
+        }
         let holders: Vec<String> = rels
             .clone()
             .filter(|r| {
@@ -617,6 +633,24 @@ impl Exprs<'_> {
             FunctionArguments::None => (vec![], false),
             FunctionArguments::Subquery(_) => return unbound("a subquery argument"),
         };
+        if matches!(
+            name.as_str(),
+            "ROW_NUMBER"
+                | "RANK"
+                | "DENSE_RANK"
+                | "NTILE"
+                | "LAG"
+                | "LEAD"
+                | "FIRST_VALUE"
+                | "LAST_VALUE"
+                | "NTH_VALUE"
+                | "PERCENT_RANK"
+                | "CUME_DIST"
+        ) {
+            return Err(Unbound::Invalid(format!(
+                "`{name}` is a window function: it needs OVER (…), e.g. {name}() OVER (ORDER BY budget DESC)"
+            )));
+        }
         if AGGREGATES.contains(&name.as_str()) {
             let filter = f.filter.as_deref();
             if let [within] = f.within_group.as_slice() {

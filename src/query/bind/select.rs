@@ -14,7 +14,9 @@ impl Binder<'_> {
         };
         if let Some(w) = &s.selection {
             if has_aggregate(w) || has_window(w) {
-                return unbound("an aggregate or a window in WHERE");
+                return Err(Unbound::Invalid(
+                    "an aggregate or a window function cannot be in `WHERE`, which filters rows before they are grouped; put a condition on an aggregate in HAVING, on a window in QUALIFY".into(),
+                ));
             }
             node = Node::Filter {
                 input: Box::new(node),
@@ -437,7 +439,13 @@ fn order_by(
         let nulls_last = !o.options.nulls_first.unwrap_or(desc);
         let target = match ordinal(&o.expr) {
             Some(k) if k >= 1 && k <= outputs.len() => col(outputs[k - 1].0.clone()),
-            Some(_) => return unbound("ORDER BY ordinal out of range"),
+            Some(k) => {
+                return Err(Unbound::Invalid(format!(
+                    "ORDER BY {k}: the SELECT list has {} column{}; an ORDER BY number is a position in it",
+                    outputs.len(),
+                    if outputs.len() == 1 { "" } else { "s" }
+                )))
+            }
             None => match output_named(&o.expr, outputs) {
                 Some(i) => col(outputs[i].0.clone()),
                 None if distinct => return unbound("ORDER BY of DISTINCT"),
