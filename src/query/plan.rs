@@ -783,8 +783,9 @@ pub enum Node {
     With { input: Box<Node>, exprs: Vec<Expr> },
     /// Exactly these columns.
     Project { input: Box<Node>, exprs: Vec<Expr> },
-    /// Distinct rows.
-    Distinct { input: Box<Node> },
+    /// Distinct rows; with `on` (`DISTINCT ON`), the first row of each distinct value
+    /// of those columns, in the input's order.
+    Distinct { input: Box<Node>, on: Vec<String> },
     Sort {
         input: Box<Node>,
         by: Vec<Expr>,
@@ -832,7 +833,16 @@ impl Node {
             }
             Node::With { input, exprs } => input.lower().with_columns(exprs),
             Node::Project { input, exprs } => input.lower().select(exprs),
-            Node::Distinct { input } => input.lower().unique_stable(None, UniqueKeepStrategy::Any),
+            Node::Distinct { input, on } if on.is_empty() => {
+                input.lower().unique_stable(None, UniqueKeepStrategy::Any)
+            }
+            Node::Distinct { input, on } => input.lower().unique_stable(
+                Some(Selector::ByName {
+                    names: on.into_iter().map(PlSmallStr::from).collect(),
+                    strict: true,
+                }),
+                UniqueKeepStrategy::First,
+            ),
             Node::Sort {
                 input,
                 by,
@@ -891,7 +901,10 @@ impl Node {
                 ),
                 Node::With { input, exprs } => (format!("COMPUTE {}", list(exprs)), vec![input]),
                 Node::Project { input, exprs } => (format!("PROJECT {}", list(exprs)), vec![input]),
-                Node::Distinct { input } => ("DISTINCT".into(), vec![input]),
+                Node::Distinct { input, on } if on.is_empty() => ("DISTINCT".into(), vec![input]),
+                Node::Distinct { input, on } => {
+                    (format!("DISTINCT ON ({})", on.join(", ")), vec![input])
+                }
                 Node::Sort {
                     input,
                     by,

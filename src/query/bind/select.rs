@@ -39,10 +39,22 @@ impl Binder<'_> {
             Some(h) => Some(ex.bind(&with_aliases(h, &items, &scope))?),
             None => None,
         };
-        let distinct = match &s.distinct {
-            None | Some(Distinct::All) => false,
-            Some(Distinct::Distinct) => true,
-            Some(Distinct::On(_)) => return unbound("DISTINCT ON"),
+        let (distinct, distinct_on) = match &s.distinct {
+            None | Some(Distinct::All) => (false, vec![]),
+            Some(Distinct::Distinct) => (true, vec![]),
+            // DISTINCT ON (outputs): the first row of each, after ORDER BY
+            Some(Distinct::On(keys)) => {
+                let mut on = vec![];
+                for k in keys {
+                    match output_named(k, &outputs) {
+                        Some(i) => on.push(outputs[i].0.clone()),
+                        None => {
+                            return unbound("DISTINCT ON a value the SELECT list does not name")
+                        }
+                    }
+                }
+                (false, on)
+            }
         };
         let (sorts, sort_exprs) = order_by(q, &outputs, distinct, &mut ex)?;
         if let Some(g) = ex.grouping.take() {
@@ -57,6 +69,7 @@ impl Binder<'_> {
         if distinct {
             node = Node::Distinct {
                 input: Box::new(node),
+                on: vec![],
             };
         }
         if !sorts.is_empty() {
@@ -65,6 +78,12 @@ impl Binder<'_> {
                 by: sorts.iter().map(|(e, _, _)| e.clone()).collect(),
                 descending: sorts.iter().map(|(_, d, _)| *d).collect(),
                 nulls_last: sorts.iter().map(|(_, _, n)| *n).collect(),
+            };
+        }
+        if !distinct_on.is_empty() {
+            node = Node::Distinct {
+                input: Box::new(node),
+                on: distinct_on,
             };
         }
         if let Some((offset, len)) = limit(&q.limit_clause)? {
@@ -294,6 +313,27 @@ fn select_items<'e>(s: &'e Select, scope: &[Relation]) -> Bound<Vec<Item<'e>>> {
                     }
                     None => vec![],
                 };
+                // a name of no column is a mistake (DuckDB refuses it too)
+                let all: Vec<String> = scope
+                    .iter()
+                    .flat_map(|r| &r.columns)
+                    .map(|c| c.name.clone())
+                    .collect();
+                let frames: Vec<&str> = scope
+                    .iter()
+                    .flat_map(|r| &r.columns)
+                    .map(|c| c.frame.as_str())
+                    .collect();
+                if let Some(n) = names.iter().find(|n| {
+                    let last = n.rsplit('.').next().unwrap_or(n);
+                    !all.iter().any(|c| c.eq_ignore_ascii_case(last))
+                        && !frames.contains(&n.as_str())
+                }) {
+                    return Err(Unbound::Column {
+                        name: n.clone(),
+                        valid: all,
+                    });
+                }
                 every(&mut items, scope, &names, false);
                 excluded.extend(names);
             }
