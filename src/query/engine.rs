@@ -543,10 +543,9 @@ impl Engine {
         // planned as budgetql would run it, so an unknown column or a type error is reported
         // here, located, rather than by the other engine
         let polars_sql = self.prepare(origin, &st, &q)?;
-        self.sql_context()
-            .execute(&polars_sql)
-            .and_then(|mut lf| lf.collect_schema().map(|_| ()))
-            .map_err(|e| self.explain_error(origin, &st, &e))?;
+        if let Err(e) = self.bound_plan(&polars_sql) {
+            return Err(self.unbound_error(origin, &st, e));
+        }
         if dialect == Dialect::Polars {
             return Ok(polars_sql);
         }
@@ -633,11 +632,19 @@ impl Engine {
         ctx
     }
 
-    /// Run SQL that budgetql wrote itself (the audit rules): no checks, no rewrites.
+    /// Run SQL that budgetql wrote itself (the audit rules): no checks, no rewrites;
+    /// planned by the binder like any query.
     pub fn internal_sql(&mut self, sql: &str) -> Result<DataFrame, String> {
-        self.sql_context()
-            .execute(sql)
-            .and_then(|lf| lf.collect())
+        let st = Statement {
+            text: sql.to_string(),
+            line: 1,
+            column: 1,
+        };
+        let q = parse_query(sql).map_err(|e| e.to_string())?;
+        let sql = self.prepare("", &st, &q).map_err(|e| e.to_string())?;
+        self.binder_frame(&sql)
+            .map_err(|e| e.to_string())?
+            .collect()
             .map_err(|e| e.to_string())
     }
 
@@ -848,7 +855,14 @@ impl Engine {
         }
         let sql = self.prepare(origin, st, q)?;
         if self.value_count_quantiles {
-            if let Some(plan) = super::quantiles::plan(&mut self.sql_context(), &sql) {
+            let mut planner = |s: &str| {
+                self.binder_frame(s)
+                    .map_err(|e| PolarsError::ComputeError(e.to_string().into()))
+            };
+            if let Some(plan) = super::quantiles::plan(&mut planner, &sql) {
+                if let Some(x) = &mut self.explained {
+                    x.push("GROUPED QUANTILES FROM VALUE COUNTS (src/query/quantiles.rs; the Polars plan below)".into());
+                }
                 return plan.map_err(|e| self.explain_error(origin, st, &e));
             }
         }
@@ -929,19 +943,7 @@ impl Engine {
     /// core — `bound`, or what was not bound — with the SQL it planned (run a test suite
     /// with it and count the reasons to choose what to bind next).
     fn bound_frame(&mut self, sql: &str) -> Result<LazyFrame, super::bind::Unbound> {
-        use super::bind::Unbound;
-        let q = parse_query(sql).map_err(|e| {
-            Unbound::Invalid(format!("internal error: budgetql's rewrite of the query does not parse ({e}); please report it with the query"))
-        })?;
-        let catalog = super::bind::Catalog {
-            frames: &self.frames,
-            schemas: &self.schemas,
-        };
-        let r = super::bind::bind_query(&q, &catalog).and_then(|node| {
-            let lf = node.clone().lower();
-            lf.clone().collect_schema()?;
-            Ok((node, lf))
-        });
+        let r = self.bound_plan(sql);
         if let Ok(f) = std::env::var("BUDGETQL_BINDER_LOG") {
             use std::io::Write;
             let what = match &r {
@@ -966,6 +968,32 @@ impl Engine {
             x.extend(node.explain().lines().map(|l| l.to_string()));
         }
         Ok(lf)
+    }
+
+    /// The query's SQL bound to budgetql's plan, with its frame (Polars has checked the
+    /// plan's types).
+    fn bound_plan(
+        &self,
+        sql: &str,
+    ) -> Result<(super::plan::Node, LazyFrame), super::bind::Unbound> {
+        use super::bind::Unbound;
+        let q = parse_query(sql).map_err(|e| {
+            Unbound::Invalid(format!("internal error: budgetql's rewrite of the query does not parse ({e}); please report it with the query"))
+        })?;
+        let catalog = super::bind::Catalog {
+            frames: &self.frames,
+            schemas: &self.schemas,
+        };
+        super::bind::bind_query(&q, &catalog).and_then(|node| {
+            let lf = node.clone().lower();
+            lf.clone().collect_schema()?;
+            Ok((node, lf))
+        })
+    }
+
+    /// [`Self::bound_plan`]'s frame alone (no EXPLAIN lines, no log).
+    fn binder_frame(&self, sql: &str) -> Result<LazyFrame, super::bind::Unbound> {
+        self.bound_plan(sql).map(|(_, lf)| lf)
     }
 
     /// Unknown tables: the closest names, located.
@@ -2023,11 +2051,7 @@ struct Probe<'a> {
 
 impl Columns for Probe<'_> {
     fn columns_of(&mut self, sql: &str) -> Result<Vec<String>, String> {
-        let mut lf = self
-            .engine
-            .sql_context()
-            .execute(sql)
-            .map_err(|e| e.to_string())?;
+        let mut lf = self.engine.binder_frame(sql).map_err(|e| e.to_string())?;
         let s = lf.collect_schema().map_err(|e| e.to_string())?;
         Ok(s.iter_names().map(|n| n.to_string()).collect())
     }

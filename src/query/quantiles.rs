@@ -19,7 +19,6 @@
 //! (checked before it is used), so the two can never disagree on the shape.
 
 use polars::prelude::*;
-use polars::sql::SQLContext;
 use polars_arrow::array::Array;
 use polars_core::series::BitRepr;
 use sqlparser::ast::{
@@ -40,8 +39,12 @@ enum Agg {
     Quantile(f64),
 }
 
+/// What plans a query's SQL into a frame (budgetql's binder): the whole query, to take
+/// its output's names and types, and the parts this plan reads.
+pub type Planner<'a> = dyn FnMut(&str) -> PolarsResult<LazyFrame> + 'a;
+
 /// The value-count plan of `sql`, or None when the statement is not of that shape.
-pub fn plan(ctx: &mut SQLContext, sql: &str) -> Option<PolarsResult<LazyFrame>> {
+pub fn plan(ctx: &mut Planner, sql: &str) -> Option<PolarsResult<LazyFrame>> {
     // every query passes here: parse again only when a median or quantile is asked for
     let upper = sql.to_ascii_uppercase();
     if !upper.contains("MEDIAN") && !upper.contains("QUANTILE_CONT") {
@@ -56,7 +59,7 @@ pub fn plan(ctx: &mut SQLContext, sql: &str) -> Option<PolarsResult<LazyFrame>> 
     // the general plan's output: names (of unnamed aggregates too) and types the value-count
     // plan must reproduce; a statement the general plan refuses gets its error from there.
     // Planned only once the statement has the shape (else the caller plans it anyway).
-    let general = ctx.execute(sql).ok()?.collect_schema().ok()?;
+    let general = ctx(sql).ok()?.collect_schema().ok()?;
     Some(plan.and_then(|lf| conform(lf, &general)))
 }
 
@@ -187,7 +190,7 @@ fn item(it: &SelectItem) -> Option<(&SQLExpr, Option<&str>)> {
 
 /// The columns the FROM clause gives (planned, not read): to tell a source column from
 /// an output alias of the same name in GROUP BY.
-fn source_columns(ctx: &mut SQLContext, q: &SQLQuery, sel: &Select) -> Option<Vec<String>> {
+fn source_columns(ctx: &mut Planner, q: &SQLQuery, sel: &Select) -> Option<Vec<String>> {
     let mut s = sel.clone();
     s.projection = vec![SelectItem::Wildcard(Default::default())];
     s.selection = None;
@@ -196,11 +199,11 @@ fn source_columns(ctx: &mut SQLContext, q: &SQLQuery, sel: &Select) -> Option<Ve
     *src.body = SetExpr::Select(Box::new(s));
     src.order_by = None;
     src.limit_clause = None;
-    let schema = ctx.execute(&src.to_string()).ok()?.collect_schema().ok()?;
+    let schema = ctx(&src.to_string()).ok()?.collect_schema().ok()?;
     Some(schema.iter_names().map(|n| n.to_string()).collect())
 }
 
-fn build(ctx: &mut SQLContext, q: &SQLQuery) -> Option<PolarsResult<LazyFrame>> {
+fn build(ctx: &mut Planner, q: &SQLQuery) -> Option<PolarsResult<LazyFrame>> {
     if q.fetch.is_some() {
         return None;
     }
@@ -415,7 +418,7 @@ fn build(ctx: &mut SQLContext, q: &SQLQuery) -> Option<PolarsResult<LazyFrame>> 
     *rows.body = SetExpr::Select(Box::new(inner));
     rows.order_by = None;
     rows.limit_clause = None;
-    let lf = match ctx.execute(&rows.to_string()) {
+    let lf = match ctx(&rows.to_string()) {
         Ok(lf) => lf,
         Err(e) => return Some(Err(e)),
     };
