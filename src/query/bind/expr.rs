@@ -236,6 +236,14 @@ impl Exprs<'_> {
                 pattern,
                 escape_char: None,
             } => self.like(expr, pattern, *negated, true),
+            _ => self.other_form(e),
+        }
+    }
+
+    /// EXTRACT, POSITION, typed literals (`DATE '…'`), and what the binder does not know
+    /// (named by its text).
+    fn other_form(&mut self, e: &SQLExpr) -> Bound<Expr> {
+        match e {
             SQLExpr::Extract { field, expr, .. } => {
                 super::functions::date_part(&field.to_string(), self.bind(expr)?)
             }
@@ -633,48 +641,9 @@ impl Exprs<'_> {
             FunctionArguments::None => (vec![], false),
             FunctionArguments::Subquery(_) => return unbound("a subquery argument"),
         };
-        if matches!(
-            name.as_str(),
-            "ROW_NUMBER"
-                | "RANK"
-                | "DENSE_RANK"
-                | "NTILE"
-                | "LAG"
-                | "LEAD"
-                | "FIRST_VALUE"
-                | "LAST_VALUE"
-                | "NTH_VALUE"
-                | "PERCENT_RANK"
-                | "CUME_DIST"
-        ) {
-            return Err(Unbound::Invalid(format!(
-                "`{name}` is a window function: it needs OVER (…), e.g. {name}() OVER (ORDER BY budget DESC)"
-            )));
-        }
+        needs_over(&name)?;
         if AGGREGATES.contains(&name.as_str()) {
-            let filter = f.filter.as_deref();
-            if let [within] = f.within_group.as_slice() {
-                // PERCENTILE_CONT(q) WITHIN GROUP (ORDER BY x): the quantile q of x
-                let (q, quantile) = match (name.as_str(), args.as_slice()) {
-                    ("PERCENTILE_CONT", [Some(q)]) => (q, "QUANTILE_CONT"),
-                    ("PERCENTILE_DISC", [Some(q)]) => (q, "QUANTILE_DISC"),
-                    _ => return unbound(format!("WITHIN GROUP with {name}")),
-                };
-                if within.options.asc == Some(false) {
-                    return unbound("WITHIN GROUP (ORDER BY … DESC)");
-                }
-                return self.aggregate(
-                    quantile,
-                    &[Some(&within.expr), Some(q)],
-                    distinct,
-                    &[],
-                    filter,
-                );
-            }
-            if !f.within_group.is_empty() {
-                return unbound(format!("WITHIN GROUP with {name}"));
-            }
-            return self.aggregate(&name, &args, distinct, order, filter);
+            return self.aggregate_call(f, &name, &args, distinct, order);
         }
         if distinct {
             return unbound("DISTINCT in a function that is not an aggregate");
@@ -782,6 +751,94 @@ impl Exprs<'_> {
         })
     }
 
+    /// An aggregate call: with FILTER, and `PERCENTILE_CONT(q) WITHIN GROUP (ORDER BY x)`
+    /// read as the quantile q of x.
+    fn aggregate_call(
+        &mut self,
+        f: &sqlparser::ast::Function,
+        name: &str,
+        args: &[Option<&SQLExpr>],
+        distinct: bool,
+        order: &[sqlparser::ast::OrderByExpr],
+    ) -> Bound<Expr> {
+        let filter = f.filter.as_deref();
+        let [within] = f.within_group.as_slice() else {
+            if !f.within_group.is_empty() {
+                return unbound(format!("WITHIN GROUP with {name}"));
+            }
+            return self.aggregate(name, args, distinct, order, filter);
+        };
+        let (q, quantile) = match (name, args) {
+            ("PERCENTILE_CONT", [Some(q)]) => (q, "QUANTILE_CONT"),
+            ("PERCENTILE_DISC", [Some(q)]) => (q, "QUANTILE_DISC"),
+            _ => return unbound(format!("WITHIN GROUP with {name}")),
+        };
+        if within.options.asc == Some(false) {
+            return unbound("WITHIN GROUP (ORDER BY … DESC)");
+        }
+        self.aggregate(
+            quantile,
+            &[Some(&within.expr), Some(q)],
+            distinct,
+            &[],
+            filter,
+        )
+    }
+
+    /// FILTER (WHERE c) of an aggregate: c, bound (the aggregate reads the rows where it
+    /// is true).
+    fn kept(
+        &self,
+        filter: Option<&SQLExpr>,
+        order: &[sqlparser::ast::OrderByExpr],
+        name: &str,
+    ) -> Bound<Option<Expr>> {
+        match filter {
+            None => Ok(None),
+            Some(_) if !order.is_empty() => unbound(format!("FILTER with ORDER BY inside {name}")),
+            Some(c) if has_aggregate(c) => unbound("an aggregate inside FILTER"),
+            Some(c) => Ok(Some(self.bind_ref(c)?)),
+        }
+    }
+
+    /// The values an ordered aggregate reads, in order: ORDER BY inside the call
+    /// (ascending NULLS LAST, descending NULLS FIRST, as the query's ORDER BY); with
+    /// DISTINCT, ordered by the value itself only.
+    fn ordered(
+        &self,
+        x: Expr,
+        order: &[sqlparser::ast::OrderByExpr],
+        distinct: bool,
+        name: &str,
+    ) -> Bound<Expr> {
+        let mut by = vec![];
+        let (mut desc, mut nulls_last) = (vec![], vec![]);
+        for o in order {
+            if has_aggregate(&o.expr) {
+                return unbound("an aggregate inside an aggregate");
+            }
+            by.push(self.bind_ref(&o.expr)?);
+            let d = !o.options.asc.unwrap_or(true);
+            desc.push(d);
+            nulls_last.push(!o.options.nulls_first.unwrap_or(d));
+        }
+        let opts = SortMultipleOptions::default()
+            .with_order_descending_multi(desc.clone())
+            .with_nulls_last_multi(nulls_last.clone())
+            .with_maintain_order(true);
+        Ok(match (distinct, by.as_slice()) {
+            (false, []) => x,
+            (false, _) => x.sort_by(by, opts),
+            (true, []) => x.unique_stable(),
+            (true, [k]) if *k == x => x.unique_stable().sort(
+                SortOptions::default()
+                    .with_order_descending(desc[0])
+                    .with_nulls_last(nulls_last[0]),
+            ),
+            (true, _) => unbound(format!("DISTINCT {name} ordered by another value"))?,
+        })
+    }
+
     /// An aggregate: bound over the input, collected, read back as its column.
     pub(super) fn aggregate(
         &mut self,
@@ -791,16 +848,7 @@ impl Exprs<'_> {
         order: &[sqlparser::ast::OrderByExpr],
         filter: Option<&SQLExpr>,
     ) -> Bound<Expr> {
-        // FILTER (WHERE c): the aggregate reads the rows where c is true
-        let keep = match filter {
-            Some(c) if !order.is_empty() => {
-                let _ = c;
-                return unbound(format!("FILTER with ORDER BY inside {name}"));
-            }
-            Some(c) if has_aggregate(c) => return unbound("an aggregate inside FILTER"),
-            Some(c) => Some(self.bind_ref(c)?),
-            None => None,
-        };
+        let keep = self.kept(filter, order, name)?;
         let plain = |e: &SQLExpr| -> Bound<Expr> {
             if has_aggregate(e) {
                 return unbound("an aggregate inside an aggregate");
@@ -816,38 +864,7 @@ impl Exprs<'_> {
             Some(c) => c.clone().filter(c.clone()).len(),
             None => len(),
         };
-        // the values an ordered aggregate reads, in order: ORDER BY inside the call
-        // (ascending NULLS LAST, descending NULLS FIRST, as the query's ORDER BY);
-        // with DISTINCT, ordered by the value itself only
-        let ordered = |e: &SQLExpr| -> Bound<Expr> {
-            let x = plain(e)?;
-            let mut by = vec![];
-            let (mut desc, mut nulls_last) = (vec![], vec![]);
-            for o in order {
-                if has_aggregate(&o.expr) {
-                    return unbound("an aggregate inside an aggregate");
-                }
-                by.push(self.bind_ref(&o.expr)?);
-                let d = !o.options.asc.unwrap_or(true);
-                desc.push(d);
-                nulls_last.push(!o.options.nulls_first.unwrap_or(d));
-            }
-            let opts = SortMultipleOptions::default()
-                .with_order_descending_multi(desc.clone())
-                .with_nulls_last_multi(nulls_last.clone())
-                .with_maintain_order(true);
-            Ok(match (distinct, by.as_slice()) {
-                (false, []) => x,
-                (false, _) => x.sort_by(by, opts),
-                (true, []) => x.unique_stable(),
-                (true, [k]) if *k == x => x.unique_stable().sort(
-                    SortOptions::default()
-                        .with_order_descending(desc[0])
-                        .with_nulls_last(nulls_last[0]),
-                ),
-                (true, _) => return unbound(format!("DISTINCT {name} ordered by another value")),
-            })
-        };
+        let ordered = |e: &SQLExpr| self.ordered(plain(e)?, order, distinct, name);
         let null = || Expr::Literal(LiteralValue::untyped_null());
         let agg = match (name, args, distinct) {
             // every value, NULLs too, as a list (NULL over no rows)
@@ -894,34 +911,20 @@ impl Exprs<'_> {
             ("LAST", [Some(e)], false) => plain(e)?.last(),
             // any value that is not NULL (the first)
             ("ANY_VALUE", [Some(e)], false) => plain(e)?.drop_nulls().first(),
-            ("BOOL_AND", [Some(e)], false) => {
+            ("BOOL_AND" | "BOOL_OR", [Some(e)], false) => {
                 let x = plain(e)?;
-                when(x.clone().null_count().lt(x.clone().len()))
-                    .then(x.all(true))
-                    .otherwise(null())
-            }
-            ("BOOL_OR", [Some(e)], false) => {
-                let x = plain(e)?;
-                when(x.clone().null_count().lt(x.clone().len()))
-                    .then(x.any(true))
+                let v = if name == "BOOL_AND" {
+                    x.clone().all(true)
+                } else {
+                    x.clone().any(true)
+                };
+                when(x.clone().null_count().lt(x.len()))
+                    .then(v)
                     .otherwise(null())
             }
             // over the pairs where neither is NULL; NULL with too few pairs
             ("CORR" | "COVAR_POP" | "COVAR_SAMP" | "COVAR", [Some(a), Some(b)], false) => {
-                let (a, b) = (
-                    plain(a)?.cast(DataType::Float64),
-                    plain(b)?.cast(DataType::Float64),
-                );
-                let both = a.clone().is_not_null().and(b.clone().is_not_null());
-                let (a, b) = (a.filter(both.clone()), b.filter(both));
-                let n = a.clone().len();
-                let (v, least) = match name {
-                    // one pair: NaN, as DuckDB
-                    "CORR" => (pearson_corr(a, b), 1),
-                    "COVAR_POP" => (cov(a, b, 0), 1),
-                    _ => (cov(a, b, 1), 2),
-                };
-                when(n.gt_eq(lit(least as u32))).then(v).otherwise(null())
+                pairwise(name, plain(a)?, plain(b)?)
             }
             ("COUNT", [None] | [], false) => rows(),
             ("COUNT", [Some(e)], false) if is_non_null_literal(e) => rows(),
@@ -984,6 +987,46 @@ impl Exprs<'_> {
             None => Ok(agg),
         }
     }
+}
+
+/// A window function called without OVER: an error that says so.
+fn needs_over(name: &str) -> Bound<()> {
+    if matches!(
+        name,
+        "ROW_NUMBER"
+            | "RANK"
+            | "DENSE_RANK"
+            | "NTILE"
+            | "LAG"
+            | "LEAD"
+            | "FIRST_VALUE"
+            | "LAST_VALUE"
+            | "NTH_VALUE"
+            | "PERCENT_RANK"
+            | "CUME_DIST"
+    ) {
+        return Err(Unbound::Invalid(format!(
+            "`{name}` is a window function: it needs OVER (…), e.g. {name}() OVER (ORDER BY budget DESC)"
+        )));
+    }
+    Ok(())
+}
+
+/// CORR, COVAR_POP, COVAR_SAMP over the pairs where neither value is NULL; NULL with
+/// too few pairs (CORR of one pair is NaN, as DuckDB answers).
+fn pairwise(name: &str, a: Expr, b: Expr) -> Expr {
+    let (a, b) = (a.cast(DataType::Float64), b.cast(DataType::Float64));
+    let both = a.clone().is_not_null().and(b.clone().is_not_null());
+    let (a, b) = (a.filter(both.clone()), b.filter(both));
+    let n = a.clone().len();
+    let (v, least) = match name {
+        "CORR" => (pearson_corr(a, b), 1u32),
+        "COVAR_POP" => (cov(a, b, 0), 1),
+        _ => (cov(a, b, 1), 2),
+    };
+    when(n.gt_eq(lit(least)))
+        .then(v)
+        .otherwise(Expr::Literal(LiteralValue::untyped_null()))
 }
 
 /// `SUBSTR(x, start[, length])` as polars-sql computes it, for an integer literal start.
