@@ -3,7 +3,7 @@
 //! extensions rewritten ([`rewrite`]), then executed by polars-sql on the
 //! registered LazyFrames ([`engine`]).
 
-mod bind;
+pub(crate) mod bind;
 pub mod dialect;
 pub mod engine;
 pub mod lex;

@@ -106,14 +106,19 @@ pub const FUNCTIONS: &[&str] = &[
     "LEAD",
 ];
 
-/// Function names for highlighting and completion: SQL's and the budget extensions'.
+/// Function names for highlighting and completion: SQL's (the core ones and those the
+/// binder's function list plans) and the budget extensions'.
 fn functions() -> impl Iterator<Item = &'static str> {
-    FUNCTIONS.iter().copied().chain(
-        crate::query::rewrite::EXTENSIONS
-            .iter()
-            .filter(|x| x.function)
-            .map(|x| x.name),
-    )
+    FUNCTIONS
+        .iter()
+        .copied()
+        .chain(crate::query::bind::functions::NAMES.iter().copied())
+        .chain(
+            crate::query::rewrite::EXTENSIONS
+                .iter()
+                .filter(|x| x.function)
+                .map(|x| x.name),
+        )
 }
 
 /// What the completer knows about the session, refreshed after each statement.

@@ -6,6 +6,61 @@
 use super::expr::{literal_number, Num};
 use super::*;
 
+/// The functions [`scalar`] plans (their main spellings), for the shell's completion and
+/// highlighting; a test checks that each is planned.
+pub(crate) const NAMES: &[&str] = &[
+    "ACOS",
+    "ARRAY_CONTAINS",
+    "ARRAY_GET",
+    "ARRAY_LENGTH",
+    "ARRAY_LOWER",
+    "ARRAY_MAX",
+    "ARRAY_MEAN",
+    "ARRAY_MIN",
+    "ARRAY_SUM",
+    "ARRAY_TO_STRING",
+    "ARRAY_UPPER",
+    "ASIN",
+    "ATAN",
+    "ATAN2",
+    "BIT_AND",
+    "BIT_LENGTH",
+    "BIT_NOT",
+    "BIT_OR",
+    "BIT_XOR",
+    "CONCAT_WS",
+    "COS",
+    "COSD",
+    "COT",
+    "DATE",
+    "DATE_PART",
+    "DEGREES",
+    "ENDS_WITH",
+    "IF",
+    "IFNULL",
+    "LOG1P",
+    "LPAD",
+    "LTRIM",
+    "NORMALIZE",
+    "NVL",
+    "OCTET_LENGTH",
+    "PI",
+    "RADIANS",
+    "REGEXP_LIKE",
+    "REGEXP_MATCHES",
+    "RPAD",
+    "RTRIM",
+    "SIN",
+    "SIND",
+    "SPLIT_PART",
+    "STRFTIME",
+    "STRING_TO_ARRAY",
+    "STRPOS",
+    "TAN",
+    "TAND",
+    "XOR",
+];
+
 /// A literal text argument.
 fn text_arg(a: Option<&SQLExpr>) -> Option<String> {
     match a? {
@@ -192,4 +247,22 @@ pub(super) fn date_part(part: &str, x: Expr) -> Bound<Expr> {
         other => return unbound(format!("the date part '{other}'")),
     };
     Ok(v.cast(DataType::Int64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_function_is_planned() {
+        let text = SQLExpr::Value(SQLValue::SingleQuotedString("-".into()).into());
+        for name in NAMES {
+            let planned = (0..=3).any(|k| {
+                let xs = vec![col("x"); k];
+                let args = vec![Some(&text); k];
+                scalar(name, &xs, &args).is_some()
+            });
+            assert!(planned, "{name} is listed but not planned");
+        }
+    }
 }

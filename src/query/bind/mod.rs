@@ -21,7 +21,7 @@ use sqlparser::ast::{
 use std::collections::HashMap;
 
 mod expr;
-mod functions;
+pub(crate) mod functions;
 pub(crate) use expr::number_text;
 mod select;
 mod window;
