@@ -890,11 +890,7 @@ impl Engine {
             Unbound::Ambiguous { name, relations } => {
                 let last = name.rsplit('.').next().unwrap_or(&name);
                 let (l, c) = position_of(&st.text, last).unwrap_or((1, 1));
-                let of = relations
-                    .iter()
-                    .map(|r| format!("`{r}`"))
-                    .collect::<Vec<_>>()
-                    .join(" and ");
+                let of = super::names::quoted(&relations, " and ");
                 let first = relations.first().map(|r| r.as_str()).unwrap_or("t");
                 let m = if relations.len() > 1 {
                     format!("column `{name}` is in {of}; qualify it: {first}.{last}")
@@ -1125,11 +1121,7 @@ impl Engine {
         if !elsewhere.is_empty() {
             hint.push_str(&format!(
                 "; `{name}` is a column of {}, which this query does not read",
-                elsewhere
-                    .iter()
-                    .map(|t| format!("`{t}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                super::names::quoted(&elsewhere, ", ")
             ));
         }
         let (l, c) = position_of(&st.text, last).unwrap_or((1, 1));

@@ -40,18 +40,21 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     scored.into_iter().take(3).map(|(_, c)| c).collect()
 }
 
+/// Names for a message, each in backquotes, joined by `sep`: "`a`, `b`".
+pub fn quoted<S: AsRef<str>>(names: impl IntoIterator<Item = S>, sep: &str) -> String {
+    names
+        .into_iter()
+        .map(|x| format!("`{}`", x.as_ref()))
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
 /// "did you mean `a`?" / "did you mean `a` or `b`?", or empty.
 pub fn did_you_mean(c: &[String]) -> String {
     match c {
         [] => String::new(),
         [a] => format!("; did you mean `{a}`?"),
-        [init @ .., last] => format!(
-            "; did you mean {} or `{last}`?",
-            init.iter()
-                .map(|x| format!("`{x}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        [init @ .., last] => format!("; did you mean {} or `{last}`?", quoted(init, ", ")),
     }
 }
 

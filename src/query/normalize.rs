@@ -2218,28 +2218,18 @@ fn rewrite_function(f: SQLFunction, kind: &dyn Fn(&str) -> Option<ColumnKind>) -
 /// END)` (`COUNT(*)` counts `CASE WHEN c THEN 1 END`): the same answer, and the rewrites
 /// above then see a plain aggregate (they would otherwise drop the FILTER).
 fn filter_as_case(mut f: SQLFunction) -> SQLFunction {
-    const SKIP_NULLS: &[&str] = &[
-        "SUM",
-        "COUNT",
-        "AVG",
-        "MEAN",
-        "MIN",
-        "MAX",
-        "MEDIAN",
-        "STDDEV",
-        "STDEV",
-        "STDDEV_SAMP",
-        "STDDEV_POP",
-        "VARIANCE",
-        "VAR",
-        "VAR_SAMP",
-        "VAR_POP",
-        "TOTAL",
-    ];
+    // the aggregates that read NULLs (FIRST, LAST, ARRAY_AGG) keep their FILTER (the
+    // binder applies it); so does a WITHIN GROUP call, whose argument is its fraction
+    const READ_NULLS: &[&str] = &["FIRST", "LAST", "ARRAY_AGG"];
     let Some(cond) = f.filter.clone() else {
         return f;
     };
-    if !SKIP_NULLS.contains(&fname(&f).as_str()) || f.over.is_some() {
+    let name = fname(&f);
+    if !super::rewrite::AGGREGATES.contains(&name.as_str())
+        || READ_NULLS.contains(&name.as_str())
+        || f.over.is_some()
+        || !f.within_group.is_empty()
+    {
         return f;
     }
     let FunctionArguments::List(l) = &mut f.args else {

@@ -49,19 +49,19 @@ impl Exprs<'_> {
             .iter()
             .filter(|r| qualifier.is_none_or(|q| r.qualifier == q));
         if let (Some(q), 0) = (qualifier, rels.clone().count()) {
-            let named: Vec<String> = self
+            let named: Vec<&str> = self
                 .scope
                 .iter()
                 .filter(|r| !r.qualifier.is_empty())
-                .map(|r| format!("`{}`", r.qualifier))
+                .map(|r| r.qualifier.as_str())
                 .collect();
+            let reads = if named.is_empty() {
+                String::new()
+            } else {
+                format!("; it reads {}", crate::query::names::quoted(&named, ", "))
+            };
             return Err(Unbound::Invalid(format!(
-                "`{q}` in `{e}` names no table of this query{}",
-                if named.is_empty() {
-                    String::new()
-                } else {
-                    format!("; it reads {}", named.join(", "))
-                }
+                "`{q}` in `{e}` names no table of this query{reads}"
             )));
         }
         let holders: Vec<String> = rels
