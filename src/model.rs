@@ -256,15 +256,32 @@ pub fn mantissa(d: Decimal, scale: usize) -> Result<i128, String> {
 /// A number as SQL writes it (`1.005`, `-12`) as the integer a DECIMAL(p, s) stores:
 /// exact, rounded half away from zero to `s` places as DuckDB casts a decimal literal
 /// (`CAST(1.005 AS DECIMAL(10,2))` is 1.01; through a double it was 1.00). None for text
-/// that is not a plain decimal number (an exponent, more than 28 digits) or a value of
-/// more than `p` digits.
+/// that is not a plain decimal number (an exponent) or a value of more than `p` digits.
 pub fn decimal_literal(text: &str, p: usize, s: usize) -> Option<i128> {
-    let d = Decimal::from_str_exact(text).ok()?;
-    let r = d.round_dp_with_strategy(
-        u32::try_from(s).ok()?,
-        rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-    );
-    let m = mantissa(r, s).ok()?;
+    // read digit by digit (rust_decimal keeps 28 decimals; DECIMAL(38, 37) needs more)
+    let t = text.trim();
+    let (negative, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if (int.is_empty() && frac.is_empty())
+        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let mut m: i128 = 0;
+    for b in int
+        .bytes()
+        .chain(frac.bytes().chain(std::iter::repeat(b'0')).take(s))
+    {
+        m = m.checked_mul(10)?.checked_add(i128::from(b - b'0'))?;
+    }
+    // half away from zero at the first dropped decimal
+    if frac.as_bytes().get(s).is_some_and(|&b| b >= b'5') {
+        m = m.checked_add(1)?;
+    }
+    let m = if negative { -m } else { m };
     (m.unsigned_abs() < 10u128.checked_pow(u32::try_from(p).ok()?)?).then_some(m)
 }
 

@@ -192,6 +192,32 @@ pub fn located(origin: &str, stmt: &Statement, l: usize, c: usize, msg: &str) ->
 
 /// Parse a statement with sqlparser to report syntax errors with positions.
 pub fn check_syntax(origin: &str, stmt: &Statement) -> Result<(), QueryError> {
+    // `1_000`: DuckDB and PostgreSQL read a digit separator, the parser reads the number 1
+    // named `_000`
+    let toks = lex::lex(&stmt.text);
+    for w in toks.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        let glued = a.kind == lex::Kind::Number
+            && a.end == b.start
+            && b.kind == lex::Kind::Word
+            && stmt.text[b.start..b.end].starts_with('_');
+        if glued || (a.kind == lex::Kind::Number && stmt.text[a.start..a.end].contains('_')) {
+            let at = &stmt.text[..a.start];
+            let line = at.matches('\n').count() + 1;
+            let column = at.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let number = &stmt.text[a.start..b.end.max(a.end)];
+            return Err(located(
+                origin,
+                stmt,
+                line,
+                column,
+                &format!(
+                    "`{number}`: budgetql does not read digit separators; write the number without `_` ({})",
+                    number.replace('_', "")
+                ),
+            ));
+        }
+    }
     SQLParser::parse_sql(&GenericDialect {}, &stmt.text)
         .map(|_| ())
         .map_err(|e| syntax_error(origin, stmt, &e.to_string()))

@@ -101,6 +101,8 @@ pub struct Engine {
     /// Workbooks this session wrote, by absolute path: a COPY with `(SHEET 'name')` adds
     /// a sheet to one of them (while the file is as this session left it).
     workbooks: HashMap<PathBuf, Workbook>,
+    /// The keys (PRIMARY KEY, UNIQUE) of each session table, checked by INSERT
+    keys: HashMap<String, Vec<session_tables::Key>>,
     /// budgetql's plans of the SELECT cores planned since EXPLAIN began (query/bind.rs)
     /// (Some only while an EXPLAIN runs)
     explained: Option<Vec<String>>,
@@ -193,6 +195,7 @@ impl Engine {
             streaming: false,
             money: MoneyUnit::Wan,
             workbooks: HashMap::new(),
+            keys: HashMap::new(),
         };
         for (n, lf) in tables {
             e.register(n, lf, Kind::Contract);
@@ -395,6 +398,9 @@ impl Engine {
             }
             SQLStatement::CreateView(cv) => {
                 let name = object_name(&cv.name);
+                if cv.if_not_exists && self.names.iter().any(|(n, _)| *n == name) {
+                    return Ok(Output::Message(format!("{name} exists; left as it is")));
+                }
                 if self
                     .names
                     .iter()
@@ -1188,6 +1194,17 @@ impl Engine {
                 1,
                 &format!("not supported by the SQL engine: {msg}"),
             ),
+            Known::Other(msg) if msg.contains("subquery used as a value") => {
+                // at the first subquery in parentheses
+                let upper = st.text.to_ascii_uppercase();
+                let at = upper
+                    .match_indices("(SELECT")
+                    .next()
+                    .or_else(|| upper.match_indices("( SELECT").next())
+                    .map(|(i, _)| line_col(&st.text, i))
+                    .unwrap_or((1, 1));
+                located(origin, st, at.0, at.1, &msg)
+            }
             Known::Other(msg) => located(origin, st, 1, 1, &msg),
         }
     }

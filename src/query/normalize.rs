@@ -1094,7 +1094,7 @@ fn aggregate_then_join(sel: &mut Select, n: &mut usize) -> Result<bool, RewriteE
         } else {
             return Ok(false);
         }
-        joins.push(format!("CROSS JOIN ({s}) AS {name}"));
+        joins.push(format!("CROSS JOIN ({}) AS {name}", one_row(&s, &name)));
         names.push(name);
     }
     let put = |e: &mut SQLExpr| {
@@ -1405,6 +1405,28 @@ fn where_subqueries(
     }
 }
 
+/// An uncorrelated scalar subquery `s` (its value named `{name}_v`) as a relation of
+/// exactly one row, to cross-join: itself when it is an aggregate without GROUP BY (one
+/// row, even over no rows); otherwise its first value, NULL when it has no row, and an
+/// error when it has more than one (a cross join would drop every row, or repeat them).
+fn one_row(s: &SQLQuery, name: &str) -> String {
+    let aggregate_row = s.limit_clause.is_none()
+        && s.fetch.is_none()
+        && matches!(s.body.as_ref(), SetExpr::Select(i)
+            if i.having.is_none()
+                && matches!(&i.group_by, sqlparser::ast::GroupByExpr::Expressions(k, _) if k.is_empty())
+                && matches!(i.projection.as_slice(),
+                    [SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }]
+                        if is_aggregate_call(e)));
+    if aggregate_row {
+        return s.to_string();
+    }
+    format!(
+        "SELECT {}(COUNT(*), FIRST(__one.{name}_v)) AS {name}_v FROM ({s}) AS __one",
+        super::bind::functions::ONE_ROW
+    )
+}
+
 /// Scalar subqueries of the SELECT list, WHERE and HAVING (EXISTS among them, as counts)
 /// as joins: uncorrelated ones cross-joined, correlated ones grouped by their keys
 /// (equalities) or by their outer columns' values ([`decorrelated`]) and left-joined.
@@ -1449,7 +1471,7 @@ fn scalar_subqueries(
                         alias: Ident::new(format!("{name}_v")),
                     };
                 }
-                joins.push(format!("CROSS JOIN ({s}) AS {name}"));
+                joins.push(format!("CROSS JOIN ({}) AS {name}", one_row(&s, &name)));
             } else {
                 if aggregated && !grouped && !row {
                     return ControlFlow::Continue(());
@@ -1821,6 +1843,12 @@ pub(crate) fn having_without_group_by(sel: &mut Select) -> Result<(), RewriteErr
         expr: cond,
         alias: Ident::new("__having"),
     });
+    // HAVING makes the query an aggregate one (one row) even when its items hold no
+    // aggregate (`SELECT 1 FROM t HAVING 1 < 2`): a count keeps it so
+    inner.projection.push(SelectItem::ExprWithAlias {
+        expr: parse("COUNT(*)"),
+        alias: Ident::new("__having_rows"),
+    });
     *sel = super::rewrite::outer_select(&names, &inner, "__h", "WHERE __having")?;
     Ok(())
 }
@@ -1829,6 +1857,13 @@ pub(crate) fn having_without_group_by(sel: &mut Select) -> Result<(), RewriteErr
 /// lost the groups of QUANTILE_CONT); and a second output column of one name gets `_2`
 /// (`SELECT a.line, b.line`: a Polars frame cannot hold two columns of one name).
 pub(crate) fn select_list(sel: &mut Select) -> Result<(), RewriteError> {
+    // DuckDB's FROM-first forms: `FROM t` is `SELECT * FROM t` (it was read as a query
+    // of no column), `FROM t SELECT a` is `SELECT a FROM t`
+    use sqlparser::ast::SelectFlavor;
+    if sel.flavor == SelectFlavor::FromFirstNoSelect && sel.projection.is_empty() {
+        sel.projection = vec![SelectItem::Wildcard(Default::default())];
+    }
+    sel.flavor = SelectFlavor::Standard;
     // a key listed twice groups as once (Polars refused the duplicate name)
     if let sqlparser::ast::GroupByExpr::Expressions(keys, _) = &mut sel.group_by {
         let mut seen: Vec<SQLExpr> = vec![];
@@ -2049,21 +2084,6 @@ fn reads_text(e: &SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> bool {
     })
 }
 
-/// `ROUND(x, d)` half away from zero, as SQL engines round (Polars rounds half to even:
-/// `ROUND(0.65, 1)` gave 0.6, `ROUND(2.5)` 2): `x ± 0.5·10⁻ᵈ` truncated, computed in
-/// decimal so money stays exact.
-fn round_away(x: &SQLExpr, d: u32) -> SQLExpr {
-    let half = if d == 0 {
-        "0.5".to_string()
-    } else {
-        format!("0.{}5", "0".repeat(d as usize))
-    };
-    let h = format!("CAST({half} AS DECIMAL(38, {}))", d + 1);
-    parse(&format!(
-        "CASE WHEN ({x}) < 0 THEN TRUNCATE(({x}) - {h}, {d}) ELSE TRUNCATE(({x}) + {h}, {d}) END"
-    ))
-}
-
 fn rewrite_one(e: SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> SQLExpr {
     match e {
         // `- - 41` prints back as `--41`, a comment, when the rewrites print the query:
@@ -2098,9 +2118,9 @@ fn rewrite_one(e: SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> SQLExpr
             // a DOUBLE rounds half to even (Polars' ROUND), as in DuckDB and PostgreSQL;
             // an exact number half away from zero
             let rounded = if is_double(&expr, kind) {
-                parse(&format!("ROUND({expr})"))
+                parse(&format!("ROUND_EVEN({expr}, 0)"))
             } else {
-                round_away(&expr, 0)
+                parse(&format!("ROUND({expr})"))
             };
             SQLExpr::Cast {
                 kind: ck,
@@ -2172,22 +2192,6 @@ fn rewrite_function(f: SQLFunction, kind: &dyn Fn(&str) -> Option<ColumnKind>) -
         ("AVG" | "MIN" | "MAX", Some(k)) if constant(&k) => parse(&format!(
             "CASE WHEN CAST(COUNT(*) AS BIGINT) = 0 THEN NULL ELSE {k} END"
         )),
-        ("ROUND", _) => {
-            let a = args(&f);
-            let (x, d) = match a.as_slice() {
-                [FunctionArg::Unnamed(FunctionArgExpr::Expr(x))] => (x, Some(0)),
-                [FunctionArg::Unnamed(FunctionArgExpr::Expr(x)), FunctionArg::Unnamed(FunctionArgExpr::Expr(SQLExpr::Value(v)))] => {
-                    (x, v.value.to_string().parse::<u32>().ok().filter(|d| *d <= 12))
-                }
-                _ => return SQLExpr::Function(f),
-            };
-            match d {
-                Some(d) if kind_of(x, kind) != Some(ColumnKind::Integer) && !reads_text(x, kind) => {
-                    round_away(x, d)
-                }
-                _ => SQLExpr::Function(f),
-            }
-        }
         // population variance and deviation, which polars-sql does not know, from
         // the sample ones: VAR_POP = VAR_SAMP × (n − 1) / n (0 for one value)
         ("VAR_POP" | "STDDEV_POP", Some(x)) if !distinct => {

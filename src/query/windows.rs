@@ -258,13 +258,23 @@ fn rewrite_text(
     let w = spec_text(&spec.partition_by, keys, false);
     let part = spec_text(&spec.partition_by, &[], false);
     // the keys with the row number last, so windows computed separately see tied rows in
-    // one order
+    // one order: the order the rows come in, as DuckDB's stable sort keeps peers (in the
+    // keys' direction, so descending keys are followed by the row number negated)
     let tie_broken = |row: &str| {
         let mut k = keys.to_vec();
+        let asc = keys.last().is_none_or(|l| l.options.asc.unwrap_or(true));
+        let number = SQLExpr::Identifier(sqlparser::ast::Ident::new(row));
         k.push(OrderByExpr {
-            expr: SQLExpr::Identifier(sqlparser::ast::Ident::new(row)),
+            expr: if asc {
+                number
+            } else {
+                SQLExpr::UnaryOp {
+                    op: sqlparser::ast::UnaryOperator::Minus,
+                    expr: Box::new(number),
+                }
+            },
             options: sqlparser::ast::OrderByOptions {
-                asc: Some(keys.last().is_none_or(|l| l.options.asc.unwrap_or(true))),
+                asc: Some(asc),
                 nulls_first: None,
             },
             with_fill: None,
@@ -644,7 +654,12 @@ fn select(sel: &mut Select) -> Result<bool, RewriteError> {
                     .as_ref()
                     .map(|a| a.name.to_string())
                     .unwrap_or_else(|| name.to_string());
-                (format!("{name} AS {a}"), a)
+                // the alias with its column names, if it renames them: `t1 AS x (c1, c2)`
+                let full = alias
+                    .as_ref()
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|| a.clone());
+                (format!("{name} AS {full}"), a)
             }
             TableFactor::Derived {
                 subquery, alias, ..
@@ -653,7 +668,11 @@ fn select(sel: &mut Select) -> Result<bool, RewriteError> {
                     .as_ref()
                     .map(|a| a.name.to_string())
                     .unwrap_or_else(|| "__wsrc".into());
-                (format!("({subquery}) AS {a}"), a)
+                let full = alias
+                    .as_ref()
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|| a.clone());
+                (format!("({subquery}) AS {full}"), a)
             }
             // `single` admits only these two
             _ => return Ok(changed),

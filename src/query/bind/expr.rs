@@ -163,10 +163,11 @@ impl Exprs<'_> {
                 self.comparable(a, b)?;
                 Ok(self.bind(a)?.eq_missing(self.bind(b)?))
             }
-            SQLExpr::IsTrue(x) => Ok(self.bind(x)?.eq(lit(true))),
-            SQLExpr::IsFalse(x) => Ok(self.bind(x)?.eq(lit(false))),
-            SQLExpr::IsNotTrue(x) => Ok(self.bind(x)?.eq(lit(true)).not()),
-            SQLExpr::IsNotFalse(x) => Ok(self.bind(x)?.eq(lit(false)).not()),
+            // never NULL (NULL IS TRUE is false); a number is true when it is not 0
+            SQLExpr::IsTrue(x) => Ok(self.truth(x)?.eq_missing(lit(true))),
+            SQLExpr::IsFalse(x) => Ok(self.truth(x)?.eq_missing(lit(false))),
+            SQLExpr::IsNotTrue(x) => Ok(self.truth(x)?.eq_missing(lit(true)).not()),
+            SQLExpr::IsNotFalse(x) => Ok(self.truth(x)?.eq_missing(lit(false)).not()),
             SQLExpr::Between {
                 expr,
                 negated,
@@ -364,6 +365,13 @@ impl Exprs<'_> {
                 return Ok(x);
             }
         }
+        // a number literal cast to DOUBLE: its text read as a double (correctly rounded;
+        // through a wide DECIMAL it could land one step off)
+        if let (DataType::Float64 | DataType::Float32, Some(text)) = (&dt, number_text(expr)) {
+            if let Ok(f) = text.parse::<f64>() {
+                return Ok(lit(f).cast(dt));
+            }
+        }
         let x = self.bind(expr)?;
         let text = x
             .clone()
@@ -411,6 +419,17 @@ impl Exprs<'_> {
 
     /// A comparison of a text literal with a column that is not text: polars-sql turns
     /// the text into a date or time first; that stays on the SQL path.
+    /// `x` as a truth value for IS [NOT] TRUE/FALSE: a boolean, or a number (not 0 is
+    /// true); text is refused.
+    fn truth(&mut self, x: &SQLExpr) -> Bound<Expr> {
+        let e = self.bind(x)?;
+        match e.clone().to_field(&schema_of(self.scope)).map(|f| f.dtype) {
+            Ok(DataType::Boolean) | Ok(DataType::Null) => Ok(e),
+            Ok(d) if d.is_primitive_numeric() || d.is_decimal() => Ok(e.neq(lit(0))),
+            _ => unbound("IS TRUE / IS FALSE of a value that is not a boolean or a number"),
+        }
+    }
+
     pub(super) fn comparable(&self, a: &SQLExpr, b: &SQLExpr) -> Bound<()> {
         let text = |e: &SQLExpr| matches!(e, SQLExpr::Value(v) if matches!(v.value, SQLValue::SingleQuotedString(_)));
         let is_text_column = |e: &SQLExpr| {
@@ -472,12 +491,77 @@ impl Exprs<'_> {
                 l = x;
             }
         }
+        if matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq) {
+            // text against a boolean or a number: SQL reads the text as that type
+            // (`true = '1'` is true in DuckDB); Polars compared them as text
+            let schema = schema_of(self.scope);
+            let dtype = |x: &Expr| x.clone().to_field(&schema).ok().map(|f| f.dtype);
+            let (dl, dr) = (dtype(&l), dtype(&r));
+            let other = |d: &Option<DataType>| {
+                d.as_ref()
+                    .is_some_and(|d| d.is_bool() || d.is_primitive_numeric() || d.is_decimal())
+            };
+            let text = |d: &Option<DataType>| d.as_ref().is_some_and(|d| d.is_string());
+            if (text(&dl) && other(&dr)) || (other(&dl) && text(&dr)) {
+                return unbound(
+                    "a comparison of text with a boolean or a number (CAST one of them)",
+                );
+            }
+        }
+        if matches!(op, B::Plus | B::Minus | B::Multiply) {
+            // decimals computed at full precision: Polars keeps the operands' precision
+            // and gives NULL where the result needs more digits (DECIMAL(1,1) +
+            // DECIMAL(3,0) was NULL for 0.5 + 100)
+            let schema = schema_of(self.scope);
+            let widen = |x: Expr| match x.clone().to_field(&schema).map(|f| f.dtype) {
+                Ok(DataType::Decimal(p, s)) if p < 38 => x.cast(DataType::Decimal(38, s)),
+                _ => x,
+            };
+            (l, r) = (widen(l), widen(r));
+            // a product keeps every decimal of its factors, as in SQL (Polars keeps the
+            // larger scale of the two: 9.9 × 9.9 was 98.0)
+            if matches!(op, B::Multiply) {
+                let scale = |x: &Expr| match x.clone().to_field(&schema).map(|f| f.dtype) {
+                    Ok(DataType::Decimal(_, s)) => Some(s),
+                    _ => None,
+                };
+                if let (Some(a), Some(b)) = (scale(&l), scale(&r)) {
+                    if a > 0 && b > 0 && a + b <= 38 {
+                        l = l.cast(DataType::Decimal(38, a + b));
+                    }
+                }
+            }
+        }
+        if matches!(op, B::Minus) {
+            // date − date: the days between, an integer (as in DuckDB; Polars gives a
+            // duration)
+            let schema = schema_of(self.scope);
+            let date = |x: &Expr, e: &SQLExpr| {
+                x.clone()
+                    .to_field(&schema)
+                    .is_ok_and(|f| f.dtype == DataType::Date)
+                    || matches!(
+                        e,
+                        SQLExpr::Cast {
+                            data_type: SQLType::Date,
+                            ..
+                        }
+                    )
+                    || matches!(e, SQLExpr::TypedString(t) if t.data_type == SQLType::Date)
+            };
+            if date(&l, a) && date(&r, b) {
+                return Ok((l - r).dt().total_days(false).cast(DataType::Int64));
+            }
+        }
         Ok(match op {
             B::Plus => l + r,
             B::Minus => l - r,
             B::Multiply => l * r,
             B::Divide => l.true_div(r),
-            B::Modulo => l % r,
+            // x % 0 is NULL, as in DuckDB (a double gave NaN)
+            B::Modulo => when(r.clone().eq(lit(0)))
+                .then(Expr::Literal(LiteralValue::untyped_null()))
+                .otherwise(l % r),
             B::DuckIntegerDivide => l.floor_div(r).cast(DataType::Int64),
             B::Eq => l.eq(r),
             B::NotEq => l.eq(r).not(),
@@ -490,7 +574,14 @@ impl Exprs<'_> {
             B::StringConcat => l.cast(DataType::String) + r.cast(DataType::String),
             B::BitwiseAnd => l.and(r),
             B::BitwiseOr => l.or(r),
-            B::BitwiseXor | B::PGBitwiseXor => l.xor(r),
+            // `^` is a power in DuckDB and PostgreSQL and binds tighter than `+`, but the
+            // parser reads it as a bitwise XOR below `+` (`2^2 + 1` as 2 XOR 3): refused
+            B::BitwiseXor => {
+                return Err(Unbound::Invalid(
+                    "`^` is ambiguous (a power in DuckDB, XOR elsewhere): write POWER(x, y) or XOR(a, b)".into(),
+                ))
+            }
+            B::PGBitwiseXor => l.xor(r),
             // regular expressions: `~` matches, `~*` ignoring case, `!~`/`!~*` do not
             B::PGRegexMatch => l.str().contains(r, true),
             B::PGRegexNotMatch => l.str().contains(r, true).not(),
@@ -667,9 +758,16 @@ impl Exprs<'_> {
             ("NULLIF", [a, b]) => when(a.clone().eq(b.clone()))
                 .then(null())
                 .otherwise(a.clone()),
-            ("ROUND", [x]) => x.clone().round(0, RoundMode::default()),
+            // half away from zero, as SQL rounds (Polars' default is half to even:
+            // ROUND(2.5) was 2); a double is rounded as DuckDB does, x·10ᵈ in binary
+            ("ROUND", [x]) => x.clone().round(0, RoundMode::HalfAwayFromZero),
+            // DuckDB's ROUND_EVEN: half to even (a DOUBLE cast to an integer rounds so)
+            ("ROUND_EVEN", [x, _]) => match int_arg(1).and_then(|n| u32::try_from(n).ok()) {
+                Some(n) => x.clone().round(n, RoundMode::HalfToEven),
+                None => return unbound("ROUND_EVEN's places"),
+            },
             ("ROUND", [x, _]) => match int_arg(1).and_then(|n| u32::try_from(n).ok()) {
-                Some(n) => x.clone().round(n, RoundMode::default()),
+                Some(n) => x.clone().round(n, RoundMode::HalfAwayFromZero),
                 None => return unbound("ROUND's places"),
             },
             ("TRUNC" | "TRUNCATE", [x]) => x.clone().truncate(0),
@@ -854,6 +952,12 @@ impl Exprs<'_> {
                 return unbound("an aggregate inside an aggregate");
             }
             let x = self.bind_ref(e)?;
+            // a value that reads no column (`STRING_AGG('x', ',')`) is one value per row
+            let x = if reads_no_column(e) {
+                repeat(x, len())
+            } else {
+                x
+            };
             Ok(match &keep {
                 Some(c) => x.filter(c.clone()),
                 None => x,
@@ -989,6 +1093,22 @@ impl Exprs<'_> {
     }
 }
 
+/// Whether an expression reads no column (a literal, or functions of literals).
+fn reads_no_column(e: &SQLExpr) -> bool {
+    let mut column = false;
+    let _ = sqlparser::ast::visit_expressions(e, |x: &SQLExpr| {
+        if matches!(
+            x,
+            SQLExpr::Identifier(_) | SQLExpr::CompoundIdentifier(_) | SQLExpr::Subquery(_)
+        ) {
+            column = true;
+            return std::ops::ControlFlow::Break(());
+        }
+        std::ops::ControlFlow::Continue(())
+    });
+    !column
+}
+
 /// A window function called without OVER: an error that says so.
 fn needs_over(name: &str) -> Bound<()> {
     if matches!(
@@ -1038,13 +1158,30 @@ pub(super) fn substring(
     let Some(n) = start else {
         return unbound("SUBSTR's start");
     };
+    let all = || Expr::Literal(LiteralValue::untyped_null());
+    // a negative start counts from the end, as in DuckDB and SQLite (`SUBSTR('hello',
+    // -2, 1)` is 'l'); a start before the first character shortens the length
+    let from_end = |x: &Expr| {
+        let s0 = x.clone().str().len_chars().cast(DataType::Int64) + lit(n as i64);
+        let offset = s0.clone().clip_min(lit(0i64));
+        (offset.clone(), s0 - offset)
+    };
     Ok(match len {
-        None if n <= 0 => x,
-        None => x
-            .str()
-            .slice(lit(n - 1), Expr::Literal(LiteralValue::untyped_null())),
+        None if n == 0 => x,
+        None if n < 0 => {
+            let (offset, _) = from_end(&x);
+            x.str().slice(offset, all())
+        }
+        None => x.str().slice(lit(n - 1), all()),
         Some((_, Some(l))) if l < 0 => return unbound("a negative SUBSTR length"),
         Some((l, _)) if n > 0 => x.str().slice(lit(n - 1), l),
+        Some((l, _)) if n < 0 => {
+            let (offset, short) = from_end(&x);
+            x.str().slice(
+                offset,
+                (l.cast(DataType::Int64) + short).clip_min(lit(0i64)),
+            )
+        }
         Some((l, _)) => x.str().slice(lit(0), (l + lit(n - 1)).clip_min(lit(0))),
     })
 }
@@ -1145,6 +1282,16 @@ pub(super) fn literal(v: &SQLValue) -> Bound<Expr> {
         SQLValue::Null => Expr::Literal(LiteralValue::untyped_null()),
         SQLValue::SingleQuotedString(s) => lit(s.clone()),
         SQLValue::Number(s, _) => {
+            // more significant digits than a double holds (15): an exact DECIMAL, as
+            // DuckDB reads a literal of up to 38 digits (as a double
+            // 102398294123451814.12345 was 102398294123451800)
+            let significant = s.trim_start_matches(['-', '0', '.']).replace('.', "").len();
+            let scale = s.split_once('.').map_or(0, |(_, f)| f.len());
+            if s.contains('.') && significant > 15 {
+                if let Some(x) = decimal_lit(s, 38, scale) {
+                    return Ok(x);
+                }
+            }
             if s.contains('.') {
                 match s.parse::<f64>() {
                     Ok(f) => lit(f),
@@ -1178,7 +1325,8 @@ pub(super) fn sql_type(t: &SQLType) -> Bound<DataType> {
         SQLType::Decimal(info) | SQLType::Numeric(info) | SQLType::Dec(info) => match *info {
             ExactNumberInfo::PrecisionAndScale(p, s) => DataType::Decimal(p as usize, s as usize),
             ExactNumberInfo::Precision(p) => DataType::Decimal(p as usize, 0),
-            ExactNumberInfo::None => DataType::Decimal(38, 9),
+            // DuckDB's default
+            ExactNumberInfo::None => DataType::Decimal(18, 3),
         },
         SQLType::Date => DataType::Date,
         _ => return unbound("this type"),

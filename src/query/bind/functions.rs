@@ -8,6 +8,10 @@ use super::*;
 
 /// The functions [`scalar`] plans (their main spellings), for the shell's completion and
 /// highlighting; a test checks that each is planned.
+/// The function the rewrite of a scalar subquery calls: its value, refused when its
+/// subquery returned more than one row.
+pub(crate) const ONE_ROW: &str = "__BQ_ONE_ROW";
+
 pub(crate) const NAMES: &[&str] = &[
     "ACOS",
     "ARRAY_CONTAINS",
@@ -110,6 +114,24 @@ pub(super) fn scalar(name: &str, xs: &[Expr], args: &[Option<&SQLExpr>]) -> Opti
         // conditionals
         ("IF" | "IIF", [c, a, b]) => when(c.clone()).then(a.clone()).otherwise(b.clone()),
         ("IFNULL" | "NVL", [a, b]) => coalesce(&[a.clone(), b.clone()]),
+        // budgetql's own: a scalar subquery's value `v` of its `n` rows (the rewrite of
+        // normalize.rs `one_row`); more than one row is an error, as in SQL
+        (ONE_ROW, [n, v]) => {
+            let checked = n.clone().map(
+                |c: polars::prelude::Column| {
+                    let counts = c.cast(&DataType::Int64)?;
+                    let many = counts.i64()?.iter().any(|k| k.is_some_and(|k| k > 1));
+                    if many {
+                        polars_bail!(ComputeError: "a subquery used as a value returned more than one row; add a condition, an aggregate (MAX, MIN) or LIMIT 1 so that it returns one");
+                    }
+                    Ok(c)
+                },
+                |_: &Schema, f: &Field| Ok(f.clone()),
+            );
+            when(checked.gt(lit(-1i64)))
+                .then(v.clone())
+                .otherwise(lit(NULL))
+        }
         // text
         ("BIT_LENGTH", [x]) => x.clone().str().len_bytes().cast(DataType::Int64) * lit(8i64),
         ("OCTET_LENGTH", [x]) => x.clone().str().len_bytes().cast(DataType::Int64),

@@ -334,6 +334,24 @@ fn select_items<'e>(s: &'e Select, scope: &[Relation]) -> Bound<Vec<Item<'e>>> {
                         valid: all,
                     });
                 }
+                // names match columns as any name does: regardless of case
+                let names: Vec<String> = names
+                    .into_iter()
+                    .map(|n| {
+                        let (head, last) = match n.rsplit_once('.') {
+                            Some((h, l)) => (format!("{h}."), l.to_string()),
+                            None => (String::new(), n.clone()),
+                        };
+                        match all
+                            .iter()
+                            .find(|c| **c == last)
+                            .or_else(|| all.iter().find(|c| c.eq_ignore_ascii_case(&last)))
+                        {
+                            Some(c) if !frames.contains(&n.as_str()) => format!("{head}{c}"),
+                            _ => n,
+                        }
+                    })
+                    .collect();
                 every(&mut items, scope, &names, false);
                 excluded.extend(names);
             }

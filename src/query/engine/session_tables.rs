@@ -13,6 +13,100 @@ use sqlparser::ast::{
     SetExpr, Spanned, TableObject, UnaryOperator, Value as SQLValue,
 };
 
+/// A key of a session table: its columns, and whether it is the PRIMARY KEY (its
+/// values may not be NULL) or UNIQUE (rows with a NULL in it are not compared).
+#[derive(Clone, Debug)]
+pub(crate) struct Key {
+    columns: Vec<String>,
+    primary: bool,
+}
+
+/// The keys a CREATE TABLE declares, on a column or of the table.
+fn declared_keys(ct: &CreateTable) -> Vec<Key> {
+    use sqlparser::ast::{ColumnOption as O, TableConstraint as T};
+    let mut keys = vec![];
+    for c in &ct.columns {
+        for o in &c.options {
+            let primary = match &o.option {
+                O::PrimaryKey(_) => true,
+                O::Unique(_) => false,
+                _ => continue,
+            };
+            keys.push(Key {
+                columns: vec![c.name.value.clone()],
+                primary,
+            });
+        }
+    }
+    for t in &ct.constraints {
+        let (cols, primary) = match t {
+            T::PrimaryKey(k) => (&k.columns, true),
+            T::Unique(k) => (&k.columns, false),
+            _ => continue,
+        };
+        keys.push(Key {
+            columns: cols.iter().map(|c| c.column.expr.to_string()).collect(),
+            primary,
+        });
+    }
+    keys
+}
+
+/// A key the rows break: a repeated value, or a NULL in the primary key; the message.
+fn broken_key(table: &DataFrame, name: &str, keys: &[Key]) -> Result<Option<String>, PolarsError> {
+    for k in keys {
+        let cols: Vec<Expr> = k.columns.iter().map(|c| col(c.as_str())).collect();
+        let shown = k.columns.join(", ");
+        let what = if k.primary { "PRIMARY KEY" } else { "UNIQUE" };
+        if k.primary {
+            let nulls = table
+                .clone()
+                .lazy()
+                .filter(any_horizontal(
+                    cols.iter().map(|c| c.clone().is_null()).collect::<Vec<_>>(),
+                )?)
+                .select([len()])
+                .collect()?;
+            if nulls.column("len")?.get(0)?.extract::<u64>().unwrap_or(0) > 0 {
+                return Ok(Some(format!(
+                    "the {what} ({shown}) of `{name}` may not be NULL; the INSERT is refused and `{name}` is unchanged"
+                )));
+            }
+        }
+        let repeated = table
+            .clone()
+            .lazy()
+            .filter(all_horizontal(
+                cols.iter()
+                    .map(|c| c.clone().is_not_null())
+                    .collect::<Vec<_>>(),
+            )?)
+            .group_by(cols.clone())
+            .agg([len().alias("__n")])
+            .filter(col("__n").gt(lit(1)))
+            .limit(1)
+            .collect()?;
+        if repeated.height() > 0 {
+            let values: Vec<String> = k
+                .columns
+                .iter()
+                .map(|c| {
+                    repeated
+                        .column(c)
+                        .and_then(|v| v.get(0))
+                        .map(|v| v.to_string())
+                        .unwrap_or_default()
+                })
+                .collect();
+            return Ok(Some(format!(
+                "the INSERT would repeat the {what} ({shown}) = ({}) of `{name}`; it is refused and `{name}` is unchanged",
+                values.join(", ")
+            )));
+        }
+    }
+    Ok(None)
+}
+
 /// How many chunks an INSERTed-to table may hold before it is made contiguous again (each
 /// INSERT appends one).
 const MAX_CHUNKS: usize = 64;
@@ -90,6 +184,12 @@ impl Engine {
                             &format!("column `{cname}` is named twice"),
                         ));
                     }
+                    if let Some(what) = c.options.iter().find_map(|o| changes_answers(&o.option)) {
+                        let (l, cc) = ident_start(&c.name);
+                        return Err(located(origin, st, l, cc, &format!(
+                            "column `{cname}`: budgetql's session tables do not support {what} yet (it would change what the table holds or how its values compare); create the column without it"
+                        )));
+                    }
                     let dt = column_type(&c.data_type).ok_or_else(|| {
                         let (l, cc) = ident_start(&c.name);
                         located(origin, st, l, cc, &format!(
@@ -103,6 +203,8 @@ impl Engine {
             }
         };
         let n = df.height();
+        // (a table made from a query declares no key: its columns come from the query)
+        self.keys.insert(name.clone(), declared_keys(ct));
         self.register(&name, df.lazy(), Kind::Session);
         Ok(Output::Message(format!("table {name} created ({n} rows)")))
     }
@@ -115,6 +217,23 @@ impl Engine {
         ins: &Insert,
     ) -> Result<Output, QueryError> {
         self.refuse_in_safe_mode(origin, st, "INSERT")?;
+        // forms that change which rows are kept, or answer with rows: not silently ignored
+        let unsupported = if ins.on.is_some() {
+            Some("ON CONFLICT / ON DUPLICATE KEY")
+        } else if ins.or.is_some() || ins.replace_into || ins.ignore {
+            Some("INSERT OR REPLACE / OR IGNORE")
+        } else if ins.returning.is_some() || ins.output.is_some() {
+            Some("RETURNING")
+        } else if ins.overwrite || ins.partitioned.is_some() || !ins.assignments.is_empty() {
+            Some("this form of INSERT")
+        } else {
+            None
+        };
+        if let Some(what) = unsupported {
+            return Err(located(origin, st, 1, 1, &format!(
+                "budgetql's session tables do not support {what} yet; INSERT INTO t [(cols)] VALUES … | query adds rows"
+            )));
+        }
         let TableObject::TableName(tn) = &ins.table else {
             return Err(located(origin, st, 1, 1, "INSERT INTO names a table"));
         };
@@ -149,11 +268,16 @@ impl Engine {
             .collect();
         let new = self.new_rows(origin, st, ins, &targets, &types)?;
         let height = new.first().map(|c| c.len()).unwrap_or(0);
+        // VALUES holds literals: `2.5` is an exact number there, as in DuckDB
+        let literals = ins
+            .source
+            .as_ref()
+            .is_some_and(|q| matches!(q.body.as_ref(), SetExpr::Values(_)));
         // every column of the table, cast to its type; columns not named are NULL
         let mut out: Vec<Column> = vec![];
         for (cname, dt) in schema.iter() {
             let col = match new.iter().find(|c| c.name() == cname) {
-                Some(c) => c.strict_cast(dt).map_err(|_| {
+                Some(c) => integral(c, dt, literals).strict_cast(dt).map_err(|_| {
                     located(
                         origin,
                         st,
@@ -173,6 +297,10 @@ impl Engine {
         let rows = DataFrame::new(height, out).map_err(|e| qerr(e.to_string()))?;
         let mut table = table;
         table.vstack_mut(&rows).map_err(|e| qerr(e.to_string()))?;
+        let keys = self.keys.get(&name).cloned().unwrap_or_default();
+        if let Some(m) = broken_key(&table, &name, &keys).map_err(|e| qerr(e.to_string()))? {
+            return Err(located(origin, st, 1, 1, &m));
+        }
         if table.first_col_n_chunks() > MAX_CHUNKS {
             table.rechunk_mut();
         }
@@ -284,6 +412,7 @@ impl Engine {
                     self.names.remove(i);
                     self.frames.remove(&name);
                     self.schemas.remove(&name);
+                    self.keys.remove(&name);
                 }
                 Some(i) => {
                     return Err(located(origin, st, l, c, &format!(
@@ -324,6 +453,27 @@ impl Engine {
             .and_then(|c| c.get(0))
             .map_err(|err| qerr(err.to_string()))?;
         Ok(v.into_static())
+    }
+}
+
+/// A column option that would change the table's rows or how its values compare
+/// (COLLATE, DEFAULT, CHECK, generated values, …), named for the message; None for the
+/// ones that only constrain what may be inserted (NULL, NOT NULL, PRIMARY KEY, UNIQUE,
+/// REFERENCES) or describe the column (COMMENT, CHARACTER SET).
+fn changes_answers(o: &sqlparser::ast::ColumnOption) -> Option<String> {
+    use sqlparser::ast::ColumnOption as O;
+    match o {
+        O::Null
+        | O::NotNull
+        | O::PrimaryKey(_)
+        | O::Unique(_)
+        | O::ForeignKey(_)
+        | O::Comment(_)
+        | O::CharacterSet(_) => None,
+        O::Collation(c) => Some(format!("COLLATE {c}")),
+        O::Default(_) => Some("DEFAULT".into()),
+        O::Check(_) => Some("CHECK".into()),
+        other => Some(format!("`{other}`")),
     }
 }
 
@@ -440,8 +590,10 @@ fn column_type(t: &SQLType) -> Option<DataType> {
         SQLType::Boolean | SQLType::Bool => DataType::Boolean,
         SQLType::Date => DataType::Date,
         SQLType::Decimal(info) | SQLType::Numeric(info) => {
+            // DECIMAL alone is DuckDB's DECIMAL(18, 3); DECIMAL(p) has no decimals
             let scale = match info {
                 ExactNumberInfo::PrecisionAndScale(_, s) => (*s).max(0) as usize,
+                ExactNumberInfo::None => 3,
                 _ => 0,
             };
             if scale > 38 {
@@ -451,6 +603,26 @@ fn column_type(t: &SQLType) -> Option<DataType> {
         }
         _ => return None,
     })
+}
+
+/// Values with decimals going into an integer column rounded as SQL casts them (Polars
+/// truncated 223.88 to 223): a double half to even, a decimal or a literal (`literals`,
+/// VALUES: DuckDB reads `2.5` as a decimal) half away from zero. Other values as they are.
+fn integral(c: &Column, dt: &DataType, literals: bool) -> Column {
+    use polars::prelude::RoundSeries;
+    let mode = match c.dtype() {
+        d if d.is_float() && !literals => RoundMode::HalfToEven,
+        d if d.is_float() => RoundMode::HalfAwayFromZero,
+        d if d.is_decimal() => RoundMode::HalfAwayFromZero,
+        _ => return c.clone(),
+    };
+    if !dt.is_integer() {
+        return c.clone();
+    }
+    match c.as_materialized_series().round(0, mode) {
+        Ok(r) => r.into_column(),
+        Err(_) => c.clone(),
+    }
 }
 
 /// The first value of `c` that does not cast to `dt`, for the message.
