@@ -360,8 +360,8 @@ fn build(ctx: &mut Planner, q: &SQLQuery) -> Option<PolarsResult<LazyFrame>> {
     let mut order: Vec<(String, bool, bool)> = vec![];
     let sort_key = |name: String, o: &sqlparser::ast::OrderByOptions| {
         let desc = o.asc == Some(false);
-        // SQL's default: NULLS LAST ascending, NULLS FIRST descending
-        let nulls_last = o.nulls_first.map_or(!desc, |f| !f);
+        // DuckDB's default: NULLS LAST, ascending or descending
+        let nulls_last = o.nulls_first.map_or(true, |f| !f);
         (name, desc, nulls_last)
     };
     if let Some(ob) = &q.order_by {

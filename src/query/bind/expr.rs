@@ -419,6 +419,22 @@ impl Exprs<'_> {
 
     /// A comparison of a text literal with a column that is not text: polars-sql turns
     /// the text into a date or time first; that stays on the SQL path.
+    /// A bound condition (WHERE, HAVING, an operand of AND/OR): a number is true when it
+    /// is not 0, as in DuckDB and SQLite (`WHERE a < 2 AND 0`; Polars refused it, after a
+    /// deprecation warning on the terminal).
+    pub(super) fn as_condition(&self, x: Expr) -> Expr {
+        match x.clone().to_field(&schema_of(self.scope)).map(|f| f.dtype) {
+            Ok(d) if d.is_primitive_numeric() || d.is_decimal() => x.neq(lit(0)),
+            _ => x,
+        }
+    }
+
+    /// A condition, bound (see [`Self::as_condition`]).
+    pub(super) fn condition(&mut self, e: &SQLExpr) -> Bound<Expr> {
+        let x = self.bind(e)?;
+        Ok(self.as_condition(x))
+    }
+
     /// `x` as a truth value for IS [NOT] TRUE/FALSE: a boolean, or a number (not 0 is
     /// true); text is refused.
     fn truth(&mut self, x: &SQLExpr) -> Bound<Expr> {
@@ -569,8 +585,8 @@ impl Exprs<'_> {
             B::LtEq => l.lt_eq(r),
             B::Gt => l.gt(r),
             B::GtEq => l.gt_eq(r),
-            B::And => l.and(r),
-            B::Or => l.or(r),
+            B::And => self.as_condition(l).and(self.as_condition(r)),
+            B::Or => self.as_condition(l).or(self.as_condition(r)),
             B::StringConcat => l.cast(DataType::String) + r.cast(DataType::String),
             B::BitwiseAnd => l.and(r),
             B::BitwiseOr => l.or(r),
@@ -900,7 +916,7 @@ impl Exprs<'_> {
     }
 
     /// The values an ordered aggregate reads, in order: ORDER BY inside the call
-    /// (ascending NULLS LAST, descending NULLS FIRST, as the query's ORDER BY); with
+    /// (NULLS LAST unless NULLS FIRST, as the query's ORDER BY and DuckDB); with
     /// DISTINCT, ordered by the value itself only.
     fn ordered(
         &self,
@@ -918,7 +934,7 @@ impl Exprs<'_> {
             by.push(self.bind_ref(&o.expr)?);
             let d = !o.options.asc.unwrap_or(true);
             desc.push(d);
-            nulls_last.push(!o.options.nulls_first.unwrap_or(d));
+            nulls_last.push(!o.options.nulls_first.unwrap_or(false));
         }
         let opts = SortMultipleOptions::default()
             .with_order_descending_multi(desc.clone())

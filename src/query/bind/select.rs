@@ -20,7 +20,7 @@ impl Binder<'_> {
             }
             node = Node::Filter {
                 input: Box::new(node),
-                predicate: ex.bind(w)?,
+                predicate: ex.condition(w)?,
             };
         }
         let items = select_items(s, &scope)?;
@@ -36,7 +36,7 @@ impl Binder<'_> {
             outputs.push((name.clone(), bound));
         }
         let having = match &s.having {
-            Some(h) => Some(ex.bind(&with_aliases(h, &items, &scope))?),
+            Some(h) => Some(ex.condition(&with_aliases(h, &items, &scope))?),
             None => None,
         };
         let (distinct, distinct_on) = match &s.distinct {
@@ -468,7 +468,7 @@ fn order_by(
     }
     let every_output = |asc: Option<bool>, nulls_first: Option<bool>| {
         let desc = !asc.unwrap_or(true);
-        let nulls_last = !nulls_first.unwrap_or(desc);
+        let nulls_last = !nulls_first.unwrap_or(false);
         outputs
             .iter()
             .map(|(n, _)| (col(n.clone()), desc, nulls_last))
@@ -494,7 +494,7 @@ fn order_by(
             return unbound("WITH FILL");
         }
         let desc = !o.options.asc.unwrap_or(true);
-        let nulls_last = !o.options.nulls_first.unwrap_or(desc);
+        let nulls_last = !o.options.nulls_first.unwrap_or(false);
         let target = match ordinal(&o.expr) {
             Some(k) if k >= 1 && k <= outputs.len() => col(outputs[k - 1].0.clone()),
             Some(k) => {
