@@ -386,6 +386,17 @@ impl Exprs<'_> {
                 ..Default::default()
             }));
         }
+        // a number with decimals cast to an integer is rounded, as in SQL (Polars
+        // truncates): a DOUBLE half to even, a DECIMAL half away from zero (DuckDB)
+        let x = if dt.is_integer() {
+            match x.clone().to_field(&schema_of(self.scope)).map(|f| f.dtype) {
+                Ok(d) if d.is_float() => x.round(0, RoundMode::HalfToEven),
+                Ok(d) if d.is_decimal() => x.round(0, RoundMode::HalfAwayFromZero),
+                _ => x,
+            }
+        } else {
+            x
+        };
         Ok(match kind {
             CastKind::Cast | CastKind::DoubleColon => x.strict_cast(dt),
             CastKind::TryCast | CastKind::SafeCast => x.cast(dt),
