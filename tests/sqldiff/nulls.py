@@ -106,7 +106,24 @@ def query2():
         return f"SELECT {g} AS g, {agg} AS v FROM t0 GROUP BY 1 HAVING {random.choice(['COUNT(*) > 1','SUM(a) > 0','MAX(k) < 6','TRUE','MIN(s) IS NOT NULL'])} ORDER BY 1 NULLS LAST"
     return f"SELECT k, (SELECT {random.choice(['COUNT(*)','MAX(t1.a)','SUM(t1.a)','MIN(t1.s)'])} FROM t1 WHERE t1.a {random.choice(['=','<','>','<>'])} t0.a) AS v FROM t0 ORDER BY k"
 
+def query3():
+    """Nested shapes: derived tables, CTEs, windows over groups, QUALIFY, DISTINCT."""
+    r = random.random()
+    if r < 0.2:
+        return f"WITH w AS (SELECT k, {num()} AS x FROM t0 WHERE {pred()}) SELECT COUNT(*) AS n, SUM(x) AS s, MIN(x) AS m FROM w"
+    if r < 0.4:
+        g = random.choice(["f", "a % 2", "s IS NULL"])
+        return f"SELECT {g} AS g, SUM(COUNT(*)) OVER () AS total, COUNT(*) AS n, RANK() OVER (ORDER BY COUNT(*) DESC) AS r FROM t0 GROUP BY 1 ORDER BY 1 NULLS LAST"
+    if r < 0.55:
+        return f"SELECT k, a FROM t0 QUALIFY ROW_NUMBER() OVER (PARTITION BY f ORDER BY a DESC, k) = 1 ORDER BY k"
+    if r < 0.7:
+        return f"SELECT DISTINCT {random.choice(['a', 's', 'f', 'a % 2', 'c > 0'])} AS v FROM t0 WHERE {pred()} ORDER BY 1 NULLS LAST"
+    if r < 0.85:
+        return f"SELECT x.k, y.n FROM t0 AS x JOIN (SELECT a, COUNT(*) AS n FROM t1 GROUP BY a) AS y ON x.a = y.a WHERE {pred().replace('t0.', 'x.')} ORDER BY 1, 2"
+    return f"SELECT k, CASE WHEN {pred()} THEN 'y' WHEN {pred()} THEN 'n' END AS v FROM t0 ORDER BY k"
+
 def query():
+    if random.random() < 0.25: return query3()
     if random.random() < float(os.environ.get('SHAPES', '0.5')): return query2()
     r = random.random()
     if r < 0.35:

@@ -654,6 +654,28 @@ impl Exprs<'_> {
     /// makes a non-match unknown. Text values against a column that is not text (a date
     /// written as text) stay on the SQL path.
     pub(super) fn in_list(&mut self, e: &SQLExpr, list: &[SQLExpr], negated: bool) -> Bound<Expr> {
+        let literal = |x: &SQLExpr| match x {
+            SQLExpr::Value(_) => true,
+            SQLExpr::UnaryOp {
+                op: UnaryOperator::Minus,
+                expr,
+            } => matches!(&**expr, SQLExpr::Value(_)),
+            _ => false,
+        };
+        if !list.iter().all(literal) {
+            // values that are expressions (`a IN (b, c + 1, 3)`): the equalities ORed, which
+            // keeps SQL's NULLs (no match and a NULL among them is NULL)
+            let mut member: Option<Expr> = None;
+            for x in list {
+                let eq = self.binary(e, &BinaryOperator::Eq, x)?;
+                member = Some(match member {
+                    Some(m) => m.or(eq),
+                    None => eq,
+                });
+            }
+            let member = member.ok_or_else(|| Unbound::Construct("an empty IN list".into()))?;
+            return Ok(if negated { member.not() } else { member });
+        }
         let mut values: Vec<AnyValue<'static>> = vec![];
         for x in list {
             let (v, minus) = match x {
