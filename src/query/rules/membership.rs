@@ -36,21 +36,11 @@ pub(crate) fn in_subqueries(
 }
 
 fn rewrite_select(sel: &mut Select, columns: &dyn Fn(&str) -> Option<Vec<String>>) {
-    let outer: Option<Ident> = match sel.from.as_slice() {
-        [t] if t.joins.is_empty() => match &t.relation {
-            TableFactor::Table { name, alias, .. } => alias
-                .as_ref()
-                .map(|a| a.name.clone())
-                .or_else(|| match name.0.last() {
-                    Some(ObjectNamePart::Identifier(i)) => Some(i.clone()),
-                    _ => None,
-                }),
-            TableFactor::Derived { alias: Some(a), .. } => Some(a.name.clone()),
-            _ => None,
-        },
-        [] => None,
-        _ => return,
-    };
+    // the one FROM item's name (none without FROM); a query reading several is left alone
+    if sel.from.len() > 1 || sel.from.first().is_some_and(|t| !t.joins.is_empty()) {
+        return;
+    }
+    let outer: Option<Ident> = super::one_from_name(sel);
     let mut exprs: Vec<&mut SQLExpr> = sel
         .projection
         .iter_mut()
@@ -110,20 +100,7 @@ fn one_column(
     let SetExpr::Select(sel) = q.body.as_mut() else {
         return None;
     };
-    let inner: Vec<String> = s
-        .from
-        .iter()
-        .flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)))
-        .filter_map(|r| match r {
-            TableFactor::Table { name, alias, .. } => Some(
-                alias
-                    .as_ref()
-                    .map_or_else(|| name.to_string(), |a| a.name.value.clone()),
-            ),
-            TableFactor::Derived { alias, .. } => alias.as_ref().map(|a| a.name.value.clone()),
-            _ => None,
-        })
-        .collect();
+    let inner = super::from_item_names(s);
     let mut outer_read = false;
     let _ = sqlparser::ast::visit_expressions(sub, |x: &SQLExpr| {
         if let SQLExpr::CompoundIdentifier(ids) = x {

@@ -14,9 +14,10 @@
 
 use super::normalize::{self, ColumnKind};
 use super::rewrite::RewriteError;
-use sqlparser::ast::Query as SQLQuery;
+use sqlparser::ast::{Ident, ObjectNamePart, Query as SQLQuery, Select, TableFactor};
 
 mod comma_joins;
+mod correlated_in;
 mod membership;
 
 /// What a rule may ask about the relations a query reads.
@@ -80,6 +81,11 @@ pub(crate) const RULES: &[Rule] = &[
         apply: |q, _| normalize::each_select(q, &mut normalize::join_conditions),
     },
     Rule {
+        name: "correlated_in",
+        what: "x IN (SELECT … reading the outer row) in WHERE as EXISTS (… AND item = x)",
+        apply: |q, _| correlated_in::correlated_in(q),
+    },
+    Rule {
         name: "subqueries",
         what: "scalar, EXISTS and IN subqueries, correlated by any condition, as joins",
         apply: |q, _| normalize::all_subqueries(q),
@@ -124,4 +130,45 @@ pub(crate) fn apply(
         }
     }
     Ok(())
+}
+
+/// The name a SELECT's one FROM item (without joins) is read by: its alias, else its
+/// table's name; None for several items or a join.
+pub(crate) fn one_from_name(sel: &Select) -> Option<Ident> {
+    let [t] = sel.from.as_slice() else {
+        return None;
+    };
+    if !t.joins.is_empty() {
+        return None;
+    }
+    match &t.relation {
+        TableFactor::Table { name, alias, .. } => {
+            alias
+                .as_ref()
+                .map(|a| a.name.clone())
+                .or_else(|| match name.0.last() {
+                    Some(ObjectNamePart::Identifier(i)) => Some(i.clone()),
+                    _ => None,
+                })
+        }
+        TableFactor::Derived { alias: Some(a), .. } => Some(a.name.clone()),
+        _ => None,
+    }
+}
+
+/// The names a SELECT's FROM items and joins are read by (aliases, else table names).
+pub(crate) fn from_item_names(sel: &Select) -> Vec<String> {
+    sel.from
+        .iter()
+        .flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)))
+        .filter_map(|r| match r {
+            TableFactor::Table { name, alias, .. } => Some(
+                alias
+                    .as_ref()
+                    .map_or_else(|| name.to_string(), |a| a.name.value.clone()),
+            ),
+            TableFactor::Derived { alias, .. } => alias.as_ref().map(|a| a.name.value.clone()),
+            _ => None,
+        })
+        .collect()
 }
