@@ -457,16 +457,26 @@ impl Exprs<'_> {
         }
     }
 
-    pub(super) fn comparable(&self, a: &SQLExpr, b: &SQLExpr) -> Bound<()> {
+    /// A text literal compared with a value that is not text (a number, a date) is refused:
+    /// Polars compared them as text. Beside text, or NULL, it compares.
+    pub(super) fn comparable(&mut self, a: &SQLExpr, b: &SQLExpr) -> Bound<()> {
         let text = |e: &SQLExpr| matches!(e, SQLExpr::Value(v) if matches!(v.value, SQLValue::SingleQuotedString(_)));
-        let is_text_column = |e: &SQLExpr| {
-            matches!(e, SQLExpr::Identifier(_) | SQLExpr::CompoundIdentifier(_))
-                && self.column(e).is_ok_and(|c| c.dtype == DataType::String)
-        };
-        if (text(b) && !(text(a) || is_text_column(a)))
-            || (text(a) && !(text(b) || is_text_column(b)))
-        {
-            return unbound("a text literal compared with a value that is not text");
+        for (literal, other) in [(a, b), (b, a)] {
+            if !text(literal) || text(other) {
+                continue;
+            }
+            let x = self.bind(other)?;
+            match x.to_field(&schema_of(self.scope)).map(|f| f.dtype) {
+                Ok(DataType::String) | Ok(DataType::Null) => {}
+                Err(_)
+                    if matches!(
+                        other,
+                        SQLExpr::Identifier(_) | SQLExpr::CompoundIdentifier(_)
+                    ) && self
+                        .column(other)
+                        .is_ok_and(|c| c.dtype == DataType::String) => {}
+                _ => return unbound("a text literal compared with a value that is not text"),
+            }
         }
         Ok(())
     }
