@@ -337,7 +337,7 @@ impl Exprs<'_> {
         from: &SQLExpr,
         substring_for: Option<&SQLExpr>,
     ) -> Bound<Expr> {
-        let x = self.bind(expr)?;
+        let x = self.text_arg(expr)?;
         let len = match substring_for {
             Some(l) => {
                 let n = match literal_number(l) {
@@ -420,7 +420,7 @@ impl Exprs<'_> {
             },
             Some(_) => return unbound("TRIM of characters that are not a literal"),
         };
-        let x = self.bind(e)?.str();
+        let x = self.text_arg(e)?.str();
         Ok(match side {
             None | Some(W::Both) => x.strip_chars(chars),
             Some(W::Leading) => x.strip_chars_start(chars),
@@ -438,6 +438,16 @@ impl Exprs<'_> {
             Ok(d) if d.is_primitive_numeric() || d.is_decimal() => x.neq(lit(0)),
             _ => x,
         }
+    }
+
+    /// An argument read as text: a bare NULL is a NULL of text (Polars refused the
+    /// untyped one in `SUBSTR(NULL, 1, 2)`, `TRIM(NULL)`).
+    fn text_arg(&mut self, e: &SQLExpr) -> Bound<Expr> {
+        let x = self.bind(e)?;
+        Ok(match e {
+            SQLExpr::Value(v) if v.value == SQLValue::Null => x.cast(DataType::String),
+            _ => x,
+        })
     }
 
     /// A condition, bound (see [`Self::as_condition`]).
@@ -803,6 +813,47 @@ impl Exprs<'_> {
             match a {
                 Some(e) => xs.push(self.bind(e)?),
                 None => return unbound("* as an argument"),
+            }
+        }
+        // a bare NULL given to a function of text or of numbers is of that type, so the
+        // answer is NULL (`UPPER(NULL)`, `ABS(NULL)`: Polars refused an untyped NULL)
+        const OF_TEXT: &[&str] = &[
+            "UPPER",
+            "LOWER",
+            "TRIM",
+            "LTRIM",
+            "RTRIM",
+            "LENGTH",
+            "CHAR_LENGTH",
+            "SUBSTR",
+            "SUBSTRING",
+            "REPLACE",
+            "REVERSE",
+            "LPAD",
+            "RPAD",
+            "LEFT",
+            "RIGHT",
+            "STRPOS",
+            "STARTS_WITH",
+            "ENDS_WITH",
+            "SPLIT_PART",
+        ];
+        const OF_NUMBERS: &[&str] = &[
+            "ABS", "ROUND", "CEIL", "CEILING", "FLOOR", "SIGN", "SQRT", "CBRT", "EXP", "LN", "LOG",
+            "LOG10", "LOG2", "POWER", "POW", "TRUNC", "TRUNCATE", "MOD",
+        ];
+        let typed = if OF_TEXT.contains(&name.as_str()) {
+            Some(DataType::String)
+        } else if OF_NUMBERS.contains(&name.as_str()) {
+            Some(DataType::Float64)
+        } else {
+            None
+        };
+        if let Some(dt) = typed {
+            for (x, a) in xs.iter_mut().zip(&args) {
+                if matches!(a, Some(SQLExpr::Value(v)) if v.value == SQLValue::Null) {
+                    *x = x.clone().cast(dt.clone());
+                }
             }
         }
         // an integer literal argument (polars-sql reads some arguments only so)
