@@ -815,8 +815,8 @@ impl Exprs<'_> {
                 None => return unbound("* as an argument"),
             }
         }
-        // a bare NULL given to a function of text or of numbers is of that type, so the
-        // answer is NULL (`UPPER(NULL)`, `ABS(NULL)`: Polars refused an untyped NULL)
+        // a bare NULL given to a function of text or of numbers: the answer is a NULL of
+        // the function's type (`UPPER(NULL)`, `ABS(NULL)`: Polars refused an untyped NULL)
         const OF_TEXT: &[&str] = &[
             "UPPER",
             "LOWER",
@@ -842,19 +842,19 @@ impl Exprs<'_> {
             "ABS", "ROUND", "CEIL", "CEILING", "FLOOR", "SIGN", "SQRT", "CBRT", "EXP", "LN", "LOG",
             "LOG10", "LOG2", "POWER", "POW", "TRUNC", "TRUNCATE", "MOD",
         ];
-        let typed = if OF_TEXT.contains(&name.as_str()) {
-            Some(DataType::String)
-        } else if OF_NUMBERS.contains(&name.as_str()) {
-            Some(DataType::Float64)
-        } else {
-            None
+        // these functions are NULL when any argument is (a NULL delimiter or pattern too)
+        let typed = match name.as_str() {
+            "LENGTH" | "CHAR_LENGTH" | "STRPOS" => Some(DataType::Int64),
+            "STARTS_WITH" | "ENDS_WITH" => Some(DataType::Boolean),
+            n if OF_TEXT.contains(&n) => Some(DataType::String),
+            n if OF_NUMBERS.contains(&n) => Some(DataType::Float64),
+            _ => None,
         };
-        if let Some(dt) = typed {
-            for (x, a) in xs.iter_mut().zip(&args) {
-                if matches!(a, Some(SQLExpr::Value(v)) if v.value == SQLValue::Null) {
-                    *x = x.clone().cast(dt.clone());
-                }
-            }
+        let null_arg = args
+            .iter()
+            .any(|a| matches!(a, Some(SQLExpr::Value(v)) if v.value == SQLValue::Null));
+        if let (Some(dt), true) = (typed, null_arg) {
+            return Ok(Expr::Literal(LiteralValue::untyped_null()).cast(dt));
         }
         // an integer literal argument (polars-sql reads some arguments only so)
         let int_arg = |k: usize| match args.get(k).copied().flatten().map(literal_number) {
