@@ -2021,69 +2021,6 @@ fn kind_of(e: &SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> Option<Col
     }
 }
 
-/// True when an expression is a DOUBLE by its form: a float column, a cast to a float
-/// type, a quotient (a DOUBLE, as in DuckDB), a number with an exponent, a function that
-/// returns one, or arithmetic over one of these.
-fn is_double(e: &SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> bool {
-    use sqlparser::ast::DataType as T;
-    match e {
-        SQLExpr::Nested(x) | SQLExpr::UnaryOp { expr: x, .. } => is_double(x, kind),
-        SQLExpr::Cast { data_type, .. } => matches!(
-            data_type,
-            T::Double(_)
-                | T::DoublePrecision
-                | T::Float(_)
-                | T::Real
-                | T::Float4
-                | T::Float8
-                | T::Float32
-                | T::Float64
-        ),
-        SQLExpr::BinaryOp {
-            op: BinaryOperator::Divide,
-            ..
-        } => true,
-        SQLExpr::BinaryOp { left, op, right } => {
-            is_arithmetic(op) && (is_double(left, kind) || is_double(right, kind))
-        }
-        SQLExpr::Value(v) => {
-            matches!(&v.value, sqlparser::ast::Value::Number(n, _) if n.contains(['e', 'E']))
-        }
-        SQLExpr::Function(f) => matches!(
-            fname(f).as_str(),
-            "SQRT"
-                | "POWER"
-                | "POW"
-                | "EXP"
-                | "LN"
-                | "LOG"
-                | "LOG10"
-                | "LOG2"
-                | "AVG"
-                | "MEAN"
-                | "STDDEV"
-                | "STDDEV_SAMP"
-                | "STDDEV_POP"
-                | "VARIANCE"
-                | "VAR_SAMP"
-                | "VAR_POP"
-                | "PI"
-                | "RANDOM"
-                | "SHARE"
-                | "YOY"
-        ),
-        other => kind_of(other, kind) == Some(ColumnKind::Float),
-    }
-}
-
-/// True when an expression reads a text column or is text.
-fn reads_text(e: &SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> bool {
-    contains(e, &|x| {
-        kind_of(x, kind) == Some(ColumnKind::Text)
-            || matches!(x, SQLExpr::Function(f) if matches!(fname(f).as_str(), "UPPER" | "LOWER" | "LEFT" | "RIGHT" | "SUBSTR" | "SUBSTRING" | "CONCAT" | "TRIM"))
-    })
-}
-
 fn rewrite_one(e: SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> SQLExpr {
     match e {
         // `- - 41` prints back as `--41`, a comment, when the rewrites print the query:
@@ -2095,39 +2032,6 @@ fn rewrite_one(e: SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> SQLExpr
             SQLExpr::UnaryOp {
                 op,
                 expr: Box::new(SQLExpr::Nested(expr)),
-            }
-        }
-        // CAST(1.5 AS INTEGER) is 2 in SQL (rounded), 1 in Polars (truncated)
-        SQLExpr::Cast {
-            kind: ck,
-            expr,
-            data_type,
-            array,
-            format,
-        } if matches!(
-            data_type,
-            sqlparser::ast::DataType::Int(_)
-                | sqlparser::ast::DataType::Integer(_)
-                | sqlparser::ast::DataType::BigInt(_)
-                | sqlparser::ast::DataType::SmallInt(_)
-                | sqlparser::ast::DataType::TinyInt(_)
-        ) && kind_of(&expr, kind) != Some(ColumnKind::Integer)
-            && !reads_text(&expr, kind)
-            && !is_count(&expr) =>
-        {
-            // a DOUBLE rounds half to even (Polars' ROUND), as in DuckDB and PostgreSQL;
-            // an exact number half away from zero
-            let rounded = if is_double(&expr, kind) {
-                parse(&format!("ROUND_EVEN({expr}, 0)"))
-            } else {
-                parse(&format!("ROUND({expr})"))
-            };
-            SQLExpr::Cast {
-                kind: ck,
-                expr: Box::new(rounded),
-                data_type,
-                array,
-                format,
             }
         }
         SQLExpr::IsDistinctFrom(..) | SQLExpr::IsNotDistinctFrom(..) => reassociate(e),

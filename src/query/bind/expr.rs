@@ -387,10 +387,13 @@ impl Exprs<'_> {
             }));
         }
         // a number with decimals cast to an integer is rounded, as in SQL (Polars
-        // truncates): a DOUBLE half to even, a DECIMAL half away from zero (DuckDB)
+        // truncates): a DOUBLE half to even, a DECIMAL — or a literal, which DuckDB reads
+        // as one (`CAST(2.5 AS INTEGER)` is 3) — half away from zero
+        let literal = number_text(expr).is_some();
         let x = if dt.is_integer() {
             match x.clone().to_field(&schema_of(self.scope)).map(|f| f.dtype) {
-                Ok(d) if d.is_float() => x.round(0, RoundMode::HalfToEven),
+                Ok(d) if d.is_float() && !literal => x.round(0, RoundMode::HalfToEven),
+                Ok(d) if d.is_float() => x.round(0, RoundMode::HalfAwayFromZero),
                 Ok(d) if d.is_decimal() => x.round(0, RoundMode::HalfAwayFromZero),
                 _ => x,
             }
