@@ -247,6 +247,31 @@ fn rewrite_call(
     }
 }
 
+/// The window's keys with the row number last, so windows computed separately see tied
+/// rows in one order: the order the rows come in, as DuckDB's stable sort keeps peers (in
+/// the keys' direction, so descending keys are followed by the row number negated).
+fn tie_broken(keys: &[OrderByExpr], row: &str) -> Vec<OrderByExpr> {
+    let mut k = keys.to_vec();
+    let asc = keys.last().is_none_or(|l| l.options.asc.unwrap_or(true));
+    let number = SQLExpr::Identifier(sqlparser::ast::Ident::new(row));
+    k.push(OrderByExpr {
+        expr: if asc {
+            number
+        } else {
+            SQLExpr::UnaryOp {
+                op: sqlparser::ast::UnaryOperator::Minus,
+                expr: Box::new(number),
+            }
+        },
+        options: sqlparser::ast::OrderByOptions {
+            asc: Some(asc),
+            nulls_first: None,
+        },
+        with_fill: None,
+    });
+    k
+}
+
 fn rewrite_text(
     f: &SQLFunction,
     spec: &WindowSpec,
@@ -257,30 +282,7 @@ fn rewrite_text(
     let fr = frame(spec);
     let w = spec_text(&spec.partition_by, keys, false);
     let part = spec_text(&spec.partition_by, &[], false);
-    // the keys with the row number last, so windows computed separately see tied rows in
-    // one order: the order the rows come in, as DuckDB's stable sort keeps peers (in the
-    // keys' direction, so descending keys are followed by the row number negated)
-    let tie_broken = |row: &str| {
-        let mut k = keys.to_vec();
-        let asc = keys.last().is_none_or(|l| l.options.asc.unwrap_or(true));
-        let number = SQLExpr::Identifier(sqlparser::ast::Ident::new(row));
-        k.push(OrderByExpr {
-            expr: if asc {
-                number
-            } else {
-                SQLExpr::UnaryOp {
-                    op: sqlparser::ast::UnaryOperator::Minus,
-                    expr: Box::new(number),
-                }
-            },
-            options: sqlparser::ast::OrderByOptions {
-                asc: Some(asc),
-                nulls_first: None,
-            },
-            with_fill: None,
-        });
-        k
-    };
+    let tie_broken = |row: &str| tie_broken(keys, row);
     let all = all_args(f);
     if let Some(t) = single_key_rank(f, spec) {
         return Ok(Some(t));
@@ -648,45 +650,57 @@ fn select(sel: &mut Select) -> Result<bool, RewriteError> {
         return Err(e);
     }
     if !cols.is_empty() {
-        let (inner, alias) = match &sel.from[0].relation {
-            TableFactor::Table { name, alias, .. } => {
-                let a = alias
-                    .as_ref()
-                    .map(|a| a.name.to_string())
-                    .unwrap_or_else(|| name.to_string());
-                // the alias with its column names, if it renames them: `t1 AS x (c1, c2)`
-                let full = alias
-                    .as_ref()
-                    .map(|a| a.to_string())
-                    .unwrap_or_else(|| a.clone());
-                (format!("{name} AS {full}"), a)
-            }
-            TableFactor::Derived {
-                subquery, alias, ..
-            } => {
-                let a = alias
-                    .as_ref()
-                    .map(|a| a.name.to_string())
-                    .unwrap_or_else(|| "__wsrc".into());
-                let full = alias
-                    .as_ref()
-                    .map(|a| a.to_string())
-                    .unwrap_or_else(|| a.clone());
-                (format!("({subquery}) AS {full}"), a)
-            }
-            // `single` admits only these two
-            _ => return Ok(changed),
-        };
-        let extra = cols
-            .iter()
-            .map(|(n, e)| format!("{e} AS {n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        sel.from[0].relation =
-            super::rewrite::from_item(&format!("(SELECT *, {extra} FROM {inner}) AS {alias}"))?
-                .relation;
+        if let Some(relation) = with_columns(&sel.from[0].relation, &cols)? {
+            sel.from[0].relation = relation;
+        }
     }
     Ok(changed)
+}
+
+/// The FROM item with the columns `cols` (name, expression) computed beside its own:
+/// `(SELECT *, e AS n FROM item AS alias (cols…)) AS alias`; None for an item of another kind.
+fn with_columns(
+    relation: &TableFactor,
+    cols: &[(String, String)],
+) -> Result<Option<TableFactor>, RewriteError> {
+    let (inner, alias) = match relation {
+        TableFactor::Table { name, alias, .. } => {
+            let a = alias
+                .as_ref()
+                .map(|a| a.name.to_string())
+                .unwrap_or_else(|| name.to_string());
+            // the alias with its column names, if it renames them: `t1 AS x (c1, c2)`
+            let full = alias
+                .as_ref()
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| a.clone());
+            (format!("{name} AS {full}"), a)
+        }
+        TableFactor::Derived {
+            subquery, alias, ..
+        } => {
+            let a = alias
+                .as_ref()
+                .map(|a| a.name.to_string())
+                .unwrap_or_else(|| "__wsrc".into());
+            let full = alias
+                .as_ref()
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| a.clone());
+            (format!("({subquery}) AS {full}"), a)
+        }
+        // `single` admits only these two
+        _ => return Ok(None),
+    };
+    let extra = cols
+        .iter()
+        .map(|(n, e)| format!("{e} AS {n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(Some(
+        super::rewrite::from_item(&format!("(SELECT *, {extra} FROM {inner}) AS {alias}"))?
+            .relation,
+    ))
 }
 
 /// Rewrite every window of a query's SQL text; the text is returned unchanged when it

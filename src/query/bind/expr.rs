@@ -453,6 +453,16 @@ impl Exprs<'_> {
         })
     }
 
+    /// A scalar function's arguments, bound (`*` is no argument of one).
+    fn bind_args(&mut self, args: &[Option<&SQLExpr>]) -> Bound<Vec<Expr>> {
+        args.iter()
+            .map(|a| match a {
+                Some(e) => self.bind(e),
+                None => unbound("* as an argument"),
+            })
+            .collect()
+    }
+
     /// A condition, bound (see [`Self::as_condition`]).
     pub(super) fn condition(&mut self, e: &SQLExpr) -> Bound<Expr> {
         let x = self.bind(e)?;
@@ -811,53 +821,9 @@ impl Exprs<'_> {
         if distinct {
             return unbound("DISTINCT in a function that is not an aggregate");
         }
-        let mut xs = vec![];
-        for a in &args {
-            match a {
-                Some(e) => xs.push(self.bind(e)?),
-                None => return unbound("* as an argument"),
-            }
-        }
-        // a bare NULL given to a function of text or of numbers: the answer is a NULL of
-        // the function's type (`UPPER(NULL)`, `ABS(NULL)`: Polars refused an untyped NULL)
-        const OF_TEXT: &[&str] = &[
-            "UPPER",
-            "LOWER",
-            "TRIM",
-            "LTRIM",
-            "RTRIM",
-            "LENGTH",
-            "CHAR_LENGTH",
-            "SUBSTR",
-            "SUBSTRING",
-            "REPLACE",
-            "REVERSE",
-            "LPAD",
-            "RPAD",
-            "LEFT",
-            "RIGHT",
-            "STRPOS",
-            "STARTS_WITH",
-            "ENDS_WITH",
-            "SPLIT_PART",
-        ];
-        const OF_NUMBERS: &[&str] = &[
-            "ABS", "ROUND", "CEIL", "CEILING", "FLOOR", "SIGN", "SQRT", "CBRT", "EXP", "LN", "LOG",
-            "LOG10", "LOG2", "POWER", "POW", "TRUNC", "TRUNCATE", "MOD",
-        ];
-        // these functions are NULL when any argument is (a NULL delimiter or pattern too)
-        let typed = match name.as_str() {
-            "LENGTH" | "CHAR_LENGTH" | "STRPOS" => Some(DataType::Int64),
-            "STARTS_WITH" | "ENDS_WITH" => Some(DataType::Boolean),
-            n if OF_TEXT.contains(&n) => Some(DataType::String),
-            n if OF_NUMBERS.contains(&n) => Some(DataType::Float64),
-            _ => None,
-        };
-        let null_arg = args
-            .iter()
-            .any(|a| matches!(a, Some(SQLExpr::Value(v)) if v.value == SQLValue::Null));
-        if let (Some(dt), true) = (typed, null_arg) {
-            return Ok(Expr::Literal(LiteralValue::untyped_null()).cast(dt));
+        let xs = self.bind_args(&args)?;
+        if let Some(null) = null_of_strict(&name, &args) {
+            return Ok(null);
         }
         // an integer literal argument (polars-sql reads some arguments only so)
         let int_arg = |k: usize| match args.get(k).copied().flatten().map(literal_number) {
@@ -1093,14 +1059,7 @@ impl Exprs<'_> {
             }
             // the values that are not NULL joined by the separator (NULL when none)
             ("STRING_AGG" | "GROUP_CONCAT" | "LISTAGG", [Some(e)] | [Some(e), Some(_)], _) => {
-                let sep = match args.get(1).copied().flatten() {
-                    None => lit(","),
-                    Some(SQLExpr::Value(v)) => match &v.value {
-                        SQLValue::SingleQuotedString(t) => lit(t.clone()),
-                        _ => return unbound("STRING_AGG's separator"),
-                    },
-                    Some(_) => return unbound("STRING_AGG's separator"),
-                };
+                let sep = separator(args.get(1).copied().flatten())?;
                 let x = ordered(e)?.cast(DataType::String);
                 when(x.clone().null_count().lt(x.clone().len()))
                     .then(x.implode(true).list().join(sep, true))
@@ -1203,6 +1162,59 @@ impl Exprs<'_> {
             }
             None => Ok(agg),
         }
+    }
+}
+
+/// A function of text or numbers given a bare NULL: a NULL of the function's type
+/// (`UPPER(NULL)`, `ABS(NULL)`: Polars refused an untyped NULL; these functions are NULL
+/// when any argument is, a NULL delimiter or pattern too). None for other calls.
+fn null_of_strict(name: &str, args: &[Option<&SQLExpr>]) -> Option<Expr> {
+    const OF_TEXT: &[&str] = &[
+        "UPPER",
+        "LOWER",
+        "TRIM",
+        "LTRIM",
+        "RTRIM",
+        "LENGTH",
+        "CHAR_LENGTH",
+        "SUBSTR",
+        "SUBSTRING",
+        "REPLACE",
+        "REVERSE",
+        "LPAD",
+        "RPAD",
+        "LEFT",
+        "RIGHT",
+        "STRPOS",
+        "STARTS_WITH",
+        "ENDS_WITH",
+        "SPLIT_PART",
+    ];
+    const OF_NUMBERS: &[&str] = &[
+        "ABS", "ROUND", "CEIL", "CEILING", "FLOOR", "SIGN", "SQRT", "CBRT", "EXP", "LN", "LOG",
+        "LOG10", "LOG2", "POWER", "POW", "TRUNC", "TRUNCATE", "MOD",
+    ];
+    let dt = match name {
+        "LENGTH" | "CHAR_LENGTH" | "STRPOS" => DataType::Int64,
+        "STARTS_WITH" | "ENDS_WITH" => DataType::Boolean,
+        n if OF_TEXT.contains(&n) => DataType::String,
+        n if OF_NUMBERS.contains(&n) => DataType::Float64,
+        _ => return None,
+    };
+    args.iter()
+        .any(|a| matches!(a, Some(SQLExpr::Value(v)) if v.value == SQLValue::Null))
+        .then(|| Expr::Literal(LiteralValue::untyped_null()).cast(dt))
+}
+
+/// STRING_AGG's separator: a text literal, `,` when none is given.
+fn separator(arg: Option<&SQLExpr>) -> Bound<Expr> {
+    match arg {
+        None => Ok(lit(",")),
+        Some(SQLExpr::Value(v)) => match &v.value {
+            SQLValue::SingleQuotedString(t) => Ok(lit(t.clone())),
+            _ => unbound("STRING_AGG's separator"),
+        },
+        Some(_) => unbound("STRING_AGG's separator"),
     }
 }
 

@@ -116,22 +116,7 @@ pub(super) fn scalar(name: &str, xs: &[Expr], args: &[Option<&SQLExpr>]) -> Opti
         ("IFNULL" | "NVL", [a, b]) => coalesce(&[a.clone(), b.clone()]),
         // budgetql's own: a scalar subquery's value `v` of its `n` rows (the rewrite of
         // normalize.rs `one_row`); more than one row is an error, as in SQL
-        (ONE_ROW, [n, v]) => {
-            let checked = n.clone().map(
-                |c: polars::prelude::Column| {
-                    let counts = c.cast(&DataType::Int64)?;
-                    let many = counts.i64()?.iter().any(|k| k.is_some_and(|k| k > 1));
-                    if many {
-                        polars_bail!(ComputeError: "a subquery used as a value returned more than one row; add a condition, an aggregate (MAX, MIN) or LIMIT 1 so that it returns one");
-                    }
-                    Ok(c)
-                },
-                |_: &Schema, f: &Field| Ok(f.clone()),
-            );
-            when(checked.gt(lit(-1i64)))
-                .then(v.clone())
-                .otherwise(lit(NULL))
-        }
+        (ONE_ROW, [n, v]) => one_row(n, v),
         // text
         ("BIT_LENGTH", [x]) => x.clone().str().len_bytes().cast(DataType::Int64) * lit(8i64),
         ("OCTET_LENGTH", [x]) => x.clone().str().len_bytes().cast(DataType::Int64),
@@ -287,4 +272,24 @@ mod tests {
             assert!(planned, "{name} is listed but not planned");
         }
     }
+}
+
+/// `v`, a scalar subquery's value, refused when its `n` rows are more than one: the count
+/// is checked as it is computed (an error there is Polars'; its message is the user's).
+fn one_row(n: &Expr, v: &Expr) -> Expr {
+    let checked = n.clone().map(
+        |c: polars::prelude::Column| {
+            let counts = c.cast(&DataType::Int64)?;
+            let many = counts.i64()?.iter().any(|k| k.is_some_and(|k| k > 1));
+            if many {
+                polars_bail!(ComputeError: "a subquery used as a value returned more than one row; add a condition, an aggregate (MAX, MIN) or LIMIT 1 so that it returns one");
+            }
+            Ok(c)
+        },
+        |_: &Schema, f: &Field| Ok(f.clone()),
+    );
+    // a count is never below 0: the value, read once the count is checked
+    when(checked.gt(lit(-1i64)))
+        .then(v.clone())
+        .otherwise(lit(NULL))
 }

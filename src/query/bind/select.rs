@@ -334,24 +334,7 @@ fn select_items<'e>(s: &'e Select, scope: &[Relation]) -> Bound<Vec<Item<'e>>> {
                         valid: all,
                     });
                 }
-                // names match columns as any name does: regardless of case
-                let names: Vec<String> = names
-                    .into_iter()
-                    .map(|n| {
-                        let (head, last) = match n.rsplit_once('.') {
-                            Some((h, l)) => (format!("{h}."), l.to_string()),
-                            None => (String::new(), n.clone()),
-                        };
-                        match all
-                            .iter()
-                            .find(|c| **c == last)
-                            .or_else(|| all.iter().find(|c| c.eq_ignore_ascii_case(&last)))
-                        {
-                            Some(c) if !frames.contains(&n.as_str()) => format!("{head}{c}"),
-                            _ => n,
-                        }
-                    })
-                    .collect();
+                let names = named_as_columns(names, &all, &frames);
                 every(&mut items, scope, &names, false);
                 excluded.extend(names);
             }
@@ -609,4 +592,26 @@ fn qualified(node: Node, qualify: &SQLExpr, names: &[Expr]) -> Bound<Node> {
         predicate: ex.bind(qualify)?,
         input: Box::new(node),
     })
+}
+
+/// EXCLUDE's names as the columns they name: a name matches a column as any name does,
+/// regardless of case (`EXCLUDE (J)` of column `j`); a name of a frame stays as it is.
+fn named_as_columns(names: Vec<String>, all: &[String], frames: &[&str]) -> Vec<String> {
+    names
+        .into_iter()
+        .map(|n| {
+            let (head, last) = match n.rsplit_once('.') {
+                Some((h, l)) => (format!("{h}."), l.to_string()),
+                None => (String::new(), n.clone()),
+            };
+            let found = all
+                .iter()
+                .find(|c| **c == last)
+                .or_else(|| all.iter().find(|c| c.eq_ignore_ascii_case(&last)));
+            match found {
+                Some(c) if !frames.contains(&n.as_str()) => format!("{head}{c}"),
+                _ => n,
+            }
+        })
+        .collect()
 }
