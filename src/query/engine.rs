@@ -572,41 +572,11 @@ impl Engine {
         let mut q = q.clone();
         rewrite::bind_params(&mut q, &self.params).map_err(|e| rw_err(origin, st, e))?;
         let rels = Relations::of(&q);
-        let mut kinds: HashMap<String, super::normalize::ColumnKind> = HashMap::new();
-        for rel in &rels.rels {
-            if let Some(s) = self.schema_of(&object_name(rel)) {
-                for (n, dt) in s.iter() {
-                    let k = if dt.is_string() {
-                        super::normalize::ColumnKind::Text
-                    } else if dt.is_integer() {
-                        super::normalize::ColumnKind::Integer
-                    } else if dt.is_float() {
-                        super::normalize::ColumnKind::Float
-                    } else {
-                        super::normalize::ColumnKind::Other
-                    };
-                    // a name that is text in one table and a number in another is taken
-                    // for text: the numeric rewrites leave it alone
-                    kinds
-                        .entry(n.to_string())
-                        .and_modify(|x| {
-                            if *x != k {
-                                *x = super::normalize::ColumnKind::Text
-                            }
-                        })
-                        .or_insert(k);
-                }
-            }
-        }
         let columns = |t: &str| {
             self.schema_of(t)
                 .map(|s| s.iter_names().map(|n| n.to_string()).collect())
         };
-        let kind = |n: &str| kinds.get(n).copied();
-        let cx = super::rules::Context {
-            columns: &columns,
-            kind: &kind,
-        };
+        let cx = super::rules::Context { columns: &columns };
         let mut changed = vec![];
         let explaining = self.explained.is_some();
         super::rules::apply(&mut q, &cx, explaining.then_some(&mut changed))
@@ -1185,7 +1155,7 @@ impl Engine {
                     .find("SUM")
                     .map(|at| line_col(&st.text, at))
                     .unwrap_or((1, 1));
-                located(origin, st, l, c, "a SUM of integers passed BIGINT's range (±9.2·10¹⁸), where budgetql stops rather than wrap; sum them as decimals to keep the total: SUM(CAST(x AS DECIMAL(38, 0)))")
+                located(origin, st, l, c, "an integer SUM, +, − or × passed its type's range (BIGINT: ±9.2·10¹⁸), where budgetql stops rather than wrap; compute it in decimals to keep every digit: SUM(CAST(x AS DECIMAL(38, 0))), CAST(a AS DECIMAL(38, 0)) * b")
             }
             Known::Unsupported(msg) => located(
                 origin,

@@ -490,16 +490,6 @@ fn filter_before_join(
     Ok(())
 }
 
-/// What a column is, as far as the rewrites need to know.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum ColumnKind {
-    Text,
-    Integer,
-    /// a floating-point column (DOUBLE, REAL)
-    Float,
-    Other,
-}
-
 /// The names a query's FROM items are referred to by (its own level only).
 fn from_names(q: &SQLQuery) -> Vec<String> {
     let mut out = vec![];
@@ -1996,32 +1986,15 @@ pub(crate) fn all_subqueries(q: &mut SQLQuery) -> Result<(), RewriteError> {
 }
 
 /// Every expression made to mean what SQL means ([`rewrite_one`]).
-pub(crate) fn plain_expressions(q: &mut SQLQuery, kind: &dyn Fn(&str) -> Option<ColumnKind>) {
+pub(crate) fn plain_expressions(q: &mut SQLQuery) {
     let _ = visit_expressions_mut(q, |e: &mut SQLExpr| {
         let taken = std::mem::replace(e, SQLExpr::Value(sqlparser::ast::Value::Null.into()));
-        *e = rewrite_one(taken, kind);
+        *e = rewrite_one(taken);
         ControlFlow::<()>::Continue(())
     });
 }
 
-/// The kind of an expression where it is plain: a column, or a literal.
-fn kind_of(e: &SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> Option<ColumnKind> {
-    match e {
-        SQLExpr::Identifier(i) => kind(&i.value),
-        SQLExpr::CompoundIdentifier(ids) => ids.last().and_then(|i| kind(&i.value)),
-        SQLExpr::Nested(x) => kind_of(x, kind),
-        SQLExpr::Value(v) => match &v.value {
-            sqlparser::ast::Value::Number(n, _) if !n.contains(['.', 'e', 'E']) => {
-                Some(ColumnKind::Integer)
-            }
-            sqlparser::ast::Value::SingleQuotedString(_) => Some(ColumnKind::Text),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn rewrite_one(e: SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> SQLExpr {
+fn rewrite_one(e: SQLExpr) -> SQLExpr {
     match e {
         // `- - 41` prints back as `--41`, a comment, when the rewrites print the query:
         // the inner sign in parentheses
@@ -2061,15 +2034,15 @@ fn rewrite_one(e: SQLExpr, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> SQLExpr
         } => parse(&format!(
             "CASE WHEN ({left}) < 0 THEN -(ABS({left}) % ABS({right})) ELSE ABS({left}) % ABS({right}) END"
         )),
-        SQLExpr::Function(f) if f.over.is_none() => rewrite_function(f, kind),
+        SQLExpr::Function(f) if f.over.is_none() => rewrite_function(f),
         other => other,
     }
 }
 
 /// [`rewrite_one`] for a function call (not a window): aggregates of constants (SUM,
-/// AVG, MIN and MAX of DISTINCT values are the binder's), counts as BIGINT, integer sums in 128 bits, ROUND half away from zero,
+/// AVG, MIN and MAX of DISTINCT values are the binder's), counts as BIGINT, ROUND half away from zero,
 /// the population variance, POWER in DOUBLE, RIGHT beyond the length.
-fn rewrite_function(f: SQLFunction, kind: &dyn Fn(&str) -> Option<ColumnKind>) -> SQLExpr {
+fn rewrite_function(f: SQLFunction) -> SQLExpr {
     let f = filter_as_case(f);
     let name = fname(&f);
     let distinct = f.args.to_string().to_uppercase().starts_with("(DISTINCT");
@@ -2085,11 +2058,6 @@ fn rewrite_function(f: SQLFunction, kind: &dyn Fn(&str) -> Option<ColumnKind>) -
             format!("CASE WHEN ({k}) IS NULL THEN CAST(0 AS BIGINT) ELSE CAST(COUNT(*) AS BIGINT) END")
         }),
         ("COUNT", _) => parse(&format!("CAST({f} AS BIGINT)")),
-        // a sum of integers in 128 bits, then back to BIGINT: past 2^63 an error
-        // (the cast is strict), never a wrapped total
-        ("SUM", Some(k)) if !distinct && kind_of(&k, kind) == Some(ColumnKind::Integer) && !constant(&k) => {
-            parse(&format!("CAST(SUM(CAST({k} AS HUGEINT)) AS BIGINT)"))
-        }
         ("SUM", Some(k)) if constant(&k) && !distinct => parse(&format!(
             "CASE WHEN CAST(COUNT(*) AS BIGINT) = 0 THEN NULL ELSE ({k}) * CAST(COUNT(*) AS BIGINT) END"
         )),
@@ -2169,10 +2137,7 @@ fn filter_as_case(mut f: SQLFunction) -> SQLFunction {
 mod tests {
     fn n(sql: &str) -> String {
         let mut q = super::super::rewrite::query(sql).unwrap();
-        let cx = crate::query::rules::Context {
-            columns: &|_| None,
-            kind: &|_| None,
-        };
+        let cx = crate::query::rules::Context { columns: &|_| None };
         crate::query::rules::apply(&mut q, &cx, None).unwrap();
         q.to_string()
     }

@@ -16,8 +16,8 @@ pub enum Known {
     UnknownJoinColumn { name: String, table: String },
     /// a subquery where polars-sql accepts none
     Subquery,
-    /// `conversion from `i128` to `i64` failed …`: a SUM of integers past BIGINT's range
-    /// (normalize.rs sums integers in 128 bits and casts the total back strictly)
+    /// `conversion from `i128` to `i64` failed …`: a SUM, `+`, `-` or `*` of integers past
+    /// the range of its type (the binder computes them in 128 bits and casts back strictly)
     IntegerOverflow,
     /// anything Polars says it does not support
     Unsupported(String),
@@ -45,7 +45,10 @@ pub fn clean(raw: &str) -> String {
 static TABLE: LazyLock<[(&'static str, Regex); 6]> = LazyLock::new(|| {
     let r = |p: &str| Regex::new(p).expect("static regex");
     [
-        ("overflow", r(r"conversion from `i128` to `i64` failed")),
+        (
+            "overflow",
+            r(r"conversion from `i128` to `[iu](?:8|16|32|64)` failed"),
+        ),
         (
             "column",
             r(r#"unable to find column "([^"]+)"(?:; valid columns: \[([^\]]*)\])?"#),

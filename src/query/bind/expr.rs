@@ -533,6 +533,26 @@ impl Exprs<'_> {
         Ok(if negated { m.not() } else { m })
     }
 
+    /// The type of `l op r` (`+`, `-`, `*`) when both are integers of 64 bits or fewer,
+    /// else None.
+    fn integer_result(&self, l: &Expr, r: &Expr, op: &BinaryOperator) -> Option<DataType> {
+        let schema = schema_of(self.scope);
+        let small = |x: &Expr| {
+            x.clone().to_field(&schema).is_ok_and(|f| {
+                f.dtype.is_integer() && !matches!(f.dtype, DataType::Int128 | DataType::UInt128)
+            })
+        };
+        if !(small(l) && small(r)) {
+            return None;
+        }
+        let x = match op {
+            BinaryOperator::Plus => l.clone() + r.clone(),
+            BinaryOperator::Minus => l.clone() - r.clone(),
+            _ => l.clone() * r.clone(),
+        };
+        x.to_field(&schema).ok().map(|f| f.dtype)
+    }
+
     pub(super) fn binary(&mut self, a: &SQLExpr, op: &BinaryOperator, b: &SQLExpr) -> Bound<Expr> {
         use BinaryOperator as B;
         if matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq) {
@@ -611,6 +631,19 @@ impl Exprs<'_> {
             };
             if date(&l, a) && date(&r, b) {
                 return Ok((l - r).dt().total_days(false).cast(DataType::Int64));
+            }
+        }
+        if matches!(op, B::Plus | B::Minus | B::Multiply) {
+            if let Some(out) = self.integer_result(&l, &r, op) {
+                // integers computed in 128 bits and cast back strictly: past the type's
+                // range the query stops (Polars wraps: 2^63 − 1 + 1 was −2^63)
+                let (l, r) = (l.cast(DataType::Int128), r.cast(DataType::Int128));
+                let x = match op {
+                    B::Plus => l + r,
+                    B::Minus => l - r,
+                    _ => l * r,
+                };
+                return Ok(x.strict_cast(out));
             }
         }
         Ok(match op {
@@ -1068,9 +1101,15 @@ impl Exprs<'_> {
             // DISTINCT: the distinct values that are not NULL
             ("SUM", [Some(e)], true) => {
                 let x = plain(e)?;
-                when(x.clone().null_count().lt(x.clone().len()))
-                    .then(x.drop_nulls().unique().sum())
-                    .otherwise(null())
+                let (w, wide) = summand(x.clone(), &schema_of(self.scope));
+                let total = when(x.clone().null_count().lt(x.clone().len()))
+                    .then(w.drop_nulls().unique().sum())
+                    .otherwise(null());
+                if wide {
+                    total.strict_cast(DataType::Int64)
+                } else {
+                    total
+                }
             }
             ("AVG", [Some(e)], true) => plain(e)?.drop_nulls().unique().mean(),
             // SQLite's TOTAL: the sum as a DOUBLE, 0.0 over no value
@@ -1111,9 +1150,15 @@ impl Exprs<'_> {
             }
             ("SUM", [Some(e)], false) => {
                 let x = plain(e)?;
-                when(x.clone().null_count().lt(x.clone().len()))
-                    .then(x.sum())
-                    .otherwise(Expr::Literal(LiteralValue::untyped_null()))
+                let (w, wide) = summand(x.clone(), &schema_of(self.scope));
+                let total = when(x.clone().null_count().lt(x.clone().len()))
+                    .then(w.sum())
+                    .otherwise(Expr::Literal(LiteralValue::untyped_null()));
+                if wide {
+                    total.strict_cast(DataType::Int64)
+                } else {
+                    total
+                }
             }
             ("AVG", [Some(e)], false) => plain(e)?.mean(),
             ("MIN", [Some(e)], false) => plain(e)?.min(),
@@ -1456,4 +1501,16 @@ pub(super) fn sql_type(t: &SQLType) -> Bound<DataType> {
         SQLType::Date => DataType::Date,
         _ => return unbound("this type"),
     })
+}
+
+/// The input of a SUM and whether its total is read back from 128 bits: integers are
+/// summed as Int128 and the total cast to BIGINT strictly, so past 2^63 the query stops
+/// (Polars wraps a windowed sum, and errs on a grouped one only for BIGINT).
+pub(super) fn summand(x: Expr, schema: &Schema) -> (Expr, bool) {
+    match x.clone().to_field(schema).map(|f| f.dtype) {
+        Ok(d) if d.is_integer() && !matches!(d, DataType::Int128 | DataType::UInt128) => {
+            (x.cast(DataType::Int128), true)
+        }
+        _ => (x, false),
+    }
 }

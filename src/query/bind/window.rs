@@ -56,6 +56,7 @@ impl Exprs<'_> {
                     .map_err(err),
             }
         };
+        let schema = schema_of(self.scope);
         let mut arg = |k: usize| -> Bound<Expr> {
             match args.get(k).copied().flatten() {
                 Some(e) if !has_aggregate(e) => self.bind(e),
@@ -120,12 +121,21 @@ impl Exprs<'_> {
                 };
                 spec(c, partition, order)
             }
-            "SUM" | "MIN" | "MAX" if n == 1 && sorted => {
+            "SUM" if n == 1 && sorted => {
+                // integers summed in 128 bits, read back strictly (see `summand`)
+                let (x, wide) = super::expr::summand(arg(0)?, &schema);
+                let s = running(x, |x, r| x.cum_sum(r))?;
+                Ok(if wide {
+                    s.strict_cast(DataType::Int64)
+                } else {
+                    s
+                })
+            }
+            "MIN" | "MAX" if n == 1 && sorted => {
                 let x = arg(0)?;
                 running(
                     x,
                     match name.as_str() {
-                        "SUM" => |x, r| x.cum_sum(r),
                         "MIN" => |x, r| x.cum_min(r),
                         _ => |x, r| x.cum_max(r),
                     },
@@ -134,9 +144,17 @@ impl Exprs<'_> {
             "SUM" | "MIN" | "MAX" | "AVG" | "MEDIAN" | "FIRST_VALUE" if n == 1 => {
                 let x = arg(0)?;
                 let a = match name.as_str() {
-                    "SUM" => when(x.clone().null_count().lt(x.clone().len()))
-                        .then(x.sum())
-                        .otherwise(Expr::Literal(LiteralValue::untyped_null())),
+                    "SUM" => {
+                        let (w, wide) = super::expr::summand(x.clone(), &schema);
+                        let s = when(x.clone().null_count().lt(x.clone().len()))
+                            .then(w.sum())
+                            .otherwise(Expr::Literal(LiteralValue::untyped_null()));
+                        if wide {
+                            s.strict_cast(DataType::Int64)
+                        } else {
+                            s
+                        }
+                    }
                     "MIN" => x.min(),
                     "MAX" => x.max(),
                     "AVG" => x.mean(),

@@ -12,7 +12,7 @@
 //! extensions, `windows.rs`) on SQL text; the planner issue moves them onto the plan
 //! ([`super::plan::Node`]).
 
-use super::normalize::{self, ColumnKind};
+use super::normalize;
 use super::rewrite::RewriteError;
 use sqlparser::ast::{Ident, ObjectNamePart, Query as SQLQuery, Select, TableFactor};
 
@@ -24,8 +24,6 @@ mod membership;
 pub(crate) struct Context<'a> {
     /// the columns of a relation (table, view, session table, CTE of the session) by name
     pub columns: &'a dyn Fn(&str) -> Option<Vec<String>>,
-    /// the kind of a column (text, integer, float) by its name over the relations read
-    pub kind: &'a dyn Fn(&str) -> Option<ColumnKind>,
 }
 
 /// One rule: its name, what it does (one line), and the rewrite.
@@ -106,8 +104,8 @@ pub(crate) const RULES: &[Rule] = &[
     Rule {
         name: "plain_expressions",
         what: "counts BIGINT, % truncating, quotients DOUBLE, ROUND half away from zero, …",
-        apply: |q, cx| {
-            normalize::plain_expressions(q, cx.kind);
+        apply: |q, _| {
+            normalize::plain_expressions(q);
             Ok(())
         },
     },
