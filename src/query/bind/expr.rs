@@ -1148,18 +1148,7 @@ impl Exprs<'_> {
                 let x = plain(e)?;
                 x.clone().n_unique() - x.null_count().gt(lit(0))
             }
-            ("SUM", [Some(e)], false) => {
-                let x = plain(e)?;
-                let (w, wide) = summand(x.clone(), &schema_of(self.scope));
-                let total = when(x.clone().null_count().lt(x.clone().len()))
-                    .then(w.sum())
-                    .otherwise(Expr::Literal(LiteralValue::untyped_null()));
-                if wide {
-                    total.strict_cast(DataType::Int64)
-                } else {
-                    total
-                }
-            }
+            ("SUM", [Some(e)], false) => sql_sum(plain(e)?, &schema_of(self.scope)),
             ("AVG", [Some(e)], false) => plain(e)?.mean(),
             ("MIN", [Some(e)], false) => plain(e)?.min(),
             ("MAX", [Some(e)], false) => plain(e)?.max(),
@@ -1512,5 +1501,19 @@ pub(super) fn summand(x: Expr, schema: &Schema) -> (Expr, bool) {
             (x.cast(DataType::Int128), true)
         }
         _ => (x, false),
+    }
+}
+
+/// SQL's SUM of `x`: NULL when every value is NULL; integers summed in 128 bits
+/// ([`summand`]).
+pub(super) fn sql_sum(x: Expr, schema: &Schema) -> Expr {
+    let (w, wide) = summand(x.clone(), schema);
+    let total = when(x.clone().null_count().lt(x.len()))
+        .then(w.sum())
+        .otherwise(Expr::Literal(LiteralValue::untyped_null()));
+    if wide {
+        total.strict_cast(DataType::Int64)
+    } else {
+        total
     }
 }

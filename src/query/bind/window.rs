@@ -144,17 +144,7 @@ impl Exprs<'_> {
             "SUM" | "MIN" | "MAX" | "AVG" | "MEDIAN" | "FIRST_VALUE" if n == 1 => {
                 let x = arg(0)?;
                 let a = match name.as_str() {
-                    "SUM" => {
-                        let (w, wide) = super::expr::summand(x.clone(), &schema);
-                        let s = when(x.clone().null_count().lt(x.clone().len()))
-                            .then(w.sum())
-                            .otherwise(Expr::Literal(LiteralValue::untyped_null()));
-                        if wide {
-                            s.strict_cast(DataType::Int64)
-                        } else {
-                            s
-                        }
-                    }
+                    "SUM" => super::expr::sql_sum(x, &schema),
                     "MIN" => x.min(),
                     "MAX" => x.max(),
                     "AVG" => x.mean(),

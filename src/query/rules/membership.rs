@@ -1,6 +1,6 @@
 //! `x IN (SELECT c FROM …)` outside WHERE (in the SELECT list, HAVING, a CASE), and
-//! `x = ANY (SELECT …)` / `x <> ALL (SELECT …)` there, as counts the scalar-subquery
-//! lowering joins. polars-sql failed on these (`unknown column _POLARS_TMP_0`) or
+//! `x op ANY (SELECT …)` / `x op ALL (SELECT …)` there (any comparison), as counts the
+//! scalar-subquery lowering joins. polars-sql failed on these (`unknown column _POLARS_TMP_0`) or
 //! answered `1 = ANY (SELECT NULL)` false. SQL's three-valued answer, spelled out:
 //!
 //! ```sql
@@ -11,7 +11,8 @@
 //!      ELSE FALSE END
 //! ```
 //!
-//! `NOT IN` is its negation. The third count reads the outer row through `x`, so `x`'s
+//! (`x < ANY` counts `x < __inq.c`.) `NOT IN` is its negation; `x op ALL (s)` is
+//! `NOT (x op' ANY (s))`, op' the opposite comparison (`<` for `>=`). The third count reads the outer row through `x`, so `x`'s
 //! bare columns are qualified by the one FROM item (a query reading several leaves them
 //! to polars-sql). The subquery must not read the outer row itself, and must give one
 //! column: named, or `*` over a table of one column.
@@ -52,38 +53,92 @@ fn rewrite_select(sel: &mut Select, columns: &dyn Fn(&str) -> Option<Vec<String>
     if let Some(h) = &mut sel.having {
         exprs.push(h);
     }
-    for e in exprs {
+    // in WHERE, only ANY/ALL, and not a term of its top AND that the subquery lowering
+    // compares with a MIN or MAX (`x > ANY (s)`, `x <= ALL (s)`, `x = ANY (s)`): `<> ANY`,
+    // `= ALL`, `<> ALL` and any under NOT or OR (IN stays a semi join)
+    let mut quantified = vec![];
+    if let Some(w) = &mut sel.selection {
+        let mut terms = vec![];
+        top_terms(w, &mut terms);
+        for t in terms {
+            if !min_max_form(t) {
+                quantified.push(t);
+            }
+        }
+    }
+    let n = exprs.len();
+    for (i, e) in exprs.into_iter().chain(quantified).enumerate() {
+        let in_where = i >= n;
         let _ = sqlparser::ast::visit_expressions_mut(e, |x: &mut SQLExpr| {
-            let (value, sub, negated) = match &*x {
+            if in_where && matches!(x, SQLExpr::InSubquery { .. }) {
+                return ControlFlow::<()>::Continue(());
+            }
+            // (value, subquery, comparison for ANY, negated): `x op ALL (s)` is
+            // `NOT (x op' ANY (s))` with op' the opposite comparison, in SQL's three values
+            let (value, sub, op, negated) = match &*x {
                 SQLExpr::InSubquery {
                     expr,
                     subquery,
                     negated,
-                } => (expr, subquery, *negated),
+                } => (expr, subquery, BinaryOperator::Eq, *negated),
                 SQLExpr::AnyOp {
                     left,
-                    compare_op: BinaryOperator::Eq,
+                    compare_op,
                     right,
                     ..
-                } => match right.as_ref() {
-                    SQLExpr::Subquery(s) => (left, s, false),
+                } => match (right.as_ref(), opposite(compare_op)) {
+                    (SQLExpr::Subquery(s), Some(_)) => (left, s, compare_op.clone(), false),
                     _ => return ControlFlow::<()>::Continue(()),
                 },
                 SQLExpr::AllOp {
                     left,
-                    compare_op: BinaryOperator::NotEq,
+                    compare_op,
                     right,
-                } => match right.as_ref() {
-                    SQLExpr::Subquery(s) => (left, s, true),
+                } => match (right.as_ref(), opposite(compare_op)) {
+                    (SQLExpr::Subquery(s), Some(op)) => (left, s, op, true),
                     _ => return ControlFlow::Continue(()),
                 },
                 _ => return ControlFlow::Continue(()),
             };
-            if let Some(r) = membership(value, sub, negated, outer.as_ref(), columns) {
+            if let Some(r) = membership(value, sub, &op, negated, outer.as_ref(), columns) {
                 *x = r;
             }
             ControlFlow::Continue(())
         });
+    }
+}
+
+/// The terms of a condition's top AND (through parentheses), without recursion: a chain
+/// of thousands of terms must not overflow the stack.
+fn top_terms<'e>(e: &'e mut SQLExpr, out: &mut Vec<&'e mut SQLExpr>) {
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        match e {
+            SQLExpr::BinaryOp {
+                left,
+                op: BinaryOperator::And,
+                right,
+            } => {
+                stack.push(right);
+                stack.push(left);
+            }
+            SQLExpr::Nested(x) => stack.push(x),
+            _ => out.push(e),
+        }
+    }
+}
+
+/// A WHERE term the subquery lowering answers with the subquery's MIN or MAX (or IN).
+fn min_max_form(t: &SQLExpr) -> bool {
+    use BinaryOperator as B;
+    match t {
+        SQLExpr::AnyOp { compare_op, .. } => {
+            matches!(compare_op, B::Eq | B::Lt | B::LtEq | B::Gt | B::GtEq)
+        }
+        SQLExpr::AllOp { compare_op, .. } => {
+            matches!(compare_op, B::Lt | B::LtEq | B::Gt | B::GtEq)
+        }
+        _ => false,
     }
 }
 
@@ -141,9 +196,24 @@ fn one_column(
     Some((q, name))
 }
 
+/// The comparison that is true exactly where `op` is false (NULL where it is NULL).
+fn opposite(op: &BinaryOperator) -> Option<BinaryOperator> {
+    use BinaryOperator as B;
+    Some(match op {
+        B::Eq => B::NotEq,
+        B::NotEq => B::Eq,
+        B::Lt => B::GtEq,
+        B::GtEq => B::Lt,
+        B::Gt => B::LtEq,
+        B::LtEq => B::Gt,
+        _ => return None,
+    })
+}
+
 fn membership(
     value: &SQLExpr,
     sub: &SQLQuery,
+    op: &BinaryOperator,
     negated: bool,
     outer: Option<&Ident>,
     columns: &dyn Fn(&str) -> Option<Vec<String>>,
@@ -174,7 +244,7 @@ fn membership(
     let text = format!(
         "(CASE WHEN (SELECT COUNT(*) FROM ({s}) AS __inq) = 0 THEN FALSE \
          WHEN ({x}) IS NULL THEN NULL \
-         WHEN (SELECT COUNT(*) FROM ({s}) AS __inq WHERE __inq.{c} = ({x})) > 0 THEN TRUE \
+         WHEN (SELECT COUNT(*) FROM ({s}) AS __inq WHERE ({x}) {op} __inq.{c}) > 0 THEN TRUE \
          WHEN (SELECT COUNT(*) FROM ({s}) AS __inq WHERE __inq.{c} IS NULL) > 0 THEN NULL \
          ELSE FALSE END)"
     );

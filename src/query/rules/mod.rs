@@ -42,7 +42,7 @@ pub(crate) const RULES: &[Rule] = &[
     },
     Rule {
         name: "membership",
-        what: "x IN / = ANY / <> ALL (SELECT …) outside WHERE as counts, with SQL's NULLs",
+        what: "x IN / op ANY / op ALL (SELECT …) outside WHERE as counts, with SQL's NULLs",
         apply: |q, cx| membership::in_subqueries(q, cx.columns),
     },
     Rule {
