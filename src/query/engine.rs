@@ -894,6 +894,16 @@ impl Engine {
                 let (l, c) = word
                     .and_then(|w| position_of(&st.text, w))
                     .unwrap_or((1, 1));
+                // an expression a rule rewrote names budgetql's own columns (`__sq1_v`),
+                // which the user never wrote: named by its keyword instead
+                let what = if what.contains("`") && what.contains("__") {
+                    match word {
+                        Some(w) => format!("this use of {w}"),
+                        None => "this use of a subquery".to_string(),
+                    }
+                } else {
+                    what
+                };
                 located(
                     origin,
                     st,
@@ -958,6 +968,14 @@ impl Engine {
         };
         super::bind::bind_query(&q, &catalog).and_then(|node| {
             let lf = node.clone().lower();
+            // without Polars' common-subexpression pass: it made a constant computed
+            // twice (`ABS(-2) * a, ABS(-2) + a`, the divisor check of `a % 2`) a column
+            // of one row and panicked on a filtered frame's height, and it returned no
+            // rows for `SELECT CAST(16.5 AS INTEGER) AS b, CAST(16.5 AS INTEGER) AS c`;
+            // the plan names each aggregate once and tune.rs lifts repeated windows
+            let mut opt = lf.get_current_optimizations();
+            opt.remove(OptFlags::COMM_SUBEXPR_ELIM);
+            let lf = lf.with_optimizations(opt);
             lf.clone().collect_schema()?;
             Ok((node, lf))
         })

@@ -504,24 +504,51 @@ fn from_names(q: &SQLQuery) -> Vec<String> {
     out
 }
 
-/// Qualifiers a query uses that its own FROM items do not define: the outer rows it
-/// reads (a correlated subquery).
+/// Qualifiers a query uses that no FROM item in scope defines: the outer rows it reads (a
+/// correlated subquery). A qualifier is looked up in the FROM of each SELECT from the
+/// column outwards to `q`, so a table of a derived table inside `q` (`(SELECT … FROM
+/// (SELECT k FROM u WHERE u.k > 1) AS d)`) is not an outer row, and neither hides one.
 fn outer_refs(q: &SQLQuery) -> Vec<String> {
-    let inner = from_names(q);
-    let mut c = q.clone();
-    let mut out = vec![];
-    let _ = visit_expressions_mut(&mut c, |x: &mut SQLExpr| {
-        if let SQLExpr::CompoundIdentifier(ids) = x {
-            if ids.len() >= 2 {
-                let qn = &ids[ids.len() - 2].value;
-                if !inner.contains(qn) && !out.contains(qn) {
-                    out.push(qn.clone());
+    struct Refs {
+        scopes: Vec<Vec<String>>,
+        out: Vec<String>,
+    }
+    impl sqlparser::ast::Visitor for Refs {
+        type Break = ();
+        fn pre_visit_select(&mut self, sel: &Select) -> ControlFlow<()> {
+            let names = sel
+                .from
+                .iter()
+                .flat_map(|t| {
+                    std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation))
+                })
+                .filter_map(relation_name)
+                .collect();
+            self.scopes.push(names);
+            ControlFlow::Continue(())
+        }
+        fn post_visit_select(&mut self, _: &Select) -> ControlFlow<()> {
+            self.scopes.pop();
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, x: &SQLExpr) -> ControlFlow<()> {
+            if let SQLExpr::CompoundIdentifier(ids) = x {
+                if ids.len() >= 2 {
+                    let qn = &ids[ids.len() - 2].value;
+                    if !self.scopes.iter().any(|s| s.contains(qn)) && !self.out.contains(qn) {
+                        self.out.push(qn.clone());
+                    }
                 }
             }
+            ControlFlow::Continue(())
         }
-        ControlFlow::<()>::Continue(())
-    });
-    out
+    }
+    let mut v = Refs {
+        scopes: vec![],
+        out: vec![],
+    };
+    let _ = sqlparser::ast::Visit::visit(q, &mut v);
+    v.out
 }
 
 /// A correlated subquery's shape: `SELECT agg FROM t b WHERE b.k = a.k AND …inner…`, split

@@ -529,7 +529,14 @@ impl Exprs<'_> {
         }
         let rx = regex::escape(pat).replace('%', ".*").replace('_', ".");
         let rx = format!("^{}{rx}$", if folded { "(?is)" } else { "(?s)" });
-        let m = self.bind(e)?.str().contains(lit(rx), true);
+        let x = self.bind(e)?;
+        // `NULL LIKE 'a%'` is NULL (Polars refused an untyped NULL: "expected String type")
+        let x = if matches!(e, SQLExpr::Value(v) if v.value == SQLValue::Null) {
+            x.cast(DataType::String)
+        } else {
+            x
+        };
+        let m = x.str().contains(lit(rx), true);
         Ok(if negated { m.not() } else { m })
     }
 

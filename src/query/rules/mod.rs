@@ -19,6 +19,7 @@ use sqlparser::ast::{Ident, ObjectNamePart, Query as SQLQuery, Select, TableFact
 mod comma_joins;
 mod correlated_in;
 mod membership;
+mod outer_names;
 
 /// What a rule may ask about the relations a query reads.
 pub(crate) struct Context<'a> {
@@ -35,6 +36,14 @@ pub(crate) struct Rule {
 
 /// Every rule, in the order it runs.
 pub(crate) const RULES: &[Rule] = &[
+    Rule {
+        name: "outer_names",
+        what: "a bare name in a subquery that only an enclosing query's table has, qualified",
+        apply: |q, cx| {
+            outer_names::outer_names(q, cx.columns);
+            Ok(())
+        },
+    },
     Rule {
         name: "comma_joins",
         what: "FROM t1, t2, … joined on the WHERE equalities between them",
