@@ -18,6 +18,7 @@ use sqlparser::ast::{Ident, ObjectNamePart, Query as SQLQuery, Select, TableFact
 
 mod comma_joins;
 mod correlated_in;
+mod exists_outer_terms;
 mod membership;
 mod outer_names;
 
@@ -91,6 +92,11 @@ pub(crate) const RULES: &[Rule] = &[
         name: "correlated_in",
         what: "x IN (SELECT … reading the outer row) in WHERE as EXISTS (… AND item = x)",
         apply: |q, _| correlated_in::correlated_in(q),
+    },
+    Rule {
+        name: "exists_outer_terms",
+        what: "a condition of the outer row alone inside EXISTS moved out of it",
+        apply: |q, _| exists_outer_terms::exists_outer_terms(q),
     },
     Rule {
         name: "subqueries",
