@@ -167,8 +167,43 @@ fn syntax_error(origin: &str, stmt: &Statement, message: &str) -> QueryError {
     located(origin, stmt, l, c, &format!("syntax error: {msg}"))
 }
 
+/// 1-based line and column (in characters) of a byte offset.
+pub(crate) fn line_col(text: &str, byte: usize) -> (usize, usize) {
+    let before = &text[..byte.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, col)
+}
+
+/// A message that quotes a name budgetql's rules made up (`__sq1.__sq1_v`, `__inq`) and
+/// the statement does not hold, said without it: the user never wrote that name.
+fn without_internal_names(stmt: &Statement, msg: &str) -> Option<String> {
+    static INTERNAL: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\b__[A-Za-z]\w*").expect("static regex"));
+    let text = stmt.text.to_lowercase();
+    INTERNAL
+        .find_iter(msg)
+        .any(|m| !text.contains(&m.as_str().to_lowercase()))
+        .then(|| {
+            "not supported yet: budgetql cannot plan this query — a subquery here (or what SHARE, YOY or ANY/ALL became) takes a form it does not join, such as a subquery inside another subquery's condition; compute the inner part in a CTE and join it, or report the statement".to_string()
+        })
+}
+
 /// An error at (line, column) of a statement, with the statement's line and a caret.
 pub fn located(origin: &str, stmt: &Statement, l: usize, c: usize, msg: &str) -> QueryError {
+    let plain = without_internal_names(stmt, msg);
+    let msg = plain.as_deref().unwrap_or(msg);
+    // said without the made-up name, and where no better place is known: at the first
+    // subquery
+    let (l, c) = match (&plain, stmt.text.to_lowercase().find("(select")) {
+        (Some(_), Some(at)) if (l, c) == (1, 1) => line_col(&stmt.text, at),
+        _ => (l, c),
+    };
     let l = l.max(1);
     let c = c.max(1);
     let line = stmt.line + l - 1;

@@ -2,6 +2,7 @@
 //! LOAD, COPY, CREATE/DROP VIEW, SET) and SQL queries, checked and rewritten
 //! before polars-sql runs them.
 
+use super::line_col;
 use super::names::{closest, did_you_mean, position_of};
 use super::rewrite::{self, Columns, RewriteError};
 use super::{check_syntax, located, Statement};
@@ -1959,19 +1960,6 @@ pub fn type_name(dt: &DataType) -> String {
         DataType::Boolean => "bool".into(),
         other => other.to_string(),
     }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn line_col(text: &str, byte: usize) -> (usize, usize) {
-    let before = &text[..byte.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rsplit('\n')
-        .next()
-        .map(|l| l.chars().count())
-        .unwrap_or(0)
-        + 1;
-    (line, col)
 }
 
 fn object_name(n: &ObjectName) -> String {
