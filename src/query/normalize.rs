@@ -2058,9 +2058,19 @@ fn rewrite_one(e: SQLExpr) -> SQLExpr {
             left,
             op: BinaryOperator::Modulo,
             right,
-        } => parse(&format!(
-            "CASE WHEN ({left}) < 0 THEN -(ABS({left}) % ABS({right})) ELSE ABS({left}) % ABS({right}) END"
-        )),
+        } => {
+            // a divisor written as a number stays one (`v % 0.25`: the binder reads it as
+            // an exact DECIMAL beside money)
+            let r = match &*right {
+                SQLExpr::Value(v) if matches!(v.value, sqlparser::ast::Value::Number(..)) => {
+                    right.to_string()
+                }
+                _ => format!("ABS({right})"),
+            };
+            parse(&format!(
+                "CASE WHEN ({left}) < 0 THEN -(ABS({left}) % {r}) ELSE ABS({left}) % {r} END"
+            ))
+        }
         SQLExpr::Function(f) if f.over.is_none() => rewrite_function(f),
         other => other,
     }

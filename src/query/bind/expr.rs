@@ -540,6 +540,36 @@ impl Exprs<'_> {
         Ok(if negated { m.not() } else { m })
     }
 
+    /// `l % r` with a DECIMAL (money) and a DECIMAL or an integer: Polars has no remainder
+    /// of decimals, so both are read as whole numbers of their common scale's units (the
+    /// remainder of `12.50 % 5` is that of 1250 and 500) and the remainder is read back at
+    /// that scale at the end (see the Modulo arm) — exact, where a DOUBLE would round.
+    fn exact_remainder_operands(&self, l: Expr, r: Expr) -> (Expr, Expr, Option<usize>) {
+        let schema = schema_of(self.scope);
+        let dtype = |x: &Expr| x.clone().to_field(&schema).ok().map(|f| f.dtype);
+        let scale = |d: &Option<DataType>| match d {
+            Some(DataType::Decimal(_, s)) => Some(*s),
+            Some(d) if d.is_integer() => Some(0),
+            _ => None,
+        };
+        let (dl, dr) = (dtype(&l), dtype(&r));
+        let decimal = |d: &Option<DataType>| matches!(d, Some(DataType::Decimal(..)));
+        match (scale(&dl), scale(&dr)) {
+            (Some(a), Some(b)) if decimal(&dl) || decimal(&dr) => {
+                let s = a.max(b);
+                let units = |x: Expr| {
+                    let x = x.cast(DataType::Decimal(38, s));
+                    match decimal_lit(&format!("1{}", "0".repeat(s)), 38, 0) {
+                        Some(m) => (x * m).cast(DataType::Int128),
+                        None => x,
+                    }
+                };
+                (units(l), units(r), Some(s))
+            }
+            _ => (l, r, None),
+        }
+    }
+
     /// The type of `l op r` (`+`, `-`, `*`) when both are integers of 64 bits or fewer,
     /// else None.
     fn integer_result(&self, l: &Expr, r: &Expr, op: &BinaryOperator) -> Option<DataType> {
@@ -568,7 +598,16 @@ impl Exprs<'_> {
         let (mut l, mut r) = (self.bind(a)?, self.bind(b)?);
         if matches!(
             op,
-            B::Plus | B::Minus | B::Multiply | B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq
+            B::Plus
+                | B::Minus
+                | B::Multiply
+                | B::Modulo
+                | B::Eq
+                | B::NotEq
+                | B::Lt
+                | B::LtEq
+                | B::Gt
+                | B::GtEq
         ) {
             // money and a number with decimals: the number is an exact DECIMAL (as in
             // DuckDB), so `budget * 1.1` and `budget = 12.34` stay exact
@@ -659,9 +698,18 @@ impl Exprs<'_> {
             B::Multiply => l * r,
             B::Divide => l.true_div(r),
             // x % 0 is NULL, as in DuckDB (a double gave NaN)
-            B::Modulo => when(r.clone().eq(lit(0)))
-                .then(Expr::Literal(LiteralValue::untyped_null()))
-                .otherwise(l % r),
+            B::Modulo => {
+                let (l, r, units) = self.exact_remainder_operands(l, r);
+                let rem = when(r.clone().eq(lit(0)))
+                    .then(Expr::Literal(LiteralValue::untyped_null()))
+                    .otherwise(l % r);
+                // a remainder in units of 10^-s read back as a DECIMAL of scale s
+                match units.and_then(|s| Some((s, decimal_lit(&format!("0.{}1", "0".repeat(s.saturating_sub(1))), 38, s)?))) {
+                    Some((0, _)) => rem.cast(DataType::Decimal(38, 0)),
+                    Some((_, unit)) => rem.cast(DataType::Decimal(38, 0)) * unit,
+                    None => rem,
+                }
+            }
             B::DuckIntegerDivide => l.floor_div(r).cast(DataType::Int64),
             B::Eq => l.eq(r),
             B::NotEq => l.eq(r).not(),
