@@ -540,6 +540,32 @@ impl Exprs<'_> {
         Ok(if negated { m.not() } else { m })
     }
 
+    /// The operands of `+`, `-` or `*` (`product`) with their decimals computed at full
+    /// precision: Polars keeps the operands' precision and gives NULL where the result
+    /// needs more digits (DECIMAL(1,1) + DECIMAL(3,0) was NULL for 0.5 + 100); a product
+    /// keeps every decimal of its factors, as in SQL (Polars keeps the larger scale of the
+    /// two: 9.9 × 9.9 was 98.0).
+    fn widened(&self, l: Expr, r: Expr, product: bool) -> (Expr, Expr) {
+        let schema = schema_of(self.scope);
+        let widen = |x: Expr| match x.clone().to_field(&schema).map(|f| f.dtype) {
+            Ok(DataType::Decimal(p, s)) if p < 38 => x.cast(DataType::Decimal(38, s)),
+            _ => x,
+        };
+        let (mut l, r) = (widen(l), widen(r));
+        if product {
+            let scale = |x: &Expr| match x.clone().to_field(&schema).map(|f| f.dtype) {
+                Ok(DataType::Decimal(_, s)) => Some(s),
+                _ => None,
+            };
+            if let (Some(a), Some(b)) = (scale(&l), scale(&r)) {
+                if a > 0 && b > 0 && a + b <= 38 {
+                    l = l.cast(DataType::Decimal(38, a + b));
+                }
+            }
+        }
+        (l, r)
+    }
+
     /// `l % r` with a DECIMAL (money) and a DECIMAL or an integer: Polars has no remainder
     /// of decimals, so both are read as whole numbers of their common scale's units (the
     /// remainder of `12.50 % 5` is that of 1250 and 500) and the remainder is read back at
@@ -635,28 +661,7 @@ impl Exprs<'_> {
             }
         }
         if matches!(op, B::Plus | B::Minus | B::Multiply) {
-            // decimals computed at full precision: Polars keeps the operands' precision
-            // and gives NULL where the result needs more digits (DECIMAL(1,1) +
-            // DECIMAL(3,0) was NULL for 0.5 + 100)
-            let schema = schema_of(self.scope);
-            let widen = |x: Expr| match x.clone().to_field(&schema).map(|f| f.dtype) {
-                Ok(DataType::Decimal(p, s)) if p < 38 => x.cast(DataType::Decimal(38, s)),
-                _ => x,
-            };
-            (l, r) = (widen(l), widen(r));
-            // a product keeps every decimal of its factors, as in SQL (Polars keeps the
-            // larger scale of the two: 9.9 × 9.9 was 98.0)
-            if matches!(op, B::Multiply) {
-                let scale = |x: &Expr| match x.clone().to_field(&schema).map(|f| f.dtype) {
-                    Ok(DataType::Decimal(_, s)) => Some(s),
-                    _ => None,
-                };
-                if let (Some(a), Some(b)) = (scale(&l), scale(&r)) {
-                    if a > 0 && b > 0 && a + b <= 38 {
-                        l = l.cast(DataType::Decimal(38, a + b));
-                    }
-                }
-            }
+            (l, r) = self.widened(l, r, matches!(op, B::Multiply));
         }
         if matches!(op, B::Minus) {
             // date − date: the days between, an integer (as in DuckDB; Polars gives a

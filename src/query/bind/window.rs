@@ -81,23 +81,7 @@ impl Exprs<'_> {
                 order,
             ),
             "RANK" | "DENSE_RANK" if n == 0 && sorted => {
-                let method = if name == "RANK" {
-                    RankMethod::Min
-                } else {
-                    RankMethod::Dense
-                };
-                let by = if order.len() == 1 {
-                    order[0].clone()
-                } else {
-                    as_struct(order.clone())
-                };
-                let r = by.rank(
-                    RankOptions {
-                        method,
-                        descending: desc,
-                    },
-                    None,
-                );
+                let r = rank(&order, name == "DENSE_RANK", desc);
                 spec(r, partition, order)
             }
             "COUNT" if sorted && n <= 1 => match args.first().copied() {
@@ -163,6 +147,20 @@ impl Exprs<'_> {
             _ => unbound(format!("the window function {name}")),
         }
     }
+}
+
+/// RANK (DENSE_RANK with `dense`) of the rows by the window's order keys.
+fn rank(order: &[Expr], dense: bool, descending: bool) -> Expr {
+    let method = if dense {
+        RankMethod::Dense
+    } else {
+        RankMethod::Min
+    };
+    let by = match order {
+        [k] => k.clone(),
+        _ => as_struct(order.to_vec()),
+    };
+    by.rank(RankOptions { method, descending }, None)
 }
 
 /// The window of a window function, when the binder binds it: an inline spec, no
