@@ -53,26 +53,22 @@ fn rewrite_select(sel: &mut Select, columns: &dyn Fn(&str) -> Option<Vec<String>
     if let Some(h) = &mut sel.having {
         exprs.push(h);
     }
-    // in WHERE, only ANY/ALL, and not a term of its top AND that the subquery lowering
-    // compares with a MIN or MAX (`x > ANY (s)`, `x <= ALL (s)`, `x = ANY (s)`): `<> ANY`,
-    // `= ALL`, `<> ALL` and any under NOT or OR (IN stays a semi join)
+    // in WHERE, not a term of its top AND that the subquery lowering joins (`x [NOT] IN
+    // (s)`) or compares with a MIN or MAX (`x > ANY (s)`, `x <= ALL (s)`, `x = ANY (s)`):
+    // `<> ANY`, `= ALL`, `<> ALL`, and any IN, ANY or ALL under NOT or OR
     let mut quantified = vec![];
     if let Some(w) = &mut sel.selection {
         let mut terms = vec![];
         top_terms(w, &mut terms);
         for t in terms {
-            if !min_max_form(t) {
+            // a term that is an IN itself stays a semi (or anti) join
+            if !min_max_form(t) && !matches!(t, SQLExpr::InSubquery { .. }) {
                 quantified.push(t);
             }
         }
     }
-    let n = exprs.len();
-    for (i, e) in exprs.into_iter().chain(quantified).enumerate() {
-        let in_where = i >= n;
+    for e in exprs.into_iter().chain(quantified) {
         let _ = sqlparser::ast::visit_expressions_mut(e, |x: &mut SQLExpr| {
-            if in_where && matches!(x, SQLExpr::InSubquery { .. }) {
-                return ControlFlow::<()>::Continue(());
-            }
             // (value, subquery, comparison for ANY, negated): `x op ALL (s)` is
             // `NOT (x op' ANY (s))` with op' the opposite comparison, in SQL's three values
             let (value, sub, op, negated) = match &*x {
