@@ -117,11 +117,17 @@ impl Exprs<'_> {
             }
             "MIN" | "MAX" if n == 1 && sorted => {
                 let x = arg(0)?;
+                let text = x
+                    .clone()
+                    .to_field(&schema)
+                    .is_ok_and(|f| f.dtype.is_string());
                 running(
                     x,
-                    match name.as_str() {
-                        "MIN" => |x, r| x.cum_min(r),
-                        _ => |x, r| x.cum_max(r),
+                    match (name.as_str(), text) {
+                        ("MIN", false) => |x, r| x.cum_min(r),
+                        ("MIN", true) => |x, _| running_text(x, false),
+                        (_, false) => |x, r| x.cum_max(r),
+                        (_, true) => |x, _| running_text(x, true),
                     },
                 )
             }
@@ -147,6 +153,28 @@ impl Exprs<'_> {
             _ => unbound(format!("the window function {name}")),
         }
     }
+}
+
+/// The running MAX (`max`) or MIN of text, which Polars cannot accumulate: each value's
+/// place among the window's values sorted (its ordinal rank) is accumulated instead, and
+/// the value at that place read back (NULL before the first value that is not NULL).
+fn running_text(x: Expr, max: bool) -> Expr {
+    let place = x.clone().rank(
+        RankOptions {
+            method: RankMethod::Ordinal,
+            descending: false,
+        },
+        None,
+    ) - lit(1u32);
+    let best = if max {
+        place.cum_max(false)
+    } else {
+        place.cum_min(false)
+    };
+    x.sort(SortOptions::default().with_nulls_last(true)).gather(
+        best.fill_null_with_strategy(FillNullStrategy::Forward(None)),
+        true,
+    )
 }
 
 /// RANK (DENSE_RANK with `dense`) of the rows by the window's order keys.
