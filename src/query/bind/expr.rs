@@ -540,88 +540,14 @@ impl Exprs<'_> {
         Ok(if negated { m.not() } else { m })
     }
 
-    /// The operands of `+`, `-` or `*` (`product`) with their decimals computed at full
-    /// precision: Polars keeps the operands' precision and gives NULL where the result
-    /// needs more digits (DECIMAL(1,1) + DECIMAL(3,0) was NULL for 0.5 + 100); a product
-    /// keeps every decimal of its factors, as in SQL (Polars keeps the larger scale of the
-    /// two: 9.9 × 9.9 was 98.0).
-    fn widened(&self, l: Expr, r: Expr, product: bool) -> (Expr, Expr) {
-        let schema = schema_of(self.scope);
-        let widen = |x: Expr| match x.clone().to_field(&schema).map(|f| f.dtype) {
-            Ok(DataType::Decimal(p, s)) if p < 38 => x.cast(DataType::Decimal(38, s)),
-            _ => x,
-        };
-        let (mut l, r) = (widen(l), widen(r));
-        if product {
-            let scale = |x: &Expr| match x.clone().to_field(&schema).map(|f| f.dtype) {
-                Ok(DataType::Decimal(_, s)) => Some(s),
-                _ => None,
-            };
-            if let (Some(a), Some(b)) = (scale(&l), scale(&r)) {
-                if a > 0 && b > 0 && a + b <= 38 {
-                    l = l.cast(DataType::Decimal(38, a + b));
-                }
-            }
-        }
-        (l, r)
-    }
-
-    /// `l % r` with a DECIMAL (money) and a DECIMAL or an integer: Polars has no remainder
-    /// of decimals, so both are read as whole numbers of their common scale's units (the
-    /// remainder of `12.50 % 5` is that of 1250 and 500) and the remainder is read back at
-    /// that scale at the end (see the Modulo arm) — exact, where a DOUBLE would round.
-    fn exact_remainder_operands(&self, l: Expr, r: Expr) -> (Expr, Expr, Option<usize>) {
-        let schema = schema_of(self.scope);
-        let dtype = |x: &Expr| x.clone().to_field(&schema).ok().map(|f| f.dtype);
-        let scale = |d: &Option<DataType>| match d {
-            Some(DataType::Decimal(_, s)) => Some(*s),
-            Some(d) if d.is_integer() => Some(0),
-            _ => None,
-        };
-        let (dl, dr) = (dtype(&l), dtype(&r));
-        let decimal = |d: &Option<DataType>| matches!(d, Some(DataType::Decimal(..)));
-        match (scale(&dl), scale(&dr)) {
-            (Some(a), Some(b)) if decimal(&dl) || decimal(&dr) => {
-                let s = a.max(b);
-                let units = |x: Expr| {
-                    let x = x.cast(DataType::Decimal(38, s));
-                    match decimal_lit(&format!("1{}", "0".repeat(s)), 38, 0) {
-                        Some(m) => (x * m).cast(DataType::Int128),
-                        None => x,
-                    }
-                };
-                (units(l), units(r), Some(s))
-            }
-            _ => (l, r, None),
-        }
-    }
-
-    /// The type of `l op r` (`+`, `-`, `*`) when both are integers of 64 bits or fewer,
-    /// else None.
-    fn integer_result(&self, l: &Expr, r: &Expr, op: &BinaryOperator) -> Option<DataType> {
-        let schema = schema_of(self.scope);
-        let small = |x: &Expr| {
-            x.clone().to_field(&schema).is_ok_and(|f| {
-                f.dtype.is_integer() && !matches!(f.dtype, DataType::Int128 | DataType::UInt128)
-            })
-        };
-        if !(small(l) && small(r)) {
-            return None;
-        }
-        let x = match op {
-            BinaryOperator::Plus => l.clone() + r.clone(),
-            BinaryOperator::Minus => l.clone() - r.clone(),
-            _ => l.clone() * r.clone(),
-        };
-        x.to_field(&schema).ok().map(|f| f.dtype)
-    }
-
     pub(super) fn binary(&mut self, a: &SQLExpr, op: &BinaryOperator, b: &SQLExpr) -> Bound<Expr> {
         use BinaryOperator as B;
         if matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq) {
             self.comparable(a, b)?;
         }
         let (mut l, mut r) = (self.bind(a)?, self.bind(b)?);
+        // the input's columns and types, for every type decision below
+        let schema = schema_of(self.scope);
         if matches!(
             op,
             B::Plus
@@ -646,7 +572,6 @@ impl Exprs<'_> {
         if matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq) {
             // text against a boolean or a number: SQL reads the text as that type
             // (`true = '1'` is true in DuckDB); Polars compared them as text
-            let schema = schema_of(self.scope);
             let dtype = |x: &Expr| x.clone().to_field(&schema).ok().map(|f| f.dtype);
             let (dl, dr) = (dtype(&l), dtype(&r));
             let other = |d: &Option<DataType>| {
@@ -661,12 +586,11 @@ impl Exprs<'_> {
             }
         }
         if matches!(op, B::Plus | B::Minus | B::Multiply) {
-            (l, r) = self.widened(l, r, matches!(op, B::Multiply));
+            (l, r) = widened(l, r, matches!(op, B::Multiply), &schema);
         }
         if matches!(op, B::Minus) {
             // date − date: the days between, an integer (as in DuckDB; Polars gives a
             // duration)
-            let schema = schema_of(self.scope);
             let date = |x: &Expr, e: &SQLExpr| {
                 x.clone()
                     .to_field(&schema)
@@ -685,7 +609,7 @@ impl Exprs<'_> {
             }
         }
         if matches!(op, B::Plus | B::Minus | B::Multiply) {
-            if let Some(out) = self.integer_result(&l, &r, op) {
+            if let Some(out) = integer_result(&l, &r, op, &schema) {
                 // integers computed in 128 bits and cast back strictly: past the type's
                 // range the query stops (Polars wraps: 2^63 − 1 + 1 was −2^63)
                 let (l, r) = (l.cast(DataType::Int128), r.cast(DataType::Int128));
@@ -704,14 +628,12 @@ impl Exprs<'_> {
             B::Divide => l.true_div(r),
             // x % 0 is NULL, as in DuckDB (a double gave NaN)
             B::Modulo => {
-                let (l, r, units) = self.exact_remainder_operands(l, r);
+                let (l, r, units) = exact_remainder_operands(l, r, &schema);
                 let rem = when(r.clone().eq(lit(0)))
                     .then(Expr::Literal(LiteralValue::untyped_null()))
                     .otherwise(l % r);
-                // a remainder in units of 10^-s read back as a DECIMAL of scale s
-                match units.and_then(|s| Some((s, decimal_lit(&format!("0.{}1", "0".repeat(s.saturating_sub(1))), 38, s)?))) {
-                    Some((0, _)) => rem.cast(DataType::Decimal(38, 0)),
-                    Some((_, unit)) => rem.cast(DataType::Decimal(38, 0)) * unit,
+                match units {
+                    Some(s) => from_units(rem, s),
                     None => rem,
                 }
             }
@@ -1575,5 +1497,88 @@ pub(super) fn sql_sum(x: Expr, schema: &Schema) -> Expr {
         total.strict_cast(DataType::Int64)
     } else {
         total
+    }
+}
+
+/// The operands of `+`, `-` or `*` (`product`) with their decimals computed at full
+/// precision: Polars keeps the operands' precision and gives NULL where the result
+/// needs more digits (DECIMAL(1,1) + DECIMAL(3,0) was NULL for 0.5 + 100); a product
+/// keeps every decimal of its factors, as in SQL (Polars keeps the larger scale of the
+/// two: 9.9 × 9.9 was 98.0).
+fn widened(l: Expr, r: Expr, product: bool, schema: &Schema) -> (Expr, Expr) {
+    let widen = |x: Expr| match x.clone().to_field(schema).map(|f| f.dtype) {
+        Ok(DataType::Decimal(p, s)) if p < 38 => x.cast(DataType::Decimal(38, s)),
+        _ => x,
+    };
+    let (mut l, r) = (widen(l), widen(r));
+    if product {
+        let scale = |x: &Expr| match x.clone().to_field(schema).map(|f| f.dtype) {
+            Ok(DataType::Decimal(_, s)) => Some(s),
+            _ => None,
+        };
+        if let (Some(a), Some(b)) = (scale(&l), scale(&r)) {
+            if a > 0 && b > 0 && a + b <= 38 {
+                l = l.cast(DataType::Decimal(38, a + b));
+            }
+        }
+    }
+    (l, r)
+}
+
+/// `l % r` with a DECIMAL (money) and a DECIMAL or an integer: Polars has no remainder
+/// of decimals, so both are read as whole numbers of their common scale's units (the
+/// remainder of `12.50 % 5` is that of 1250 and 500) and the remainder is read back at
+/// that scale at the end ([`from_units`]) — exact, where a DOUBLE would round.
+fn exact_remainder_operands(l: Expr, r: Expr, schema: &Schema) -> (Expr, Expr, Option<usize>) {
+    let dtype = |x: &Expr| x.clone().to_field(schema).ok().map(|f| f.dtype);
+    let scale = |d: &Option<DataType>| match d {
+        Some(DataType::Decimal(_, s)) => Some(*s),
+        Some(d) if d.is_integer() => Some(0),
+        _ => None,
+    };
+    let (dl, dr) = (dtype(&l), dtype(&r));
+    let decimal = |d: &Option<DataType>| matches!(d, Some(DataType::Decimal(..)));
+    match (scale(&dl), scale(&dr)) {
+        (Some(a), Some(b)) if decimal(&dl) || decimal(&dr) => {
+            let s = a.max(b);
+            let units = |x: Expr| {
+                let x = x.cast(DataType::Decimal(38, s));
+                match decimal_lit(&format!("1{}", "0".repeat(s)), 38, 0) {
+                    Some(m) => (x * m).cast(DataType::Int128),
+                    None => x,
+                }
+            };
+            (units(l), units(r), Some(s))
+        }
+        _ => (l, r, None),
+    }
+}
+
+/// The type of `l op r` (`+`, `-`, `*`) when both are integers of 64 bits or fewer,
+/// else None.
+fn integer_result(l: &Expr, r: &Expr, op: &BinaryOperator, schema: &Schema) -> Option<DataType> {
+    let small = |x: &Expr| {
+        x.clone().to_field(schema).is_ok_and(|f| {
+            f.dtype.is_integer() && !matches!(f.dtype, DataType::Int128 | DataType::UInt128)
+        })
+    };
+    if !(small(l) && small(r)) {
+        return None;
+    }
+    let x = match op {
+        BinaryOperator::Plus => l.clone() + r.clone(),
+        BinaryOperator::Minus => l.clone() - r.clone(),
+        _ => l.clone() * r.clone(),
+    };
+    x.to_field(schema).ok().map(|f| f.dtype)
+}
+
+/// A remainder counted in units of 10^-s (see [`exact_remainder_operands`]) read back as a
+/// DECIMAL of scale s.
+fn from_units(rem: Expr, s: usize) -> Expr {
+    let whole = rem.cast(DataType::Decimal(38, 0));
+    match decimal_lit(&format!("0.{}1", "0".repeat(s.saturating_sub(1))), 38, s) {
+        Some(unit) if s > 0 => whole * unit,
+        _ => whole,
     }
 }

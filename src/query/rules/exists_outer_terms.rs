@@ -12,12 +12,12 @@
 //! a term with no column of the subquery's own. A subquery that aggregates without GROUP BY
 //! (one row even when no row passes its WHERE), is grouped, or is limited is left alone.
 
-use crate::query::rewrite::{contains, is_aggregate, RewriteError};
+use crate::query::rewrite::{contains, is_aggregate};
 use sqlparser::ast::{BinaryOperator, Expr as SQLExpr, Query as SQLQuery, SelectItem, SetExpr};
 use std::ops::ControlFlow;
 
 /// Move the outer-only terms of every EXISTS of `q` out of it.
-pub(crate) fn exists_outer_terms(q: &mut SQLQuery) -> Result<(), RewriteError> {
+pub(crate) fn exists_outer_terms(q: &mut SQLQuery) {
     let _ = sqlparser::ast::visit_expressions_mut(q, |e: &mut SQLExpr| {
         if let SQLExpr::Exists { subquery, negated } = e {
             if let Some(outer) = hoist(subquery) {
@@ -42,7 +42,6 @@ pub(crate) fn exists_outer_terms(q: &mut SQLQuery) -> Result<(), RewriteError> {
         }
         ControlFlow::<()>::Continue(())
     });
-    Ok(())
 }
 
 /// Take the outer-only terms out of the subquery's WHERE; their conjunction as

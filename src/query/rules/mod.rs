@@ -96,7 +96,10 @@ pub(crate) const RULES: &[Rule] = &[
     Rule {
         name: "exists_outer_terms",
         what: "a condition of the outer row alone inside EXISTS moved out of it",
-        apply: |q, _| exists_outer_terms::exists_outer_terms(q),
+        apply: |q, _| {
+            exists_outer_terms::exists_outer_terms(q);
+            Ok(())
+        },
     },
     Rule {
         name: "subqueries",
