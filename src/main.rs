@@ -67,7 +67,7 @@ fn after_help() -> String {
         .unwrap_or((AFTER_HELP, ""));
     let mut s = head.trim_end().to_string();
     s.push_str("\n  Extensions:");
-    for x in budgetql::query::rewrite::EXTENSIONS {
+    for x in budgetql::query::extensions::EXTENSIONS {
         s.push_str(&format!("\n    {}\n        {}", x.usage, x.help));
     }
     s.push_str("\n  Statements:");

@@ -6,6 +6,7 @@
 pub(crate) mod bind;
 pub mod dialect;
 pub mod engine;
+pub mod extensions;
 pub mod lex;
 pub mod names;
 mod normalize;

@@ -535,8 +535,9 @@ impl Engine {
             }
             Some(_) => {
                 return Err(located(origin, st, 1, 1, &format!(
-                    "{} is budgetql's own statement and has no SQL to lower; --dialect lowers queries (SELECT/WITH, with SHARE, YOY, ROLLUP, PIVOT and :params)",
-                    t.split_whitespace().next().unwrap_or("this").to_uppercase()
+                    "{} is budgetql's own statement and has no SQL to lower; --dialect lowers queries (SELECT/WITH, with {} and :params)",
+                    t.split_whitespace().next().unwrap_or("this").to_uppercase(),
+                    super::extensions::names()
                 )))
             }
         };
@@ -544,7 +545,7 @@ impl Engine {
         let mut q = match parse_query(&st.text) {
             Ok(q) => q,
             Err(_) => {
-                return Err(located(origin, &st, 1, 1, "--dialect lowers queries (SELECT/WITH, with SHARE, YOY, ROLLUP, PIVOT and :params); CREATE VIEW, DROP VIEW and SET are budgetql's"))
+                return Err(located(origin, &st, 1, 1, &format!("--dialect lowers queries (SELECT/WITH, with {} and :params); CREATE VIEW, DROP VIEW and SET are budgetql's", super::extensions::names())))
             }
         };
         // planned as budgetql would run it, so an unknown column or a type error is reported
@@ -558,7 +559,8 @@ impl Engine {
         }
         // names and types were checked by prepare(); the extensions are rewritten again
         // without polars-sql's corrections (normalize.rs, windows.rs)
-        rewrite::bind_params(&mut q, &self.params).map_err(|e| rw_err(origin, &st, e))?;
+        super::extensions::params::bind_params(&mut q, &self.params)
+            .map_err(|e| rw_err(origin, &st, e))?;
         let mut cols = Probe { engine: self };
         let sql = rewrite::rewrite(&q, &mut cols).map_err(|e| rw_err(origin, &st, e))?;
         super::dialect::adapt(&sql, dialect).map_err(|e| rw_err(origin, &st, e))
@@ -571,7 +573,8 @@ impl Engine {
         q: &SQLQuery,
     ) -> Result<String, QueryError> {
         let mut q = q.clone();
-        rewrite::bind_params(&mut q, &self.params).map_err(|e| rw_err(origin, st, e))?;
+        super::extensions::params::bind_params(&mut q, &self.params)
+            .map_err(|e| rw_err(origin, st, e))?;
         let rels = Relations::of(&q);
         let columns = |t: &str| {
             self.schema_of(t)

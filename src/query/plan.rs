@@ -661,13 +661,13 @@ fn name_items(items: &mut [SelectItem]) {
         let computed = super::rewrite::contains(&own, &|x| {
             matches!(x, SQLExpr::Function(f) if f.over.is_some()
                 || super::rewrite::is_aggregate(x)
-                || super::rewrite::is_extension(x))
+                || super::extensions::is_extension(x))
         });
         if computed {
             // an aggregate of one column is named after it (and `min_budget` … by the
             // rewrites when that clashes), `COUNT(*)` is `count`; one of no column
             // (`COUNT(79)`, `SUM(1)`) by its text below
-            let extension = super::rewrite::is_extension(e);
+            let extension = super::extensions::is_extension(e);
             if let SQLExpr::Function(f) = e {
                 let star = matches!(&f.args, sqlparser::ast::FunctionArguments::List(l)
                     if matches!(l.args.as_slice(), [sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Wildcard)]));

@@ -1,25 +1,21 @@
-//! The budget extensions, rewritten into SQL that polars-sql executes correctly:
+//! The rewrite stage: a query with the budget extensions → SQL the binder plans.
 //!
-//! - `SHARE(x) [OVER (PARTITION BY …)]` → `CAST(x AS DOUBLE) / CAST(SUM(x) OVER (…) AS DOUBLE)`
-//!   (the total exact in x's type, so the same rows give the same bits on any thread count)
-//! - `YOY(x) [OVER (…)]` → `(x − LAG(x)) / LAG(x)` over the previous year of the same group
+//! - each extension is lowered where its grammar puts it, by its own file in
+//!   [`super::extensions`] (SHARE and YOY where they stand, ROLLUP over the SELECT, PIVOT
+//!   in FROM);
 //! - any window over an aggregate (`SUM(SUM(x)) OVER ()`, `SHARE(SUM(x))`, `LAG(SUM(x))`)
-//!   is lowered into a CTE: group first, then the window over the grouped rows.
-//!   polars-sql silently computes these wrong when left in one grouped query.
-//! - `GROUP BY ROLLUP(a, b)` → a UNION ALL of the grouping levels, with 小计/合计
-//!   labels and budget-table order.
-//! - `FROM t PIVOT (agg(v) FOR col IN (…))` → conditional aggregates grouped by the
-//!   remaining columns.
-//! - `:name` parameters → literals.
+//!   is lowered into a CTE: group first, then the window over the grouped rows;
+//! - a join on DISTINCT keys read nowhere else, and `IN (SELECT …)` at the top of WHERE,
+//!   become semi joins; every CTE is hoisted to the top of the statement.
 
+use super::extensions::{self, is_extension, Over};
 use sqlparser::ast::{
     visit_expressions_mut, Expr as SQLExpr, Function as SQLFunction, FunctionArg, FunctionArgExpr,
-    FunctionArguments, GroupByExpr, Ident, ObjectNamePart, PivotValueSource, Query as SQLQuery,
-    Select as SQLSelect, SelectItem, SetExpr, Spanned, TableFactor, Value as SQLValue, WindowType,
+    FunctionArguments, GroupByExpr, Ident, ObjectNamePart, Query as SQLQuery, Select as SQLSelect,
+    SelectItem, SetExpr, Spanned, TableFactor, Value as SQLValue, WindowType,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser as SQLParser;
-use std::collections::HashMap;
 use std::ops::ControlFlow;
 
 /// A rewrite failure, located (1-based line and column inside the statement).
@@ -92,66 +88,10 @@ pub(crate) fn is_aggregate(e: &SQLExpr) -> bool {
     matches!(e, SQLExpr::Function(f) if f.over.is_none() && AGGREGATES.contains(&fname(f).as_str()))
 }
 
-/// A budget extension of the SQL dialect. [`EXTENSIONS`] is the one list: the rewrites
-/// check arity against it, and `--help`, the shell's `.help`, highlighting and
-/// completion are generated from it.
-pub struct Extension {
-    pub name: &'static str,
-    /// a function (`SHARE(x)`) rather than a clause (`GROUP BY ROLLUP(…)`)
-    pub function: bool,
-    /// arguments a function takes
-    pub args: usize,
-    pub usage: &'static str,
-    pub help: &'static str,
-}
-
-pub const EXTENSIONS: &[Extension] = &[
-    Extension {
-        name: "SHARE",
-        function: true,
-        args: 1,
-        usage: "SHARE(x) [OVER (PARTITION BY …)]",
-        help: "x as a fraction of its total over the result (float); SHARE(SUM(budget)) in a grouped query",
-    },
-    Extension {
-        name: "YOY",
-        function: true,
-        args: 1,
-        usage: "YOY(x) [OVER (PARTITION BY … ORDER BY year)]",
-        help: "growth of x against the previous year of the same group (float, NULL for the first year)",
-    },
-    Extension {
-        name: "ROLLUP",
-        function: false,
-        args: 0,
-        usage: "GROUP BY ROLLUP(a, b)",
-        help: "subtotal (小计) and grand-total (合计) rows, in budget-table order",
-    },
-    Extension {
-        name: "PIVOT",
-        function: false,
-        args: 0,
-        usage: "FROM t PIVOT (agg(v) FOR col IN ('x', 'y' AS z))",
-        help: "one column per value of col, grouped by the other columns",
-    },
-];
-
-fn extension(name: &str) -> Option<&'static Extension> {
-    EXTENSIONS.iter().find(|x| x.function && x.name == name)
-}
-
 /// `=`, `<>`, `<`, `<=`, `>`, `>=`.
 pub(crate) fn is_comparison(op: &sqlparser::ast::BinaryOperator) -> bool {
     use sqlparser::ast::BinaryOperator as B;
     matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq)
-}
-
-pub(crate) fn is_extension(e: &SQLExpr) -> bool {
-    is_ext(e)
-}
-
-fn is_ext(e: &SQLExpr) -> bool {
-    matches!(e, SQLExpr::Function(f) if extension(&fname(f)).is_some())
 }
 
 /// True when an expression anywhere in `node` (an expression, a SELECT, an ORDER BY, a
@@ -177,7 +117,7 @@ fn has_window(e: &SQLExpr) -> bool {
     )
 }
 
-fn function_args(f: &SQLFunction) -> Vec<SQLExpr> {
+pub(crate) fn function_args(f: &SQLFunction) -> Vec<SQLExpr> {
     match &f.args {
         FunctionArguments::List(l) => l
             .args
@@ -225,157 +165,34 @@ pub fn query(text: &str) -> Result<SQLQuery, RewriteError> {
         })
 }
 
-/// How SHARE and YOY are expanded where they stand.
-struct Windows {
-    /// default PARTITION BY for YOY (group keys except year)
-    yoy_partition: Option<Vec<String>>,
-    /// the year expression for YOY ordering
-    year: Option<String>,
-    /// Over grouped rows: YOY's LAG computed once, as a column `__lagN` of a level
-    /// between the groups and the outer query (`(x − LAG(x)) / LAG(x)` evaluated the
-    /// window twice; Polars does not share window expressions). (LAG text, name).
-    lags: Option<std::cell::RefCell<Vec<(String, String)>>>,
-}
-
-fn over_text(f: &SQLFunction) -> Option<String> {
-    match &f.over {
-        Some(WindowType::WindowSpec(s)) => Some(format!("({s})")),
-        Some(WindowType::NamedWindow(n)) => Some(n.to_string()),
-        None => None,
-    }
-}
-
-impl Windows {
-    fn expand(&self, e: &mut SQLExpr) -> Result<(), RewriteError> {
-        let mut failure: Option<RewriteError> = None;
-        let _ = visit_expressions_mut(e, |x: &mut SQLExpr| {
-            if let SQLExpr::Function(f) = x {
-                let name = fname(f);
-                if name == "SHARE" || name == "YOY" {
-                    match self.expand_one(f, &name) {
-                        Ok(new) => *x = new,
-                        Err(er) => {
-                            failure = Some(er);
-                            return ControlFlow::Break(());
-                        }
-                    }
-                }
-            }
-            ControlFlow::Continue(())
-        });
-        failure.map_or(Ok(()), Err)
-    }
-
-    fn expand_one(&self, f: &SQLFunction, name: &str) -> Result<SQLExpr, RewriteError> {
-        let args = function_args(f);
-        if let Some(x) = extension(name) {
-            if args.len() != x.args {
-                return Err(err_at(
-                    f,
-                    format!("{name} takes exactly one argument: {}", x.usage),
-                ));
-            }
-        }
-        let x = format!("CAST(({}) AS DOUBLE)", args[0]);
-        let text = if name == "SHARE" {
-            // the total is summed in x's own type (exact for money and counts) and divided
-            // once: a sum of doubles depends on the order the rows arrive in, which differs
-            // between runs on several threads
-            let over = over_text(f).unwrap_or_else(|| "()".into());
-            format!("({x} / CAST(SUM({}) OVER {over} AS DOUBLE))", args[0])
-        } else {
-            let over = match over_text(f) {
-                Some(o) => o,
-                None => {
-                    let Some(year) = &self.year else {
-                        return Err(err_at(
-                            f,
-                            "YOY needs years to compare: group by `year` (e.g. GROUP BY year, dept_code) or give the window, YOY(x) OVER (PARTITION BY dept_code ORDER BY year)",
-                        ));
-                    };
-                    let part = self.yoy_partition.clone().unwrap_or_default();
-                    if part.is_empty() {
-                        format!("(ORDER BY {year})")
-                    } else {
-                        format!("(PARTITION BY {} ORDER BY {year})", part.join(", "))
-                    }
-                }
-            };
-            let lag = format!("LAG({x}) OVER {over}");
-            match &self.lags {
-                // a named window is defined at the outer level only
-                Some(lags) if !matches!(f.over, Some(WindowType::NamedWindow(_))) => {
-                    let mut lags = lags.borrow_mut();
-                    let name = match lags.iter().find(|(l, _)| *l == lag) {
-                        Some((_, n)) => n.clone(),
-                        None => {
-                            let n = format!("__lag{}", lags.len() + 1);
-                            lags.push((lag, n.clone()));
-                            n
-                        }
-                    };
-                    format!("(({x} - {name}) / {name})")
-                }
-                _ => format!("(({x} - {lag}) / {lag})"),
-            }
-        };
-        expr(&text)
-    }
-}
-
-/// Replace every `:name` placeholder with its value.
-pub fn bind_params(q: &mut SQLQuery, params: &HashMap<String, String>) -> Result<(), RewriteError> {
-    let mut failure = None;
-    let _ = visit_expressions_mut(q, |x: &mut SQLExpr| {
-        if let SQLExpr::Value(v) = x {
-            if let SQLValue::Placeholder(p) = &v.value {
-                let key = p.trim_start_matches([':', '$', '@']).to_string();
-                match params.get(&key) {
-                    Some(val) => match expr(val) {
-                        Ok(e) => *x = e,
-                        Err(e) => failure = Some(e),
-                    },
-                    None => {
-                        let mut known: Vec<&String> = params.keys().collect();
-                        known.sort();
-                        let hint = if known.is_empty() {
-                            String::new()
-                        } else {
-                            format!(
-                                " (set: {})",
-                                known
-                                    .iter()
-                                    .map(|k| format!(":{k}"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )
-                        };
-                        failure = Some(err_at(&*v, format!("parameter {p} has no value; give it with `SET {key} = …;` or `--param {key}=…`{hint}")));
-                    }
-                }
-                if failure.is_some() {
-                    return ControlFlow::Break(());
-                }
-            }
-        }
-        ControlFlow::Continue(())
-    });
-    failure.map_or(Ok(()), Err)
-}
-
 /// CTEs collected while rewriting: polars-sql resolves CTEs only at the top of a
 /// statement, so every CTE (the user's and the generated ones) is hoisted there,
 /// in dependency order.
 #[derive(Default)]
-struct Hoist {
+pub struct Hoist {
     ctes: Vec<String>,
     n: usize,
 }
 
 impl Hoist {
-    fn name(&mut self, base: &str) -> String {
+    /// A name for a new CTE: `__{base}N`.
+    pub(crate) fn name(&mut self, base: &str) -> String {
         self.n += 1;
         format!("__{base}{}", self.n)
+    }
+
+    /// A CTE, after the ones hoisted so far (it may read them).
+    pub(crate) fn cte(&mut self, name: &str, body: &str) {
+        self.ctes.push(format!("{name} AS ({body})"));
+    }
+
+    /// A query that may read the CTEs hoisted so far, with them.
+    pub(crate) fn with_ctes(&self, query: String) -> String {
+        if self.ctes.is_empty() {
+            query
+        } else {
+            format!("WITH {} {query}", self.ctes.join(", "))
+        }
     }
 }
 
@@ -423,14 +240,8 @@ fn rewrite_q(q: &SQLQuery, cols: &mut dyn Columns, h: &mut Hoist) -> Result<Stri
 
     name_colliding_aggregates(&mut sel);
 
-    let rollup = match &sel.group_by {
-        GroupByExpr::Expressions(es, _) => {
-            es.iter().find(|e| matches!(e, SQLExpr::Rollup(_))).cloned()
-        }
-        GroupByExpr::All(_) => None,
-    };
-    if let Some(r) = rollup {
-        return rollup_query(&q, &sel, &r, h);
+    if let Some(lowered) = extensions::lower_grouping(&q, &sel, h) {
+        return lowered;
     }
     let items: Vec<SQLExpr> = sel.projection.iter().filter_map(item_expr).collect();
     // a bare column beside an aggregate without GROUP BY would be silently broadcast
@@ -446,8 +257,11 @@ fn rewrite_q(q: &SQLQuery, cols: &mut dyn Columns, h: &mut Hoist) -> Result<Stri
     }
     let grouped = !matches!(&sel.group_by, GroupByExpr::Expressions(es, _) if es.is_empty())
         || items.iter().any(|e| contains(e, &is_aggregate));
-    let has_ext = items.iter().any(|e| contains(e, &is_ext))
-        || sel.qualify.as_ref().is_some_and(|e| contains(e, &is_ext));
+    let has_ext = items.iter().any(|e| contains(e, &is_extension))
+        || sel
+            .qualify
+            .as_ref()
+            .is_some_and(|e| contains(e, &is_extension));
     // any window in a grouped query runs over the grouped rows: polars-sql evaluates
     // `COUNT(*) OVER ()` there per group's input rows and `ROW_NUMBER() OVER (…)` as lists
     let lowering = grouped
@@ -458,11 +272,7 @@ fn rewrite_q(q: &SQLQuery, cols: &mut dyn Columns, h: &mut Hoist) -> Result<Stri
         return lower(&q, &sel, h);
     }
     if has_ext {
-        let w = Windows {
-            yoy_partition: None,
-            year: None,
-            lags: None,
-        };
+        let w = Over::default();
         for it in &mut sel.projection {
             if let Some(e) = item_expr_mut(it) {
                 w.expand(e)?;
@@ -1016,26 +826,24 @@ fn rewrite_factor(
             let text = rewrite_q(subquery, cols, h)?;
             **subquery = query(&text)?;
         }
-        TableFactor::Pivot { table, .. } => {
-            if let TableFactor::Derived { subquery, .. } = table.as_mut() {
-                let text = rewrite_q(subquery, cols, h)?;
-                **subquery = query(&text)?;
+        _ => {
+            // a FROM extension over a derived table: the table rewritten first
+            if let TableFactor::Pivot { table, .. } = tf {
+                if let TableFactor::Derived { subquery, .. } = table.as_mut() {
+                    let text = rewrite_q(subquery, cols, h)?;
+                    **subquery = query(&text)?;
+                }
             }
-            let (text, alias) = pivot(tf, cols, h)?;
-            *tf = TableFactor::Derived {
-                lateral: false,
-                subquery: Box::new(query(&text)?),
-                alias: Some(alias),
-                sample: None,
-            };
+            if let Some(lowered) = extensions::lower_from(tf, cols, h) {
+                *tf = lowered?;
+            }
         }
-        _ => {}
     }
     Ok(())
 }
 
 /// The name polars would give an unaliased expression: its first column.
-fn natural_name(e: &SQLExpr) -> Option<String> {
+pub(crate) fn natural_name(e: &SQLExpr) -> Option<String> {
     match e {
         SQLExpr::Identifier(i) => Some(i.value.clone()),
         SQLExpr::CompoundIdentifier(is) => is.last().map(|i| i.value.clone()),
@@ -1055,23 +863,32 @@ fn natural_name(e: &SQLExpr) -> Option<String> {
     }
 }
 
-fn quote(name: &str) -> String {
+pub(crate) fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// Group first, then windows: a CTE computes the groups and their aggregates,
-/// the outer query applies SHARE/YOY/window functions over the grouped rows.
+/// the outer query applies the extensions and window functions over the grouped rows.
 fn lower(q: &SQLQuery, sel: &SQLSelect, h: &mut Hoist) -> Result<String, RewriteError> {
     let groups = h.name("groups");
     let projection: Vec<SQLExpr> = sel.projection.iter().filter_map(item_expr).collect();
     if projection.len() != sel.projection.len() {
-        return Err(err_at(sel, "`*` cannot be combined with SHARE, YOY or a window over an aggregate; list the columns"));
+        return Err(err_at(
+            sel,
+            format!(
+                "`*` cannot be combined with {} or a window over an aggregate; list the columns",
+                extensions::function_names()
+            ),
+        ));
     }
     // group keys, positional references resolved
     let GroupByExpr::Expressions(raw_keys, _) = &sel.group_by else {
         return Err(err_at(
             sel,
-            "GROUP BY ALL cannot be combined with SHARE or YOY; list the grouping columns",
+            format!(
+                "GROUP BY ALL cannot be combined with {}; list the grouping columns",
+                extensions::function_names()
+            ),
         ));
     };
     let mut keys: Vec<(SQLExpr, String)> = vec![]; // (expression, name in the CTE)
@@ -1157,10 +974,10 @@ fn lower(q: &SQLQuery, sel: &SQLSelect, h: &mut Hoist) -> Result<String, Rewrite
         .filter(|(_, n)| !n.eq_ignore_ascii_case("year"))
         .map(|(_, n)| quote(n))
         .collect();
-    let w = Windows {
-        yoy_partition: Some(partition),
+    let w = Over {
+        others: Some(partition),
         year,
-        lags: Some(Default::default()),
+        once: Some(Default::default()),
     };
 
     // the inner, grouped query
@@ -1204,12 +1021,8 @@ fn lower(q: &SQLQuery, sel: &SQLSelect, h: &mut Hoist) -> Result<String, Rewrite
             _ => unreachable!("checked above: no wildcards"),
         };
         let name = alias.unwrap_or_else(|| {
-            if let SQLExpr::Function(f) = &e {
-                match fname(f).as_str() {
-                    "SHARE" => return "share".to_string(),
-                    "YOY" => return "yoy".to_string(),
-                    _ => {}
-                }
+            if let Some(column) = extensions::column_name(&e) {
+                return column.to_string();
             }
             natural_name(&e).unwrap_or_else(|| e.to_string())
         });
@@ -1257,7 +1070,7 @@ fn lower(q: &SQLQuery, sel: &SQLSelect, h: &mut Hoist) -> Result<String, Rewrite
         }
         None => None,
     };
-    let lags = w.lags.map(|l| l.into_inner()).unwrap_or_default();
+    let lags = w.once.map(|l| l.into_inner()).unwrap_or_default();
     let mut from = if lags.is_empty() {
         groups.clone()
     } else {
@@ -1329,250 +1142,6 @@ fn collect_order(ob: &sqlparser::ast::OrderBy, f: &mut dyn FnMut(&SQLExpr)) {
             f(&e.expr);
         }
     }
-}
-
-/// `GROUP BY ROLLUP(a, b)`: the grouped rows, a 小计 row after each group of `a`,
-/// and a 合计 row last. Key columns become text so they can hold the labels.
-fn rollup_query(
-    q: &SQLQuery,
-    sel: &SQLSelect,
-    rollup: &SQLExpr,
-    h: &mut Hoist,
-) -> Result<String, RewriteError> {
-    let SQLExpr::Rollup(sets) = rollup else {
-        unreachable!("matched by the caller")
-    };
-    let GroupByExpr::Expressions(all, _) = &sel.group_by else {
-        unreachable!("matched by the caller")
-    };
-    if all.len() != 1 {
-        return Err(err_at(
-            rollup,
-            "ROLLUP must be the only GROUP BY item: GROUP BY ROLLUP(a, b)",
-        ));
-    }
-    if q.order_by.is_some() {
-        return Err(err_at(
-            rollup,
-            "ROLLUP prints rows in budget-table order (each 小计 after its group, 合计 last); to sort differently, wrap it: SELECT * FROM (… GROUP BY ROLLUP(…)) ORDER BY …",
-        ));
-    }
-    let mut keys: Vec<SQLExpr> = vec![];
-    for s in sets {
-        if s.len() != 1 {
-            return Err(err_at(
-                rollup,
-                "ROLLUP takes single columns: ROLLUP(a, b), not ROLLUP((a, b))",
-            ));
-        }
-        keys.push(s[0].clone());
-    }
-    let key_texts: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
-    let items: Vec<(SQLExpr, String)> = sel
-        .projection
-        .iter()
-        .map(|it| match it {
-            SelectItem::ExprWithAlias { expr, alias } => Ok((expr.clone(), alias.value.clone())),
-            SelectItem::UnnamedExpr(expr) => Ok((
-                expr.clone(),
-                natural_name(expr).unwrap_or_else(|| expr.to_string()),
-            )),
-            _ => Err(err_at(
-                sel,
-                "`*` cannot be used with ROLLUP; list the columns",
-            )),
-        })
-        .collect::<Result<_, _>>()?;
-    if items.iter().any(|(e, _)| contains(e, &is_ext)) {
-        return Err(err_at(rollup, "SHARE and YOY cannot be combined with ROLLUP in one query; compute the shares in a CTE first"));
-    }
-    let from = sel
-        .from
-        .iter()
-        .map(|f| f.to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let n = keys.len();
-    let mut branches = vec![];
-    for level in (0..=n).rev() {
-        let mut cols = vec![];
-        for (e, name) in &items {
-            let t = e.to_string();
-            match key_texts.iter().position(|k| *k == t) {
-                Some(i) if i < level => {
-                    cols.push(format!("CAST({e} AS VARCHAR) AS {}", quote(name)))
-                }
-                Some(i) if i == level => cols.push(format!(
-                    "'{}' AS {}",
-                    if level == 0 { "合计" } else { "小计" },
-                    quote(name)
-                )),
-                Some(_) => cols.push(format!("CAST(NULL AS VARCHAR) AS {}", quote(name))),
-                None => {
-                    if !contains(e, &is_aggregate) && !matches!(e, SQLExpr::Value(_)) {
-                        return Err(err_at(e, format!("`{e}` is neither a ROLLUP key nor an aggregate; add it to ROLLUP(…) or aggregate it")));
-                    }
-                    cols.push(format!("{e} AS {}", quote(name)));
-                }
-            }
-        }
-        for (i, k) in keys.iter().enumerate() {
-            if i < level {
-                cols.push(format!("0 AS __t{i}, {k} AS __s{i}"));
-            } else {
-                cols.push(format!("1 AS __t{i}, NULL AS __s{i}"));
-            }
-        }
-        let mut b = format!("SELECT {} FROM {from}", cols.join(", "));
-        if let Some(wh) = &sel.selection {
-            b.push_str(&format!(" WHERE {wh}"));
-        }
-        if level > 0 {
-            b.push_str(&format!(" GROUP BY {}", key_texts[..level].join(", ")));
-        }
-        if let Some(h) = &sel.having {
-            b.push_str(&format!(" HAVING {h}"));
-        }
-        branches.push(b);
-    }
-    let order: Vec<String> = (0..n).map(|i| format!("__t{i}, __s{i}")).collect();
-    let names: Vec<String> = items.iter().map(|(_, n)| quote(n)).collect();
-    let r = h.name("rollup");
-    h.ctes
-        .push(format!("{r} AS ({})", branches.join(" UNION ALL ")));
-    let mut out = format!(
-        "SELECT {} FROM {r} ORDER BY {}",
-        names.join(", "),
-        order.join(", ")
-    );
-    if let Some(l) = &q.limit_clause {
-        out.push_str(&format!("{l}"));
-    }
-    Ok(out)
-}
-
-/// `src PIVOT (agg(v) FOR col IN (x, y))` → conditional aggregates grouped by the other columns.
-fn pivot(
-    tf: &TableFactor,
-    cols: &mut dyn Columns,
-    h: &mut Hoist,
-) -> Result<(String, sqlparser::ast::TableAlias), RewriteError> {
-    let TableFactor::Pivot {
-        table,
-        aggregate_functions,
-        value_column,
-        value_source,
-        default_on_null,
-        alias,
-    } = tf
-    else {
-        unreachable!("matched by the caller")
-    };
-    let PivotValueSource::List(values) = value_source else {
-        return Err(err_at(
-            tf,
-            "PIVOT needs an explicit value list: PIVOT (SUM(v) FOR col IN ('a', 'b'))",
-        ));
-    };
-    if value_column.len() != 1 {
-        return Err(err_at(tf, "PIVOT takes one FOR column"));
-    }
-    let pcol = value_column[0].to_string();
-    let src = match table.as_ref() {
-        TableFactor::Derived { subquery, .. } => format!("({subquery})"),
-        other => other.to_string(),
-    };
-    let probe = match table.as_ref() {
-        TableFactor::Derived { subquery, .. } => subquery.to_string(),
-        other => format!("SELECT * FROM {other}"),
-    };
-    // the source may read CTEs hoisted so far
-    let probe = if h.ctes.is_empty() {
-        probe
-    } else {
-        format!("WITH {} {probe}", h.ctes.join(", "))
-    };
-    let all = cols
-        .columns_of(&probe)
-        .map_err(|e| err_at(tf, format!("PIVOT source: {e}")))?;
-    let mut used: Vec<String> = vec![pcol.trim_matches('"').to_string()];
-    for a in aggregate_functions {
-        let mut c = a.expr.clone();
-        let _ = visit_expressions_mut(&mut c, |x: &mut SQLExpr| {
-            if let SQLExpr::Identifier(i) = x {
-                used.push(i.value.clone());
-            }
-            ControlFlow::<()>::Continue(())
-        });
-    }
-    if !all.iter().any(|c| *c == used[0]) {
-        return Err(err_at(
-            tf,
-            format!(
-                "PIVOT … FOR {pcol}: the source has no column `{pcol}`; it has {}",
-                all.join(", ")
-            ),
-        ));
-    }
-    let group: Vec<String> = all
-        .iter()
-        .filter(|c| !used.contains(c))
-        .map(|c| quote(c))
-        .collect();
-    let mut items = group.clone();
-    for v in values {
-        let label = match &v.alias {
-            Some(a) => a.value.clone(),
-            None => match &v.expr {
-                SQLExpr::Value(x) => match &x.value {
-                    SQLValue::SingleQuotedString(s) | SQLValue::DoubleQuotedString(s) => s.clone(),
-                    other => other.to_string(),
-                },
-                other => other.to_string(),
-            },
-        };
-        for a in aggregate_functions {
-            let agg = uncast(&a.expr);
-            let SQLExpr::Function(f) = agg else {
-                return Err(err_at(
-                    &a.expr,
-                    "PIVOT needs an aggregate such as SUM(amount)",
-                ));
-            };
-            let args = function_args(f);
-            let inner = match args.first() {
-                Some(x) => format!("CASE WHEN {pcol} = {} THEN {x} END", v.expr),
-                None => format!("CASE WHEN {pcol} = {} THEN 1 END", v.expr),
-            };
-            let mut agg = format!("{}({inner})", f.name);
-            if let Some(d) = default_on_null {
-                agg = format!("COALESCE({agg}, {d})");
-            }
-            let name = if aggregate_functions.len() > 1 {
-                format!(
-                    "{label}_{}",
-                    a.alias
-                        .as_ref()
-                        .map(|x| x.value.clone())
-                        .unwrap_or_else(|| fname(f).to_lowercase())
-                )
-            } else {
-                label.clone()
-            };
-            items.push(format!("{agg} AS {}", quote(&name)));
-        }
-    }
-    let mut text = format!("SELECT {} FROM {src} AS __pivot_src", items.join(", "));
-    if !group.is_empty() {
-        text.push_str(&format!(" GROUP BY {}", group.join(", ")));
-    }
-    let alias = alias.clone().unwrap_or_else(|| sqlparser::ast::TableAlias {
-        explicit: true,
-        name: Ident::new("__pivot"),
-        columns: vec![],
-        at: None,
-    });
-    Ok((text, alias))
 }
 
 #[cfg(test)]
@@ -1654,7 +1223,7 @@ mod tests {
         let out = rw(q);
         assert_eq!(out.matches("LAG(").count(), 1, "{out}");
         assert!(
-            out.contains("((CAST((__a1) AS DOUBLE) - __lag1) / __lag1)"),
+            out.contains("((CAST((__a1) AS DOUBLE) - __once1) / __once1)"),
             "{out}"
         );
         // a QUALIFY is a condition computed beside the items and filtered above them
@@ -1726,18 +1295,5 @@ mod tests {
             let printed = q.to_string();
             assert_eq!(query(&printed).unwrap(), q, "{s} printed as {printed}");
         }
-    }
-
-    #[test]
-    fn params_bind_and_missing_ones_are_named() {
-        let mut q = query("SELECT * FROM projects WHERE year = :year").unwrap();
-        let mut p = HashMap::new();
-        p.insert("year".to_string(), "2021".to_string());
-        bind_params(&mut q, &p).unwrap();
-        assert_eq!(q.to_string(), "SELECT * FROM projects WHERE year = 2021");
-        let mut q = query("SELECT * FROM projects WHERE year = :yr").unwrap();
-        let e = bind_params(&mut q, &p).unwrap_err();
-        assert!(e.message.contains(":yr has no value"), "{}", e.message);
-        assert_eq!(e.column, 37);
     }
 }

@@ -114,9 +114,9 @@ fn functions() -> impl Iterator<Item = &'static str> {
         .copied()
         .chain(crate::query::bind::functions::NAMES.iter().copied())
         .chain(
-            crate::query::rewrite::EXTENSIONS
+            crate::query::extensions::EXTENSIONS
                 .iter()
-                .filter(|x| x.function)
+                .filter(|x| x.is_function())
                 .map(|x| x.name),
         )
 }

@@ -60,7 +60,7 @@ pub fn help() -> String {
         s.push_str(&format!("  {usage}\n"));
     }
     s.push_str("Budget extensions of SQL (the README has examples):\n");
-    for x in crate::query::rewrite::EXTENSIONS {
+    for x in crate::query::extensions::EXTENSIONS {
         s.push_str(&format!("  {}\n      {}\n", x.usage, x.help));
     }
     s.trim_end().to_string()

@@ -328,7 +328,7 @@ fn largest_projects_script_answers() {
 fn help_lists_every_extension_and_statement() {
     let (code, out, _) = crate::common::run(&["--help"]);
     assert_eq!(code, 0);
-    for x in budgetql::query::rewrite::EXTENSIONS {
+    for x in budgetql::query::extensions::EXTENSIONS {
         assert!(out.contains(x.usage), "--help lacks {}", x.usage);
     }
     for (_, _, usage) in budgetql::query::COMMANDS {
