@@ -9,7 +9,6 @@ pub mod engine;
 pub mod extensions;
 pub mod lex;
 pub mod names;
-mod normalize;
 pub mod plan;
 mod polars_errors;
 mod quantiles;

@@ -558,7 +558,7 @@ impl Engine {
             return Ok(polars_sql);
         }
         // names and types were checked by prepare(); the extensions are rewritten again
-        // without polars-sql's corrections (normalize.rs, windows.rs)
+        // without polars-sql's corrections (the rules, windows.rs)
         super::extensions::params::bind_params(&mut q, &self.params)
             .map_err(|e| rw_err(origin, &st, e))?;
         let mut cols = Probe { engine: self };

@@ -406,7 +406,7 @@ fn semi_joins(sel: &mut SQLSelect, h: &mut Hoist) {
     sel.selection = and_all(keep);
 }
 
-/// A function under the cast normalize.rs puts every count in (`CAST(COUNT(…) AS
+/// A function under the cast the rule plain_expressions puts every count in (`CAST(COUNT(…) AS
 /// BIGINT)`), for the plans that read aggregates by name.
 pub(crate) fn uncast(e: &SQLExpr) -> &SQLExpr {
     match e {

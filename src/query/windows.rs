@@ -711,7 +711,7 @@ pub fn lower(sql: &str) -> Result<String, RewriteError> {
     }
     let mut q = super::rewrite::query(sql)?;
     let mut changed = false;
-    super::normalize::each_select(&mut q, &mut |sel| {
+    super::rules::each_select(&mut q, &mut |sel| {
         changed |= select(sel)?;
         Ok(())
     })?;

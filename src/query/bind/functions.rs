@@ -115,7 +115,7 @@ pub(super) fn scalar(name: &str, xs: &[Expr], args: &[Option<&SQLExpr>]) -> Opti
         ("IF" | "IIF", [c, a, b]) => when(c.clone()).then(a.clone()).otherwise(b.clone()),
         ("IFNULL" | "NVL", [a, b]) => coalesce(&[a.clone(), b.clone()]),
         // budgetql's own: a scalar subquery's value `v` of its `n` rows (the rewrite of
-        // normalize.rs `one_row`); more than one row is an error, as in SQL
+        // rules/subqueries.rs `one_row`); more than one row is an error, as in SQL
         (ONE_ROW, [n, v]) => one_row(n, v),
         // text
         ("BIT_LENGTH", [x]) => x.clone().str().len_bytes().cast(DataType::Int64) * lit(8i64),

@@ -7,7 +7,7 @@
 //! window, a subquery, a function it does not know yet): that query goes the SQL path
 //! (polars-sql) unchanged, so a construct the binder does not know is never answered
 //! differently. Expressions are bound to the Polars expressions polars-sql builds for
-//! them, because the rewrites in front (normalize.rs, rewrite.rs, windows.rs) target those
+//! them, because the rewrites in front (rules/, rewrite.rs, windows.rs) target those
 //! semantics; the planner issue moves those rewrites onto this plan one at a time.
 
 use super::plan::Node;

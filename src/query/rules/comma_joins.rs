@@ -29,7 +29,7 @@ pub(crate) fn comma_joins(
     q: &mut SQLQuery,
     columns: &dyn Fn(&str) -> Option<Vec<String>>,
 ) -> Result<(), RewriteError> {
-    crate::query::normalize::each_select(q, &mut |sel| plan_select(sel, columns))
+    super::syntax::each_select(q, &mut |sel| plan_select(sel, columns))
 }
 
 /// A FROM item: the name its columns are qualified by, and its columns when known.

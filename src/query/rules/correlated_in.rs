@@ -19,7 +19,7 @@ use std::ops::ControlFlow;
 
 /// Rewrite the correlated IN conjuncts of every SELECT's WHERE.
 pub(crate) fn correlated_in(q: &mut SQLQuery) -> Result<(), RewriteError> {
-    crate::query::normalize::each_select(q, &mut |sel| {
+    super::syntax::each_select(q, &mut |sel| {
         rewrite_where(sel);
         Ok(())
     })

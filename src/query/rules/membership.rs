@@ -30,7 +30,7 @@ pub(crate) fn in_subqueries(
     q: &mut SQLQuery,
     columns: &dyn Fn(&str) -> Option<Vec<String>>,
 ) -> Result<(), RewriteError> {
-    crate::query::normalize::each_select(q, &mut |sel| {
+    super::syntax::each_select(q, &mut |sel| {
         rewrite_select(sel, columns);
         Ok(())
     })

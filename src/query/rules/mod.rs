@@ -4,23 +4,35 @@
 //! binder (or polars-sql, for what the binder leaves) answers as SQL does; a rule that
 //! cannot keep the answer refuses the query with a located message.
 //!
-//! A new rule is a function (in its own file under `rules/`, or beside the ones it
-//! shares code with in `normalize.rs`) and one line in [`RULES`]. `EXPLAIN` lists the
-//! rules that changed the query.
+//! A new rule is a file under `rules/` and one line in [`RULES`] (what the rules share
+//! over the syntax tree is in `syntax.rs`). `EXPLAIN` lists the rules that changed the
+//! query.
 //!
 //! The rules still work on the syntax tree and the later stages (`rewrite.rs` for the
 //! extensions, `windows.rs`) on SQL text; the planner issue moves them onto the plan
 //! ([`super::plan::Node`]).
 
-use super::normalize;
-use super::rewrite::RewriteError;
+use crate::query::rewrite::RewriteError;
 use sqlparser::ast::{Ident, ObjectNamePart, Query as SQLQuery, Select, TableFactor};
 
 mod comma_joins;
 mod correlated_in;
+mod count_names;
 mod exists_outer_terms;
+mod having_without_group_by;
+mod join_conditions;
 mod membership;
+mod order_by_aggregates;
 mod outer_names;
+mod plain_expressions;
+mod row_values;
+mod select_list;
+mod star_options;
+mod subqueries;
+mod syntax;
+mod ungrouped_columns;
+
+pub(crate) use syntax::each_select;
 
 /// What a rule may ask about the relations a query reads.
 pub(crate) struct Context<'a> {
@@ -59,34 +71,34 @@ pub(crate) const RULES: &[Rule] = &[
         name: "order_by_aggregates",
         what: "ORDER BY an aggregate of the SELECT list orders by that item",
         apply: |q, _| {
-            normalize::order_by_items(q);
+            order_by_aggregates::order_by_items(q);
             Ok(())
         },
     },
     Rule {
         name: "select_list",
         what: "GROUP BY ALL listed; a second output of one name named `_2`",
-        apply: |q, _| normalize::each_select(q, &mut normalize::select_list),
+        apply: |q, _| each_select(q, &mut select_list::select_list),
     },
     Rule {
         name: "ungrouped_columns",
         what: "a column neither grouped nor aggregated refused where it stands",
-        apply: |q, _| normalize::each_select(q, &mut normalize::ungrouped_columns),
+        apply: |q, _| each_select(q, &mut ungrouped_columns::ungrouped_columns),
     },
     Rule {
         name: "star_options",
         what: "SELECT * over USING joins, EXCLUDE (t.col)",
-        apply: |q, _| normalize::each_select(q, &mut normalize::star_options),
+        apply: |q, _| each_select(q, &mut star_options::star_options),
     },
     Rule {
         name: "having_without_group_by",
         what: "HAVING without GROUP BY: one group",
-        apply: |q, _| normalize::each_select(q, &mut normalize::having_without_group_by),
+        apply: |q, _| each_select(q, &mut having_without_group_by::having_without_group_by),
     },
     Rule {
         name: "join_conditions",
         what: "JOIN … ON terms other than key equalities: filters before or after the join",
-        apply: |q, _| normalize::each_select(q, &mut normalize::join_conditions),
+        apply: |q, _| each_select(q, &mut join_conditions::join_conditions),
     },
     Rule {
         name: "correlated_in",
@@ -104,18 +116,18 @@ pub(crate) const RULES: &[Rule] = &[
     Rule {
         name: "subqueries",
         what: "scalar, EXISTS and IN subqueries, correlated by any condition, as joins",
-        apply: |q, _| normalize::all_subqueries(q),
+        apply: |q, _| subqueries::all_subqueries(q),
     },
     Rule {
         name: "row_values",
         what: "a row value left outside IN (SELECT …) refused with a way to write it",
-        apply: |q, _| normalize::row_values(q),
+        apply: |q, _| row_values::row_values(q),
     },
     Rule {
         name: "count_names",
         what: "unaliased COUNT(*) named `count`, COUNT(x) named `x`",
         apply: |q, _| {
-            normalize::name_counts(q);
+            count_names::name_counts(q);
             Ok(())
         },
     },
@@ -123,7 +135,7 @@ pub(crate) const RULES: &[Rule] = &[
         name: "plain_expressions",
         what: "counts BIGINT, % truncating, quotients DOUBLE, ROUND half away from zero, …",
         apply: |q, _| {
-            normalize::plain_expressions(q);
+            plain_expressions::plain_expressions(q);
             Ok(())
         },
     },
@@ -187,4 +199,52 @@ pub(crate) fn from_item_names(sel: &Select) -> Vec<String> {
             _ => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    fn n(sql: &str) -> String {
+        let mut q = crate::query::rewrite::query(sql).unwrap();
+        let cx = crate::query::rules::Context { columns: &|_| None };
+        crate::query::rules::apply(&mut q, &cx, None).unwrap();
+        q.to_string()
+    }
+
+    #[test]
+    fn is_distinct_from_binds_tighter_than_and() {
+        assert_eq!(
+            n("SELECT 1 FROM t WHERE a IS DISTINCT FROM b AND c = 1"),
+            "SELECT 1 FROM t WHERE (a IS DISTINCT FROM b) AND c = 1"
+        );
+        assert_eq!(
+            n("SELECT 1 FROM t WHERE a IS NOT DISTINCT FROM b AND c AND d"),
+            "SELECT 1 FROM t WHERE (a IS NOT DISTINCT FROM b) AND c AND d"
+        );
+        assert_eq!(
+            n("SELECT 1 FROM t WHERE a IS DISTINCT FROM (b AND c)"),
+            "SELECT 1 FROM t WHERE (a IS DISTINCT FROM (b AND c))"
+        );
+    }
+
+    #[test]
+    fn counts_are_bigint_and_keep_their_names() {
+        assert_eq!(
+            n("SELECT COUNT(*), COUNT(DISTINCT year) - 11 AS d FROM t"),
+            "SELECT CAST(COUNT(*) AS BIGINT) AS count, CAST(COUNT(DISTINCT year) AS BIGINT) - 11 AS d FROM t"
+        );
+    }
+
+    #[test]
+    fn a_column_named_like_a_slot_is_left_alone() {
+        let s = n("SELECT SUM(x) / (SELECT COUNT(*) FROM u) AS r, MIN(__slot0) AS a, MIN(__slot9) AS b FROM t");
+        assert!(s.contains("__slot0") && s.contains("__slot9"), "{s}");
+    }
+
+    #[test]
+    fn constant_aggregates_count_rows() {
+        assert_eq!(
+            n("SELECT SUM(1), MIN(2.25) FROM t"),
+            "SELECT CASE WHEN CAST(COUNT(*) AS BIGINT) = 0 THEN NULL ELSE (1) * CAST(COUNT(*) AS BIGINT) END, CASE WHEN CAST(COUNT(*) AS BIGINT) = 0 THEN NULL ELSE 2.25 END FROM t"
+        );
+    }
 }
