@@ -79,7 +79,7 @@ pub struct Engine {
     /// Run queries on Polars' streaming engine (`--engine`, the default for a warehouse):
     /// memory stays bounded on warehouses larger than RAM.
     pub streaming: bool,
-    /// Plan grouped MEDIAN/QUANTILE_CONT from value counts (query/quantiles.rs); off only
+    /// Plan grouped MEDIAN/QUANTILE_CONT from value counts (query/optimize/value_counts.rs); off only
     /// to compare with the general plan.
     pub value_count_quantiles: bool,
     /// registered names in the order they appeared, with their kind
@@ -834,18 +834,6 @@ impl Engine {
                 .map_err(|e| located(origin, st, 1, 1, &format!("AUDIT failed: {e}")))?;
         }
         let sql = self.prepare(origin, st, q)?;
-        if self.value_count_quantiles {
-            let mut planner = |s: &str| {
-                self.binder_frame(s)
-                    .map_err(|e| PolarsError::ComputeError(e.to_string().into()))
-            };
-            if let Some(plan) = super::quantiles::plan(&mut planner, &sql) {
-                if let Some(x) = &mut self.explained {
-                    x.push("GROUPED QUANTILES FROM VALUE COUNTS (src/query/quantiles.rs; the Polars plan below)".into());
-                }
-                return plan.map_err(|e| self.explain_error(origin, st, &e));
-            }
-        }
         static OFF: LazyLock<bool> =
             LazyLock::new(|| std::env::var("BUDGETQL_BINDER").is_ok_and(|v| v == "off"));
         if *OFF {
@@ -966,9 +954,13 @@ impl Engine {
         let q = parse_query(sql).map_err(|e| {
             Unbound::Invalid(format!("internal error: budgetql's rewrite of the query does not parse ({e}); please report it with the query"))
         })?;
+        let optimize = super::optimize::Settings {
+            value_counts: self.value_count_quantiles,
+        };
         let catalog = super::bind::Catalog {
             frames: &self.frames,
             schemas: &self.schemas,
+            optimize: &optimize,
         };
         super::bind::bind_query(&q, &catalog).and_then(|node| {
             let lf = node.clone().lower();

@@ -751,8 +751,9 @@ pub enum Node {
         input: Box<Node>,
         lf: LazyFrame,
     },
-    /// A set operation inside a query (built by [`build`] and lowered by [`lower`]): its
-    /// SELECT terms' plans, for EXPLAIN, and the frame they were combined into.
+    /// Inputs combined into one frame by a plan of their own: a set operation inside a
+    /// query (built by [`build`] and lowered by [`lower`]; its SELECT terms' plans), or a
+    /// rule's plan of a node (`optimize/`; the node it replaces), kept for EXPLAIN.
     Combined {
         what: String,
         inputs: Vec<Node>,
@@ -773,11 +774,14 @@ pub enum Node {
         residual: Option<Expr>,
         columns: Vec<(String, DataType, bool)>,
     },
-    /// Groups by the keys, one row per group with the aggregates (one row without keys).
+    /// Groups by the keys, one row per group with the aggregates (one row without keys);
+    /// `calls` says, for each aggregate that is a plain one over a column, what it is
+    /// (for the rules in `optimize/` that compute it another way).
     Aggregate {
         input: Box<Node>,
         keys: Vec<Expr>,
         aggs: Vec<Expr>,
+        calls: Vec<Option<AggCall>>,
     },
     /// Columns computed beside the input's.
     With { input: Box<Node>, exprs: Vec<Expr> },
@@ -800,7 +804,106 @@ pub enum Node {
     },
 }
 
+/// An aggregate that is a plain one over a column of the input (no DISTINCT, FILTER or
+/// ORDER BY inside), by the input's column name.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AggCall {
+    /// `COUNT(*)`: the rows
+    CountRows,
+    Count(String),
+    Sum(String),
+    Avg(String),
+    Min(String),
+    Max(String),
+    /// `QUANTILE_CONT(x, p)`; `MEDIAN(x)` is p = 0.5
+    Quantile(String, f64),
+}
+
+impl AggCall {
+    /// The column it reads.
+    pub fn column(&self) -> Option<&str> {
+        match self {
+            AggCall::CountRows => None,
+            AggCall::Count(c)
+            | AggCall::Sum(c)
+            | AggCall::Avg(c)
+            | AggCall::Min(c)
+            | AggCall::Max(c)
+            | AggCall::Quantile(c, _) => Some(c),
+        }
+    }
+}
+
 impl Node {
+    /// The node with each input replaced by `f` of it (a relation lowered already —
+    /// a frame, a subquery, a combined node — has none).
+    pub fn map_inputs(self, f: &mut dyn FnMut(Node) -> Node) -> Node {
+        let mut g = |b: Box<Node>| Box::new(f(*b));
+        match self {
+            n @ (Node::Frame { .. } | Node::Subquery { .. } | Node::Combined { .. }) => n,
+            Node::Filter { input, predicate } => Node::Filter {
+                input: g(input),
+                predicate,
+            },
+            Node::Join {
+                left,
+                right,
+                how,
+                left_on,
+                right_on,
+                residual,
+                columns,
+            } => Node::Join {
+                left: g(left),
+                right: g(right),
+                how,
+                left_on,
+                right_on,
+                residual,
+                columns,
+            },
+            Node::Aggregate {
+                input,
+                keys,
+                aggs,
+                calls,
+            } => Node::Aggregate {
+                input: g(input),
+                keys,
+                aggs,
+                calls,
+            },
+            Node::With { input, exprs } => Node::With {
+                input: g(input),
+                exprs,
+            },
+            Node::Project { input, exprs } => Node::Project {
+                input: g(input),
+                exprs,
+            },
+            Node::Distinct { input, on } => Node::Distinct {
+                input: g(input),
+                on,
+            },
+            Node::Sort {
+                input,
+                by,
+                descending,
+                nulls_last,
+            } => Node::Sort {
+                input: g(input),
+                by,
+                descending,
+                nulls_last,
+            },
+            Node::Slice { input, offset, len } => Node::Slice {
+                input: g(input),
+                offset,
+                len,
+            },
+        }
+    }
+
     /// The plan as a LazyFrame.
     pub fn lower(self) -> LazyFrame {
         match self {
@@ -823,7 +926,9 @@ impl Node {
                 residual,
                 &columns,
             ),
-            Node::Aggregate { input, keys, aggs } => {
+            Node::Aggregate {
+                input, keys, aggs, ..
+            } => {
                 let lf = input.lower();
                 if keys.is_empty() {
                     lf.select(aggs)
@@ -895,7 +1000,9 @@ impl Node {
                     ),
                     vec![left, right],
                 ),
-                Node::Aggregate { input, keys, aggs } => (
+                Node::Aggregate {
+                    input, keys, aggs, ..
+                } => (
                     format!("AGGREGATE BY [{}]: {}", list(keys), list(aggs)),
                     vec![input],
                 ),

@@ -172,7 +172,7 @@ fn benchmark_questions_match_hand_written_plans() {
     assert_eq!(out, "year,n\n2019,0\n2020,12\n2021,12\n");
 }
 
-/// Grouped MEDIAN/QUANTILE_CONT are planned from value counts (query/quantiles.rs); the
+/// Grouped MEDIAN/QUANTILE_CONT are planned from value counts (the plan rule in query/optimize/value_counts.rs); the
 /// answers equal the general plan's, on generated and on real data.
 #[test]
 fn value_count_quantiles_equal_the_general_plan() {

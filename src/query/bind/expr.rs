@@ -1,6 +1,7 @@
 //! Expressions: names, operators, CASE, CAST, LIKE, IN lists, scalar functions, aggregates.
 
 use super::*;
+use crate::query::plan::AggCall;
 use polars::lazy::dsl::{cov, max_horizontal, min_horizontal, pearson_corr};
 
 impl Exprs<'_> {
@@ -1031,6 +1032,31 @@ impl Exprs<'_> {
         })
     }
 
+    /// What a plain aggregate call over a column (or of rows) is, for the plan rules.
+    fn call(&self, name: &str, args: &[Option<&SQLExpr>]) -> Option<AggCall> {
+        let column = |e: &SQLExpr| match self.bind_ref(e) {
+            Ok(Expr::Column(c)) => Some(c.to_string()),
+            _ => None,
+        };
+        let fraction = |q: &SQLExpr| match literal_number(q) {
+            Some(Num::Float(f)) if (0.0..=1.0).contains(&f) => Some(f),
+            Some(Num::Int(n)) if (0..=1).contains(&n) => Some(n as f64),
+            _ => None,
+        };
+        Some(match (name, args) {
+            ("COUNT", [None] | []) => AggCall::CountRows,
+            ("COUNT", [Some(e)]) if is_non_null_literal(e) => AggCall::CountRows,
+            ("COUNT", [Some(e)]) => AggCall::Count(column(e)?),
+            ("SUM", [Some(e)]) => AggCall::Sum(column(e)?),
+            ("AVG", [Some(e)]) => AggCall::Avg(column(e)?),
+            ("MIN", [Some(e)]) => AggCall::Min(column(e)?),
+            ("MAX", [Some(e)]) => AggCall::Max(column(e)?),
+            ("MEDIAN", [Some(e)]) => AggCall::Quantile(column(e)?, 0.5),
+            ("QUANTILE_CONT", [Some(e), Some(q)]) => AggCall::Quantile(column(e)?, fraction(q)?),
+            _ => return None,
+        })
+    }
+
     /// An aggregate: bound over the input, collected, read back as its column.
     pub(super) fn aggregate(
         &mut self,
@@ -1165,12 +1191,18 @@ impl Exprs<'_> {
             ("VAR" | "VARIANCE" | "VAR_SAMP", [Some(e)], false) => plain(e)?.var(1),
             _ => return unbound(format!("this use of {name}")),
         };
+        let call = if distinct || keep.is_some() || !order.is_empty() {
+            None
+        } else {
+            self.call(name, args)
+        };
         match &mut self.grouping {
             Some(g) => {
                 let i = match g.aggs.iter().position(|a| *a == agg) {
                     Some(i) => i,
                     None => {
                         g.aggs.push(agg);
+                        g.calls.push(call);
                         g.aggs.len() - 1
                     }
                 };

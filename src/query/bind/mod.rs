@@ -91,6 +91,8 @@ pub struct Catalog<'a> {
     /// the session's relations (tables, views, session tables, internal relations)
     pub frames: &'a HashMap<String, LazyFrame>,
     pub schemas: &'a HashMap<String, SchemaRef>,
+    /// the plan rules the session applies
+    pub optimize: &'a super::optimize::Settings,
 }
 
 /// Aggregation state of a grouped query level.
@@ -99,6 +101,8 @@ struct Grouping {
     keys: Vec<Expr>,
     /// aggregates, bound over the input; aggregate i is column `__bq_a{i}`
     aggs: Vec<Expr>,
+    /// what each aggregate is, when a plain one over a column
+    calls: Vec<Option<super::plan::AggCall>>,
 }
 
 fn key_name(i: usize) -> String {
@@ -176,7 +180,7 @@ impl Binder<'_> {
             _ => unbound("this kind of query"),
         };
         self.ctes.truncate(depth);
-        r
+        r.map(|node| super::optimize::apply(node, self.catalog.optimize))
     }
 
     /// A set operation (in a CTE, a derived table, a subquery): planned by

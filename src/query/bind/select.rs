@@ -138,7 +138,11 @@ impl Binder<'_> {
                     keys.push(e);
                 }
             }
-            ex.grouping = Some(Grouping { keys, aggs: vec![] });
+            ex.grouping = Some(Grouping {
+                keys,
+                aggs: vec![],
+                calls: vec![],
+            });
         }
         Ok(())
     }
@@ -528,6 +532,7 @@ fn aggregate(node: Node, g: Grouping, having: Option<Expr>) -> Node {
             .enumerate()
             .map(|(i, a)| a.alias(agg_name(i)))
             .collect(),
+        calls: g.calls,
     };
     match having {
         Some(h) => Node::Filter {
