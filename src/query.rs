@@ -14,7 +14,6 @@ pub mod plan;
 mod polars_errors;
 pub mod rewrite;
 mod rules;
-mod tune;
 mod windows;
 
 pub use engine::{Engine, Output};

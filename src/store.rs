@@ -356,7 +356,7 @@ fn scan_path(f: &Path) -> PlRefPath {
 
 /// The columns of each scanned table that hold no NULL in any document, keyed by the first
 /// file its scan reads (how a plan names the scan): what lets a grouped `SUM` skip SQL's
-/// NULL-for-no-values test (`query/tune.rs`). A table some document of which did not
+/// NULL-for-no-values test (the plan rule `query/optimize/null_free_sums.rs`). A table some document of which did not
 /// record its NULLs (an older manifest) has none: any column may hold NULLs.
 pub fn null_free_columns(dir: &Path, manifest: &Manifest) -> HashMap<String, HashSet<String>> {
     let mut out = HashMap::new();

@@ -94,8 +94,8 @@ pub struct Engine {
     safe: bool,
     /// The contract tables are lazy scans of a warehouse (not in memory).
     scanned: bool,
-    /// The warehouse columns that hold no NULL, by scan (query/tune.rs).
-    null_free: super::tune::NullFree,
+    /// The warehouse columns that hold no NULL, by scan (the plan rule query/optimize/null_free_sums.rs).
+    null_free: super::optimize::NullFree,
     /// The unit money is shown in (`--money`, `.money`): what a workbook or a chart
     /// written by COPY shows.
     pub money: MoneyUnit,
@@ -840,11 +840,10 @@ impl Engine {
             return self
                 .sql_context()
                 .execute(&sql)
-                .map(|lf| super::tune::tune(lf, &self.null_free))
                 .map_err(|e| self.explain_error(origin, st, &e));
         }
         match self.bound_frame(&sql) {
-            Ok(lf) => Ok(super::tune::tune(lf, &self.null_free)),
+            Ok(lf) => Ok(lf),
             Err(e) => Err(self.unbound_error(origin, st, e)),
         }
     }
@@ -937,8 +936,9 @@ impl Engine {
                 );
             }
         }
-        let (node, lf) = r?;
+        let (node, lf, rules) = r?;
         if let Some(x) = &mut self.explained {
+            x.extend(rules);
             x.extend(node.explain().lines().map(|l| l.to_string()));
         }
         Ok(lf)
@@ -949,14 +949,17 @@ impl Engine {
     fn bound_plan(
         &self,
         sql: &str,
-    ) -> Result<(super::plan::Node, LazyFrame), super::bind::Unbound> {
+    ) -> Result<(super::plan::Node, LazyFrame, Vec<String>), super::bind::Unbound> {
         use super::bind::Unbound;
         let q = parse_query(sql).map_err(|e| {
             Unbound::Invalid(format!("internal error: budgetql's rewrite of the query does not parse ({e}); please report it with the query"))
         })?;
-        let optimize = super::optimize::Settings {
-            value_counts: self.value_count_quantiles,
-        };
+        let optimize = super::optimize::Context::new(
+            super::optimize::Settings {
+                value_counts: self.value_count_quantiles,
+            },
+            self.null_free.clone(),
+        );
         let catalog = super::bind::Catalog {
             frames: &self.frames,
             schemas: &self.schemas,
@@ -968,18 +971,18 @@ impl Engine {
             // twice (`ABS(-2) * a, ABS(-2) + a`, the divisor check of `a % 2`) a column
             // of one row and panicked on a filtered frame's height, and it returned no
             // rows for `SELECT CAST(16.5 AS INTEGER) AS b, CAST(16.5 AS INTEGER) AS c`;
-            // the plan names each aggregate once and tune.rs lifts repeated windows
+            // the plan names each aggregate once and a plan rule lifts repeated windows
             let mut opt = lf.get_current_optimizations();
             opt.remove(OptFlags::COMM_SUBEXPR_ELIM);
             let lf = lf.with_optimizations(opt);
             lf.clone().collect_schema()?;
-            Ok((node, lf))
+            Ok((node, lf, optimize.applied()))
         })
     }
 
     /// [`Self::bound_plan`]'s frame alone (no EXPLAIN lines, no log).
     fn binder_frame(&self, sql: &str) -> Result<LazyFrame, super::bind::Unbound> {
-        self.bound_plan(sql).map(|(_, lf)| lf)
+        self.bound_plan(sql).map(|(_, lf, _)| lf)
     }
 
     /// Unknown tables: the closest names, located.

@@ -904,6 +904,67 @@ impl Node {
         }
     }
 
+    /// The node's own expressions (a filter's predicate, the aggregates, the computed
+    /// columns), for the rules that rewrite them.
+    pub fn exprs(&self) -> &[Expr] {
+        match self {
+            Node::Filter { predicate, .. } => std::slice::from_ref(predicate),
+            Node::Aggregate { aggs, .. } => aggs,
+            Node::With { exprs, .. } | Node::Project { exprs, .. } => exprs,
+            _ => &[],
+        }
+    }
+
+    /// The node with each of its own expressions ([`Node::exprs`]) replaced by `f` of it.
+    pub fn map_exprs(self, f: &mut dyn FnMut(Expr) -> Expr) -> Node {
+        let mut all = |v: Vec<Expr>| v.into_iter().map(&mut *f).collect::<Vec<_>>();
+        match self {
+            Node::Filter { input, predicate } => Node::Filter {
+                input,
+                predicate: all(vec![predicate])
+                    .pop()
+                    .unwrap_or(Expr::Literal(LiteralValue::untyped_null())),
+            },
+            Node::Aggregate {
+                input,
+                keys,
+                aggs,
+                calls,
+            } => Node::Aggregate {
+                input,
+                keys,
+                aggs: all(aggs),
+                calls,
+            },
+            Node::With { input, exprs } => Node::With {
+                input,
+                exprs: all(exprs),
+            },
+            Node::Project { input, exprs } => Node::Project {
+                input,
+                exprs: all(exprs),
+            },
+            other => other,
+        }
+    }
+
+    /// Every plan under this node, those of subqueries and combined nodes too.
+    pub fn inputs(&self) -> Vec<&Node> {
+        match self {
+            Node::Frame { .. } => vec![],
+            Node::Subquery { input, .. } => vec![input],
+            Node::Combined { inputs, .. } => inputs.iter().collect(),
+            Node::Join { left, right, .. } => vec![left, right],
+            Node::Filter { input, .. }
+            | Node::Aggregate { input, .. }
+            | Node::With { input, .. }
+            | Node::Project { input, .. }
+            | Node::Distinct { input, .. }
+            | Node::Sort { input, .. }
+            | Node::Slice { input, .. } => vec![input],
+        }
+    }
+
     /// The plan as a LazyFrame.
     pub fn lower(self) -> LazyFrame {
         match self {

@@ -771,7 +771,13 @@ impl Exprs<'_> {
             Series::from_any_values(PlSmallStr::EMPTY, &values, true).map_err(Unbound::from)?;
         let has_null = series.null_count() > 0;
         let x = self.bind(e)?;
-        let member = x.is_in(lit(series).implode(false), false);
+        // the values as one list literal: an imploded column is an aggregation, which
+        // keeps Polars from pushing the filter down (below a join, into a scan)
+        let values = Expr::Literal(LiteralValue::Scalar(Scalar::new(
+            DataType::List(Box::new(series.dtype().clone())),
+            AnyValue::List(series),
+        )));
+        let member = x.is_in(values, false);
         let member = if has_null {
             member.or(Expr::Literal(LiteralValue::untyped_null()).cast(DataType::Boolean))
         } else {

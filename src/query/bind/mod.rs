@@ -91,8 +91,8 @@ pub struct Catalog<'a> {
     /// the session's relations (tables, views, session tables, internal relations)
     pub frames: &'a HashMap<String, LazyFrame>,
     pub schemas: &'a HashMap<String, SchemaRef>,
-    /// the plan rules the session applies
-    pub optimize: &'a super::optimize::Settings,
+    /// the plan rules the session applies, and what they know
+    pub optimize: &'a super::optimize::Context,
 }
 
 /// Aggregation state of a grouped query level.

@@ -18,14 +18,28 @@
 //! them a quantile. Its output has the general aggregation's names and types (checked;
 //! where they do not line up the general plan is kept).
 
+use super::Context;
 use crate::query::plan::{AggCall, Node};
 use polars::prelude::*;
 use polars_arrow::array::Array;
 use polars_core::series::BitRepr;
 
+/// An aggregation of this shape as the value-count plan (the aggregation kept under it,
+/// for EXPLAIN).
+pub(super) fn value_counts(node: Node, _: &Context) -> Result<Node, Node> {
+    match from_value_counts(&node) {
+        Some(lf) => Ok(Node::Combined {
+            what: "RULE value_counts: grouped quantiles from value counts".into(),
+            inputs: vec![node],
+            lf,
+        }),
+        None => Err(node),
+    }
+}
+
 /// The value-count plan of an aggregation of this shape, with the general plan's names
 /// and types.
-pub(super) fn from_value_counts(node: &Node) -> Option<LazyFrame> {
+fn from_value_counts(node: &Node) -> Option<LazyFrame> {
     let Node::Aggregate {
         input,
         keys,
@@ -81,8 +95,7 @@ pub(super) fn from_value_counts(node: &Node) -> Option<LazyFrame> {
     let key_exprs: Vec<Expr> = keys.iter().map(|k| col(k.clone())).collect();
     let mut by = key_exprs.clone();
     by.push(col(v));
-    let counts =
-        value_counts(lf, by).sort([v], SortMultipleOptions::default().with_nulls_last(true));
+    let counts = counted(lf, by).sort([v], SortMultipleOptions::default().with_nulls_last(true));
     let nn = col(v).is_not_null();
     let c = col("__c").filter(nn.clone());
     let vals = col(v).filter(nn).cast(DataType::Float64);
@@ -135,7 +148,7 @@ pub(super) fn from_value_counts(node: &Node) -> Option<LazyFrame> {
 /// rows with them (a float). Each batch's rows are counted by exact identity first (see
 /// `batch_counts`), then Polars' group-by adds the batches' counts up, applying SQL's
 /// equality.
-fn value_counts(lf: LazyFrame, by: Vec<Expr>) -> LazyFrame {
+fn counted(lf: LazyFrame, by: Vec<Expr>) -> LazyFrame {
     lf.select(by.clone())
         .map(
             batch_counts,
@@ -356,11 +369,11 @@ mod tests {
         )
         .collect()
         .unwrap();
-        let streaming = sorted(value_counts(df.clone().lazy(), by.clone()))
+        let streaming = sorted(counted(df.clone().lazy(), by.clone()))
             .collect_with_engine(Engine::Streaming)
             .unwrap()
             .unwrap_single();
-        let memory = sorted(value_counts(df.clone().lazy(), by))
+        let memory = sorted(counted(df.clone().lazy(), by))
             .collect_with_engine(Engine::InMemory)
             .unwrap()
             .unwrap_single();
