@@ -7,6 +7,7 @@ pub(crate) mod bind;
 pub mod dialect;
 pub mod engine;
 pub mod extensions;
+pub mod files;
 pub mod lex;
 pub mod names;
 mod optimize;

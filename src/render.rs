@@ -44,6 +44,9 @@ pub enum Format {
     Table,
     /// RFC 4180 comma-separated values with a header line
     Csv,
+    /// tab-separated values with a header line (a value holding a tab, quote or line
+    /// break quoted as in CSV)
+    Tsv,
     /// a JSON array of objects; money as exact numbers
     Json,
     /// a GitHub-flavoured Markdown table
@@ -55,12 +58,23 @@ pub enum Format {
 impl std::str::FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        <Format as clap::ValueEnum>::from_str(s.trim(), true).map_err(|_| {
-            format!(
-                "unknown mode `{}`; use table, csv, json, markdown or line",
-                s.trim()
-            )
-        })
+        <Format as clap::ValueEnum>::from_str(s.trim(), true)
+            .map_err(|_| format!("unknown mode `{}`; use {}", s.trim(), Format::names()))
+    }
+}
+
+impl Format {
+    /// Every format's name, for messages: `table, csv, tsv, json, markdown or line`.
+    pub fn names() -> String {
+        let names: Vec<String> = <Format as clap::ValueEnum>::value_variants()
+            .iter()
+            .filter_map(|f| clap::ValueEnum::to_possible_value(f))
+            .map(|v| v.get_name().to_string())
+            .collect();
+        match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => names.join(""),
+        }
     }
 }
 
@@ -363,7 +377,8 @@ pub fn render(
     let mut buf = std::io::BufWriter::with_capacity(1 << 16, out);
     match format {
         Format::Table => table(df, opts, &mut buf),
-        Format::Csv => csv(df, opts, &mut buf),
+        Format::Csv => delimited(df, opts, &mut buf, ','),
+        Format::Tsv => delimited(df, opts, &mut buf, '\t'),
         Format::Json => json(df, opts, &mut buf),
         Format::Markdown => markdown(df, opts, &mut buf),
         Format::Line => line(df, opts, &mut buf),
@@ -468,26 +483,28 @@ fn table(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), Rend
     Ok(())
 }
 
-fn csv_field(s: &str) -> String {
-    csv_quoted(s.to_string())
-}
-
-/// A CSV field: quoted when it holds a comma, quote or line break.
-fn csv_quoted(s: String) -> String {
-    if csv_needs_quotes(&s) {
+/// A delimited field: quoted when it holds the separator, a quote or a line break.
+fn quoted(s: String, sep: char) -> String {
+    if needs_quotes(&s, sep) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s
     }
 }
 
-fn csv_needs_quotes(s: &str) -> bool {
-    s.contains([',', '"', '\n', '\r'])
+fn needs_quotes(s: &str, sep: char) -> bool {
+    s.contains([sep, '"', '\n', '\r'])
 }
 
-fn csv(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), RenderError> {
-    let heads: Vec<String> = names(df).iter().map(|h| csv_field(h)).collect();
-    writeln!(out, "{}", heads.join(","))?;
+/// CSV (`,`) or TSV (a tab): a header line, then a line per row.
+fn delimited(
+    df: &DataFrame,
+    opts: &Options,
+    out: &mut dyn Write,
+    sep: char,
+) -> Result<(), RenderError> {
+    let heads: Vec<String> = names(df).iter().map(|h| quoted(h.clone(), sep)).collect();
+    writeln!(out, "{}", heads.join(&sep.to_string()))?;
     // column by column into one text each (cell ends kept), then each row written as one line
     let h = df.height();
     let cols: Vec<(String, Vec<usize>)> = df
@@ -500,10 +517,10 @@ fn csv(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), Render
             for av in s.iter() {
                 let start = text.len();
                 push_cell(&mut text, &av, false, opts.money);
-                if csv_needs_quotes(&text[start..]) {
-                    let quoted = csv_quoted(text[start..].to_string());
+                if needs_quotes(&text[start..], sep) {
+                    let q = quoted(text[start..].to_string(), sep);
                     text.truncate(start);
-                    text.push_str(&quoted);
+                    text.push_str(&q);
                 }
                 ends.push(text.len());
             }
@@ -515,7 +532,7 @@ fn csv(df: &DataFrame, opts: &Options, out: &mut dyn Write) -> Result<(), Render
         line.clear();
         for (i, (text, ends)) in cols.iter().enumerate() {
             if i > 0 {
-                line.push(',');
+                line.push(sep);
             }
             let start = if r == 0 { 0 } else { ends[r - 1] };
             line.push_str(&text[start..ends[r]]);
@@ -705,10 +722,26 @@ mod tests {
         )
         .unwrap();
         let mut buf = vec![];
-        csv(&df, &Options::default(), &mut buf).unwrap();
+        delimited(&df, &Options::default(), &mut buf, ',').unwrap();
         assert_eq!(
             String::from_utf8(buf).unwrap(),
             "name,n,x\n\"a,b\",-12,1.0\n\"say \"\"hi\"\"\",,0.25\n,0,\nplain,1234567,-3.5\n"
         );
+    }
+
+    #[test]
+    fn tsv_separates_by_tabs_and_quotes_a_tab_not_a_comma() {
+        let df = df!(
+            "name" => [Some("a,b"), Some("tab\there"), None],
+            "n" => [Some(-12i64), None, Some(0)]
+        )
+        .unwrap();
+        let mut buf = vec![];
+        render(&df, Format::Tsv, &Options::default(), &mut buf).unwrap();
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "name\tn\na,b\t-12\n\"tab\there\"\t\n\t0\n"
+        );
+        assert_eq!(Format::names(), "table, csv, tsv, json, markdown or line");
     }
 }

@@ -64,7 +64,7 @@ impl Shell {
             (_, 0) => Err("the statement returned no result to write".to_string()),
             (Some(FileKind::Workbook), _) => {
                 // COPY's default name, leaving room for `_2`, `_3` …
-                let stem: String = crate::query::engine::default_sheet(&path)
+                let stem: String = crate::query::files::default_sheet(&path)
                     .chars()
                     .take(28)
                     .collect();
@@ -84,11 +84,11 @@ impl Shell {
                         (name, df)
                     })
                     .collect();
-                crate::query::engine::write_workbook(&sheets, self.opts.money, &path).map(|_| ())
+                crate::query::files::write_workbook(&sheets, self.opts.money, &path).map(|_| ())
             }
             (Some(FileKind::Chart), 1) => {
                 let (df, chart) = &kept[0];
-                crate::query::engine::write_chart(
+                crate::query::files::write_chart(
                     df,
                     chart.unwrap_or(crate::render::chart::Chart::Bar),
                     self.opts.money,

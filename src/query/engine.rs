@@ -1439,7 +1439,7 @@ impl Engine {
             }
         };
         crate::render::chart::check(&df, chart)
-            .map_err(|e| located(origin, st, 1, 1, &render_text(e)))?;
+            .map_err(|e| located(origin, st, 1, 1, &super::files::render_text(e)))?;
         Ok(Output::Chart(df, chart))
     }
 
@@ -1459,10 +1459,10 @@ impl Engine {
         let mut docs = vec![];
         let mut others: Vec<PathBuf> = vec![];
         for p in &paths {
-            match ext(p).as_str() {
+            match super::files::ext(p).as_str() {
                 "txt" | "pdf" => docs.push(ingest::ingest_file(p).map_err(|e| qerr(format!("{}1:1: LOAD: {e}", origin)))?),
-                "csv" | "parquet" | "json" | "ndjson" | "jsonl" | "arrow" | "ipc" | "feather" => others.push(p.clone()),
-                other => return Err(located(origin, st, 1, 6, &format!("`{}`: unknown file kind `.{other}`; LOAD reads .pdf and .txt disclosures and .csv, .parquet, .json, .arrow files", p.display()))),
+                _ if super::files::by_extension(p).is_some_and(|f| f.scan.is_some()) => others.push(p.clone()),
+                other => return Err(located(origin, st, 1, 6, &format!("`{}`: unknown file kind `.{other}`; LOAD reads .pdf and .txt disclosures and {} files", p.display(), super::files::readable()))),
             }
         }
         let mut report = vec![];
@@ -1525,7 +1525,7 @@ impl Engine {
             let mut parts = vec![];
             for p in &others {
                 parts
-                    .push(scan_file(p).map_err(|e| {
+                    .push(super::files::scan_file(p).map_err(|e| {
                         located(origin, st, 1, 6, &format!("{}: {e}", p.display()))
                     })?);
             }
@@ -1564,13 +1564,20 @@ impl Engine {
         let overwrite = opts.overwrite;
         let start = m.get(1).map(|g| g.start()).unwrap_or(0);
         let inner = sub_statement(st, t, start, inner_text);
-        let e = ext(&path);
-        if !matches!(
-            e.as_str(),
-            "csv" | "json" | "parquet" | "arrow" | "ipc" | "svg" | "xlsx"
-        ) {
-            return Err(located(origin, st, 1, path_col, &format!("cannot write `.{e}` files; use .csv, .json, .parquet, .arrow, .xlsx (Excel) or .svg (a chart)")));
-        }
+        let e = super::files::ext(&path);
+        let format = super::files::by_extension(&path).filter(|f| f.write.is_some());
+        let Some(format) = format else {
+            return Err(located(
+                origin,
+                st,
+                1,
+                path_col,
+                &format!(
+                    "cannot write `.{e}` files; use {}",
+                    super::files::writable()
+                ),
+            ));
+        };
         // the sheet named, and the column of its name in the statement
         let sheet = opts.sheet.as_ref().map(|(name, at)| {
             (
@@ -1579,7 +1586,7 @@ impl Engine {
             )
         });
         if let Some((_, name_col)) = &sheet {
-            if e != "xlsx" {
+            if format.name != "xlsx" {
                 return Err(located(
                     origin,
                     st,
@@ -1589,7 +1596,7 @@ impl Engine {
                 ));
             }
         }
-        if e == "xlsx" {
+        if format.name == "xlsx" {
             return self.copy_xlsx(origin, st, &inner, &path, path_col, sheet, overwrite);
         }
         if path.exists() && !overwrite {
@@ -1606,8 +1613,8 @@ impl Engine {
         }
         let (df, chart) = self.copy_source(origin, st, &inner)?;
         let written = match chart {
-            Some(c) if e == "svg" => write_chart(&df, c, self.money, &path),
-            _ => write_frame(&df, &path, self.money),
+            Some(c) if format.name == "svg" => super::files::write_chart(&df, c, self.money, &path),
+            _ => super::files::write_frame(&df, &path, self.money),
         };
         written.map_err(qerr)?;
         Ok(Output::Message(format!(
@@ -1651,7 +1658,8 @@ impl Engine {
         overwrite: bool,
     ) -> Result<Output, QueryError> {
         let adding = named.is_some();
-        let (sheet, sheet_col) = named.unwrap_or_else(|| (default_sheet(path), path_col));
+        let (sheet, sheet_col) =
+            named.unwrap_or_else(|| (super::files::default_sheet(path), path_col));
         crate::render::xlsx::check_sheet_name(&sheet)
             .map_err(|e| located(origin, st, 1, sheet_col, &e))?;
         let key = std::env::current_dir()
@@ -1696,7 +1704,7 @@ impl Engine {
             Some(i) => sheets[i] = (sheet.clone(), df),
             None => sheets.push((sheet.clone(), df)),
         }
-        let notes = write_workbook(&sheets, self.money, path).map_err(qerr)?;
+        let notes = super::files::write_workbook(&sheets, self.money, path).map_err(qerr)?;
         let count = sheets.len();
         self.workbooks.insert(
             key,
@@ -1729,143 +1737,6 @@ fn row_count(n: usize) -> String {
     } else {
         format!("{n} rows")
     }
-}
-
-/// A sheet's name when COPY gives none: the file's name, cut to Excel's 31
-/// characters, without the characters Excel refuses.
-pub(crate) fn default_sheet(path: &Path) -> String {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let clean: String = stem
-        .chars()
-        .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
-        .take(31)
-        .collect();
-    let clean = clean.trim_matches('\'').to_string();
-    if clean.trim().is_empty() || clean.eq_ignore_ascii_case("history") {
-        "result".into()
-    } else {
-        clean
-    }
-}
-
-fn render_text(e: crate::error::RenderError) -> String {
-    match e {
-        crate::error::RenderError::Data(m) => m,
-        other => other.to_string(),
-    }
-}
-
-/// Write sheets as one workbook (atomically: a reader never sees half a file).
-pub fn write_workbook(
-    sheets: &[(String, DataFrame)],
-    money: MoneyUnit,
-    path: &Path,
-) -> Result<crate::render::xlsx::Notes, String> {
-    let (bytes, notes) = crate::render::xlsx::workbook(sheets, money).map_err(render_text)?;
-    write_bytes(path, &bytes)?;
-    Ok(notes)
-}
-
-/// Bytes to a file, atomically (a reader never sees half a file), in a folder that exists.
-fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    check_folder(path)?;
-    crate::store::write_atomic(path, |f| {
-        use std::io::Write as _;
-        f.write_all(bytes).map_err(|e| e.to_string())
-    })
-    .map_err(|e| e.to_string())
-}
-
-/// Write a result as an SVG chart.
-pub fn write_chart(
-    df: &DataFrame,
-    chart: Chart,
-    money: MoneyUnit,
-    path: &Path,
-) -> Result<(), String> {
-    let opts = crate::render::Options {
-        money,
-        ..Default::default()
-    };
-    let text = crate::render::chart::svg(df, chart, &opts).map_err(render_text)?;
-    write_bytes(path, text.as_bytes())
-}
-
-fn check_folder(path: &Path) -> Result<(), String> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if !dir.is_dir() {
-            return Err(format!("{}: no such folder", dir.display()));
-        }
-    }
-    Ok(())
-}
-
-/// Write a result to a file by extension; money keeps its exact digits in text formats
-/// (stored 万元: CSV and JSON are for programs), and is shown in `money` in a workbook
-/// or a chart (for people).
-pub fn write_frame(df: &DataFrame, path: &Path, money: MoneyUnit) -> Result<(), String> {
-    let e = ext(path);
-    if e == "xlsx" {
-        return write_workbook(&[(default_sheet(path), df.clone())], money, path).map(|_| ());
-    }
-    if e == "svg" {
-        return write_chart(df, Chart::Bar, money, path);
-    }
-    check_folder(path)?;
-    crate::store::write_atomic(path, |f| match e.as_str() {
-        "csv" => crate::render::render(df, crate::Format::Csv, &Default::default(), f)
-            .map_err(|e| e.to_string()),
-        "json" => crate::render::render(df, crate::Format::Json, &Default::default(), f)
-            .map_err(|e| e.to_string()),
-        "parquet" => ParquetWriter::new(f)
-            .finish(&mut df.clone())
-            .map(|_| ())
-            .map_err(|e| e.to_string()),
-        "arrow" | "ipc" => IpcWriter::new(f)
-            .finish(&mut df.clone())
-            .map_err(|e| e.to_string()),
-        other => Err(format!("cannot write .{other}")),
-    })
-    .map_err(|e| e.to_string())
-}
-
-fn scan_file(p: &Path) -> Result<LazyFrame, String> {
-    let s = p.to_string_lossy().to_string();
-    let path = PlRefPath::from(s.as_str());
-    match ext(p).as_str() {
-        "csv" => LazyCsvReader::new(path)
-            .with_has_header(true)
-            .finish()
-            .map_err(|e| e.to_string()),
-        "parquet" => LazyFrame::scan_parquet(path, Default::default()).map_err(|e| e.to_string()),
-        "arrow" | "ipc" | "feather" => {
-            LazyFrame::scan_ipc(path, Default::default(), Default::default())
-                .map_err(|e| e.to_string())
-        }
-        "json" | "ndjson" | "jsonl" => {
-            let file = std::fs::File::open(p).map_err(|e| e.to_string())?;
-            let fmt = if ext(p) == "json" {
-                JsonFormat::Json
-            } else {
-                JsonFormat::JsonLines
-            };
-            JsonReader::new(file)
-                .with_json_format(fmt)
-                .finish()
-                .map(|d| d.lazy())
-                .map_err(|e| e.to_string())
-        }
-        other => Err(format!("unknown file kind .{other}")),
-    }
-}
-
-fn ext(p: &Path) -> String {
-    p.extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default()
 }
 
 fn sanitize(s: &str) -> String {

@@ -107,7 +107,9 @@ impl FromStr for Meta {
             } else {
                 Some(arg.to_string())
             }),
-            ".mode" => Meta::Mode(need("a mode: table, csv, json, markdown or line")?.parse()?),
+            ".mode" => {
+                Meta::Mode(need(&format!("a mode: {}", crate::render::Format::names()))?.parse()?)
+            }
             ".maxrows" => Meta::MaxRows(number("a number of rows")?),
             ".maxwidth" => Meta::MaxWidth(number("a width")?),
             ".timer" => match arg {
@@ -169,7 +171,7 @@ mod tests {
         );
         assert_eq!(
             ".mode xml".parse::<Meta>().unwrap_err(),
-            "unknown mode `xml`; use table, csv, json, markdown or line"
+            "unknown mode `xml`; use table, csv, tsv, json, markdown or line"
         );
         assert_eq!(
             ".maxrows -1".parse::<Meta>().unwrap_err(),

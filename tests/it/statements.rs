@@ -116,7 +116,13 @@ fn share_matches_a_hand_built_polars_plan() {
 #[test]
 fn copy_writes_every_format_and_load_reads_them_back() {
     let dir = scratch("copy");
-    for ext in ["csv", "parquet", "json", "arrow"] {
+    // every format the list says is both written and read
+    let formats = budgetql::query::files::FILE_FORMATS
+        .iter()
+        .filter(|f| f.write.is_some() && f.scan.is_some());
+    let exts: Vec<&str> = formats.map(|f| f.extensions[0]).collect();
+    assert_eq!(exts, ["csv", "tsv", "json", "parquet", "arrow"]);
+    for ext in exts {
         let path = dir.join(format!("units.{ext}"));
         let p = path.to_str().unwrap();
         let out = ok(&["-c", &format!("COPY (SELECT unit_code, SUM(budget) AS budget FROM projects GROUP BY 1 ORDER BY 1) TO '{p}'")]);
@@ -132,6 +138,18 @@ fn copy_writes_every_format_and_load_reads_them_back() {
         std::fs::read_to_string(dir.join("units.csv")).unwrap(),
         "unit_code,budget\n216001,515.82\n216003,90.90\n"
     );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("units.tsv")).unwrap(),
+        "unit_code\tbudget\n216001\t515.82\n216003\t90.90\n"
+    );
+    // and the shell prints it
+    let tsv = ok(&[
+        "--format",
+        "tsv",
+        "-c",
+        "SELECT unit_code, SUM(budget) AS budget FROM projects GROUP BY 1 ORDER BY 1",
+    ]);
+    assert_eq!(tsv, "unit_code\tbudget\n216001\t515.82\n216003\t90.90\n");
     // an existing file is not overwritten unless asked
     let p = dir.join("units.csv");
     let (code, _, err) = run(&["-c", &format!("COPY (SELECT 1 AS a) TO '{}'", p.display())]);
