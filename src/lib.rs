@@ -97,6 +97,21 @@ impl Session {
         s.engine.set_scanned();
         s.engine
             .set_null_free(store::null_free_columns(dir, &manifest));
+        // a table that cannot be read is named by its damaged file, found only then (at
+        // opening, or when a query fails reading one)
+        let find = {
+            let (dir, manifest) = (dir.to_path_buf(), manifest.clone());
+            move |table: &str| {
+                store::damaged_file(&dir, &manifest, table)
+                    .map(|(file, why)| format!("{}: {why}", file.display()))
+            }
+        };
+        for name in s.engine.unreadable() {
+            if let Some(why) = find(&name) {
+                s.engine.set_unreadable(&name, why);
+            }
+        }
+        s.engine.set_damaged(std::sync::Arc::new(find));
         Ok(s)
     }
 

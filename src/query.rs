@@ -121,8 +121,25 @@ pub fn split(script: &str) -> Vec<Statement> {
             let before = &script[..a];
             let line = before.matches('\n').count() + 1;
             let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            // an invisible character between words is a space to the parser too (one
+            // character for one, so positions stay); inside a string it is kept
+            let mut text = String::with_capacity(b - a);
+            for t in lex::lex(&script[a..b]) {
+                let piece = &script[a + t.start..a + t.end];
+                if t.kind == lex::Kind::Space {
+                    text.extend(piece.chars().map(|c| {
+                        if lex::INVISIBLE.contains(&c) {
+                            ' '
+                        } else {
+                            c
+                        }
+                    }));
+                } else {
+                    text.push_str(piece);
+                }
+            }
             out.push(Statement {
-                text: script[a..b].trim().to_string(),
+                text: text.trim().to_string(),
                 line,
                 column,
             });

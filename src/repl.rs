@@ -233,7 +233,7 @@ impl Shell {
         err: &mut dyn Write,
     ) -> bool {
         if session.engine.is_safe()
-            && matches!(m, Meta::Read(_) | Meta::Output(Some(_)) | Meta::Once(_))
+            && matches!(m, Meta::Read(_) | Meta::Output(Some(_)) | Meta::Once(..))
         {
             let _ = writeln!(
                 err,
@@ -268,16 +268,21 @@ impl Shell {
                 }
             },
             Meta::Output(None) => self.output = None,
-            Meta::Output(Some(path)) if file_kind(std::path::Path::new(&path)).is_some() => {
+            Meta::Output(Some((path, _))) if file_kind(std::path::Path::new(&path)).is_some() => {
                 let _ = writeln!(err, "budgetql: .output {path}: .output writes text; for a workbook or a chart use `.once {path}` (the next result), or COPY (…) TO '{path}' (SHEET 'name') to put several results in one workbook");
             }
-            Meta::Output(Some(path)) => match std::fs::File::create(&path) {
+            Meta::Output(Some((path, over))) | Meta::Once(path, over)
+                if !over && std::path::Path::new(&path).exists() =>
+            {
+                let _ = writeln!(err, "budgetql: {path} already exists; add `overwrite` to replace it (`.once {path} overwrite`, `.output {path} overwrite`), as COPY … (OVERWRITE) does");
+            }
+            Meta::Output(Some((path, _))) => match std::fs::File::create(&path) {
                 Ok(f) => self.output = Some((PathBuf::from(path), f)),
                 Err(e) => {
                     let _ = writeln!(err, "budgetql: .output {path}: {e}");
                 }
             },
-            Meta::Once(path) => self.once = Some(PathBuf::from(path)),
+            Meta::Once(path, _) => self.once = Some(PathBuf::from(path)),
             Meta::Money(u) => self.opts.money = u,
             Meta::Quit => return false,
         }

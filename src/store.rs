@@ -197,6 +197,13 @@ pub(crate) fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), Stor
 /// Ingested documents → the warehouse at `dir` (created when missing).
 /// Returns the manifest as written.
 pub fn write(dir: &Path, docs: &[Document]) -> Result<Manifest, crate::error::Error> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(io(
+            dir,
+            "this is a file, not a folder; --into takes the warehouse's folder (created when missing)",
+        )
+        .into());
+    }
     fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     let _lock = Lock::take(dir)?;
     let old = if dir.join(MANIFEST).exists() {
@@ -347,6 +354,17 @@ pub fn scan(dir: &Path, manifest: &Manifest) -> Result<Vec<(&'static str, LazyFr
         out.push((def.name, lf.select(cols)));
     }
     Ok(out)
+}
+
+/// The first file of a table whose Parquet metadata cannot be read, with Polars' reason
+/// (each file's footer read on its own: for naming a damaged file in a message).
+pub fn damaged_file(dir: &Path, manifest: &Manifest, table: &str) -> Option<(PathBuf, String)> {
+    manifest.files_of(table).find_map(|f| {
+        let path = dir.join(f);
+        let schema = LazyFrame::scan_parquet(scan_path(&path), Default::default())
+            .and_then(|mut lf| lf.collect_schema());
+        schema.err().map(|e| (path, e.to_string()))
+    })
 }
 
 /// A file as a scan names it.

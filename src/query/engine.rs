@@ -73,6 +73,9 @@ impl Kind {
     }
 }
 
+/// Finds a table's damaged file: `path: why`.
+pub type Damaged = std::sync::Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 /// The query engine of a session. Cloning is cheap: frames are lazy plans.
 #[derive(Clone)]
 pub struct Engine {
@@ -96,6 +99,10 @@ pub struct Engine {
     scanned: bool,
     /// The warehouse columns that hold no NULL, by scan (the plan rule query/optimize/null_free_sums.rs).
     null_free: super::optimize::NullFree,
+    /// relations whose frame cannot be read (a damaged file), with Polars' reason
+    unreadable: HashMap<String, String>,
+    /// a table's damaged file and why, found when a query fails reading Parquet
+    damaged: Option<Damaged>,
     /// The unit money is shown in (`--money`, `.money`): what a workbook or a chart
     /// written by COPY shows.
     pub money: MoneyUnit,
@@ -131,7 +138,8 @@ static SET_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?is)^SET\s+([\p{L}_][\p{L}\p{N}_]*)\s*(?:=|TO)\s*(.+)$").expect("valid")
 });
 static LOAD_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?is)^LOAD\s+'([^']+)'(?:\s+AS\s+([\p{L}_][\p{L}\p{N}_]*))?$").expect("valid")
+    Regex::new(r"(?is)^LOAD\s+'((?:[^']|'')+)'(?:\s+AS\s+([\p{L}_][\p{L}\p{N}_]*))?$")
+        .expect("valid")
 });
 static COPY_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?is)^COPY\s*\((.*)\)\s*TO\s+'((?:[^']|'')+)'\s*(?:\((.*)\))?\s*$").expect("valid")
@@ -192,6 +200,8 @@ impl Engine {
             safe: false,
             scanned: false,
             null_free: Default::default(),
+            unreadable: HashMap::new(),
+            damaged: None,
             value_count_quantiles: true,
             streaming: false,
             money: MoneyUnit::Wan,
@@ -267,8 +277,15 @@ impl Engine {
 
     fn register(&mut self, name: &str, lf: LazyFrame, kind: Kind) {
         match lf.clone().collect_schema() {
-            Ok(schema) => self.schemas.insert(name.to_string(), schema),
-            Err(_) => self.schemas.remove(name),
+            Ok(schema) => {
+                self.unreadable.remove(name);
+                self.schemas.insert(name.to_string(), schema)
+            }
+            Err(e) => {
+                // a damaged file: said when a query reads the table, naming the file
+                self.unreadable.insert(name.to_string(), e.to_string());
+                self.schemas.remove(name)
+            }
         };
         self.frames.insert(name.to_string(), lf.clone());
         if let Some(slot) = self.names.iter_mut().find(|(n, _)| n == name) {
@@ -276,6 +293,23 @@ impl Engine {
         } else {
             self.names.push((name.to_string(), kind));
         }
+    }
+
+    /// The relations whose frame cannot be read (a damaged file).
+    pub fn unreadable(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.unreadable.keys().cloned().collect();
+        names.sort();
+        names
+    }
+
+    /// How to find a table's damaged file, for a query that fails reading one.
+    pub fn set_damaged(&mut self, find: Damaged) {
+        self.damaged = Some(find);
+    }
+
+    /// Why a relation cannot be read, as a query reading it is told.
+    pub fn set_unreadable(&mut self, name: &str, why: String) {
+        self.unreadable.insert(name.to_string(), why);
     }
 
     /// The warehouse columns without NULLs (`store::null_free_columns`): a grouped SUM of
@@ -989,6 +1023,12 @@ impl Engine {
     fn check_names(&self, origin: &str, st: &Statement, v: &Relations) -> Result<(), QueryError> {
         for rel in &v.rels {
             let name = object_name(rel);
+            if let Some(why) = self.unreadable.get(&name) {
+                let s = rel.span().start;
+                let (l, c) = (s.line.max(1) as usize, s.column.max(1) as usize);
+                let why = why.lines().next().unwrap_or("").trim();
+                return Err(located(origin, st, l, c, &unreadable(&name, why)));
+            }
             if v.ctes.iter().any(|c| c.eq_ignore_ascii_case(&name))
                 || self.names.iter().any(|(n, _)| *n == name)
                 || (name.starts_with("__budgetql_") && self.frames.contains_key(&name))
@@ -1124,6 +1164,18 @@ impl Engine {
     /// A Polars error, made readable and located where possible.
     fn explain_error(&self, origin: &str, st: &Statement, e: &PolarsError) -> QueryError {
         use super::polars_errors::{classify, Known};
+        // a damaged warehouse file: named, at the table the statement reads it by
+        if let (Some(find), true) = (&self.damaged, e.to_string().contains("parquet")) {
+            let stmts = SQLParser::parse_sql(&GenericDialect {}, &st.text).unwrap_or_default();
+            for r in &Relations::of(&stmts).rels {
+                let name = object_name(r);
+                if let Some(why) = find(&name) {
+                    let s = r.span().start;
+                    let (l, c) = (s.line.max(1) as usize, s.column.max(1) as usize);
+                    return located(origin, st, l, c, &unreadable(&name, &why));
+                }
+            }
+        }
         match classify(&e.to_string()) {
             Known::UnknownColumn { name, valid } => self.unknown_column(origin, st, &name, &valid),
             Known::WrongType { op, dtype } => {
@@ -1453,7 +1505,8 @@ impl Engine {
                 "expected LOAD 'path' [AS name], e.g. LOAD 'data/*.csv' AS funds",
             ));
         };
-        let pattern = m[1].to_string();
+        // a quote inside the name is written twice, as in SQL: 'it''s.pdf'
+        let pattern = m[1].replace("''", "'");
         let alias = m.get(2).map(|a| a.as_str().to_string());
         let paths = expand_glob(&pattern).map_err(|e| located(origin, st, 1, 6, &e))?;
         let mut docs = vec![];
@@ -1731,6 +1784,11 @@ impl Engine {
 }
 
 /// "1 row", "12 rows".
+/// What a query reading a table with a damaged file is told.
+fn unreadable(table: &str, why: &str) -> String {
+    format!("table `{table}` cannot be read: {why}; the warehouse's file is damaged: ingest its documents again (budgetql ingest … --into)")
+}
+
 fn row_count(n: usize) -> String {
     if n == 1 {
         "1 row".into()
@@ -1765,6 +1823,12 @@ fn expand_glob(pattern: &str) -> Result<Vec<PathBuf>, String> {
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     if !name.contains(['*', '?']) {
+        if p.is_dir() {
+            return Err(format!(
+                "{pattern} is a folder; name its files, e.g. LOAD '{}/*.pdf'",
+                pattern.trim_end_matches('/')
+            ));
+        }
         if !p.is_file() {
             return Err(format!("{pattern}: no such file"));
         }

@@ -41,6 +41,16 @@ impl Tok {
     }
 }
 
+/// Characters that separate words without showing: white space, and the invisible ones
+/// an editor or a copy from a web page leaves in a script (a byte-order mark, zero-width
+/// spaces and joiners), which SQL would otherwise report as an invisible `found: ﻿`.
+pub fn is_space(c: char) -> bool {
+    c.is_whitespace() || INVISIBLE.contains(&c)
+}
+
+/// The invisible characters read as space outside strings and names.
+pub const INVISIBLE: [char; 5] = ['\u{feff}', '\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}'];
+
 /// Tokenize text.
 pub fn lex(text: &str) -> Vec<Tok> {
     let cs: Vec<(usize, char)> = text.char_indices().collect();
@@ -82,8 +92,8 @@ pub fn lex(text: &str) -> Vec<Tok> {
                 i += 1;
             }
             (Kind::Word, true)
-        } else if c.is_whitespace() {
-            while i < cs.len() && cs[i].1.is_whitespace() {
+        } else if is_space(c) {
+            while i < cs.len() && is_space(cs[i].1) {
                 i += 1;
             }
             (Kind::Space, true)

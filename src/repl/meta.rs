@@ -15,8 +15,10 @@ pub enum Meta {
     MaxWidth(usize),
     Timer(bool),
     Read(String),
-    Output(Option<String>),
-    Once(String),
+    /// `.output [FILE [overwrite]]`
+    Output(Option<(String, bool)>),
+    /// `.once FILE [overwrite]`
+    Once(String, bool),
     Money(MoneyUnit),
     Safe,
     Quit,
@@ -27,13 +29,13 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     (".help", "", "show this list"),
     (".tables", "", "list tables and views"),
     (".schema", "[TABLE]", "columns and types of a table (all tables without an argument)"),
-    (".mode", "table|csv|json|markdown|line", "output format"),
+    (".mode", "table|csv|tsv|json|markdown|line", "output format"),
     (".maxrows", "N", "rows shown before a long result is elided (head and tail)"),
     (".maxwidth", "N", "widest cell, in display columns, before text is cut with …"),
     (".timer", "on|off", "print how long each statement took"),
     (".read", "FILE", "run the statements of a SQL file"),
-    (".output", "[FILE]", "send results to FILE; without FILE, back to the screen"),
-    (".once", "FILE", "send the next result to FILE (.xlsx: a workbook, .svg: a chart)"),
+    (".output", "[FILE [overwrite]]", "send results to FILE (an existing file only with overwrite); without FILE, back to the screen"),
+    (".once", "FILE [overwrite]", "send the next result to FILE (.xlsx: a workbook, .svg: a chart; an existing file only with overwrite)"),
     (".money", "wan|yuan|yi", "display money in 万元 (stored), 元 or 亿元"),
     (".safe", "on", "refuse every statement and command that reads or writes files, for the rest of the session"),
     (".quit", "", "leave (also .exit or Ctrl-D)"),
@@ -64,6 +66,16 @@ pub fn help() -> String {
         s.push_str(&format!("  {}\n      {}\n", x.usage, x.help));
     }
     s.trim_end().to_string()
+}
+
+/// `FILE` or `FILE overwrite`: the file, and whether it may replace an existing one.
+fn overwrite(arg: &str) -> (String, bool) {
+    match arg.rsplit_once(char::is_whitespace) {
+        Some((path, word)) if word.eq_ignore_ascii_case("overwrite") && !path.trim().is_empty() => {
+            (path.trim().to_string(), true)
+        }
+        _ => (arg.to_string(), false),
+    }
 }
 
 fn closest_command(word: &str) -> String {
@@ -121,9 +133,12 @@ impl FromStr for Meta {
             ".output" => Meta::Output(if arg.is_empty() {
                 None
             } else {
-                Some(arg.to_string())
+                Some(overwrite(arg))
             }),
-            ".once" => Meta::Once(need("a file")?),
+            ".once" => {
+                let (path, o) = overwrite(&need("a file")?);
+                Meta::Once(path, o)
+            }
             ".money" => Meta::Money(need("a unit: wan, yuan or yi")?.parse()?),
             ".safe" => {
                 match arg {
@@ -159,6 +174,19 @@ mod tests {
             Ok(Meta::Schema(Some("projects".into())))
         );
         assert_eq!(".output".parse::<Meta>(), Ok(Meta::Output(None)));
+        assert_eq!(
+            ".output r.csv".parse::<Meta>(),
+            Ok(Meta::Output(Some(("r.csv".into(), false))))
+        );
+        assert_eq!(
+            ".once my results.xlsx OVERWRITE".parse::<Meta>(),
+            Ok(Meta::Once("my results.xlsx".into(), true))
+        );
+        // a file named overwrite is a file
+        assert_eq!(
+            ".once overwrite".parse::<Meta>(),
+            Ok(Meta::Once("overwrite".into(), false))
+        );
         assert_eq!(".money yi".parse::<Meta>(), Ok(Meta::Money(MoneyUnit::Yi)));
         assert_eq!(".quit;".parse::<Meta>(), Ok(Meta::Quit));
     }

@@ -266,6 +266,25 @@ fn once_in_the_shell_writes_a_workbook_or_a_chart() {
     shell.meta(&mut session, m, &mut out, &mut err);
     assert!(String::from_utf8_lossy(&err).contains("use `.once"));
     assert!(!dir.join("o.xlsx").exists());
+    // an existing file is replaced only when asked, as COPY does
+    for (command, file) in [(".once", &book), (".output", &dir.join("o.csv"))] {
+        std::fs::write(file, "keep me").unwrap();
+        let mut err = vec![];
+        let m: Meta = format!("{command} {}", file.display()).parse().unwrap();
+        shell.meta(&mut session, m, &mut out, &mut err);
+        shell.run_sql(&mut session, "SELECT 1 AS a;", "", &mut vec![]);
+        shell.meta(&mut session, Meta::Output(None), &mut out, &mut vec![]);
+        let said = String::from_utf8_lossy(&err);
+        assert!(said.contains("already exists; add `overwrite`"), "{said}");
+        assert_eq!(std::fs::read_to_string(file).unwrap(), "keep me");
+        let m: Meta = format!("{command} {} overwrite", file.display())
+            .parse()
+            .unwrap();
+        shell.meta(&mut session, m, &mut out, &mut err);
+        shell.run_sql(&mut session, "SELECT 1 AS a;", "", &mut err);
+        shell.meta(&mut session, Meta::Output(None), &mut out, &mut vec![]);
+        assert_ne!(std::fs::read(file).unwrap(), b"keep me");
+    }
 }
 
 /// Each department's spending, 2017–2019, on the generated warehouse ([`gen_warehouse`]),

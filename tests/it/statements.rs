@@ -577,3 +577,40 @@ fn budgetql_plan(plan: &str) -> (Vec<&str>, Vec<&str>) {
         .collect();
     (lines, words)
 }
+
+/// What an analyst's files and editors bring: a quote in a file's name (written twice, as
+/// in SQL), a folder where a file was meant, and the invisible characters an editor or a
+/// web page leaves in a script (a byte-order mark, a zero-width space).
+#[test]
+fn file_names_folders_and_invisible_characters_are_read_as_meant() {
+    let dir = scratch("names");
+    let file = dir.join("it's.csv");
+    std::fs::write(&file, "a,b\n1,x\n2,y\n").unwrap();
+    let quoted = file.display().to_string().replace('\'', "''");
+    let out = ok(&[
+        "--format",
+        "csv",
+        "-c",
+        &format!("LOAD '{quoted}' AS t; SELECT SUM(a) AS s FROM t"),
+    ]);
+    assert!(out.ends_with("s\n3\n"), "{out}");
+    let (code, _, err) = run(&["-c", &format!("LOAD '{}'", dir.display())]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains(&format!(
+            "{} is a folder; name its files, e.g. LOAD '{}/*.pdf'",
+            dir.display(),
+            dir.display()
+        )),
+        "{err}"
+    );
+    // a byte-order mark before the script and a zero-width space between words are
+    // space; one inside a string is kept
+    let script = "\u{feff}SELECT\u{200b}1 AS a, 'x\u{200b}y' AS b";
+    let out = ok(&["--format", "json", "-c", script]);
+    assert_eq!(out, "[\n{\"a\":1,\"b\":\"x\u{200b}y\"}\n]\n");
+    let path = dir.join("bom.sql");
+    std::fs::write(&path, format!("{script};")).unwrap();
+    let out = ok(&["--format", "csv", "-f", path.to_str().unwrap()]);
+    assert_eq!(out, "a,b\n1,x\u{200b}y\n");
+}

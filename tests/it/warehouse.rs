@@ -211,6 +211,104 @@ fn damaged_manifest_is_named() {
     );
 }
 
+/// A damaged Parquet file is named where a query reads its table — the first file of a
+/// table (read when the warehouse is opened) or a later one (read when the query runs) —
+/// and the other tables stay readable; `--into` a file says it needs a folder.
+#[test]
+fn damaged_parquet_files_are_named_and_into_a_file_is_refused() {
+    let wh = scratch("damaged");
+    ingest_all_bundled(&wh);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(wh.join("manifest.json")).unwrap()).unwrap();
+    let files: Vec<String> = manifest["documents"][0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect();
+    let of = |t: &str| {
+        files
+            .iter()
+            .find(|f| f.starts_with(&format!("{t}/")))
+            .unwrap()
+            .clone()
+    };
+    let units = of("units");
+    std::fs::write(wh.join(&units), b"not parquet").unwrap();
+    let data = wh.to_str().unwrap();
+    for sql in [
+        "SELECT COUNT(*) FROM units",
+        "SELECT u.unit_code FROM projects p JOIN units u USING (unit_code)",
+    ] {
+        let (code, _, err) = run(&["--data", data, "-c", sql]);
+        assert_clean_failure(code, &err);
+        assert!(
+            err.contains("table `units` cannot be read: ") && err.contains(&units),
+            "{err}"
+        );
+        assert!(err.contains("ingest its documents again"), "{err}");
+    }
+    // another table still answers
+    let out = ok(&[
+        "--format",
+        "csv",
+        "--data",
+        data,
+        "-c",
+        "SELECT COUNT(*) AS n FROM budget_lines",
+    ]);
+    assert!(out.starts_with("n\n") && out != "n\n0\n", "{out}");
+    // a damaged file found only when the query reads it (not a table's first file, whose
+    // footer is read when the warehouse is opened): a generated many-year warehouse
+    let gen = scratch("damaged-gen");
+    ok(&[
+        "gen",
+        "--years",
+        "2020..=2021",
+        "--departments",
+        "1",
+        "--into",
+        gen.to_str().unwrap(),
+    ]);
+    let mut year_files: Vec<_> = std::fs::read_dir(gen.join("projects/year=2021"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    year_files.sort();
+    let late = year_files.pop().unwrap();
+    let bytes = std::fs::read(&late).unwrap();
+    std::fs::write(&late, &bytes[..bytes.len() - 20]).unwrap();
+    let (code, _, err) = run(&[
+        "--data",
+        gen.to_str().unwrap(),
+        "-c",
+        "SELECT SUM(budget) FROM projects",
+    ]);
+    assert_clean_failure(code, &err);
+    assert!(
+        err.contains("1:25: table `projects` cannot be read: ")
+            && err.contains(&late.display().to_string()),
+        "{err}"
+    );
+    // --into a file
+    let file = wh.join("manifest.json");
+    let (code, _, err) = run(&[
+        "ingest",
+        &format!(
+            "{}/datasets/raw/qinhuangdao-etdz-zhengfawei-2021.txt",
+            env!("CARGO_MANIFEST_DIR")
+        ),
+        "--into",
+        file.to_str().unwrap(),
+    ]);
+    assert_clean_failure(code, &err);
+    assert!(
+        err.contains("this is a file, not a folder; --into takes the warehouse's folder"),
+        "{err}"
+    );
+}
+
 #[test]
 fn scans_read_only_the_needed_columns_and_years() {
     let dir = scratch("wh4");
