@@ -80,7 +80,28 @@ pub struct Finding {
     pub lines: String,
     pub expected: Decimal,
     pub found: Decimal,
+    /// what `expected` and `found` are: only money is stored in the money columns
+    pub figures: Figures,
     pub explanation: String,
+}
+
+impl Finding {
+    /// The finding with figures that are not money (percentages, years, none).
+    pub fn other(mut self) -> Finding {
+        self.figures = Figures::Other;
+        self
+    }
+}
+
+/// What a finding's two figures are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Figures {
+    /// amounts (万元): `expected`, `found` and `difference` hold them, shown in the
+    /// session's money unit
+    Money,
+    /// percentages or years: said in the explanation; the money columns stay empty, so
+    /// `--money yuan` never scales a year or a percentage
+    Other,
 }
 
 /// A row of a rule query, read by column name.
@@ -254,6 +275,7 @@ impl Auditor<'_> {
                 lines: span(r.int("line"), r.int("l0"), r.int("l1")),
                 expected: e,
                 found: f,
+                figures: Figures::Money,
                 explanation: explain(&r, e, f),
             });
         }
@@ -498,6 +520,7 @@ pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, St
                 lines: span(r.int("change_line"), None, None),
                 expected: Decimal::from(y - 1),
                 found: Decimal::from(p),
+                figures: Figures::Other,
                 explanation: format!(
                     "the text compares {y} with {p}; the year before the budget year is {}",
                     y - 1
@@ -590,6 +613,7 @@ fn summary_class_sums(a: &mut Auditor) -> Result<(), String> {
             lines: span(Some(first), Some(tl), None),
             expected: t,
             found: sum,
+            figures: Figures::Money,
             explanation: format!(
                 "the classes the {} lists add up to {} but its 本年支出合计 is {}",
                 table.trim_end_matches(" (spending by class)"),
@@ -667,6 +691,7 @@ fn changes(a: &mut Auditor) -> Result<(), String> {
                 ),
                 expected: t.2,
                 found: sum,
+                figures: Figures::Money,
                 explanation: format!(
                     "the stated change of {total} is {} but its stated parts ({}) add up to {}",
                     m(t.2),
@@ -728,7 +753,7 @@ fn disbursement(a: &mut Auditor) -> Result<(), String> {
                 if *p < pv {
                     a.out.push(Finding {
                         year: *year, dept_code: Some(dept.clone()), rule: "R10", severity: "error", table: "disbursement".into(),
-                        source: source.clone(), line: *line, lines: span(*line, None, None), expected: pv, found: *p,
+                        source: source.clone(), line: *line, lines: span(*line, None, None), expected: pv, found: *p, figures: Figures::Other,
                         page: None,
                         explanation: format!("project {name}: the cumulative plan falls from {}% at the end of month {pm} to {}% at month {month}", m(pv), m(*p)),
                     });
@@ -750,6 +775,7 @@ fn disbursement(a: &mut Auditor) -> Result<(), String> {
                     lines: span(*line, None, None),
                     expected: hundred,
                     found: *last,
+                    figures: Figures::Other,
                     explanation: format!(
                         "project {name}: the plan ends at {}% instead of 100%",
                         m(*last)
@@ -766,6 +792,7 @@ pub fn frame(findings: &[Finding]) -> Result<DataFrame, crate::error::ModelError
     let rows: Vec<Vec<Value>> = findings
         .iter()
         .map(|f| {
+            let money = f.figures == Figures::Money;
             vec![
                 Value::Int(f.year),
                 Value::Text(f.dept_code.clone()),
@@ -776,10 +803,15 @@ pub fn frame(findings: &[Finding]) -> Result<DataFrame, crate::error::ModelError
                 Value::Int(f.page),
                 Value::Int(f.line),
                 Value::Text(Some(f.lines.clone())),
-                Value::Money(Some(round_money(f.expected))),
-                Value::Money(Some(round_money(f.found))),
+                Value::Money(money.then(|| round_money(f.expected))),
+                Value::Money(money.then(|| round_money(f.found))),
                 // a difference too large for a decimal (a damaged document) is left empty
-                Value::Money(f.found.checked_sub(f.expected).map(round_money)),
+                Value::Money(
+                    f.found
+                        .checked_sub(f.expected)
+                        .filter(|_| money)
+                        .map(round_money),
+                ),
                 Value::Text(Some(f.explanation.clone())),
             ]
         })

@@ -6,7 +6,7 @@
 //! value in [57.75, 57.85], `22 %` for [21.5, 22.5]; a finding is made only when no
 //! values the printed figures can stand for agree.
 
-use super::{m, rows, span, Auditor, Finding, Row};
+use super::{m, rows, span, Auditor, Figures, Finding, Row};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
@@ -111,6 +111,7 @@ fn finding(
         lines: span(r.int("line"), None, None),
         expected,
         found,
+        figures: Figures::Money,
         explanation,
     }
 }
@@ -141,17 +142,20 @@ pub(super) fn run(a: &mut Auditor) -> Result<(), String> {
         let direction = r.text("direction");
         // R25: the document names itself differently in a table header or label
         if kind == "name" {
-            out.push(finding(
-                &r,
-                "R25",
-                "warning",
-                Decimal::ZERO,
-                Decimal::ZERO,
-                format!(
-                    "a table header names the department “{subject}”, but the document is {}'s",
-                    r.text("dept_name_of")
-                ),
-            ));
+            out.push(
+                finding(
+                    &r,
+                    "R25",
+                    "warning",
+                    Decimal::ZERO,
+                    Decimal::ZERO,
+                    format!(
+                        "a table header names the department “{subject}”, but the document is {}'s",
+                        r.text("dept_name_of")
+                    ),
+                )
+                .other(),
+            );
             continue;
         }
         // R23: a note calls the table above it empty, and it prints figures
@@ -165,7 +169,7 @@ pub(super) fn run(a: &mut Auditor) -> Result<(), String> {
         // R11: the sentence compares with the document's own (or a later) year
         if let Some(p) = r.int("prior_year").filter(|p| *p >= year) {
             out.push(finding(&r, "R11", "error", Decimal::from(year - 1), Decimal::from(p), format!(
-                "“{subject}” is compared with {p}, but the document is {year}'s: the year before is {}", year - 1)));
+                "“{subject}” is compared with {p}, but the document is {year}'s: the year before is {}", year - 1)).other());
         }
         // R18: one subject, two amounts for the year
         if let (Some(x), Some(y)) = (amount, restated) {
@@ -222,16 +226,19 @@ pub(super) fn run(a: &mut Auditor) -> Result<(), String> {
                 } else {
                     format!("{other} of {:.2}%", g.abs())
                 };
-                out.push(finding(
-                    &r,
-                    "R16",
-                    size(dec(g) - p),
-                    dec(g),
-                    p,
-                    format!(
+                out.push(
+                    finding(
+                        &r,
+                        "R16",
+                        size(dec(g) - p),
+                        dec(g),
+                        p,
+                        format!(
                     "“{subject}” is said to change by {word} of {}%, but {} against {} is {actual}",
                     m(p), m(cur), m(dec(base))),
-                ));
+                    )
+                    .other(),
+                );
             }
         } else if let (Some(cur), Some(pr)) = (amount, prior) {
             // a direction word without a percentage, against the two figures
@@ -272,20 +279,23 @@ pub(super) fn run(a: &mut Auditor) -> Result<(), String> {
                         format!("“{of}”")
                     };
                     let mid = dec((q.0 + q.1) / 2.0);
-                    out.push(finding(
-                        &r,
-                        "R17",
-                        size(mid - sh),
-                        mid,
-                        sh,
-                        format!(
-                            "“{subject}” {} is said to be {}% of {of}, but of {} it is {:.2}%",
-                            m(x),
-                            m(sh),
-                            m(base),
-                            (q.0 + q.1) / 2.0
-                        ),
-                    ));
+                    out.push(
+                        finding(
+                            &r,
+                            "R17",
+                            size(mid - sh),
+                            mid,
+                            sh,
+                            format!(
+                                "“{subject}” {} is said to be {}% of {of}, but of {} it is {:.2}%",
+                                m(x),
+                                m(sh),
+                                m(base),
+                                (q.0 + q.1) / 2.0
+                            ),
+                        )
+                        .other(),
+                    );
                 }
             }
         }
@@ -310,22 +320,25 @@ pub(super) fn run(a: &mut Auditor) -> Result<(), String> {
                 _ => false,
             };
             if other_way && percent.or(change).is_some_and(|x| !x.is_zero()) {
-                out.push(finding(
-                    &r,
-                    "R22",
-                    "warning",
-                    Decimal::ZERO,
-                    Decimal::ZERO,
-                    format!(
-                        "“{subject}” is said to {}, but the reason given says the opposite: {}",
-                        if direction == "increase" {
-                            "rise"
-                        } else {
-                            "fall"
-                        },
-                        reason.trim_end_matches('。')
-                    ),
-                ));
+                out.push(
+                    finding(
+                        &r,
+                        "R22",
+                        "warning",
+                        Decimal::ZERO,
+                        Decimal::ZERO,
+                        format!(
+                            "“{subject}” is said to {}, but the reason given says the opposite: {}",
+                            if direction == "increase" {
+                                "rise"
+                            } else {
+                                "fall"
+                            },
+                            reason.trim_end_matches('。')
+                        ),
+                    )
+                    .other(),
+                );
             }
         }
     }

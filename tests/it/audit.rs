@@ -70,10 +70,11 @@ fn the_bundled_document_real_inconsistencies() {
     //  line 2275: 法律服务费 sentence says 11 and 财政资金11, the table 12 and 12 (R5 twice)
     //  line 2458: 护路经费 sentence says 72, the table 62 (R5)
     //  line 2546: 社区矫正工作经费 sentence says 4, the table 2 (R5)
+    // (R11 compares years: its explanation says them; the money columns are for money)
     assert_eq!(
         findings(BUNDLED),
         "rule,severity,table_name,line,lines,expected,found,difference\n\
-         R11,error,budget_lines,95,95,2020.00,2010.00,-10.00\n\
+         R11,error,budget_lines,95,95,,,\n\
          R6,error,budget_lines,95,95,1209.63,1292.06,82.43\n\
          R5,error,projects,1191,\"1173, 1191\",12.00,15.00,3.00\n\
          R5,error,projects,2275,\"2257, 2275\",12.00,11.00,-1.00\n\
@@ -198,4 +199,26 @@ fn audit_from_the_command_line_and_sql() {
     );
     let out = ok(&["--format", "csv", "-c", "AUDIT WHERE year = 2020"]);
     assert_eq!(out.lines().count(), 1, "no 2020 document: {out}");
+}
+
+/// `--money yuan` scales money, never a year or a percentage: a finding whose figures are
+/// not money leaves the money columns empty and says its figures in the explanation.
+#[test]
+fn only_money_is_scaled_in_findings() {
+    let yuan = ok(&[
+        "--money",
+        "yuan",
+        "--format",
+        "csv",
+        "-c",
+        "SELECT rule, expected, found, difference, explanation FROM audit_findings WHERE rule IN ('R11', 'R6') ORDER BY rule",
+    ]);
+    let lines: Vec<&str> = yuan.lines().collect();
+    assert_eq!(lines[0], "rule,expected,found,difference,explanation");
+    assert!(lines[1].starts_with("R11,,,,"), "{yuan}");
+    assert!(lines[1].contains("2010") && lines[1].contains("2020"), "{yuan}");
+    // money in 元
+    assert!(lines[2].starts_with("R6,12096300.00,12920600.00,824300.00,"), "{yuan}");
+    let table = ok(&["--money", "yuan", "-c", "SELECT rule, expected FROM audit_findings WHERE rule = 'R6'"]);
+    assert!(table.contains("12,096,300.00"), "{table}");
 }
