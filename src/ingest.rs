@@ -497,9 +497,26 @@ pub fn ingest_file(path: &Path) -> Result<Document, IngestError> {
     ingest_bytes(&name, &read_file(path)?)
 }
 
+/// The most a document may hold: a disclosure is a few MB (the largest real one read so
+/// far is 3.7 MB), so anything larger is the wrong file (`/dev/zero`, a disk image), read
+/// no further. `BUDGETQL_MAX_INPUT_MB` raises it.
+fn max_input() -> u64 {
+    std::env::var("BUDGETQL_MAX_INPUT_MB")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(256)
+        .saturating_mul(1 << 20)
+}
+
 /// A document's bytes, or an error naming the file and saying what to do.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, IngestError> {
-    std::fs::read(path).map_err(|e| IngestError::Io {
+    use std::io::Read;
+    let cap = max_input();
+    let mut bytes = vec![];
+    let read = std::fs::File::open(path)
+        .and_then(|f| f.take(cap + 1).read_to_end(&mut bytes))
+        .map(|_| bytes);
+    let bytes = read.map_err(|e| IngestError::Io {
         file: path.display().to_string(),
         reason: match e.kind() {
             std::io::ErrorKind::NotFound => {
@@ -510,7 +527,17 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, IngestError> {
             }
             _ => e.to_string(),
         },
-    })
+    })?;
+    if bytes.len() as u64 > cap {
+        return Err(IngestError::Io {
+            file: path.display().to_string(),
+            reason: format!(
+                "larger than {} MB, read no further; a budget disclosure is a few MB: check the file (BUDGETQL_MAX_INPUT_MB raises the limit)",
+                cap >> 20
+            ),
+        });
+    }
+    Ok(bytes)
 }
 
 /// The bundled 2021 document, ingested.

@@ -216,9 +216,20 @@ fn only_money_is_scaled_in_findings() {
     let lines: Vec<&str> = yuan.lines().collect();
     assert_eq!(lines[0], "rule,expected,found,difference,explanation");
     assert!(lines[1].starts_with("R11,,,,"), "{yuan}");
-    assert!(lines[1].contains("2010") && lines[1].contains("2020"), "{yuan}");
+    assert!(
+        lines[1].contains("2010") && lines[1].contains("2020"),
+        "{yuan}"
+    );
     // money in 元
-    assert!(lines[2].starts_with("R6,12096300.00,12920600.00,824300.00,"), "{yuan}");
-    let table = ok(&["--money", "yuan", "-c", "SELECT rule, expected FROM audit_findings WHERE rule = 'R6'"]);
+    assert!(
+        lines[2].starts_with("R6,12096300.00,12920600.00,824300.00,"),
+        "{yuan}"
+    );
+    let table = ok(&[
+        "--money",
+        "yuan",
+        "-c",
+        "SELECT rule, expected FROM audit_findings WHERE rule = 'R6'",
+    ]);
     assert!(table.contains("12,096,300.00"), "{table}");
 }

@@ -165,3 +165,27 @@ fn missing_warehouse() {
     assert_clean_failure(code, &err);
     assert!(err.contains("/no/such/warehouse: no such folder"), "{err}");
 }
+
+/// A file far larger than any disclosure (`/dev/zero`, a disk image) is read only up to
+/// the limit and refused, saying so; the limit can be raised.
+#[test]
+fn an_endless_or_huge_file_is_read_no_further_than_the_limit() {
+    let (code, _, err) = run(&["ingest", "--check", "/dev/zero"]);
+    assert_clean_failure(code, &err);
+    assert!(
+        err.contains("/dev/zero: cannot read the file: larger than 256 MB, read no further"),
+        "{err}"
+    );
+    let big = write("big.txt", &vec![b' '; 2 << 20]);
+    let out = bin()
+        .env("BUDGETQL_MAX_INPUT_MB", "1")
+        .args(["ingest", "--check", big.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let (code, _, err) = decode(out);
+    assert_clean_failure(code, &err);
+    assert!(
+        err.contains("larger than 1 MB") && err.contains("BUDGETQL_MAX_INPUT_MB"),
+        "{err}"
+    );
+}
