@@ -225,6 +225,10 @@ document's sha256 and row counts. Ingesting a document again replaces its rows."
         /// Print rows recognised per table, warnings, and every skipped region.
         #[arg(long)]
         check: bool,
+        /// Refuse the whole ingest (nothing written) when a document has warnings (a
+        /// figure not read with certainty); without it they are ingested and listed.
+        #[arg(long)]
+        strict: bool,
     },
     /// Print the text layer budgetql reads from a PDF: its lines, page by page, as the
     /// ingest numbers them (attach this to a bug report about a PDF).
@@ -509,8 +513,14 @@ fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
     {
         return text_cmd(file, page, *positions, out);
     }
-    if let Some(Cmd::Ingest { files, into, check }) = &cli.cmd {
-        return ingest_cmd(files, into.as_deref(), *check, out);
+    if let Some(Cmd::Ingest {
+        files,
+        into,
+        check,
+        strict,
+    }) = &cli.cmd
+    {
+        return ingest_cmd(files, into.as_deref(), *check, *strict, out);
     }
     if let Some(Cmd::Gen {
         years,
@@ -809,10 +819,42 @@ fn text_cmd(
     Ok(())
 }
 
+/// What of a document was not read with certainty: its warnings and the skipped regions
+/// that hold figures; None when it was read whole.
+fn partial(d: &Document) -> Option<String> {
+    let skipped = d.skipped.iter().filter(|s| s.has_figures).count();
+    let mut parts = vec![];
+    if !d.warnings.is_empty() {
+        parts.push(format!(
+            "{} warning{}",
+            d.warnings.len(),
+            if d.warnings.len() == 1 { "" } else { "s" }
+        ));
+    }
+    if skipped > 0 {
+        parts.push(format!(
+            "{skipped} skipped region{} with figures",
+            if skipped == 1 { "" } else { "s" }
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// Names for a message: the first ten, then how many more.
+fn named<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let all: Vec<&str> = names.collect();
+    let mut s = all.iter().take(10).copied().collect::<Vec<_>>().join(", ");
+    if all.len() > 10 {
+        s.push_str(&format!(" and {} more", all.len() - 10));
+    }
+    s
+}
+
 fn ingest_cmd(
     files: &[PathBuf],
     into: Option<&std::path::Path>,
     check: bool,
+    strict: bool,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let w = |e: std::io::Error| Error::from(budgetql::error::RenderError::from(e));
@@ -827,6 +869,26 @@ fn ingest_cmd(
             report(doc, out).map_err(w)?;
         }
     }
+    let partial_docs: Vec<(String, String)> = docs
+        .iter()
+        .filter_map(|d| partial(d).map(|p| (d.file.clone(), p)))
+        .collect();
+    let warned: Vec<String> = docs
+        .iter()
+        .filter(|d| !d.warnings.is_empty())
+        .map(|d| format!("{} ({} warning(s))", d.file, d.warnings.len()))
+        .collect();
+    if strict && !warned.is_empty() {
+        return Err(budgetql::error::IngestError::Document {
+            file: "ingest --strict".into(),
+            message: format!(
+                "nothing written: {} document(s) have warnings: {}; `budgetql ingest --check FILE` lists them and where",
+                warned.len(),
+                named(warned.iter().map(|s| s.as_str()))
+            ),
+        }
+        .into());
+    }
     if let Some(dir) = into {
         ingest::check_distinct_sources(&mut docs).map_err(|message| {
             budgetql::error::IngestError::Document {
@@ -839,10 +901,11 @@ fn ingest_cmd(
             let total: usize = model::row_counts(d).iter().map(|(_, n)| n).sum();
             writeln!(
                 out,
-                "ingested {} ({}, {} rows) into {}",
+                "ingested {} ({}, {} rows{}) into {}",
                 d.file,
                 d.year,
                 total,
+                partial(d).map(|p| format!("; {p}")).unwrap_or_default(),
                 dir.display()
             )
             .map_err(w)?;
@@ -854,6 +917,16 @@ fn ingest_cmd(
             manifest.documents.len()
         )
         .map_err(w)?;
+        if !partial_docs.is_empty() {
+            writeln!(
+                out,
+                "{} of {} document(s) not read whole (warnings, or skipped regions with figures): {}; `budgetql ingest --check FILE` lists what and where, --strict refuses documents with warnings",
+                partial_docs.len(),
+                docs.len(),
+                named(partial_docs.iter().map(|(f, _)| f.as_str()))
+            )
+            .map_err(w)?;
+        }
     }
     Ok(())
 }

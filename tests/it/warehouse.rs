@@ -452,3 +452,62 @@ fn an_ingest_killed_midway_leaves_the_previous_warehouse_readable_and_consistent
     ]);
     assert_eq!(out, format!("n\n{}\n", 41 * 49));
 }
+
+/// A user loading many documents learns which were not read whole: each ingested line
+/// says its warnings and skipped regions with figures, a last line lists those documents,
+/// and `--strict` refuses the whole ingest (nothing written) when one has warnings.
+#[test]
+fn ingest_says_which_documents_were_partial_and_strict_refuses_warnings() {
+    let dir = scratch("partial");
+    let text = budgetql::ingest::BUNDLED_TEXT;
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("2021年部门预算收入为"))
+        .expect("the income sentence");
+    let warned: String = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == at {
+                l.replacen("2021年", "2019年", 1)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let file = dir.join("warned.txt");
+    std::fs::write(&file, warned).unwrap();
+    let wh = dir.join("wh");
+    let (code, _, err) = run(&[
+        "ingest",
+        file.to_str().unwrap(),
+        "--into",
+        wh.to_str().unwrap(),
+        "--strict",
+    ]);
+    assert_clean_failure(code, &err);
+    assert!(
+        err.contains("nothing written: 1 document(s) have warnings: ")
+            && err.contains("warned.txt (1 warning(s))"),
+        "{err}"
+    );
+    assert!(!wh.exists());
+    let out = ok(&[
+        "ingest",
+        file.to_str().unwrap(),
+        "--into",
+        wh.to_str().unwrap(),
+    ]);
+    assert!(
+        out.contains("(2021, 714 rows; 1 warning, 1 skipped region with figures) into"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "1 of 1 document(s) not read whole (warnings, or skipped regions with figures): "
+        ) && out.contains("--strict refuses documents with warnings"),
+        "{out}"
+    );
+}
