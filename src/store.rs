@@ -270,11 +270,14 @@ pub fn write(dir: &Path, docs: &[Document]) -> Result<Manifest, crate::error::Er
         .sort_by(|a, b| (a.year, &a.source).cmp(&(b.year, &b.source)));
     // 2. publish: the manifest names the files readers scan; its rename is the commit point
     write_manifest(dir, &manifest)?;
-    // 3. the replaced versions are no longer read: remove them, and any leftovers of an
-    //    ingest that was killed before it published
+    // 3. remove the versions no reader can still be reading, and any leftovers of an
+    //    ingest that was killed before it published. A reader that opened the previous
+    //    manifest may still scan its files (a query started before this ingest): those
+    //    are kept until the ingest after this one, so only files neither manifest names go
     let live: std::collections::HashSet<&String> = manifest
         .documents
         .iter()
+        .chain(old.documents.iter())
         .flat_map(|d| d.files.iter())
         .collect();
     for def in TABLES {

@@ -126,13 +126,23 @@ fn ingest_into_a_warehouse_and_query_it() {
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(wh.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["documents"].as_array().unwrap().len(), 1);
-    // the new version replaced the old files; the old ones are gone
-    assert!(wh
-        .join("projects/year=2021/qinhuangdao-etdz-zhengfawei-2021@2.parquet")
-        .is_file());
-    assert!(!wh
-        .join("projects/year=2021/qinhuangdao-etdz-zhengfawei-2021@1.parquet")
-        .exists());
+    // the new version replaced the old files in the manifest; the old ones stay on disk
+    // for a reader that opened the previous manifest, until the ingest after this one
+    let v = |n: u32| {
+        wh.join(format!(
+            "projects/year=2021/qinhuangdao-etdz-zhengfawei-2021@{n}.parquet"
+        ))
+    };
+    assert!(v(2).is_file() && v(1).is_file());
+    // a session that opened the warehouse before an ingest still reads its files
+    let mut reader = budgetql::Session::open(&wh).unwrap();
+    ok(&["ingest", DOC, "--into", wh.to_str().unwrap()]);
+    assert!(v(3).is_file() && v(2).is_file() && !v(1).exists());
+    let n = reader.query("SELECT COUNT(*) AS n FROM projects").unwrap();
+    assert_eq!(
+        n.column("n").unwrap().get(0).unwrap().extract::<i64>(),
+        Some(49)
+    );
 
     // every table answers the same from the warehouse as in memory (all bundled documents)
     ingest_all_bundled(&wh);
