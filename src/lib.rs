@@ -212,8 +212,14 @@ impl Session {
                     if sep {
                         writeln!(out).map_err(error::RenderError::from)?;
                     }
+                    let audit = query::Command::of(&s.text) == Some(query::Command::Audit);
                     if let (Some(c), Format::Table) = (chart, format) {
                         render::chart::terminal(&df, c, opts, out)?;
+                    } else if audit && format == Format::Table && df.height() > 0 {
+                        // a finding is read, not scanned across: one block per finding, its
+                        // explanation whole (a table row was 600 columns wide, the
+                        // explanation cut); other formats keep the table's columns
+                        render::render(&df, Format::Line, opts, out)?;
                     } else {
                         render::render(&df, format, opts, out)?;
                     }

@@ -233,3 +233,19 @@ fn only_money_is_scaled_in_findings() {
     ]);
     assert!(table.contains("12,096,300.00"), "{table}");
 }
+
+/// AUDIT on the screen shows each finding as a block with its explanation whole (a table
+/// row was 600 columns wide and cut the explanation); other formats keep the columns.
+#[test]
+fn audit_on_the_screen_shows_each_finding_whole() {
+    let shown = ok(&["-c", "AUDIT"]);
+    assert!(
+        shown.contains("explanation = the text compares 2021 with 2010; the year before the budget year is 2020\n"),
+        "{shown}"
+    );
+    assert!(shown.ends_with("\n7 rows\n"), "{shown}");
+    let widest = shown.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(widest < 200, "{widest}");
+    let csv = ok(&["--format", "csv", "-c", "AUDIT"]);
+    assert!(csv.starts_with("year,dept_code,rule,severity,"), "{csv}");
+}
