@@ -565,7 +565,21 @@ pub fn ingest_pdf(file: &str, bytes: &[u8]) -> Result<Document, IngestError> {
         file: file.to_string(),
         problem: p.to_string(),
     })?;
-    ingest_layer(file, bytes, &layer.to_text(), &layer.word_extents())
+    let mut doc = ingest_layer(file, bytes, &layer.to_text(), &layer.word_extents())?;
+    if !ends_as_pdf(bytes) {
+        doc.warnings.insert(0, Warning {
+            line: 1,
+            message: "the file does not end as a PDF does (no %%EOF in its last 1 KB): it is probably cut short, by an interrupted download or copy, and pages or tables may be missing; download it again".into(),
+        });
+    }
+    Ok(doc)
+}
+
+/// A whole PDF ends with `%%EOF` (a few bytes of line ends or padding may follow); one
+/// cut short does not.
+fn ends_as_pdf(bytes: &[u8]) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    tail.windows(5).any(|w| w == b"%%EOF")
 }
 
 /// Ingest a PDF's text layer given as its text ([`crate::text_layer::TextLayer::to_text`])

@@ -132,3 +132,26 @@ fn damaged_real_pdfs_never_panic() {
     .collect();
     pdfs_never_panic(&bases, runs(180) / 3);
 }
+
+/// A real PDF cut short (an interrupted download) that still reads is ingested with a
+/// warning saying so, first; every whole corpus PDF ends as a PDF does (no such warning).
+#[test]
+fn a_real_pdf_cut_short_is_ingested_with_a_warning_saying_so() {
+    let whole = std::fs::read(crate::pdf("jiangsu_procuratorate_2019_dept_budget")).unwrap();
+    let half = &whole[..whole.len() / 2];
+    let doc = budgetql::ingest::ingest_bytes("half.pdf", half).expect("the first half still reads");
+    let first = doc.warnings.first().expect("a warning");
+    assert!(
+        first.message.starts_with("the file does not end as a PDF does (no %%EOF in its last 1 KB): it is probably cut short"),
+        "{}",
+        first.message
+    );
+    for p in crate::corpus_pdfs() {
+        let doc = budgetql::ingest::ingest_file(&p).unwrap();
+        assert!(
+            !doc.warnings.iter().any(|w| w.message.contains("%%EOF")),
+            "{}",
+            p.display()
+        );
+    }
+}
