@@ -575,6 +575,46 @@ pub fn ingest_pdf(file: &str, bytes: &[u8]) -> Result<Document, IngestError> {
     Ok(doc)
 }
 
+/// Pages that repeat an earlier page word for word (a file holding the document twice or
+/// more, whose rows are then stored as often): where the first repeat starts, and the
+/// warning. Pages with little text (a blank or a one-line page) are not compared.
+fn repeated_pages(text: &str) -> Option<(usize, String)> {
+    let mut pages: Vec<(usize, usize, String)> = vec![]; // (page, first line, text)
+    for (i, l) in text.lines().enumerate() {
+        if let Some(n) = l
+            .strip_prefix("=== page ")
+            .and_then(|r| r.strip_suffix(" ==="))
+            .and_then(|n| n.parse().ok())
+        {
+            pages.push((n, i + 1, String::new()));
+        } else if let Some(p) = pages.last_mut() {
+            p.2.push_str(l.trim());
+            p.2.push('\n');
+        }
+    }
+    let mut seen: std::collections::HashMap<&str, usize> = Default::default();
+    let mut repeats: Vec<(usize, usize, usize)> = vec![]; // (page, line, the page it repeats)
+    for (n, line, t) in &pages {
+        if t.chars().filter(|c| !c.is_whitespace()).count() < 100 {
+            continue;
+        }
+        match seen.get(t.as_str()) {
+            Some(first) => repeats.push((*n, *line, *first)),
+            None => {
+                seen.insert(t, *n);
+            }
+        }
+    }
+    let (page, line, of) = *repeats.first()?;
+    Some((
+        line,
+        format!(
+            "{} page(s) repeat earlier pages word for word (page {page} repeats page {of}): the file holds the document, or part of it, more than once, and the repeated tables' rows are stored again; check the file",
+            repeats.len()
+        ),
+    ))
+}
+
 /// A whole PDF ends with `%%EOF` (a few bytes of line ends or padding may follow); one
 /// cut short does not.
 fn ends_as_pdf(bytes: &[u8]) -> bool {
@@ -704,6 +744,12 @@ fn read(
         .first()
         .and_then(|d| d.region.clone());
     let (dept_code, key_rule) = department::key(&parsed.dept_code, region.as_deref());
+    let mut warnings = parsed.warnings;
+    if !pages.is_empty() {
+        if let Some((line, message)) = repeated_pages(text) {
+            warnings.insert(0, Warning { line, message });
+        }
+    }
     Ok(Document {
         disclosure: source_id(file),
         level: department::level(text),
@@ -719,7 +765,7 @@ fn read(
         layout: layout.name,
         records: parsed.records,
         skipped: parsed.skipped,
-        warnings: parsed.warnings,
+        warnings,
         line_pages: pages,
     })
 }

@@ -155,3 +155,48 @@ fn a_real_pdf_cut_short_is_ingested_with_a_warning_saying_so() {
         );
     }
 }
+
+/// A file whose pages repeat (the document twice, as a careless merge makes it) gets a
+/// first warning naming a repeated page: its tables' rows would otherwise be stored
+/// twice without a word. The text layer of a real PDF, every page appended again.
+#[test]
+fn a_document_whose_pages_repeat_is_ingested_with_a_warning_saying_so() {
+    let bytes = std::fs::read(crate::pdf("jiangsu_procuratorate_2019_dept_budget")).unwrap();
+    let text = budgetql::text_layer::read(&bytes).unwrap().to_text();
+    let pages = text.matches("=== page ").count();
+    let mut twice = text.clone();
+    for l in text.lines() {
+        match l
+            .strip_prefix("=== page ")
+            .and_then(|r| r.strip_suffix(" ==="))
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            Some(n) => twice.push_str(&format!("=== page {} ===\n", n + pages)),
+            None => {
+                twice.push_str(l);
+                twice.push('\n');
+            }
+        }
+    }
+    let once = budgetql::ingest::ingest_bytes("once.txt", text.as_bytes()).unwrap();
+    assert!(!once
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("repeat earlier pages")));
+    let doc = budgetql::ingest::ingest_bytes("twice.txt", twice.as_bytes()).unwrap();
+    let first = doc.warnings.first().expect("a warning");
+    assert!(
+        first
+            .message
+            .contains("page(s) repeat earlier pages word for word (page ")
+            && first.message.contains("stored again"),
+        "{}",
+        first.message
+    );
+    // located at the first repeated page (the cover, of few words, is not compared)
+    assert!(
+        doc.page_of(first.line).is_some_and(|p| p > pages),
+        "{}",
+        first.message
+    );
+}
