@@ -1577,10 +1577,20 @@ impl Engine {
                 .unwrap_or_else(|| sanitize(&ingest::source_id(&others[0].to_string_lossy())));
             let mut parts = vec![];
             for p in &others {
-                parts
-                    .push(super::files::scan_file(p).map_err(|e| {
-                        located(origin, st, 1, 6, &format!("{}: {e}", p.display()))
-                    })?);
+                // read its schema now: a damaged file is refused here, named, rather than
+                // loaded and failing later
+                let lf = super::files::scan_file(p)
+                    .and_then(|mut lf| lf.collect_schema().map(|_| lf).map_err(|e| e.to_string()))
+                    .map_err(|e| {
+                        located(
+                            origin,
+                            st,
+                            1,
+                            6,
+                            &format!("{}: cannot be read: {e}", p.display()),
+                        )
+                    })?;
+                parts.push(lf);
             }
             let lf = if parts.len() == 1 {
                 parts.remove(0)
@@ -1786,7 +1796,7 @@ impl Engine {
 /// "1 row", "12 rows".
 /// What a query reading a table with a damaged file is told.
 fn unreadable(table: &str, why: &str) -> String {
-    format!("table `{table}` cannot be read: {why}; the warehouse's file is damaged: ingest its documents again (budgetql ingest … --into)")
+    format!("table `{table}` cannot be read: {why}; a warehouse's damaged file: ingest its documents again (budgetql ingest … --into); a loaded file: LOAD it again")
 }
 
 fn row_count(n: usize) -> String {

@@ -594,6 +594,15 @@ fn file_names_folders_and_invisible_characters_are_read_as_meant() {
         &format!("LOAD '{quoted}' AS t; SELECT SUM(a) AS s FROM t"),
     ]);
     assert!(out.ends_with("s\n3\n"), "{out}");
+    // a damaged file is refused when it is loaded, named
+    let bad = dir.join("bad.parquet");
+    std::fs::write(&bad, "not parquet").unwrap();
+    let (code, _, err) = run(&["-c", &format!("LOAD '{}' AS b", bad.display())]);
+    assert_clean_failure(code, &err);
+    assert!(
+        err.contains(&format!("1:6: {}: cannot be read: parquet", bad.display())),
+        "{err}"
+    );
     let (code, _, err) = run(&["-c", &format!("LOAD '{}'", dir.display())]);
     assert_ne!(code, 0);
     assert!(
