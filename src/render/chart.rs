@@ -391,15 +391,21 @@ pub struct Bar {
 pub fn bars(df: &DataFrame, opts: &Options) -> Result<Vec<Bar>, RenderError> {
     let cols = df.columns();
     let numeric = |dt: &DataType| dt.is_primitive_numeric() || matches!(dt, DataType::Decimal(..));
-    let value_col = cols.iter().find(|c| numeric(c.dtype())).ok_or_else(|| {
+    // the first text column labels the bars and the first numeric column sizes them; with
+    // no text column (`SELECT year, SUM(amount)`), the first column labels them and the
+    // first numeric column after it sizes them (the year is a label, not a size)
+    let text = cols.iter().position(|c| !numeric(c.dtype()));
+    let (label, value) = match text {
+        Some(t) => (Some(t), cols.iter().position(|c| numeric(c.dtype()))),
+        None if cols.len() >= 2 => (Some(0), Some(1)),
+        None => (None, (!cols.is_empty()).then_some(0)),
+    };
+    let value_col = value.map(|v| &cols[v]).ok_or_else(|| {
         RenderError::Data(
             "CHART BAR needs a numeric column to size the bars (e.g. SUM(budget))".into(),
         )
     })?;
-    let label_col = cols
-        .iter()
-        .find(|c| !numeric(c.dtype()))
-        .or_else(|| cols.iter().find(|c| c.name() != value_col.name()));
+    let label_col = label.map(|l| &cols[l]);
     let values = value_col
         .cast(&DataType::Float64)
         .map_err(|e| RenderError::Data(e.to_string()))?;

@@ -579,3 +579,23 @@ fn the_terminal_line_chart_of_the_saved_script_is_as_reviewed() {
     }
     assert!((3..=9).contains(&on_plot), "{on_plot} points\n{got}");
 }
+
+/// A bar chart of `year, SUM(x)` labels the bars with the year and sizes them by the sum
+/// (issue 32: the year sized them and the money labelled them).
+#[test]
+fn a_bar_chart_of_years_is_labelled_by_the_year_and_sized_by_the_value() {
+    let wh = gen_warehouse();
+    let out = ok(&[
+        "--data",
+        wh,
+        "-c",
+        "CHART BAR SELECT year, SUM(budget) AS b FROM projects WHERE year >= 2020 GROUP BY year ORDER BY year",
+    ]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    for (l, year) in lines.iter().zip(["2020", "2021"]) {
+        assert!(l.starts_with(&format!("{year} │█")), "{out}");
+        let shown = l.rsplit(' ').next().unwrap().replace(',', "");
+        assert!(shown.parse::<f64>().unwrap() > 1000.0, "{out}");
+    }
+}
