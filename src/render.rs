@@ -71,10 +71,7 @@ impl Format {
             .filter_map(|f| clap::ValueEnum::to_possible_value(f))
             .map(|v| v.get_name().to_string())
             .collect();
-        match names.split_last() {
-            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-            _ => names.join(""),
-        }
+        crate::query::names::listed(&names, "or")
     }
 }
 

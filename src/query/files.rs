@@ -133,10 +133,7 @@ fn listed(keep: fn(&FileFormat) -> bool) -> String {
         .filter(|f| keep(f))
         .map(|f| format!(".{}", f.extensions[0]))
         .collect();
-    match names.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-        _ => names.join(""),
-    }
+    crate::query::names::listed(&names, "or")
 }
 
 /// Write a result to a file by its extension; money keeps its exact digits in text

@@ -49,6 +49,18 @@ pub fn quoted<S: AsRef<str>>(names: impl IntoIterator<Item = S>, sep: &str) -> S
         .join(sep)
 }
 
+/// Names for a message as a sentence lists them: "a, b or c" (`last` is "or" or "and").
+pub fn listed<S: AsRef<str>>(names: &[S], last: &str) -> String {
+    match names.split_last() {
+        Some((tail, rest)) if !rest.is_empty() => {
+            let rest: Vec<&str> = rest.iter().map(|s| s.as_ref()).collect();
+            format!("{} {last} {}", rest.join(", "), tail.as_ref())
+        }
+        Some((only, _)) => only.as_ref().to_string(),
+        None => String::new(),
+    }
+}
+
 /// "did you mean `a`?" / "did you mean `a` or `b`?", or empty.
 pub fn did_you_mean(c: &[String]) -> String {
     match c {

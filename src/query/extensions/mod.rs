@@ -88,10 +88,7 @@ pub(crate) fn function_names() -> String {
         .filter(|x| x.is_function())
         .map(|x| x.name)
         .collect();
-    match names.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-        _ => names.join(""),
-    }
+    crate::query::names::listed(&names, "and")
 }
 
 /// The function extension a call names.
