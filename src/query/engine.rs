@@ -12,7 +12,6 @@ use crate::model;
 use crate::render::chart::Chart;
 use crate::render::MoneyUnit;
 use polars::prelude::*;
-use polars::sql::SQLContext;
 use regex::Regex;
 use sqlparser::ast::{
     visit_expressions_mut, Expr as SQLExpr, ObjectName, ObjectNamePart, Query as SQLQuery, Spanned,
@@ -358,8 +357,8 @@ impl Engine {
             ))),
         }
         };
-        // on a thread of its own with a deep stack: the SQL path (sqlparser's visitors,
-        // polars-sql) walks a statement recursively, and a long one (a UNION of thousands
+        // on a thread of its own with a deep stack: sqlparser's visitors and the rules
+        // walk a statement recursively, and a long one (a UNION of thousands
         // of terms inside a subquery) must not overflow the caller's stack
         std::thread::scope(|scope| {
             match std::thread::Builder::new()
@@ -633,19 +632,6 @@ impl Engine {
         super::windows::lower(&sql).map_err(|e| rw_err(origin, st, e))
     }
 
-    /// A context for one statement: the session's tables and views, and nothing a
-    /// previous statement left behind. polars-sql keeps a statement's aliases when it
-    /// fails and registers derived tables in its (shared) table map, so in one long-lived
-    /// context `FROM projects r` could resolve `r`, or a CTE named like an earlier one,
-    /// to an earlier statement's relation.
-    fn sql_context(&self) -> SQLContext {
-        let ctx = SQLContext::new();
-        for (name, lf) in &self.frames {
-            ctx.register(name, lf.clone());
-        }
-        ctx
-    }
-
     /// Run SQL that budgetql wrote itself (the audit rules): no checks, no rewrites;
     /// planned by the binder like any query.
     pub fn internal_sql(&mut self, sql: &str) -> Result<DataFrame, String> {
@@ -779,7 +765,7 @@ impl Engine {
         r
     }
 
-    /// A query without a set operation at its top: the SQL path (rewrites, polars-sql).
+    /// A query without a set operation at its top: rules and rewrites, then the binder.
     fn core_frame(
         &mut self,
         origin: &str,
@@ -806,7 +792,7 @@ impl Engine {
     /// Set operations inside the query (a derived table, a CTE, an uncorrelated subquery)
     /// planned by [`super::plan`] and read back as internal relations; the names
     /// registered, for the caller to remove. A set operation that does not plan on its
-    /// own (it reads an outer column) is left to the SQL path.
+    /// own (it reads an outer column) is left to the query around it.
     fn plan_nested_set_operations(
         &mut self,
         origin: &str,
@@ -853,7 +839,8 @@ impl Engine {
         v.names
     }
 
-    /// The SQL path: rewrites, then polars-sql (and the plans budgetql tunes after it).
+    /// The query rewritten (rules, extensions, windows), then bound and planned by the
+    /// binder, with the plan rules applied, and lowered to a frame.
     fn sql_frame(
         &mut self,
         origin: &str,
@@ -868,14 +855,6 @@ impl Engine {
                 .map_err(|e| located(origin, st, 1, 1, &format!("AUDIT failed: {e}")))?;
         }
         let sql = self.prepare(origin, st, q)?;
-        static OFF: LazyLock<bool> =
-            LazyLock::new(|| std::env::var("BUDGETQL_BINDER").is_ok_and(|v| v == "off"));
-        if *OFF {
-            return self
-                .sql_context()
-                .execute(&sql)
-                .map_err(|e| self.explain_error(origin, st, &e));
-        }
         match self.bound_frame(&sql) {
             Ok(lf) => Ok(lf),
             Err(e) => Err(self.unbound_error(origin, st, e)),
@@ -941,12 +920,10 @@ impl Engine {
     }
 
     /// The query planned by budgetql's binder ([`super::bind`]) and lowered to a frame,
-    /// or None when the binder does not bind all of it or Polars refuses the plan's types
-    /// (then the SQL path runs it, and reports any error with its position). The plan
-    /// (or why there is none) is kept for EXPLAIN.
+    /// or why not (a construct it does not plan, a name it cannot resolve, a type Polars
+    /// refuses), which the caller reports located. The plan is kept for EXPLAIN.
     ///
-    /// For whoever extends the binder: `BUDGETQL_BINDER=off` sends every query the SQL
-    /// path (to compare the two); `BUDGETQL_BINDER_LOG=file` appends a line per SELECT
+    /// For whoever extends the binder: `BUDGETQL_BINDER_LOG=file` appends a line per SELECT
     /// core — `bound`, or what was not bound — with the SQL it planned (run a test suite
     /// with it and count the reasons to choose what to bind next).
     fn bound_frame(&mut self, sql: &str) -> Result<LazyFrame, super::bind::Unbound> {
