@@ -228,6 +228,20 @@ fn title_kind_exact(c: &str) -> Option<Kind> {
         .iter()
         .find_map(|w| s.strip_prefix(w))
         .unwrap_or(s);
+    // a scope printed after the title in brackets (`…支出预算表（一般公共预算）`) is read
+    // as part of it, before its 表
+    let s = match s
+        .strip_suffix(['）', ')'])
+        .and_then(|t| t.rsplit_once(['（', '(']))
+    {
+        // (not a continuation: `…表（续）`)
+        Some((title, scope))
+            if title.ends_with('表') && !scope.is_empty() && !scope.starts_with('续') =>
+        {
+            format!("{}{scope}表", &title[..title.len() - '表'.len_utf8()])
+        }
+        _ => s.to_string(),
+    };
     let s = s.replace(['(', ')'], "").replace(['（', '）'], "");
     classify_title(&s)
 }
@@ -629,6 +643,9 @@ struct ClassTable {
     rows: Vec<(usize, String, String, Vec<Option<Decimal>>)>,
     /// (line, label, figures) of total rows (合计, 人员经费合计 …)
     totals: Vec<(usize, String, Vec<Option<Decimal>>)>,
+    /// for each row, whether its code does not fit where it is printed (misprinted or
+    /// under a 类/款 it is not part of): the row above it is then its parent as printed
+    misfit: Vec<bool>,
 }
 
 /// Ingest a document in the PDF-text layout.
@@ -1145,9 +1162,18 @@ fn title(p: &P) -> Result<(i32, &'static str, usize, String), IngestError> {
 /// or the title page's text before the year.
 fn department(p: &P, prefix: &str, title_line: usize) -> (String, usize) {
     let mut labelled: Vec<(String, usize)> = vec![];
-    for l in &p.lines {
+    for (k, l) in p.lines.iter().enumerate() {
         if let Some(name) = label_name(&l.c) {
             labelled.push((name, l.no));
+        } else if let Some(next) = p
+            .lines
+            .get(k + 1)
+            .filter(|_| l.c.ends_with(['：', ':']) && label_name(&format!("{}名称", l.c)).is_some())
+        {
+            // the label's cell and the name's printed one per line (`部门名称：` / `江苏省…`)
+            if let Some(name) = label_name(&format!("{}{}", l.c, next.c)) {
+                labelled.push((name, next.no));
+            }
         }
     }
     let Some((name, line)) = labelled.first().cloned() else {
@@ -1155,7 +1181,12 @@ fn department(p: &P, prefix: &str, title_line: usize) -> (String, usize) {
     };
     // a labelled name cut where its cell wraps (部门名称：江苏省人大 / 常委会办公厅): the
     // title page's longer name, or a longer label of another table, is the whole one
-    if prefix.len() > name.len() && prefix.starts_with(&name) {
+    // (compared by key too: the title page may print the full form of a name the label
+    // cuts in its short form, 江苏省人民代表大会常务委员会办公厅 / 江苏省人大)
+    let key = |n: &str| super::department::key(n, None).0;
+    if prefix.len() > name.len()
+        && (prefix.starts_with(&name) || key(prefix).starts_with(&key(&name)))
+    {
         return (prefix.to_string(), title_line);
     }
     // (the longer label only when more tables print it than the cut one: `…法院` and
@@ -1329,6 +1360,12 @@ fn table(p: &mut P, kind: Kind, start: usize) -> Result<usize, IngestError> {
         }
     }
     let body: Vec<L> = join_wrapped_rows(&p.lines[start + 1..end]);
+    // a text export that prints each table cell on its own line: its rows put together
+    let body = if cells_per_line(&body) {
+        rows_from_cells(&body, matches!(kind, Kind::Summary | Kind::FiscalSummary))
+    } else {
+        body
+    };
     let first_data = if kind == Kind::Summary {
         body.iter()
             .position(|l| l.text.split_whitespace().any(is_amount) && !l.c.contains("单位"))
@@ -1424,6 +1461,213 @@ fn table(p: &mut P, kind: Kind, start: usize) -> Result<usize, IngestError> {
         *c = true;
     }
     Ok(stop.max(start + 1))
+}
+
+/// A table body printed one cell per line (what some PDF-to-text tools produce): several
+/// lines that are a lone figure and none with two figures.
+fn cells_per_line(body: &[L]) -> bool {
+    let figures = |l: &L| l.text.split_whitespace().filter(|t| is_amount(t)).count();
+    let lone = body
+        .iter()
+        .filter(|l| figures(l) == 1 && l.text.split_whitespace().count() == 1)
+        .count();
+    lone >= 3 && body.iter().all(|l| figures(l) <= 1)
+}
+
+/// A 3-digit token that can be a 类 code: functional classes 201–239, economic classes
+/// 301–399 and 501–599 (`700` or `237` between figures is a figure).
+fn plausible_class(t: &str) -> bool {
+    t.parse::<u16>().is_ok_and(|n| {
+        (201..=239).contains(&n) || (301..=399).contains(&n) || (501..=599).contains(&n)
+    })
+}
+
+/// The rows of a table printed one cell per line, each on its first cell's line: a
+/// code (its 类 款 项 parts on lines of their own too), its name and its figures; a
+/// label (合计, 一、财政拨款收入) and its figures. In the income and spending summary
+/// (`two_sided`) a row prints its income side then its spending side: an income label
+/// and figure followed by a spending label and figure are one row, as a line-per-row
+/// text prints them.
+fn rows_from_cells(body: &[L], two_sided: bool) -> Vec<L> {
+    let lone_figure =
+        |l: &L| is_amount(&l.text) && !l.text.contains(char::is_whitespace) && !is_code(&l.text);
+    let code_part = |l: &L| is_split_part(&l.text);
+    let label = |l: &L| {
+        !l.text.split_whitespace().any(is_amount)
+            && !is_code(&l.text)
+            && !is_split_part(&l.text)
+            && l.c.chars().count() <= 30
+    };
+    // the label of a row, not a header cell above a row of figures (`结转下年资金` heads
+    // the last column of a 支出总表): a total (合计, 人员经费合计), an ordinal (一、, 1.)
+    // or, in the summary, any label that is not a header word
+    let row_label = |l: &L| {
+        total_label(&l.text)
+            || ["合计", "总计", "小计"].iter().any(|w| l.c.ends_with(w))
+            || ordinal(&l.c).0 > 0
+            || two_sided && !is_header_line(&l.c)
+    };
+    let mut out: Vec<L> = vec![];
+    let mut i = 0;
+    while i < body.len() {
+        let start = i;
+        let mut words: Vec<String> = vec![];
+        if is_code(&body[i].text) {
+            // the code, its parts, its name, then its figures
+            words.push(body[i].text.clone());
+            i += 1;
+            if words[0].len() == 3 {
+                while i < body.len() && code_part(&body[i]) && words.len() < 3 {
+                    words.push(body[i].text.clone());
+                    i += 1;
+                }
+            }
+            if i < body.len() && label(&body[i]) && !is_header_line(&body[i].c) {
+                words.push(body[i].text.clone());
+                i += 1;
+            }
+        } else if label(&body[i]) && body.get(i + 1).is_some_and(lone_figure) && row_label(&body[i])
+        {
+            words.push(body[i].text.clone());
+            i += 1;
+        } else if label(&body[i])
+            && body.get(i + 1).is_some_and(label)
+            && body.get(i + 2).is_some_and(lone_figure)
+            && total_label(&format!("{}{}", body[i].c, body[i + 1].c))
+        {
+            // a total label spaced out over two cells (`合` / `计`)
+            words.push(format!("{}{}", body[i].c, body[i + 1].c));
+            i += 2;
+        } else if lone_figure(&body[i]) {
+            // figures under the header's cells (a row without a label: 三公, 支出总表):
+            // the header cells printed just above are one header line, as a
+            // line-per-row text prints them (`合计 基本支出 项目支出 …`)
+            if body.get(i + 1).is_some_and(lone_figure) {
+                let mut cells: Vec<L> = vec![];
+                while let Some(l) = out.last() {
+                    // (not the unit line: `单位：万元`; `单位预留机动经费` is a cell)
+                    if label(l) && l.c.chars().count() <= 16 && !l.c.contains("单位：") {
+                        cells.push(out.pop().expect("checked"));
+                    } else {
+                        break;
+                    }
+                }
+                cells.reverse();
+                if let Some(first) = cells.first() {
+                    let text = cells
+                        .iter()
+                        .map(|c| c.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    out.push(L {
+                        no: first.no,
+                        c: compact(&text),
+                        xs: vec![],
+                        text,
+                    });
+                }
+            }
+        } else {
+            out.push(body[i].clone());
+            i += 1;
+            continue;
+        }
+        let named = words.len();
+        // (a 3-digit figure, `237`, reads like a 类 code: inside a run of figures it is
+        // one when a figure follows it, not a name or a 款 part)
+        let figure_here = |k: usize| {
+            let t = &body[k].text;
+            lone_figure(&body[k])
+                || k > start + named
+                    && t.len() == 3
+                    && is_amount(t)
+                    && (!plausible_class(t)
+                        || body
+                            .get(k + 1)
+                            .is_some_and(|n| is_amount(&n.text) && !is_split_part(&n.text)))
+        };
+        while i < body.len() && figure_here(i) {
+            words.push(body[i].text.clone());
+            i += 1;
+        }
+        if words.len() == named && named == 1 && !is_code(&words[0]) {
+            out.push(body[start].clone());
+            continue;
+        }
+        if named == 0 && words.len() == 1 {
+            // (a lone figure not followed by another: as it is)
+            out.push(body[start].clone());
+            continue;
+        }
+        let text = words.join(" ");
+        out.push(L {
+            no: body[start].no,
+            c: compact(&text),
+            xs: vec![],
+            text,
+        });
+    }
+    if !two_sided {
+        // header cells (labels with no figure after them) one line, as a line-per-row text
+        // prints them: `合计` beside `基本支出` heads a column, it is not a total row
+        let header_cell = |l: &L| {
+            label(l)
+                && !l.c.contains(['：', ':'])
+                && l.c.chars().count() <= 16
+                && !l.text.split_whitespace().any(is_amount)
+        };
+        let mut joined: Vec<L> = vec![];
+        for l in out {
+            match joined.last_mut() {
+                Some(prev) if header_cell(prev) && header_cell(&l) => {
+                    prev.text = format!("{} {}", prev.text, l.text);
+                    prev.c = compact(&prev.text);
+                }
+                _ => joined.push(l),
+            }
+        }
+        return joined;
+    }
+    // the summary: an income row followed by a spending row is one printed row
+    let income_side = |l: &L| {
+        let first = l.text.split_whitespace().next().unwrap_or("");
+        let name = ordinal(first).1;
+        (INCOME_WORDS.iter().any(|w| name.contains(w)) && !name.contains("支出")) || name == "总计"
+    };
+    let spending_side = |l: &L| {
+        let first = l.text.split_whitespace().next().unwrap_or("");
+        l.text.split_whitespace().any(is_amount)
+            && (first.contains("支出") || is_summary_total(first) || ordinal(first).0 > 0)
+            && !income_side(l)
+    };
+    let mut joined: Vec<L> = vec![];
+    let mut k = 0;
+    while k < out.len() {
+        let a = &out[k];
+        match out.get(k + 1) {
+            Some(b)
+                if income_side(a)
+                    && a.text.split_whitespace().any(is_amount)
+                    && (spending_side(b)
+                        || b.text.split_whitespace().next() == Some("总计")
+                            && a.text.starts_with("总计")) =>
+            {
+                let text = format!("{} {}", a.text, b.text);
+                joined.push(L {
+                    no: a.no,
+                    c: compact(&text),
+                    xs: vec![],
+                    text,
+                });
+                k += 2;
+            }
+            _ => {
+                joined.push(a.clone());
+                k += 1;
+            }
+        }
+    }
+    joined
 }
 
 /// The title of a project's narrative (`兰溪路-真南路下立交工程项目经费情况说明`) → the
@@ -1589,6 +1833,7 @@ fn join_wrapped_rows(lines: &[L]) -> Vec<L> {
             && !total_label(&b.text)
             && !b.c.starts_with('注')
             && !b.c.starts_with("说明")
+            && misprinted_code_row(&b.text).is_none()
             && b.c.chars().count() <= 40;
         if !joins {
             out.push(a.clone());
@@ -1674,6 +1919,23 @@ fn figures_only(text: &str) -> Option<Vec<&str>> {
     (!toks.is_empty() && toks.iter().all(|t| is_amount(t))).then_some(toks)
 }
 
+/// A row of at least two figures after a short label of words (`合计 1.2 3.4`):
+/// the figures. A label is at most 8 characters and holds no figure.
+fn labelled_figures(text: &str) -> Option<Vec<&str>> {
+    let toks: Vec<&str> = text.split_whitespace().collect();
+    let k = toks.iter().position(|t| is_amount(t))?;
+    let label: String = toks[..k].concat();
+    let figs = &toks[k..];
+    // (digits only in a year: `2024年决算数`)
+    let digits_ok = label.contains('年') || !label.contains(|c: char| c.is_ascii_digit());
+    (k > 0
+        && label.chars().count() <= 8
+        && digits_ok
+        && figs.len() >= 2
+        && figs.iter().all(|t| is_amount(t)))
+    .then(|| figs.to_vec())
+}
+
 /// Columns of a classification table from its header.
 fn columns_of(kind: Kind, header: &[&L]) -> Vec<&'static str> {
     let mut h: String = header.iter().map(|l| l.c.as_str()).collect();
@@ -1714,6 +1976,7 @@ fn class_table(
         Frag(String),
     }
     let mut es: Vec<E> = vec![];
+    let mut misprinted: Vec<usize> = vec![];
     let mut i = 0;
     while i < body.len() {
         let l = &body[i];
@@ -1763,6 +2026,32 @@ fn class_table(
             }
         } else if is_header_line(&l.c) || l.c == "无" || is_unit_line(&l.c) {
             // repeated header, or an empty table's 无
+        } else if let Some(seg) = misprinted_code_row(&l.text) {
+            // a row whose code is misprinted (`7 11 02` for `210 11 02`): its own row,
+            // kept as printed, never part of the name above it
+            p.warn(
+                l.no,
+                format!(
+                    "`{title}`: row `{}` prints the code `{}`, which is not a classification code (3, 5 or 7 digits); kept as printed — check it against the document (AUDIT's R13 reports the subtotal it is missing from)",
+                    l.text.trim(),
+                    seg.code
+                ),
+            );
+            misprinted.push(l.no);
+            es.push(E::Row(l.no, vec![seg]));
+        } else if l
+            .text
+            .split_whitespace()
+            .any(|t| is_amount(t) && t.len() > 2)
+        {
+            // figures with no code and no total label: never part of a name
+            p.warn(
+                l.no,
+                format!(
+                    "`{title}`: `{}` prints figures with no classification code or total label; not stored — check the table in the document",
+                    l.text.trim()
+                ),
+            );
         } else {
             es.push(E::Frag(l.c.clone()));
         }
@@ -1878,6 +2167,7 @@ fn class_table(
         }
         out_rows.push((no, s.code, s.name, figs));
     }
+    let misfit = misplaced_codes(p, title, &out_rows, &misprinted);
     let mut out_totals = vec![];
     for (no, label, nums) in totals {
         let mut figs = vec![None; columns.len()];
@@ -1894,9 +2184,88 @@ fn class_table(
         columns,
         rows: out_rows,
         totals: out_totals,
+        misfit,
     };
     verify(p, &t);
     Ok(t)
+}
+
+/// A table line that is a row but for its code: digits that are not a classification
+/// code (`7 11 02`, a misprint of `210 11 02`), then a name, then only figures. Its code
+/// is the digits as printed.
+fn misprinted_code_row(text: &str) -> Option<Seg> {
+    let toks: Vec<&str> = text.split_whitespace().collect();
+    let digits = |t: &str| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit());
+    let first = *toks.first()?;
+    if !digits(first) || first.len() > 7 || is_code(first) {
+        return None;
+    }
+    // a 款/项 part alone before the name's tail is the rest of a row wrapped inside it
+    // (`302 其他商品和服务支` / `99 出 11.53`), not a code of its own
+    if first.len() == 2 && !toks.get(1).is_some_and(|t| is_split_part(t)) {
+        return None;
+    }
+    // the code as printed, its parts apart (`7 11 02`: a 项 by its three parts)
+    let mut code = first.to_string();
+    let mut i = 1;
+    while i < toks.len() && toks[i].len() <= 2 && digits(toks[i]) && i < 3 {
+        code.push(' ');
+        code.push_str(toks[i]);
+        i += 1;
+    }
+    let name_start = i;
+    while i < toks.len() && !looks_numeric(toks[i]) {
+        i += 1;
+    }
+    let name = toks[name_start..i].concat();
+    let nums: Vec<String> = toks[i..].iter().map(|t| t.to_string()).collect();
+    (!name.is_empty() && !nums.is_empty() && nums.iter().all(|t| is_amount(t))).then_some(Seg {
+        code,
+        name,
+        nums,
+        bad: None,
+    })
+}
+
+/// Warn of each row whose code does not fit where it is printed: not under the row of
+/// shorter code above it, and with no row of its own 类/款 anywhere in the table (a
+/// misprinted `201 11 02` under `210 11`). The row is kept as printed.
+fn misplaced_codes(
+    p: &mut P,
+    title: &str,
+    rows: &[(usize, String, String, Vec<Option<Decimal>>)],
+    misprinted: &[usize],
+) -> Vec<bool> {
+    let mut msgs = vec![];
+    let mut misfit = vec![false; rows.len()];
+    for (k, (no, code, name, _)) in rows.iter().enumerate() {
+        if !is_code(code) || misprinted.contains(no) {
+            misfit[k] = true; // warned of when read
+            continue;
+        }
+        let Some((_, above, above_name, _)) = rows[..k]
+            .iter()
+            .rev()
+            .find(|(_, c, _, _)| c.len() < code.len())
+        else {
+            continue;
+        };
+        let parent = &code[..code.len() - 2];
+        let has_parent = rows.iter().any(|(_, c, _, _)| c == parent);
+        if !code.starts_with(above.as_str()) && !has_parent {
+            misfit[k] = true;
+            msgs.push((
+                *no,
+                format!(
+                    "`{title}`: code {code} {name} is printed under {above} {above_name} but is not part of it, and the table prints no {parent}; kept as printed — check the code against the document (AUDIT's R13 reports the subtotal it is missing from)"
+                ),
+            ));
+        }
+    }
+    for (no, m) in msgs {
+        p.warn(no, m);
+    }
+    misfit
 }
 
 /// Share the name fragments printed between two code rows: the row above takes as
@@ -1934,10 +2303,18 @@ fn checked_sum(xs: impl IntoIterator<Item = Decimal>) -> Option<Decimal> {
 fn leaves(t: &ClassTable) -> Vec<bool> {
     t.rows
         .iter()
-        .map(|(_, code, _, _)| {
-            !t.rows.iter().any(|(_, other, _, _)| {
+        .enumerate()
+        .map(|(k, (_, code, _, _))| {
+            let extended = t.rows.iter().any(|(_, other, _, _)| {
                 other.len() > code.len() && other.starts_with(code.as_str())
-            })
+            });
+            // a misfit row printed under it, deeper, is its child as printed (its
+            // figures are not counted twice: once in it, once in the misfit)
+            let misfit_below = t.misfit.get(k + 1) == Some(&true)
+                && t.rows
+                    .get(k + 1)
+                    .is_some_and(|(_, c, _, _)| c.len() > code.len());
+            !extended && !misfit_below
         })
         .collect()
 }
@@ -2117,7 +2494,13 @@ fn choose_class_tables(p: &mut P) {
                 keep_row(p, t, table_name, *no, Some(code), name, figs);
                 continue;
             }
-            let class_code = code.get(..3).unwrap_or(code).to_string();
+            // (a misprinted code kept as printed, `7 11 02`: its parts as printed)
+            let parts: Vec<&str> = code.split(' ').collect();
+            let class_code = if parts.len() > 1 {
+                parts[0].to_string()
+            } else {
+                code.get(..3).unwrap_or(code).to_string()
+            };
             let class_name = names.get(class_code.as_str()).map(|s| s.to_string());
             let col = |c: &str| t.columns.iter().position(|x| *x == c).and_then(|k| figs[k]);
             if t.kind.is_economic() {
@@ -2133,14 +2516,23 @@ fn choose_class_tables(p: &mut P) {
                     scope,
                 });
             } else {
-                let section_code = code.get(..5).filter(|_| code.len() > 5).map(str::to_string);
+                let section_code = if parts.len() > 1 {
+                    (parts.len() > 2).then(|| parts[..2].join(" "))
+                } else {
+                    code.get(..5).filter(|_| code.len() > 5).map(str::to_string)
+                };
                 let section_name = section_code
                     .as_deref()
                     .and_then(|s| names.get(s))
                     .map(|s| s.to_string());
-                let level = match code.len() {
-                    3 => "类",
-                    5 => "款",
+                // by its length, or a misprinted code by its printed parts (`7 11 02`)
+                let level = match code.split(' ').count() {
+                    1 => match code.len() {
+                        3 => "类",
+                        5 => "款",
+                        _ => "项",
+                    },
+                    2 => "款",
                     _ => "项",
                 };
                 p.rec.spending_by_function.push(FunctionRec {
@@ -2471,7 +2863,13 @@ fn is_summary_total(tok: &str) -> bool {
 /// A 支出预算总表 printed as a header row of purposes and one row of figures
 /// (合计 基本支出 项目支出 单位预留机动经费 结转下年资金).
 fn spending_parts(p: &mut P, header: &[&L], body: &[L], unit: Unit) -> Result<(), IngestError> {
-    let Some(fig_line) = body.iter().find(|l| figures_only(&l.text).is_some()) else {
+    // the row of figures: figures only, or figures after a short label (`合计 …`,
+    // `2024年决算数 …`)
+    let Some(fig_line) = body
+        .iter()
+        .find(|l| figures_only(&l.text).is_some())
+        .or_else(|| body.iter().find(|l| labelled_figures(&l.text).is_some()))
+    else {
         return Ok(());
     };
     let figs = figures_only(&fig_line.text).unwrap_or_default();
@@ -2484,11 +2882,18 @@ fn spending_parts(p: &mut P, header: &[&L], body: &[L], unit: Unit) -> Result<()
             .then(|| cols.into_iter().map(|k| cells[k].0.clone()).collect())
     });
     let labels: Vec<String> = by_position.unwrap_or_else(|| {
+        // (from its 合计 on: a cell wrapped above the line may stand before it)
         header
             .iter()
             .rev()
-            .find(|l| l.c.starts_with("合计"))
-            .map(|l| l.text.split_whitespace().map(str::to_string).collect())
+            .find(|l| l.text.split_whitespace().any(|t| t == "合计"))
+            .map(|l| {
+                l.text
+                    .split_whitespace()
+                    .skip_while(|t| *t != "合计")
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default()
     });
     if labels.len() < figs.len() {
@@ -2550,7 +2955,13 @@ fn three_public(
     unit: Unit,
 ) -> Result<(), IngestError> {
     let h: String = header.iter().map(|l| l.c.as_str()).collect::<String>() + title;
-    let Some(fig_line) = body.iter().find(|l| figures_only(&l.text).is_some()) else {
+    // the row of figures: figures only, or figures after a short label (`合计 …`,
+    // `2024年决算数 …`)
+    let Some(fig_line) = body
+        .iter()
+        .find(|l| figures_only(&l.text).is_some())
+        .or_else(|| body.iter().find(|l| labelled_figures(&l.text).is_some()))
+    else {
         // an empty table (`…没有财政拨款“三公”经费支出，故本表无数据`): nothing to lose
         p.warn(
             title_no,
@@ -2558,7 +2969,19 @@ fn three_public(
         );
         return Ok(());
     };
-    let toks = figures_only(&fig_line.text).unwrap_or_default();
+    let (toks, fig_line) = match figures_only(&fig_line.text) {
+        Some(t) => (t, fig_line.clone()),
+        None => {
+            // the label's words dropped, with their extents
+            let t = labelled_figures(&fig_line.text).unwrap_or_default();
+            let skip = fig_line.text.split_whitespace().count() - t.len();
+            let mut l = fig_line.clone();
+            l.xs = l.xs.iter().skip(skip).copied().collect();
+            l.text = t.join(" ");
+            (t, l)
+        }
+    };
+    let toks: Vec<String> = toks.iter().map(|t| t.to_string()).collect();
     let no = fig_line.no;
     let mut figs = vec![];
     for t in &toks {
@@ -2617,10 +3040,23 @@ fn three_public(
             checked_sum(parts.iter().map(|k| v[*k].unwrap_or(Decimal::ZERO))) == Some(total)
         })
     };
-    let positioned = by_position.filter(|v| pairs || reconciles(v));
+    // the cell under the header's column wins; the totals only confirm it (a row whose
+    // totals do not add up as printed is the document's: AUDIT's R7 reports it)
+    let positioned = by_position;
     let was_positioned = positioned.is_some();
+    // a blank cell is 0 where the row's totals reconcile with it so, else not printed
+    // (NULL): a blank 合计 beside printed parts is not a total of 0
+    let mut blanks_are_zero = true;
     let series: Vec<Vec<Option<Decimal>>> = if let Some(v) = positioned {
-        p.warn(no, format!("`{title}`: {} figures for {width} columns; each placed in the column it lines up with{}", figs.len(), if pairs { "" } else { ", and the row's totals reconcile" }));
+        blanks_are_zero = pairs || reconciles(&v);
+        let confirmed = if pairs {
+            String::new()
+        } else if reconciles(&v) {
+            ", and the row's totals reconcile".to_string()
+        } else {
+            ", but the row's totals do not add up as printed (AUDIT's R7 reports it): check the table in the document".to_string()
+        };
+        p.warn(no, format!("`{title}`: {} figures for {width} columns; each placed in the column it lines up with{confirmed}", figs.len()));
         if pairs {
             vec![
                 v.iter().step_by(2).cloned().collect(),
@@ -2669,7 +3105,7 @@ fn three_public(
             None
         };
         for (k, col) in cols.iter().enumerate() {
-            let amount = vals[k].or(Some(Decimal::ZERO));
+            let amount = vals[k].or(blanks_are_zero.then_some(Decimal::ZERO));
             match *col {
                 ALL => {
                     p.rec.budget_lines.push(BudgetLineRec::new(
@@ -2805,6 +3241,11 @@ fn place_by_position(header: &[&L], row: &[(f32, f32)], width: usize) -> Option<
         .map(|(_, x)| *x)
         .collect();
     leaves.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // a header of exactly the table's columns (a 三公 row prints no label): every leaf
+    // is a column, whatever the row's first figure lines up with
+    if leaves.len() == width {
+        return columns_by(&leaves, row);
+    }
     // the row's label area is left of the first figure's column: leaves left of the leaf
     // nearest the first figure go (a right-aligned figure may start right of its own
     // column's heading: `合计` at 104–128, its figure at 135–159)
@@ -3177,6 +3618,17 @@ mod tests {
             title_kind("一般公共预算财政拨款基本支出决算表"),
             Some(Kind::EconGeneralBasic)
         );
+        // a scope printed after the title in brackets is part of what the title says
+        assert_eq!(
+            title_kind("“三公”经费、会议费、培训费支出预算表（一般公共预算）"),
+            Some(Kind::ThreePublic)
+        );
+        assert_eq!(
+            title_kind("2024年部门支出预算表(政府性基金)"),
+            Some(Kind::FuncGovFund)
+        );
+        // a continued table is not a new title
+        assert_eq!(title_kind("部门收支预算总表（续）"), None);
     }
 
     #[test]
