@@ -595,6 +595,9 @@ struct P<'a> {
     /// Tables read but not stored, for --check.
     unstored: Vec<(usize, usize, String)>,
     year: i32,
+    /// The document prints its table cells one per line (no line holds two figures, many
+    /// hold one alone): a table too small to tell by itself (`合` / `计` / `0`) is read so.
+    cells: bool,
 }
 
 impl P<'_> {
@@ -690,7 +693,21 @@ pub(crate) fn parse(input: &super::Input) -> Result<super::Parsed, IngestError> 
         class_tables: vec![],
         unstored: vec![],
         year: 0,
+        cells: false,
     };
+    let figures = |l: &L| {
+        l.text
+            .split_whitespace()
+            .filter(|t| is_amount(t) && t.len() > 1)
+            .count()
+    };
+    let lone = p
+        .lines
+        .iter()
+        .filter(|l| figures(l) == 1 && !l.text.contains(' '))
+        .count();
+    let several = p.lines.iter().filter(|l| figures(l) > 1).count();
+    p.cells = lone >= 10 && several * 50 <= lone;
     let (year, phase, title_line, title_prefix) = title(&p)?;
     p.year = year;
     let mut i = 0;
@@ -1361,7 +1378,10 @@ fn table(p: &mut P, kind: Kind, start: usize) -> Result<usize, IngestError> {
     }
     let body: Vec<L> = join_wrapped_rows(&p.lines[start + 1..end]);
     // a text export that prints each table cell on its own line: its rows put together
-    let body = if cells_per_line(&body) {
+    let one_each = body
+        .iter()
+        .all(|l| l.text.split_whitespace().filter(|t| is_amount(t)).count() <= 1);
+    let body = if cells_per_line(&body) || p.cells && one_each {
         rows_from_cells(&body, matches!(kind, Kind::Summary | Kind::FiscalSummary))
     } else {
         body
