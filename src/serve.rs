@@ -89,6 +89,8 @@ fn sql_info() -> Result<SqlInfoData, Status> {
     b.append(SqlInfo::FlightSqlServerSubstrait, false);
     b.append(SqlInfo::FlightSqlServerTransaction, 0i32);
     b.append(SqlInfo::FlightSqlServerCancel, false);
+    // what SQL clients ask before they quote a name (SQLAlchemy's flightsql dialect)
+    b.append(SqlInfo::SqlIdentifierQuoteChar, "\"");
     b.build().map_err(|e| Status::internal(e.to_string()))
 }
 
@@ -114,7 +116,7 @@ fn refused(text: &str) -> Option<String> {
 }
 
 /// A Polars frame as Arrow record batches (arrow-rs), through the C data interface:
-/// the arrays' buffers are shared, not copied (text is converted to `large_string`).
+/// the arrays' buffers are shared, not copied, but for text, which leaves as `string`.
 pub fn record_batches(df: &mut DataFrame) -> Result<(SchemaRef, Vec<RecordBatch>), String> {
     if df.should_rechunk() {
         df.align_chunks();
@@ -123,7 +125,9 @@ pub fn record_batches(df: &mut DataFrame) -> Result<(SchemaRef, Vec<RecordBatch>
     // view array keeps every buffer its rows point into, so the 100 rows of a top-10 query
     // over a million projects carried 22 MB (past gRPC's 16 MiB default), and some
     // clients (older Arrow, JDBC) cannot read views. Numbers, money and dates are handed
-    // over as they are.
+    // over as they are. Then `large_string` is copied into `string` (32-bit offsets):
+    // SQL clients (SQLAlchemy's flightsql dialect, so pandas and Superset) take
+    // `large_string` for BLOB.
     let compat = CompatLevel::oldest();
     let mut fields = Vec::with_capacity(df.width());
     for c in df.columns() {
@@ -146,10 +150,17 @@ pub fn record_batches(df: &mut DataFrame) -> Result<(SchemaRef, Vec<RecordBatch>
         })?;
         fields.push((ffi, field));
     }
+    let large = |f: &Field| f.data_type() == &arrow_schema::DataType::LargeUtf8;
     let schema: SchemaRef = Arc::new(Schema::new(
         fields
             .iter()
-            .map(|(_, f)| f.clone())
+            .map(|(_, f)| {
+                if large(f) {
+                    f.clone().with_data_type(arrow_schema::DataType::Utf8)
+                } else {
+                    f.clone()
+                }
+            })
             .collect::<Vec<Field>>(),
     ));
     let mut batches = vec![];
@@ -168,7 +179,17 @@ pub fn record_batches(df: &mut DataFrame) -> Result<(SchemaRef, Vec<RecordBatch>
                 arrow_array::ffi::from_ffi(a, ffi_schema)
             }
             .map_err(|e| format!("could not hand a result column to Arrow: {e}"))?;
-            cols.push(arrow_array::make_array(data));
+            let a = arrow_array::make_array(data);
+            let a: ArrayRef = match a.as_any().downcast_ref::<arrow_array::LargeStringArray>() {
+                Some(text) => {
+                    if text.value_data().len() > i32::MAX as usize {
+                        return Err("a text column of this result holds more than 2 GiB in one batch; select fewer rows or columns (LIMIT)".into());
+                    }
+                    Arc::new(text.iter().collect::<arrow_array::StringArray>())
+                }
+                None => a,
+            };
+            cols.push(a);
         }
         let b = RecordBatch::try_new(schema.clone(), cols).map_err(|e| e.to_string())?;
         batches.push(b);
@@ -307,14 +328,27 @@ impl FlightSqlService for Service {
 
     async fn do_handshake(
         &self,
-        _request: Request<Streaming<HandshakeRequest>>,
+        request: Request<Streaming<HandshakeRequest>>,
     ) -> Result<Response<BoxStream<HandshakeResponse>>, Status> {
-        // the credentials were checked by the interceptor; the token is the bearer
+        // the credentials were checked by the interceptor; the token they present is
+        // handed back as the bearer token for the calls that follow (a driver given a
+        // username and password reads it from the response's `authorization` header)
+        let bearer = request
+            .metadata()
+            .get("authorization")
+            .and_then(|h| h.to_str().ok())
+            .and_then(presented_token);
         let out = futures::stream::iter(vec![Ok(HandshakeResponse {
             protocol_version: 0,
             payload: Default::default(),
         })]);
-        Ok(Response::new(Box::pin(out)))
+        let mut response = Response::new(Box::pin(out) as BoxStream<HandshakeResponse>);
+        if let Some(t) = bearer {
+            if let Ok(v) = format!("Bearer {t}").parse() {
+                response.metadata_mut().insert("authorization", v);
+            }
+        }
+        Ok(response)
     }
 
     async fn get_flight_info_statement(
@@ -483,6 +517,31 @@ fn table_types() -> Result<RecordBatch, Status> {
     RecordBatch::try_new(schema, vec![col]).map_err(|e| Status::internal(e.to_string()))
 }
 
+/// The token an `authorization` header presents: `Bearer <token>`, or the password of
+/// `Basic <base64 user:password>` (what a driver sends for a username and password).
+/// The scheme in any case (`bearer`), base64 with or without its `=` padding (the ADBC
+/// driver leaves it out).
+fn presented_token(h: &str) -> Option<String> {
+    let (scheme, rest) = h.trim().split_once(' ')?;
+    let rest = rest.trim();
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Some(rest.to_string());
+    }
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    use base64::engine::{
+        general_purpose::GeneralPurpose, DecodePaddingMode, GeneralPurposeConfig,
+    };
+    use base64::Engine as _;
+    let engine = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    let text = String::from_utf8(engine.decode(rest).ok()?).ok()?;
+    text.split_once(':').map(|(_, p)| p.to_string())
+}
+
 /// Every call must carry the token: `Bearer <token>`, or Basic credentials whose
 /// password is the token (what a driver sends for a username and password).
 fn check_token(token: &str, req: &Request<()>) -> Result<(), Status> {
@@ -491,20 +550,7 @@ fn check_token(token: &str, req: &Request<()>) -> Result<(), Status> {
             "this server needs a token: send the header `authorization: Bearer <token>` (ADBC: adbc.flight.sql.authorization_header), or a password equal to the token",
         ));
     };
-    let h = h.to_str().unwrap_or("");
-    let ok = if let Some(t) = h.strip_prefix("Bearer ") {
-        t.trim() == token
-    } else if let Some(b) = h.strip_prefix("Basic ") {
-        use base64::Engine as _;
-        base64::engine::general_purpose::STANDARD
-            .decode(b.trim())
-            .ok()
-            .and_then(|v| String::from_utf8(v).ok())
-            .and_then(|s| s.split_once(':').map(|(_, p)| p == token))
-            .unwrap_or(false)
-    } else {
-        false
-    };
+    let ok = presented_token(h.to_str().unwrap_or("")).is_some_and(|t| t == token);
     if ok {
         Ok(())
     } else {
@@ -589,6 +635,17 @@ mod tests {
     }
 
     #[test]
+    fn sql_clients_learn_how_to_quote_a_name() {
+        // GetSqlInfo 504 (SQL_IDENTIFIER_QUOTE_CHAR): SQLAlchemy's flightsql dialect
+        // failed on connect without it (`KeyError: 504`)
+        let info = super::sql_info().unwrap();
+        let b = info.record_batch([504u32]).unwrap();
+        assert_eq!(b.num_rows(), 1);
+        let b = info.record_batch([999_999u32]).unwrap();
+        assert_eq!(b.num_rows(), 0);
+    }
+
+    #[test]
     fn money_dates_and_nulls_keep_their_types_and_values() {
         let money = Series::new("budget".into(), [Some(12345678i128), None])
             .cast(&DataType::Int128)
@@ -623,7 +680,7 @@ mod tests {
                 A::Date32,
                 A::Int32,
                 A::Float64,
-                A::LargeUtf8
+                A::Utf8
             ]
         );
         let b = &batches[0];
@@ -637,7 +694,7 @@ mod tests {
         let unit = b
             .column(4)
             .as_any()
-            .downcast_ref::<arrow_array::LargeStringArray>()
+            .downcast_ref::<arrow_array::StringArray>()
             .unwrap();
         assert_eq!(unit.value(0), "市本级");
         assert!(unit.is_null(1));

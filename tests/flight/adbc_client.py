@@ -11,7 +11,8 @@
         start fetching SQL's result and die after its first batch. Prints (and writes to
         --report) a JSON summary: statements, errors, mismatches, p50/p99 latency.
 
-Options: --token T sends `authorization: Bearer T`.
+Options: --token T sends `authorization: Bearer T` (`user:NAME:PASSWORD` a username and
+password, `header:VALUE` the header as given).
 Exit status: 0 when every statement answered and matched, 1 otherwise.
 """
 
@@ -30,8 +31,17 @@ import pyarrow.ipc
 
 
 def connect(uri, token):
+    """--token T sends `authorization: Bearer T`; `user:NAME:PASSWORD` gives the driver a
+    username and password instead (it sends Basic credentials in a handshake and uses the
+    bearer token the server answers with); `header:VALUE` sends VALUE as it is."""
     kwargs = {}
-    if token:
+    if token and token.startswith("user:"):
+        name, password = token[len("user:"):].split(":", 1)
+        kwargs["username"] = name
+        kwargs["password"] = password
+    elif token and token.startswith("header:"):
+        kwargs[adbc_driver_flightsql.DatabaseOptions.AUTHORIZATION_HEADER.value] = token[len("header:"):]
+    elif token:
         kwargs[adbc_driver_flightsql.DatabaseOptions.AUTHORIZATION_HEADER.value] = f"Bearer {token}"
     return flightsql.connect(uri, db_kwargs=kwargs, autocommit=True)
 

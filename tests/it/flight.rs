@@ -341,6 +341,13 @@ fn a_token_is_required_when_given() {
     assert!(wrong.contains("wrong token"), "{wrong}");
     let right = run("right", Some("s3cret")).expect("the token");
     assert_eq!(right.height(), 1);
+    // the scheme in lower case, as some clients send it
+    let lower = run("lower", Some("header:bearer s3cret")).expect("`bearer` in lower case");
+    assert_eq!(lower.height(), 1);
+    // a username and password (the password is the token): the ADBC driver sends Basic
+    // credentials without base64 padding in a handshake and needs a bearer token back
+    let user = run("user", Some("user:analyst:s3cret")).expect("a username and password");
+    assert_eq!(user.height(), 1);
 }
 
 #[test]
