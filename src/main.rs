@@ -289,6 +289,10 @@ Examples:
         /// Statements run at once; more wait their turn (default: the number of cores).
         #[arg(long, value_name = "N")]
         concurrency: Option<usize>,
+        /// Memory the results waiting for their clients may hold together, in MB: the
+        /// oldest unfetched go first to make room; a larger result is refused (default 1024).
+        #[arg(long, value_name = "MB", env = "BUDGETQL_RESULT_MEMORY_MB")]
+        result_memory: Option<usize>,
     },
     /// Print the SQL a budgetql query lowers to for another engine (DuckDB, Spark SQL): the
     /// extensions (SHARE, YOY, ROLLUP, PIVOT, :params) as standard SQL, for a cluster.
@@ -586,9 +590,11 @@ fn run(cli: Cli, m: &ArgMatches, out: &mut dyn Write) -> Result<(), Error> {
         listen,
         token,
         concurrency,
+        result_memory,
     }) = &cli.cmd
     {
-        return serve_cmd(&cli, listen, token.clone(), *concurrency, out);
+        let limits = (*concurrency, *result_memory);
+        return serve_cmd(&cli, listen, token.clone(), limits, out);
     }
     let mut jobs = scripts(&cli, m)?;
     let interactive = std::io::stdin().is_terminal();
@@ -715,7 +721,7 @@ fn serve_cmd(
     cli: &Cli,
     listen: &str,
     token: Option<String>,
-    concurrency: Option<usize>,
+    (concurrency, result_memory): (Option<usize>, Option<usize>),
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     use std::net::ToSocketAddrs;
@@ -743,6 +749,9 @@ fn serve_cmd(
         listen: addr,
         token: token.clone(),
         concurrency: concurrency.unwrap_or(cores).max(1),
+        result_memory: result_memory
+            .map(|mb| mb.max(1).saturating_mul(1 << 20))
+            .unwrap_or(budgetql::serve::RESULT_MEMORY),
     };
     budgetql::serve::serve(session, opts, |bound| {
         let _ = writeln!(out, "listening on grpc://{bound}");

@@ -57,13 +57,21 @@ pub struct Options {
     pub token: Option<String>,
     /// How many statements run at once (the others wait their turn).
     pub concurrency: usize,
+    /// How many bytes the results waiting for their clients may hold together: the
+    /// oldest go first to make room, and a result larger than all of it is refused.
+    pub result_memory: usize,
 }
+
+/// The default of [`Options::result_memory`]: 1 GiB.
+pub const RESULT_MEMORY: usize = 1 << 30;
 
 /// A result waiting for its DoGet.
 struct Pending {
     schema: SchemaRef,
     batches: Vec<RecordBatch>,
     at: Instant,
+    /// the memory its batches hold
+    bytes: usize,
 }
 
 #[derive(Clone)]
@@ -74,6 +82,8 @@ struct Service {
     /// a per-process salt, so a ticket cannot be guessed from another
     salt: u64,
     running: Arc<tokio::sync::Semaphore>,
+    /// [`Options::result_memory`]
+    budget: usize,
 }
 
 type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
@@ -198,7 +208,7 @@ pub fn record_batches(df: &mut DataFrame) -> Result<(SchemaRef, Vec<RecordBatch>
 }
 
 impl Service {
-    fn new(mut session: Session, concurrency: usize) -> Service {
+    fn new(mut session: Session, concurrency: usize, budget: usize) -> Service {
         // remote clients never read or write the server's files, whoever started it
         session.engine.set_safe();
         use std::hash::{BuildHasher, Hasher};
@@ -215,6 +225,7 @@ impl Service {
             next: Arc::new(std::sync::atomic::AtomicU64::new(1)),
             salt: h.finish(),
             running: Arc::new(tokio::sync::Semaphore::new(concurrency.max(1))),
+            budget,
         }
     }
 
@@ -248,12 +259,24 @@ impl Service {
         }
     }
 
-    fn keep(&self, schema: SchemaRef, batches: Vec<RecordBatch>) -> u64 {
+    /// Keep a result for its client's DoGet; its handle. Results older than [`KEEP`] go,
+    /// then the oldest while more than [`PENDING`] wait or their memory and this one's
+    /// would pass the budget; a result larger than the whole budget is refused.
+    fn keep(&self, schema: SchemaRef, batches: Vec<RecordBatch>) -> Result<u64, Status> {
+        let bytes: usize = batches.iter().map(|b| b.get_array_memory_size()).sum();
+        if bytes > self.budget {
+            return Err(Status::resource_exhausted(format!(
+                "this result takes {} MB, more than the server keeps for results waiting to be fetched ({} MB, `budgetql serve --result-memory`); add a LIMIT, select fewer columns or aggregate",
+                bytes.div_ceil(1 << 20),
+                self.budget >> 20
+            )));
+        }
         let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let handle = n ^ self.salt.rotate_left(17);
         let mut m = self.results.lock().unwrap_or_else(|p| p.into_inner());
         m.retain(|_, p| p.at.elapsed() < KEEP);
-        while m.len() >= PENDING {
+        let held = |m: &HashMap<u64, Pending>| m.values().map(|p| p.bytes).sum::<usize>();
+        while m.len() >= PENDING || held(&m) + bytes > self.budget {
             let Some(oldest) = m.iter().min_by_key(|(_, p)| p.at).map(|(k, _)| *k) else {
                 break;
             };
@@ -265,9 +288,10 @@ impl Service {
                 schema,
                 batches,
                 at: Instant::now(),
+                bytes,
             },
         );
-        handle
+        Ok(handle)
     }
 }
 
@@ -370,7 +394,7 @@ impl FlightSqlService for Service {
         .await
         .map_err(|e| Status::internal(format!("the statement's worker stopped: {e}")))??;
         let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-        let handle = self.keep(schema.clone(), batches);
+        let handle = self.keep(schema.clone(), batches)?;
         let ticket = TicketStatementQuery {
             statement_handle: handle.to_le_bytes().to_vec().into(),
         }
@@ -585,7 +609,7 @@ pub fn serve(
             // small reply back ~40 ms (`SELECT 1` took 48 ms; the whole CLI takes 23)
             .with_nodelay(Some(true));
         let bound = incoming.local_addr().unwrap_or(opts.listen);
-        let service = Service::new(session, opts.concurrency);
+        let service = Service::new(session, opts.concurrency, opts.result_memory);
         let token = opts.token.clone();
         let svc = FlightServiceServer::with_interceptor(service, move |req: Request<()>| {
             match &token {
