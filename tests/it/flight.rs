@@ -5,8 +5,8 @@
 //! clients dying mid-result, lose nothing.
 //!
 //! Needs a Python with the driver: `BUDGETQL_TEST_PYTHON`, else `.venv/bin/python` in the
-//! project (`python3 -m venv .venv && .venv/bin/pip install -r tests/requirements.txt`;
-//! `.ci/run` does this).
+//! project, which the first test that needs it makes when it is missing (`python3 -m venv
+//! .venv && .venv/bin/pip install -r tests/requirements.txt`, from PyPI).
 
 use crate::common::*;
 use budgetql::query::{self, Output};
@@ -21,20 +21,75 @@ fn root() -> &'static Path {
 }
 
 pub fn python() -> PathBuf {
-    let p = std::env::var_os("BUDGETQL_TEST_PYTHON")
-        .map(PathBuf::from)
+    let given = std::env::var_os("BUDGETQL_TEST_PYTHON").map(PathBuf::from);
+    let p = given
+        .clone()
         .unwrap_or_else(|| root().join(".venv/bin/python"));
-    let ok = Command::new(&p)
-        .args(["-c", "import adbc_driver_flightsql.dbapi, pyarrow"])
-        .status()
-        .is_ok_and(|s| s.success());
+    let ready = |p: &Path| {
+        Command::new(p)
+            .args(["-c", "import adbc_driver_flightsql.dbapi, pyarrow"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !ready(&p) && given.is_none() {
+        provision_venv();
+    }
     assert!(
-        ok,
+        ready(&p),
         "the Flight SQL tests need a Python with the ADBC driver at {} (or BUDGETQL_TEST_PYTHON): \
          python3 -m venv .venv && .venv/bin/pip install -r tests/requirements.txt",
         p.display()
     );
     p
+}
+
+/// Make the project's `.venv` with the test client (tests/requirements.txt from PyPI), so
+/// that on a fresh machine `cargo nextest run` alone passes. nextest runs each test in a
+/// process of its own: the first makes it while holding a lock (a directory made
+/// atomically), the others wait for it.
+fn provision_venv() {
+    let lock = root().join(".venv-provisioning");
+    let started = std::time::Instant::now();
+    loop {
+        match std::fs::create_dir(&lock) {
+            Ok(()) => break,
+            // another test is making it; a lock older than 10 minutes was left by a run
+            // that was killed
+            Err(_) if started.elapsed() < std::time::Duration::from_secs(600) => {
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                if root().join(".venv/bin/python").exists()
+                    && Command::new(root().join(".venv/bin/python"))
+                        .args(["-c", "import adbc_driver_flightsql.dbapi, pyarrow"])
+                        .status()
+                        .is_ok_and(|s| s.success())
+                {
+                    return;
+                }
+            }
+            Err(_) => {
+                let _ = std::fs::remove_dir(&lock);
+            }
+        }
+    }
+    eprintln!("making .venv with the Flight SQL test client (tests/requirements.txt) …");
+    let venv = root().join(".venv");
+    let ok = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .is_ok_and(|s| s.success())
+        && Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+            .arg(root().join("tests/requirements.txt"))
+            .status()
+            .is_ok_and(|s| s.success());
+    let _ = std::fs::remove_dir(&lock);
+    assert!(
+        ok,
+        "could not make .venv with tests/requirements.txt (PyPI must be reachable)"
+    );
 }
 
 /// A running `budgetql serve`, stopped when dropped.
