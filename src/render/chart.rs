@@ -480,10 +480,37 @@ pub fn xml(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The same chart as a standalone SVG document.
+/// The bar chart's value axis title: the sizing column's name, with the money unit when
+/// it is money (`budget (万元)`).
+fn bar_axis_title(df: &DataFrame, opts: &Options) -> String {
+    let cols = df.columns();
+    let text = cols.iter().position(|c| !is_numeric(c.dtype()));
+    let value = match text {
+        Some(_) => cols.iter().position(|c| is_numeric(c.dtype())),
+        None if cols.len() >= 2 => Some(1),
+        None => (!cols.is_empty()).then_some(0),
+    };
+    match value.map(|v| &cols[v]) {
+        Some(c) if is_money(c.dtype()) => {
+            format!("{} ({})", c.name(), super::xlsx::unit_label(opts.money))
+        }
+        Some(c) => c.name().to_string(),
+        None => String::new(),
+    }
+}
+
+/// The same chart as a standalone SVG document: bars from a value axis at 0 with round
+/// ticks, the axis titled with the value column and its unit.
 fn bar_svg(df: &DataFrame, opts: &Options) -> Result<String, RenderError> {
     let bars = bars(df, opts)?;
-    let max = bars.iter().map(|b| b.value.abs()).fold(0.0_f64, f64::max);
+    let top = bars.iter().map(|b| b.value.abs()).fold(0.0_f64, f64::max);
+    let (tick_values, decimals) = ticks(0.0, top, 5);
+    // the axis ends at the last round tick, and the bars are sized on it
+    let max = tick_values
+        .last()
+        .copied()
+        .filter(|m| *m > 0.0)
+        .unwrap_or(top);
     let label_w = bars
         .iter()
         .map(|b| width(&b.label))
@@ -494,7 +521,8 @@ fn bar_svg(df: &DataFrame, opts: &Options) -> Result<String, RenderError> {
         + 16.0;
     let bar_w = 480.0;
     let row = 26.0;
-    let h = bars.len() as f64 * row + 20.0;
+    let axis_y = bars.len() as f64 * row + 14.0;
+    let h = axis_y + 52.0;
     let w = label_w + bar_w + 120.0;
     let mut s = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w:.0}\" height=\"{h:.0}\" viewBox=\"0 0 {w:.0} {h:.0}\" font-family=\"{FONTS}\" font-size=\"13\">\n"
@@ -525,6 +553,29 @@ fn bar_svg(df: &DataFrame, opts: &Options) -> Result<String, RenderError> {
             label_w + len + 6.0,
             y + 17.0,
             xml(&b.text)
+        ));
+    }
+    // the value axis: a line at the bars' foot, ticks with their values, its title
+    s.push_str(&format!(
+        "<line class=\"axis\" x1=\"{label_w:.1}\" y1=\"{axis_y:.1}\" x2=\"{:.1}\" y2=\"{axis_y:.1}\" stroke=\"#555\"/>\n",
+        label_w + bar_w
+    ));
+    for t in &tick_values {
+        let x = label_w + if max > 0.0 { t / max * bar_w } else { 0.0 };
+        s.push_str(&format!(
+            "<line x1=\"{x:.1}\" y1=\"{axis_y:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#555\"/>\n<text class=\"tick\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"11\">{}</text>\n",
+            axis_y + 4.0,
+            axis_y + 17.0,
+            xml(&tick_text(*t, decimals))
+        ));
+    }
+    let title = bar_axis_title(df, opts);
+    if !title.is_empty() {
+        s.push_str(&format!(
+            "<text class=\"axis-title\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\n",
+            label_w + bar_w / 2.0,
+            axis_y + 38.0,
+            xml(&title)
         ));
     }
     s.push_str("</svg>\n");

@@ -116,8 +116,15 @@ fn bar_chart_as_svg() {
         .iter()
         .map(|b| b.attribute("width").unwrap().parse().unwrap())
         .collect();
-    assert_eq!(w[0], 480.0);
-    assert!((w[1] - 480.0 * 90.90 / 515.82).abs() < 0.01, "{w:?}");
+    // sized on a value axis from 0 to its last round tick (0, 200, 400, 600)
+    let ticks: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text") && n.attribute("class") == Some("tick"))
+        .filter_map(|n| n.text())
+        .collect();
+    assert_eq!(ticks, ["0", "200", "400", "600"]);
+    assert!((w[0] - 480.0 * 515.82 / 600.0).abs() < 0.01, "{w:?}");
+    assert!((w[1] - 480.0 * 90.90 / 600.0).abs() < 0.01, "{w:?}");
     let labels: Vec<&str> = doc
         .descendants()
         .filter(|n| n.has_tag_name("text"))
@@ -127,6 +134,8 @@ fn bar_chart_as_svg() {
         labels.contains(&"秦皇岛市第三公证处") && labels.contains(&"515.82"),
         "{labels:?}"
     );
+    // the axis says what the bars measure, in which unit
+    assert!(labels.contains(&"budget (万元)"), "{labels:?}");
 }
 
 #[test]
