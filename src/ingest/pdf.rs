@@ -1627,28 +1627,37 @@ fn rows_from_cells(body: &[L], two_sided: bool) -> Vec<L> {
             text,
         });
     }
-    if !two_sided {
-        // header cells (labels with no figure after them) one line, as a line-per-row text
-        // prints them: `合计` beside `基本支出` heads a column, it is not a total row
-        let header_cell = |l: &L| {
-            label(l)
-                && !l.c.contains(['：', ':'])
-                && l.c.chars().count() <= 16
-                && !l.text.split_whitespace().any(is_amount)
-        };
-        let mut joined: Vec<L> = vec![];
-        for l in out {
-            match joined.last_mut() {
-                Some(prev) if header_cell(prev) && header_cell(&l) => {
-                    prev.text = format!("{} {}", prev.text, l.text);
-                    prev.c = compact(&prev.text);
-                }
-                _ => joined.push(l),
-            }
-        }
-        return joined;
+    if two_sided {
+        join_two_sides(out)
+    } else {
+        join_header_cells(out, &label)
     }
-    // the summary: an income row followed by a spending row is one printed row
+}
+
+/// Header cells (labels with no figure after them) one line, as a line-per-row text
+/// prints them: `合计` beside `基本支出` heads a column, it is not a total row.
+fn join_header_cells(out: Vec<L>, label: &dyn Fn(&L) -> bool) -> Vec<L> {
+    let header_cell = |l: &L| {
+        label(l)
+            && !l.c.contains(['：', ':'])
+            && l.c.chars().count() <= 16
+            && !l.text.split_whitespace().any(is_amount)
+    };
+    let mut joined: Vec<L> = vec![];
+    for l in out {
+        match joined.last_mut() {
+            Some(prev) if header_cell(prev) && header_cell(&l) => {
+                prev.text = format!("{} {}", prev.text, l.text);
+                prev.c = compact(&prev.text);
+            }
+            _ => joined.push(l),
+        }
+    }
+    joined
+}
+
+/// The summary's rows: an income row followed by a spending row is one printed row.
+fn join_two_sides(out: Vec<L>) -> Vec<L> {
     let income_side = |l: &L| {
         let first = l.text.split_whitespace().next().unwrap_or("");
         let name = ordinal(first).1;
