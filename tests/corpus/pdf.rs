@@ -467,3 +467,40 @@ fn a_narrative_pdf_and_its_tables_pdf_are_one_disclosure_counted_once() {
     let out = ok(&["audit", "--format", "csv", tables, narrative]);
     assert_eq!(out.lines().count(), 1, "{out}");
 }
+
+/// No stored name holds an amount (issue 31: a row glued into the one above it was
+/// stored as `行政事业单位医疗71102事业单位医疗503,724503,724`): the names and items of
+/// every classification, summary, 三公 and subtotal row of the 15 PDFs hold no figure
+/// (digits with a thousands comma or a decimal point) and no classification code.
+#[test]
+fn no_stored_name_holds_an_amount() {
+    let figure = regex::Regex::new(r"\d,\d{3}|\d\.\d|\d{5,}").unwrap();
+    let mut bad = vec![];
+    let mut names = 0;
+    for (doc, d) in ingest_all() {
+        let Ok(d) = d else { continue };
+        let r = &d.records;
+        let all: Vec<&String> = r
+            .spending_by_function
+            .iter()
+            .map(|x| &x.name)
+            .chain(r.spending_by_economic.iter().map(|x| &x.name))
+            .chain(r.budget_lines.iter().map(|x| &x.item))
+            .chain(r.income_by_source.iter().map(|x| &x.item))
+            .chain(r.three_public.iter().map(|x| &x.category))
+            .chain(r.stated_subtotals.iter().map(|x| &x.name))
+            .collect();
+        names += all.len();
+        bad.extend(
+            all.into_iter()
+                .filter(|n| figure.is_match(n))
+                .map(|n| format!("{doc}: {n}")),
+        );
+    }
+    assert!(names > 1000, "only {names} names read");
+    assert!(
+        bad.is_empty(),
+        "names holding a figure or a code:\n{}",
+        bad.join("\n")
+    );
+}
