@@ -179,14 +179,27 @@ impl Shell {
     /// background; its result and any state it would set (SET, CREATE VIEW, LOAD)
     /// are dropped, and the session goes on as it was before it.
     pub fn run_interruptible(&mut self, session: &mut Session, text: &str, err: &mut dyn Write) {
+        self.run_interruptible_from(session, text, "", err)
+    }
+
+    /// [`Self::run_interruptible`] for statements read from `origin` (`file.sql:`, which
+    /// errors are located in): `.read`, whose statements Ctrl-C stops as typed ones.
+    fn run_interruptible_from(
+        &mut self,
+        session: &mut Session,
+        text: &str,
+        origin: &str,
+        err: &mut dyn Write,
+    ) {
         INTERRUPTED.store(false, Ordering::SeqCst);
         let started = Instant::now();
         let (tx, rx) = mpsc::channel();
-        let (mut s, format, opts, text) = (
+        let (mut s, format, opts, text, origin) = (
             session.clone(),
             self.format,
             self.opts.clone(),
             text.to_string(),
+            origin.to_string(),
         );
         let capturing = self.capturing();
         if capturing {
@@ -195,7 +208,7 @@ impl Shell {
         std::thread::spawn(move || {
             let mut buf = vec![];
             let result = s
-                .run(&text, "", format, &opts, &mut buf)
+                .run(&text, &origin, format, &opts, &mut buf)
                 .map(|_| ())
                 .map_err(|e| e.to_string());
             let _ = tx.send((s, buf, result));
@@ -261,8 +274,9 @@ impl Shell {
             Meta::MaxRows(n) => self.opts.max_rows = n,
             Meta::MaxWidth(n) => self.opts.max_width = n.max(2),
             Meta::Timer(on) => self.timer = on,
+            // (Ctrl-C stops a slow statement of the file as it does a typed one)
             Meta::Read(path) => match std::fs::read_to_string(&path) {
-                Ok(text) => self.run_sql(session, &text, &format!("{path}:"), err),
+                Ok(text) => self.run_interruptible_from(session, &text, &format!("{path}:"), err),
                 Err(e) => {
                     let _ = writeln!(err, "budgetql: .read {path}: {e}");
                 }

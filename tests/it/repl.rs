@@ -1,5 +1,6 @@
 //! The REPL in a real pseudo-terminal: a two-line query with tab completion, a meta
-//! command, markdown mode, Ctrl-C during a running statement, Ctrl-D, and the history
+//! command, markdown mode, Ctrl-C during a running statement (typed, or read by `.read`),
+//! Ctrl-D, and the history
 //! file in the user's data folder.
 
 use crate::common::scratch;
@@ -65,6 +66,22 @@ fn repl_session_end_to_end() {
     p.exp_string("interrupted").unwrap();
     pause();
     p.send_line("SELECT 7 * 6 AS answer;").unwrap();
+    p.exp_string("| 42 |").unwrap();
+
+    // and while a statement of a `.read` file runs (it ran to its end before)
+    let slow = home.join("slow.sql");
+    std::fs::write(
+        &slow,
+        "SELECT COUNT(*) AS n FROM indicators a CROSS JOIN indicators b CROSS JOIN indicators c CROSS JOIN project_goals d;\n",
+    )
+    .unwrap();
+    pause();
+    p.send_line(&format!(".read {}", slow.display())).unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    p.send_control('c').unwrap();
+    p.exp_string("interrupted").unwrap();
+    pause();
+    p.send_line("SELECT 6 * 7 AS answer;").unwrap();
     p.exp_string("| 42 |").unwrap();
 
     pause();
