@@ -286,7 +286,8 @@ Examples:
             hide_env_values = true
         )]
         token: Option<String>,
-        /// Statements run at once; more wait their turn (default: the number of cores).
+        /// Statements run at once, sharing the cores; more wait their turn (default: four
+        /// times the cores, at least 8, so a quick statement is answered while slow ones run).
         #[arg(long, value_name = "N")]
         concurrency: Option<usize>,
         /// Memory the results waiting for their clients may hold together, in MB: the
@@ -748,7 +749,7 @@ fn serve_cmd(
     let opts = budgetql::serve::Options {
         listen: addr,
         token: token.clone(),
-        concurrency: concurrency.unwrap_or(cores).max(1),
+        concurrency: concurrency.unwrap_or((4 * cores).max(8)).max(1),
         result_memory: result_memory
             .map(|mb| mb.max(1).saturating_mul(1 << 20))
             .unwrap_or(budgetql::serve::RESULT_MEMORY),
