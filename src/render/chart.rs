@@ -142,8 +142,9 @@ fn reading(av: &AnyValue, unit: MoneyUnit) -> (Option<f64>, String, String) {
 ///
 /// x is the first column. With a text column after it (e.g. `year, dept_code,
 /// SUM(amount)`), each of its values is a series and the first numeric column after x
-/// gives the values (long form); otherwise each numeric column after x is a series
-/// (wide form). Two rows for one x and series are an error, never summed; lines are
+/// gives the values (long form); so too when x repeats, with the column after x naming
+/// the series (`dept_code, year, SUM(amount)`: each year a series); otherwise each
+/// numeric column after x is a series (wide form). Two rows for one x and series are an error, never summed; lines are
 /// drawn in x order when x is a number or a date.
 pub fn multi(df: &DataFrame, chart: Chart, unit: MoneyUnit) -> Result<Multi, RenderError> {
     let usage = chart.usage();
@@ -159,8 +160,17 @@ pub fn multi(df: &DataFrame, chart: Chart, unit: MoneyUnit) -> Result<Multi, Ren
     }
     let x = &cols[0];
     let rest = &cols[1..];
-    let split = rest.iter().find(|c| !is_numeric(c.dtype()));
-    let nums: Vec<&Column> = rest.iter().filter(|c| is_numeric(c.dtype())).collect();
+    // long form: a text column after x, or x repeated with a column after it naming the
+    // series (`dept_code, year, SUM(amount)`: a year per row is a series, not a value)
+    let x_repeats = x.n_unique().is_ok_and(|n| n < df.height());
+    let split = rest
+        .iter()
+        .find(|c| !is_numeric(c.dtype()))
+        .or_else(|| rest.first().filter(|_| x_repeats && rest.len() >= 2));
+    let nums: Vec<&Column> = rest
+        .iter()
+        .filter(|c| is_numeric(c.dtype()) && split.is_none_or(|s| s.name() != c.name()))
+        .collect();
     if nums.is_empty() {
         return Err(RenderError::Data(format!(
             "{usage} needs a numeric column after `{}` for the values ({example})",

@@ -519,6 +519,23 @@ fn stacked_and_grouped_bars_split_each_bar_by_series() {
         "CHART BAR SELECT 'a' AS k, 'x' AS s, 3 AS v UNION ALL SELECT 'a' AS k, 'y' AS s, 1 AS v UNION ALL SELECT 'b' AS k, 'x' AS s, 1 AS v UNION ALL SELECT 'b' AS k, 'y' AS s, 1 AS v STACKED",
     ]);
     assert_eq!(long, out);
+    // long form with a numeric series column (`dept_code, year, SUM(amount)`): each row's
+    // x repeats, so the column after it names the series (issue 32: the years were
+    // stacked as amounts, a series of their own)
+    let years = ok(&[
+        "-c",
+        "CHART BAR STACKED SELECT 'a' AS k, 2020 AS year, 3 AS v UNION ALL SELECT 'a', 2021, 1 UNION ALL SELECT 'b', 2020, 1 UNION ALL SELECT 'b', 2021, 1",
+    ]);
+    assert_eq!(
+        years,
+        format!(
+            "a │{}{} 4\nb │{}{} 2\n   █ 2020  ▓ 2021\n",
+            "█".repeat(30),
+            "▓".repeat(10),
+            "█".repeat(10),
+            "▓".repeat(10)
+        )
+    );
     let grouped = ok(&["-c", "CHART BAR GROUPED SELECT 'a' AS k, 4 AS x, -2 AS y"]);
     assert_eq!(
         grouped,
