@@ -1564,13 +1564,11 @@ fn rows_from_cells(body: &[L], two_sided: bool) -> Vec<L> {
             // line-per-row text prints them (`合计 基本支出 项目支出 …`)
             if body.get(i + 1).is_some_and(lone_figure) {
                 let mut cells: Vec<L> = vec![];
-                while let Some(l) = out.last() {
-                    // (not the unit line: `单位：万元`; `单位预留机动经费` is a cell)
-                    if label(l) && l.c.chars().count() <= 16 && !l.c.contains("单位：") {
-                        cells.push(out.pop().expect("checked"));
-                    } else {
-                        break;
-                    }
+                // (not the unit line: `单位：万元`; `单位预留机动经费` is a cell)
+                while let Some(l) =
+                    out.pop_if(|l| label(l) && l.c.chars().count() <= 16 && !l.c.contains("单位："))
+                {
+                    cells.push(l);
                 }
                 cells.reverse();
                 if let Some(first) = cells.first() {
@@ -1985,26 +1983,22 @@ fn columns_of(kind: Kind, header: &[&L]) -> Vec<&'static str> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn class_table(
-    p: &mut P,
-    kind: Kind,
-    title: &str,
-    title_no: usize,
-    last_no: usize,
-    header: &[&L],
-    body: &[L],
-    unit: Unit,
-) -> Result<ClassTable, IngestError> {
-    let columns = columns_of(kind, header);
-    // 1. classify lines: code rows, totals, fragments (text), headers
-    #[derive(Debug)]
-    enum E {
-        Row(usize, Vec<Seg>),
-        Total(usize, String, Vec<String>),
-        Frag(String),
-    }
-    let mut es: Vec<E> = vec![];
+/// A line of a classification table's body, as read.
+#[derive(Debug)]
+enum ClassLine {
+    /// a code-led row (side-by-side tables: several segments)
+    Row(usize, Vec<Seg>),
+    /// a total row: its label and figures
+    Total(usize, String, Vec<String>),
+    /// a fragment of a name printed on a line of its own
+    Frag(String),
+}
+
+/// A classification table's body lines classified (repeated headers, 无 and unit lines
+/// left out; a line of figures with no code or label warned of and left out, never a
+/// name fragment), and the lines whose code is misprinted (kept as rows, warned of).
+fn class_lines(p: &mut P, title: &str, body: &[L]) -> (Vec<ClassLine>, Vec<usize>) {
+    let mut es: Vec<ClassLine> = vec![];
     let mut misprinted: Vec<usize> = vec![];
     let mut i = 0;
     while i < body.len() {
@@ -2019,14 +2013,14 @@ fn class_table(
                         if k > 0 && toks[k..].iter().all(|t| is_amount(t)) {
                             segs[0].name = toks[..k].concat();
                             segs[0].nums = toks[k..].iter().map(|s| s.to_string()).collect();
-                            es.push(E::Row(l.no, segs));
+                            es.push(ClassLine::Row(l.no, segs));
                             i += 2;
                             continue;
                         }
                     }
                 }
             }
-            es.push(E::Row(l.no, segs));
+            es.push(ClassLine::Row(l.no, segs));
         } else if total_label(&l.text) {
             // 合计 38.5 / 人员经费合计 4884.09 公用经费合计 480.66 / 合计 then figures below
             let toks: Vec<&str> = l.text.split_whitespace().collect();
@@ -2051,7 +2045,7 @@ fn class_table(
             }
             pairs.push((label, nums));
             for (label, nums) in pairs {
-                es.push(E::Total(l.no, label, nums));
+                es.push(ClassLine::Total(l.no, label, nums));
             }
         } else if is_header_line(&l.c) || l.c == "无" || is_unit_line(&l.c) {
             // repeated header, or an empty table's 无
@@ -2067,7 +2061,7 @@ fn class_table(
                 ),
             );
             misprinted.push(l.no);
-            es.push(E::Row(l.no, vec![seg]));
+            es.push(ClassLine::Row(l.no, vec![seg]));
         } else if l
             .text
             .split_whitespace()
@@ -2082,10 +2076,27 @@ fn class_table(
                 ),
             );
         } else {
-            es.push(E::Frag(l.c.clone()));
+            es.push(ClassLine::Frag(l.c.clone()));
         }
         i += 1;
     }
+    (es, misprinted)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn class_table(
+    p: &mut P,
+    kind: Kind,
+    title: &str,
+    title_no: usize,
+    last_no: usize,
+    header: &[&L],
+    body: &[L],
+    unit: Unit,
+) -> Result<ClassTable, IngestError> {
+    let columns = columns_of(kind, header);
+    // 1. classify lines: code rows, totals, fragments (text), headers
+    let (es, misprinted) = class_lines(p, title, body);
     // 2. attach name fragments to rows (see the module docs)
     let mut rows: Vec<(usize, Seg, usize)> = vec![]; // (line, first segment, fragments above)
     let mut others: Vec<(usize, Seg)> = vec![]; // side-by-side segments after the first
@@ -2093,8 +2104,8 @@ fn class_table(
     let mut totals = vec![];
     for e in es {
         match e {
-            E::Frag(f) => pending.push(f),
-            E::Row(no, segs) => {
+            ClassLine::Frag(f) => pending.push(f),
+            ClassLine::Row(no, segs) => {
                 let mut it = segs.into_iter();
                 let Some(mut first) = it.next() else { continue };
                 let prefix = distribute(&mut pending, rows.last_mut(), first.name.is_empty());
@@ -2105,7 +2116,7 @@ fn class_table(
                     others.push((no, s));
                 }
             }
-            E::Total(no, label, nums) => {
+            ClassLine::Total(no, label, nums) => {
                 let _ = distribute(&mut pending, rows.last_mut(), false);
                 pending.clear();
                 totals.push((no, label, nums));
@@ -3017,13 +3028,7 @@ fn three_public(
         figs.push(p.money(no, t, unit)?);
     }
     // column names; the constraints (total, parts) a row must satisfy
-    const ALL: &str = "三公、会议费、培训费合计";
-    const T: &str = "合计";
-    const ABROAD: &str = "因公出国（境）费";
-    const CAR: &str = "公务用车购置及运行费";
-    const BUY: &str = "公务用车购置费";
-    const RUN: &str = "公务用车运行维护费";
-    const RECV: &str = "公务接待费";
+    use sangong::*;
     let (cols, sums, pairs): (Vec<&str>, Vec<(usize, Vec<usize>)>, bool) = if (h.contains("预算数")
         || h.contains("预算金额")
         || h.contains("年初预算"))
@@ -3127,6 +3132,34 @@ fn three_public(
     if figs.len() < width && !was_positioned {
         p.warn(no, format!("`{title}`: {} figures for {width} columns; blank cells placed where the totals reconcile", figs.len()));
     }
+    store_three_public(p, no, &cols, &series, pairs, blanks_are_zero);
+    Ok(())
+}
+
+/// The 三公 table's column names.
+mod sangong {
+    pub(super) const ALL: &str = "三公、会议费、培训费合计";
+    pub(super) const T: &str = "合计";
+    pub(super) const ABROAD: &str = "因公出国（境）费";
+    pub(super) const CAR: &str = "公务用车购置及运行费";
+    pub(super) const BUY: &str = "公务用车购置费";
+    pub(super) const RUN: &str = "公务用车运行维护费";
+    pub(super) const RECV: &str = "公务接待费";
+}
+
+/// The 三公 row's figures as placed, by column, into `three_public` (the categories) and
+/// `budget_lines` (the memo lines: the 三公/会议费/培训费 total, 会议费, 培训费,
+/// 机关运行经费); a 决算's pairs as two series, budget and final. A blank cell is 0 when
+/// `blanks_are_zero`, else NULL.
+fn store_three_public(
+    p: &mut P,
+    no: usize,
+    cols: &[&str],
+    series: &[Vec<Option<Decimal>>],
+    pairs: bool,
+    blanks_are_zero: bool,
+) {
+    use sangong::*;
     for (si, vals) in series.iter().enumerate() {
         let phase = if pairs {
             Some(if si == 0 { "budget" } else { "final" })
@@ -3178,7 +3211,6 @@ fn three_public(
             }
         }
     }
-    Ok(())
 }
 
 /// A table header's cells from positions: words of the header lines that overlap

@@ -138,6 +138,39 @@ fn reading(av: &AnyValue, unit: MoneyUnit) -> (Option<f64>, String, String) {
     )
 }
 
+/// The column naming the series (long form), if any, and the value columns: long form
+/// when a text column follows x, or when x repeats and a column follows it naming the
+/// series (`dept_code, year, SUM(amount)`: a year per row is a series, not a value);
+/// else every numeric column after x is a series (wide form).
+fn series_columns<'a>(
+    df: &'a DataFrame,
+    usage: &str,
+    example: &str,
+) -> Result<(Option<&'a Column>, Vec<&'a Column>), RenderError> {
+    let cols = df.columns();
+    let (x, rest) = (&cols[0], &cols[1..]);
+    let x_repeats = x.n_unique().is_ok_and(|n| n < df.height());
+    let split = rest
+        .iter()
+        .find(|c| !is_numeric(c.dtype()))
+        .or_else(|| rest.first().filter(|_| x_repeats && rest.len() >= 2));
+    let nums: Vec<&Column> = rest
+        .iter()
+        .filter(|c| is_numeric(c.dtype()) && split.is_none_or(|s| s.name() != c.name()))
+        .collect();
+    if nums.is_empty() {
+        return Err(RenderError::Data(format!(
+            "{usage} needs a numeric column after `{}` for the values ({example})",
+            x.name()
+        )));
+    }
+    let values = match split {
+        Some(_) => vec![nums[0]],
+        None => nums,
+    };
+    Ok((split, values))
+}
+
 /// Read the series of a stacked/grouped bar or line chart from a result.
 ///
 /// x is the first column. With a text column after it (e.g. `year, dept_code,
@@ -159,28 +192,7 @@ pub fn multi(df: &DataFrame, chart: Chart, unit: MoneyUnit) -> Result<Multi, Ren
         )));
     }
     let x = &cols[0];
-    let rest = &cols[1..];
-    // long form: a text column after x, or x repeated with a column after it naming the
-    // series (`dept_code, year, SUM(amount)`: a year per row is a series, not a value)
-    let x_repeats = x.n_unique().is_ok_and(|n| n < df.height());
-    let split = rest
-        .iter()
-        .find(|c| !is_numeric(c.dtype()))
-        .or_else(|| rest.first().filter(|_| x_repeats && rest.len() >= 2));
-    let nums: Vec<&Column> = rest
-        .iter()
-        .filter(|c| is_numeric(c.dtype()) && split.is_none_or(|s| s.name() != c.name()))
-        .collect();
-    if nums.is_empty() {
-        return Err(RenderError::Data(format!(
-            "{usage} needs a numeric column after `{}` for the values ({example})",
-            x.name()
-        )));
-    }
-    let value_cols: Vec<&Column> = match split {
-        Some(_) => vec![nums[0]],
-        None => nums.clone(),
-    };
+    let (split, value_cols) = series_columns(df, usage, example)?;
     let money = value_cols.iter().all(|c| is_money(c.dtype()));
     let x_sorted =
         chart == Chart::Line && (is_numeric(x.dtype()) || matches!(x.dtype(), DataType::Date));

@@ -25,24 +25,26 @@ pub fn python() -> PathBuf {
     let p = given
         .clone()
         .unwrap_or_else(|| root().join(".venv/bin/python"));
-    let ready = |p: &Path| {
-        Command::new(p)
-            .args(["-c", "import adbc_driver_flightsql.dbapi, pyarrow"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !ready(&p) && given.is_none() {
+    if !has_client(&p) && given.is_none() {
         provision_venv();
     }
     assert!(
-        ready(&p),
+        has_client(&p),
         "the Flight SQL tests need a Python with the ADBC driver at {} (or BUDGETQL_TEST_PYTHON): \
          python3 -m venv .venv && .venv/bin/pip install -r tests/requirements.txt",
         p.display()
     );
     p
+}
+
+/// Whether the Python at `p` has the ADBC driver and pyarrow.
+fn has_client(p: &Path) -> bool {
+    Command::new(p)
+        .args(["-c", "import adbc_driver_flightsql.dbapi, pyarrow"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// Make the project's `.venv` with the test client (tests/requirements.txt from PyPI), so
@@ -59,12 +61,7 @@ fn provision_venv() {
             // that was killed
             Err(_) if started.elapsed() < std::time::Duration::from_secs(600) => {
                 std::thread::sleep(std::time::Duration::from_millis(500));
-                if root().join(".venv/bin/python").exists()
-                    && Command::new(root().join(".venv/bin/python"))
-                        .args(["-c", "import adbc_driver_flightsql.dbapi, pyarrow"])
-                        .status()
-                        .is_ok_and(|s| s.success())
-                {
+                if has_client(&root().join(".venv/bin/python")) {
                     return;
                 }
             }
