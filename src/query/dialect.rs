@@ -11,7 +11,7 @@
 //!   and DuckDB compute it.
 //!
 //! What is left out on purpose: the rewrites that make polars-sql answer as SQL means
-//! (the rules in rules/, windows.rs) — the other engines already do.
+//! (the rules in rules/; windows.rs for `--dialect polars`) — the other engines already do.
 
 use super::rewrite::{fname, RewriteError};
 use sqlparser::ast::{

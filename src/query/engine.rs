@@ -588,10 +588,10 @@ impl Engine {
             return Err(self.unbound_error(origin, &st, e));
         }
         if dialect == Dialect::Polars {
-            return Ok(polars_sql);
+            return super::windows::lower(&polars_sql).map_err(|e| rw_err(origin, &st, e));
         }
         // names and types were checked by prepare(); the extensions are rewritten again
-        // without polars-sql's corrections (the rules, windows.rs)
+        // without polars-sql's corrections (the rules)
         super::extensions::params::bind_params(&mut q, &self.params)
             .map_err(|e| rw_err(origin, &st, e))?;
         let mut cols = Probe { engine: self };
@@ -628,8 +628,7 @@ impl Engine {
         self.check_names(origin, st, &rels)?;
         self.check_types(origin, st, &q, &rels)?;
         let mut cols = Probe { engine: self };
-        let sql = rewrite::rewrite(&q, &mut cols).map_err(|e| rw_err(origin, st, e))?;
-        super::windows::lower(&sql).map_err(|e| rw_err(origin, st, e))
+        rewrite::rewrite(&q, &mut cols).map_err(|e| rw_err(origin, st, e))
     }
 
     /// Run SQL that budgetql wrote itself (the audit rules): no checks, no rewrites;

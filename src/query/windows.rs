@@ -1,5 +1,7 @@
-//! Window functions made to mean what SQL means, on the SQL the rewrites produce
-//! (polars-sql 0.55 differs silently; each case is in `tests/sql/plain.slt`):
+//! `budgetql sql --dialect polars`: window functions written so that polars-sql (Polars'
+//! own SQL, `pl.sql`) computes what SQL means. budgetql's binder plans windows itself
+//! (`bind/window.rs`); this printer is for users who take the SQL to Polars, whose
+//! windows differ silently from SQL in these ways (each case is in `tests/sql/plain.slt`):
 //!
 //! - **NULLs in a window's ORDER BY.** Polars sorts them first and ranks them NULL; SQL
 //!   (DuckDB's default) sorts them last unless `NULLS FIRST` says otherwise, and ranks them

@@ -464,25 +464,22 @@ fn qualify_and_alias_column_lists_are_planned_by_budgetql() {
                QUALIFY RANK() OVER (PARTITION BY x ORDER BY y DESC) <= 2 ORDER BY x, y DESC";
     let plan = ok(&["--format", "csv", "-c", &format!("EXPLAIN {sql}")]);
     let (budgetql, words) = budgetql_plan(&plan);
-    // QUALIFY (which the rewrites in front put in a derived table) filters the outputs:
-    // its names are the SELECT list's; the derived table's columns are renamed by the
-    // alias list
+    // QUALIFY is computed beside the outputs, filters them and is dropped, before the
+    // sort (which then sorts only the rows that pass); the derived table's columns are
+    // renamed by the alias list
     assert_eq!(
         words,
-        [
-            "SORT", "PROJECT", "SUBQUERY", "FILTER", "PROJECT", "PROJECT", "SUBQUERY", "PROJECT",
-            "SCAN"
-        ],
+        ["SORT", "PROJECT", "FILTER", "PROJECT", "PROJECT", "SUBQUERY", "PROJECT", "SCAN"],
         "{plan}"
     );
     // the rank within 2 is read from each partition's second value (the rule top_n)
     assert!(budgetql[3].contains("slice(offset=dyn int: 1"), "{plan}");
     assert!(plan.contains("(plan rule top_n: "), "{plan}");
     assert!(
-        budgetql[5].contains(r#"col(""year"").alias(""x"")"#),
+        budgetql[4].contains(r#"col(""year"").alias(""x"")"#),
         "{plan}"
     );
-    assert_eq!(budgetql[6], "SUBQUERY d", "{plan}");
+    assert_eq!(budgetql[5], "SUBQUERY d", "{plan}");
     // the answer: at most two rows a year, the largest budgets, as the plain query
     // without QUALIFY ranks them
     let rows = ok(&["--format", "csv", "-c", sql]);

@@ -105,7 +105,7 @@ impl Exprs<'_> {
     /// key, an aggregate reads its result, and a column outside both is not bound.
     pub(super) fn bind(&mut self, e: &SQLExpr) -> Bound<Expr> {
         if let Some(g) = &self.grouping {
-            if !has_aggregate(e) {
+            if !has_aggregate(e) && !has_window(e) {
                 let plain = self.bind_ref(e)?;
                 if let Some(i) = g.keys.iter().position(|k| *k == plain) {
                     // a column key keeps its name (Polars groups by a column fastest)
@@ -1072,12 +1072,50 @@ impl Exprs<'_> {
         order: &[sqlparser::ast::OrderByExpr],
         filter: Option<&SQLExpr>,
     ) -> Bound<Expr> {
+        let agg = self.aggregate_of(name, args, distinct, order, filter, None)?;
+        let call = if distinct || filter.is_some() || !order.is_empty() {
+            None
+        } else {
+            self.call(name, args)
+        };
+        match &mut self.grouping {
+            Some(g) => {
+                let i = match g.aggs.iter().position(|a| *a == agg) {
+                    Some(i) => i,
+                    None => {
+                        g.aggs.push(agg);
+                        g.calls.push(call);
+                        g.aggs.len() - 1
+                    }
+                };
+                Ok(col(agg_name(i)))
+            }
+            None => Ok(agg),
+        }
+    }
+
+    /// The aggregate's expression over the rows it aggregates. Its arguments are bound
+    /// over the input, or given already bound (`bound`: a window's arguments, which may
+    /// read a grouped level's keys and aggregates), found by the argument they bind.
+    pub(super) fn aggregate_of(
+        &self,
+        name: &str,
+        args: &[Option<&SQLExpr>],
+        distinct: bool,
+        order: &[sqlparser::ast::OrderByExpr],
+        filter: Option<&SQLExpr>,
+        bound: Option<&[(&SQLExpr, Expr)]>,
+    ) -> Bound<Expr> {
         let keep = self.kept(filter, order, name)?;
         let plain = |e: &SQLExpr| -> Bound<Expr> {
-            if has_aggregate(e) {
-                return unbound("an aggregate inside an aggregate");
-            }
-            let x = self.bind_ref(e)?;
+            let x = match bound {
+                Some(b) => match b.iter().find(|(a, _)| std::ptr::eq(*a, e)) {
+                    Some((_, x)) => x.clone(),
+                    None => return unbound(format!("this use of {name} over a window")),
+                },
+                None if has_aggregate(e) => return unbound("an aggregate inside an aggregate"),
+                None => self.bind_ref(e)?,
+            };
             // a value that reads no column (`STRING_AGG('x', ',')`) is one value per row
             let x = if reads_no_column(e) {
                 repeat(x, len())
@@ -1134,7 +1172,7 @@ impl Exprs<'_> {
                 .cast(DataType::Float64)
                 .sum(),
             ("MIN" | "MAX", [Some(_)], true) => {
-                return self.aggregate(name, args, false, order, filter)
+                return self.aggregate_of(name, args, false, order, filter, bound)
             }
             ("FIRST", [Some(e)], false) => plain(e)?.first(),
             ("LAST", [Some(e)], false) => plain(e)?.last(),
@@ -1197,25 +1235,7 @@ impl Exprs<'_> {
             ("VAR" | "VARIANCE" | "VAR_SAMP", [Some(e)], false) => plain(e)?.var(1),
             _ => return unbound(format!("this use of {name}")),
         };
-        let call = if distinct || keep.is_some() || !order.is_empty() {
-            None
-        } else {
-            self.call(name, args)
-        };
-        match &mut self.grouping {
-            Some(g) => {
-                let i = match g.aggs.iter().position(|a| *a == agg) {
-                    Some(i) => i,
-                    None => {
-                        g.aggs.push(agg);
-                        g.calls.push(call);
-                        g.aggs.len() - 1
-                    }
-                };
-                Ok(col(agg_name(i)))
-            }
-            None => Ok(agg),
-        }
+        Ok(agg)
     }
 }
 
@@ -1273,7 +1293,7 @@ fn separator(arg: Option<&SQLExpr>) -> Bound<Expr> {
 }
 
 /// Whether an expression reads no column (a literal, or functions of literals).
-fn reads_no_column(e: &SQLExpr) -> bool {
+pub(super) fn reads_no_column(e: &SQLExpr) -> bool {
     let mut column = false;
     let _ = sqlparser::ast::visit_expressions(e, |x: &SQLExpr| {
         if matches!(

@@ -4,11 +4,11 @@
 //! aggregates collected, GROUP BY keys matched, ordinals and output names resolved.
 //!
 //! The binder takes what it can bind whole and answers [`Unbound`] for anything else (a
-//! window, a subquery, a function it does not know yet): that query goes the SQL path
-//! (polars-sql) unchanged, so a construct the binder does not know is never answered
-//! differently. Expressions are bound to the Polars expressions polars-sql builds for
-//! them, because the rewrites in front (rules/, rewrite.rs, windows.rs) target those
-//! semantics; the planner issue moves those rewrites onto this plan one at a time.
+//! construct or a function it does not know): the query is then refused with a located
+//! message naming the construct, never answered another way. Expressions are bound to
+//! Polars expressions with SQL's meaning (NULLs, integer overflow, rounding, windows:
+//! `window.rs`); the rewrites in front (rules/, rewrite.rs) still work on the syntax tree
+//! and text for the extensions and subqueries.
 
 use super::plan::Node;
 use polars::prelude::*;

@@ -56,15 +56,34 @@ impl Binder<'_> {
                 (false, on)
             }
         };
-        let (sorts, sort_exprs) = order_by(q, &outputs, distinct, &mut ex)?;
+        let (sorts, mut sort_exprs) = order_by(q, &outputs, distinct, &mut ex)?;
+        // QUALIFY: a condition over the level's rows (its groups) and its windows, where
+        // an output's alias reads the output's expression; computed beside the outputs,
+        // it filters them before DISTINCT, ORDER BY and LIMIT
+        let qualify = match &s.qualify {
+            Some(c) => Some(ex.condition(&with_aliases(c, &items, &scope))?),
+            None => None,
+        };
         if let Some(g) = ex.grouping.take() {
             node = aggregate(node, g, having);
         }
         let names: Vec<Expr> = outputs.iter().map(|(n, _)| col(n.clone())).collect();
         let hidden: Vec<Expr> = (0..sort_exprs.len()).map(|j| col(sort_name(j))).collect();
-        node = project(node, outputs, sort_exprs, &names, &hidden);
-        if let Some(qualify) = &s.qualify {
-            node = qualified(node, qualify, &names)?;
+        let kept = names.iter().chain(&hidden).cloned().collect::<Vec<_>>();
+        let mut beside = hidden.clone();
+        if let Some(c) = &qualify {
+            sort_exprs.push(c.clone().alias(QUALIFY));
+            beside.push(col(QUALIFY));
+        }
+        node = project(node, outputs, sort_exprs, &names, &beside);
+        if qualify.is_some() {
+            node = Node::Project {
+                input: Box::new(Node::Filter {
+                    input: Box::new(node),
+                    predicate: col(QUALIFY),
+                }),
+                exprs: kept,
+            };
         }
         if distinct {
             node = Node::Distinct {
@@ -433,6 +452,9 @@ fn output_name(items: &[Item], c: &Column) -> String {
     }
 }
 
+/// The hidden column holding QUALIFY's condition.
+const QUALIFY: &str = "__bq_qualify";
+
 /// A sort key: what it sorts by, descending, NULLs last.
 type SortKey = (Expr, bool, bool);
 
@@ -575,28 +597,6 @@ fn project(
             exprs: names.iter().chain(hidden).cloned().collect(),
         }
     }
-}
-
-/// QUALIFY, as polars-sql applies it: a filter over the outputs (its names are the
-/// SELECT list's), its windows computed over them, before DISTINCT and LIMIT.
-fn qualified(node: Node, qualify: &SQLExpr, names: &[Expr]) -> Bound<Node> {
-    let (_, schema) = lowered(&node)?;
-    let mut outputs = relation_of(String::new(), &schema);
-    // the hidden sort columns are not names QUALIFY can read
-    outputs.columns.retain(|c| {
-        names
-            .iter()
-            .any(|n| matches!(n, Expr::Column(x) if *x == c.frame))
-    });
-    let scope = [outputs];
-    let mut ex = Exprs {
-        scope: &scope,
-        grouping: None,
-    };
-    Ok(Node::Filter {
-        predicate: ex.bind(qualify)?,
-        input: Box::new(node),
-    })
 }
 
 /// EXCLUDE's names as the columns they name: a name matches a column as any name does,

@@ -20,7 +20,6 @@ mod repeated_windows;
 mod sum_guard;
 mod top_n;
 mod value_counts;
-mod window_order;
 
 /// The columns of each warehouse table that hold no NULL, keyed by the first file its
 /// scan reads (`store::null_free_columns`).
@@ -87,12 +86,6 @@ pub(crate) const RULES: &[Rule] = &[
         what: "grouped MEDIAN/QUANTILE_CONT (with COUNT, SUM, AVG, MIN, MAX of the same column) from value counts",
         on: |s| s.value_counts,
         apply: value_counts::value_counts,
-    },
-    Rule {
-        name: "window_order",
-        what: "a RANK not sorted first; a window's NULL-placement key read as NULLS FIRST/LAST",
-        on: |_| true,
-        apply: window_order::window_order,
     },
     Rule {
         name: "sum_guard",

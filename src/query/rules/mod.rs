@@ -8,9 +8,8 @@
 //! over the syntax tree is in `syntax.rs`). `EXPLAIN` lists the rules that changed the
 //! query.
 //!
-//! The rules still work on the syntax tree and the later stages (`rewrite.rs` for the
-//! extensions, `windows.rs`) on SQL text; the planner issue moves them onto the plan
-//! ([`super::plan::Node`]).
+//! The rules still work on the syntax tree and `rewrite.rs` (the extensions) on SQL text;
+//! the planner issue moves them onto the plan ([`super::plan::Node`]).
 
 use crate::query::rewrite::RewriteError;
 use sqlparser::ast::{Ident, ObjectNamePart, Query as SQLQuery, Select, TableFactor};
