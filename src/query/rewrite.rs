@@ -110,13 +110,6 @@ pub(crate) fn contains<V: sqlparser::ast::Visit>(
     .is_break()
 }
 
-fn has_window(e: &SQLExpr) -> bool {
-    contains(
-        e,
-        &|x| matches!(x, SQLExpr::Function(f) if f.over.is_some()),
-    )
-}
-
 pub(crate) fn function_args(f: &SQLFunction) -> Vec<SQLExpr> {
     match &f.args {
         FunctionArguments::List(l) => l
@@ -262,17 +255,15 @@ fn rewrite_q(q: &SQLQuery, cols: &mut dyn Columns, h: &mut Hoist) -> Result<Stri
             .qualify
             .as_ref()
             .is_some_and(|e| contains(e, &is_extension));
-    // any window in a grouped query runs over the grouped rows: polars-sql evaluates
-    // `COUNT(*) OVER ()` there per group's input rows and `ROW_NUMBER() OVER (…)` as lists
-    let lowering = grouped
-        && (has_ext
-            || items.iter().any(has_window)
-            || sel.qualify.as_ref().is_some_and(has_window));
-    if lowering {
-        return lower(&q, &sel, h);
-    }
     if has_ext {
-        let w = Over::default();
+        // in a grouped query the extensions' windows run over the groups, by default
+        // partitioned by the keys other than `year` (the binder plans windows there)
+        let w = if grouped {
+            grouped_over(&sel)?
+        } else {
+            Over::default()
+        };
+        name_extensions(&mut sel);
         for it in &mut sel.projection {
             if let Some(e) = item_expr_mut(it) {
                 w.expand(e)?;
@@ -746,6 +737,87 @@ fn parse_join(text: &str) -> Option<sqlparser::ast::Join> {
     s.from.into_iter().next()?.joins.into_iter().next()
 }
 
+/// The window a grouped query's extensions run over by default: its GROUP BY keys (a
+/// position read as the SELECT item it names; `GROUP BY ALL` the items without
+/// aggregates) other than `year`, ordered by `year`.
+fn grouped_over(sel: &SQLSelect) -> Result<Over, RewriteError> {
+    let items: Vec<SQLExpr> = sel.projection.iter().filter_map(item_expr).collect();
+    let keys: Vec<SQLExpr> = match &sel.group_by {
+        GroupByExpr::Expressions(keys, _) => keys
+            .iter()
+            .map(|k| match k {
+                SQLExpr::Value(v) => match &v.value {
+                    SQLValue::Number(n, _) => {
+                        let at = n
+                            .parse::<usize>()
+                            .ok()
+                            .and_then(|p| items.get(p.wrapping_sub(1)));
+                        at.cloned().ok_or_else(|| {
+                            err_at(
+                                k,
+                                format!("GROUP BY {n}: the SELECT list has {} items", items.len()),
+                            )
+                        })
+                    }
+                    _ => Ok(k.clone()),
+                },
+                _ => Ok(k.clone()),
+            })
+            .collect::<Result<_, _>>()?,
+        GroupByExpr::All(_) => items
+            .iter()
+            .filter(|e| {
+                !contains(*e, &is_aggregate)
+                    && !contains(*e, &is_extension)
+                    && !matches!(e, SQLExpr::Value(_))
+            })
+            .cloned()
+            .collect(),
+    };
+    let is_year = |k: &SQLExpr| match k {
+        SQLExpr::Identifier(id) => id.value.eq_ignore_ascii_case("year"),
+        SQLExpr::CompoundIdentifier(ids) => ids
+            .last()
+            .is_some_and(|i| i.value.eq_ignore_ascii_case("year")),
+        _ => false,
+    };
+    Ok(Over {
+        year: keys.iter().find(|k| is_year(k)).map(|k| k.to_string()),
+        others: Some(
+            keys.iter()
+                .filter(|k| !is_year(k))
+                .map(|k| k.to_string())
+                .collect(),
+        ),
+    })
+}
+
+/// An extension call standing alone as an unnamed item is named by its column
+/// (`SHARE(x)` → `share`; a second one `share_2`), so the item does not take the name
+/// of the column it reads.
+fn name_extensions(sel: &mut SQLSelect) {
+    let mut used: Vec<String> = sel.projection.iter().filter_map(output_name).collect();
+    for it in &mut sel.projection {
+        let SelectItem::UnnamedExpr(e) = it else {
+            continue;
+        };
+        let Some(column) = extensions::column_name(e) else {
+            continue;
+        };
+        let mut name = column.to_string();
+        let mut k = 2;
+        while used.iter().any(|u| u.eq_ignore_ascii_case(&name)) {
+            name = format!("{column}_{k}");
+            k += 1;
+        }
+        used.push(name.clone());
+        *it = SelectItem::ExprWithAlias {
+            expr: e.clone(),
+            alias: Ident::new(name),
+        };
+    }
+}
+
 fn item_expr(it: &SelectItem) -> Option<SQLExpr> {
     match it {
         SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => Some(e.clone()),
@@ -826,283 +898,6 @@ pub(crate) fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// Group first, then windows: a CTE computes the groups and their aggregates,
-/// the outer query applies the extensions and window functions over the grouped rows.
-fn lower(q: &SQLQuery, sel: &SQLSelect, h: &mut Hoist) -> Result<String, RewriteError> {
-    let groups = h.name("groups");
-    let projection: Vec<SQLExpr> = sel.projection.iter().filter_map(item_expr).collect();
-    if projection.len() != sel.projection.len() {
-        return Err(err_at(
-            sel,
-            format!(
-                "`*` cannot be combined with {} or a window over an aggregate; list the columns",
-                extensions::function_names()
-            ),
-        ));
-    }
-    // group keys, positional references resolved
-    let GroupByExpr::Expressions(raw_keys, _) = &sel.group_by else {
-        return Err(err_at(
-            sel,
-            format!(
-                "GROUP BY ALL cannot be combined with {}; list the grouping columns",
-                extensions::function_names()
-            ),
-        ));
-    };
-    let mut keys: Vec<(SQLExpr, String)> = vec![]; // (expression, name in the CTE)
-    for (i, k) in raw_keys.iter().enumerate() {
-        let k = match k {
-            SQLExpr::Value(v) => match &v.value {
-                SQLValue::Number(n, _) => {
-                    let pos: usize = n
-                        .parse()
-                        .map_err(|_| err_at(k, "GROUP BY position must be a whole number"))?;
-                    let Some(e) = projection.get(pos.wrapping_sub(1)) else {
-                        return Err(err_at(
-                            k,
-                            format!(
-                                "GROUP BY {pos}: the SELECT list has {} items",
-                                projection.len()
-                            ),
-                        ));
-                    };
-                    e.clone()
-                }
-                _ => k.clone(),
-            },
-            _ => k.clone(),
-        };
-        let name = match &k {
-            SQLExpr::Identifier(id) => id.value.clone(),
-            SQLExpr::CompoundIdentifier(ids) => {
-                ids.last().map(|i| i.value.clone()).unwrap_or_default()
-            }
-            _ => format!("__k{}", i + 1),
-        };
-        keys.push((k, name));
-    }
-    // distinct aggregates in projection, QUALIFY and ORDER BY
-    let mut aggs: Vec<(String, String)> = vec![]; // (printed aggregate, __aN)
-    let mut collect = |e: &SQLExpr| {
-        let mut c = e.clone();
-        let _ = visit_expressions_mut(&mut c, |x: &mut SQLExpr| {
-            if is_aggregate(x) {
-                let t = x.to_string();
-                if !aggs.iter().any(|(a, _)| *a == t) {
-                    let n = format!("__a{}", aggs.len() + 1);
-                    aggs.push((t, n));
-                }
-            }
-            ControlFlow::<()>::Continue(())
-        });
-    };
-    for e in &projection {
-        collect(e);
-    }
-    if let Some(qf) = &sel.qualify {
-        collect(qf);
-    }
-    if let Some(ob) = &q.order_by {
-        collect_order(ob, &mut collect);
-    }
-    // replacement: aggregates → __aN, key expressions → key names
-    let key_texts: Vec<(String, String)> = keys
-        .iter()
-        .map(|(e, n)| (e.to_string(), n.clone()))
-        .collect();
-    let replace = |e: &mut SQLExpr| {
-        let _ = visit_expressions_mut(e, |x: &mut SQLExpr| {
-            let t = x.to_string();
-            if let Some((_, n)) = aggs.iter().find(|(a, _)| *a == t) {
-                *x = SQLExpr::Identifier(Ident::new(n.clone()));
-            } else if let Some((_, n)) = key_texts.iter().find(|(k, _)| *k == t) {
-                if !matches!(x, SQLExpr::Identifier(_)) {
-                    *x = SQLExpr::Identifier(Ident::with_quote('"', n.clone()));
-                }
-            }
-            ControlFlow::<()>::Continue(())
-        });
-    };
-    let year = keys
-        .iter()
-        .find(|(_, n)| n.eq_ignore_ascii_case("year"))
-        .map(|(_, n)| quote(n));
-    let partition: Vec<String> = keys
-        .iter()
-        .filter(|(_, n)| !n.eq_ignore_ascii_case("year"))
-        .map(|(_, n)| quote(n))
-        .collect();
-    let w = Over {
-        others: Some(partition),
-        year,
-        once: Some(Default::default()),
-    };
-
-    // the inner, grouped query
-    let mut inner_items: Vec<String> = keys
-        .iter()
-        .map(|(e, n)| format!("{e} AS {}", quote(n)))
-        .collect();
-    inner_items.extend(aggs.iter().map(|(a, n)| format!("{a} AS {n}")));
-    let mut inner = format!(
-        "SELECT {} FROM {}",
-        inner_items.join(", "),
-        sel.from
-            .iter()
-            .map(|f| f.to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    if let Some(wh) = &sel.selection {
-        inner.push_str(&format!(" WHERE {wh}"));
-    }
-    if !keys.is_empty() {
-        inner.push_str(&format!(
-            " GROUP BY {}",
-            keys.iter()
-                .map(|(e, _)| e.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    if let Some(h) = &sel.having {
-        inner.push_str(&format!(" HAVING {h}"));
-    }
-
-    // the outer query over the groups
-    let mut used: Vec<String> = vec![];
-    let mut outer_items = vec![];
-    for it in &sel.projection {
-        let (mut e, alias) = match it {
-            SelectItem::ExprWithAlias { expr, alias } => (expr.clone(), Some(alias.value.clone())),
-            SelectItem::UnnamedExpr(expr) => (expr.clone(), None),
-            _ => unreachable!("checked above: no wildcards"),
-        };
-        let name = alias.unwrap_or_else(|| {
-            if let Some(column) = extensions::column_name(&e) {
-                return column.to_string();
-            }
-            natural_name(&e).unwrap_or_else(|| e.to_string())
-        });
-        let mut name = name;
-        let mut k = 2;
-        while used.contains(&name) {
-            name = format!("{}_{k}", name.trim_end_matches(&format!("_{}", k - 1)));
-            k += 1;
-        }
-        used.push(name.clone());
-        replace(&mut e);
-        w.expand(&mut e)?;
-        outer_items.push((e.to_string(), quote(&name)));
-    }
-    let qualify = match &sel.qualify {
-        Some(qf) => {
-            // the condition may name an item by its alias (not a grouping key's name,
-            // which stays the key): the item's expression in its place
-            let aliases: Vec<(&str, &SQLExpr)> = sel
-                .projection
-                .iter()
-                .filter_map(|it| match it {
-                    SelectItem::ExprWithAlias { expr, alias }
-                        if !keys
-                            .iter()
-                            .any(|(_, n)| n.eq_ignore_ascii_case(&alias.value)) =>
-                    {
-                        Some((alias.value.as_str(), expr))
-                    }
-                    _ => None,
-                })
-                .collect();
-            let mut e = qf.clone();
-            let _ = visit_expressions_mut(&mut e, |x: &mut SQLExpr| {
-                if let SQLExpr::Identifier(id) = x {
-                    if let Some((_, item)) = aliases.iter().find(|(a, _)| *a == id.value) {
-                        *x = SQLExpr::Nested(Box::new((*item).clone()));
-                    }
-                }
-                ControlFlow::<()>::Continue(())
-            });
-            replace(&mut e);
-            w.expand(&mut e)?;
-            Some(e.to_string())
-        }
-        None => None,
-    };
-    let lags = w.once.map(|l| l.into_inner()).unwrap_or_default();
-    let mut from = if lags.is_empty() {
-        groups.clone()
-    } else {
-        let cols: Vec<String> = lags.iter().map(|(l, n)| format!("{l} AS {n}")).collect();
-        format!("(SELECT *, {} FROM {groups}) AS {groups}", cols.join(", "))
-    };
-    let items: Vec<String> = match &qualify {
-        // QUALIFY filters the rows after every window of the SELECT list ran over all of
-        // them: the items and the condition are computed one level down (hidden names,
-        // beside the groups' own columns for ORDER BY), and the condition filters above.
-        // (polars-sql's QUALIFY resolves the condition's other parts against the SELECT
-        // list, so `QUALIFY SUM(x) > 0 AND RANK() …` failed with an unknown `__a1`.)
-        Some(cond) => {
-            let hidden: Vec<String> = outer_items
-                .iter()
-                .enumerate()
-                .map(|(i, (e, _))| format!("{e} AS __i{}", i + 1))
-                .collect();
-            from = format!(
-                "(SELECT *, {}, ({cond}) AS __qualify FROM {from}) AS {groups}",
-                hidden.join(", ")
-            );
-            outer_items
-                .iter()
-                .enumerate()
-                .map(|(i, (_, n))| format!("__i{} AS {n}", i + 1))
-                .collect()
-        }
-        None => outer_items
-            .iter()
-            .map(|(e, n)| format!("{e} AS {n}"))
-            .collect(),
-    };
-    let mut outer = format!(
-        "SELECT {}{} FROM {from}{}",
-        if sel.distinct.is_some() {
-            "DISTINCT "
-        } else {
-            ""
-        },
-        items.join(", "),
-        if qualify.is_some() {
-            " WHERE __qualify"
-        } else {
-            ""
-        }
-    );
-    if let Some(ob) = &q.order_by {
-        let mut ob = ob.clone();
-        let _ = visit_expressions_mut(&mut ob, |x: &mut SQLExpr| {
-            let t = x.to_string();
-            if let Some((_, n)) = aggs.iter().find(|(a, _)| *a == t) {
-                *x = SQLExpr::Identifier(Ident::new(n.clone()));
-            }
-            ControlFlow::<()>::Continue(())
-        });
-        outer.push_str(&format!(" {ob}"));
-    }
-    if let Some(l) = &q.limit_clause {
-        outer.push_str(&format!("{l}"));
-    }
-    h.ctes.push(format!("{groups} AS ({inner})"));
-    Ok(outer)
-}
-
-fn collect_order(ob: &sqlparser::ast::OrderBy, f: &mut dyn FnMut(&SQLExpr)) {
-    if let sqlparser::ast::OrderByKind::Expressions(es) = &ob.kind {
-        for e in es {
-            f(&e.expr);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1155,41 +950,37 @@ mod tests {
     }
 
     #[test]
-    fn share_of_an_aggregate_is_lowered_into_a_cte() {
+    fn share_of_an_aggregate_is_a_window_over_the_groups() {
         let out = rw("SELECT unit_name, SUM(budget), SHARE(SUM(budget)) FROM projects GROUP BY unit_name ORDER BY 2 DESC");
         assert_eq!(
             out,
-            "WITH __groups1 AS (SELECT unit_name AS \"unit_name\", SUM(budget) AS __a1 FROM projects GROUP BY unit_name) \
-             SELECT unit_name AS \"unit_name\", __a1 AS \"budget\", (CAST((__a1) AS DOUBLE) / CAST(SUM(__a1) OVER () AS DOUBLE)) AS \"share\" \
-             FROM __groups1 ORDER BY 2 DESC"
+            "SELECT unit_name, SUM(budget), (CAST((SUM(budget)) AS DOUBLE) / CAST(SUM(SUM(budget)) OVER () AS DOUBLE)) AS share \
+             FROM projects GROUP BY unit_name ORDER BY 2 DESC"
+        );
+        // two unnamed calls: share, share_2 (beside an item named share_3 already)
+        let out = rw("SELECT SHARE(budget), SHARE(fiscal), 1 AS share_2 FROM projects");
+        assert!(
+            out.contains(") AS share, (") && out.contains(") AS share_3, 1 AS share_2"),
+            "{out}"
         );
     }
 
     #[test]
     fn yoy_partitions_by_the_other_keys() {
-        let out = rw("SELECT year, dept_code, SUM(budget) AS b, YOY(SUM(budget)) AS g FROM projects GROUP BY year, dept_code");
+        let lag = "LAG(CAST((SUM(budget)) AS DOUBLE)) OVER (PARTITION BY dept_code ORDER BY year)";
+        for q in [
+            "SELECT year, dept_code, SUM(budget) AS b, YOY(SUM(budget)) AS g FROM projects GROUP BY year, dept_code",
+            // keys by position, and GROUP BY ALL
+            "SELECT year, dept_code, SUM(budget) AS b, YOY(SUM(budget)) AS g FROM projects GROUP BY 1, 2",
+            "SELECT year, dept_code, SUM(budget) AS b, YOY(SUM(budget)) AS g FROM projects GROUP BY ALL",
+        ] {
+            let out = rw(q);
+            assert!(out.contains(lag), "{out}");
+        }
+        // a qualified key is written as it is
+        let out = rw("SELECT p.year, p.dept_code, YOY(SUM(p.budget)) FROM projects AS p GROUP BY p.year, p.dept_code");
         assert!(
-            out.contains(
-                "LAG(CAST((__a1) AS DOUBLE)) OVER (PARTITION BY \"dept_code\" ORDER BY \"year\")"
-            ),
-            "{out}"
-        );
-    }
-
-    #[test]
-    fn yoy_over_groups_lags_once_also_when_qualified() {
-        let q = "SELECT year, dept_code, SUM(budget) AS b, YOY(SUM(budget)) AS g FROM projects GROUP BY year, dept_code";
-        let out = rw(q);
-        assert_eq!(out.matches("LAG(").count(), 1, "{out}");
-        assert!(
-            out.contains("((CAST((__a1) AS DOUBLE) - __once1) / __once1)"),
-            "{out}"
-        );
-        // a QUALIFY is a condition computed beside the items and filtered above them
-        let out = rw(&format!("{q} QUALIFY g > 0"));
-        assert_eq!(out.matches("LAG(").count(), 1, "{out}");
-        assert!(
-            out.contains("> 0) AS __qualify FROM") && out.ends_with("WHERE __qualify"),
+            out.contains("OVER (PARTITION BY p.dept_code ORDER BY p.year)) AS yoy"),
             "{out}"
         );
     }

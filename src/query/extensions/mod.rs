@@ -21,7 +21,6 @@ use sqlparser::ast::{
     visit_expressions_mut, Expr as SQLExpr, Function as SQLFunction, FunctionArg, FunctionArgExpr,
     FunctionArguments, Query as SQLQuery, Select as SQLSelect, TableFactor, WindowType,
 };
-use std::cell::RefCell;
 use std::ops::ControlFlow;
 
 pub mod params;
@@ -136,14 +135,11 @@ impl Call<'_> {
 /// What an expansion knows of the query it stands in.
 #[derive(Default)]
 pub struct Over {
-    /// In a grouped query: its group keys other than `year`, quoted (the default
+    /// In a grouped query: its group keys other than `year`, as written (the default
     /// PARTITION BY of a comparison across years).
     pub(crate) others: Option<Vec<String>>,
-    /// In a grouped query: its `year` key, quoted.
+    /// In a grouped query: its `year` key, as written.
     pub(crate) year: Option<String>,
-    /// In a grouped query: windows computed once as columns of a level between the groups
-    /// and the outer query (window text, column name); see [`Over::once`].
-    pub(crate) once: Option<RefCell<Vec<(String, String)>>>,
 }
 
 impl Over {
@@ -155,26 +151,6 @@ impl Over {
     /// The group keys other than `year` of a grouped query (none otherwise).
     pub fn other_keys(&self) -> &[String] {
         self.others.as_deref().unwrap_or(&[])
-    }
-
-    /// A window expression an expansion uses more than once (`LAG(x) OVER (…)`): over
-    /// grouped rows, computed once as a column and named by it (Polars does not share
-    /// equal window expressions); elsewhere, and over a named window (defined at the
-    /// outer level only), the expression itself.
-    pub fn once(&self, call: &Call, window: String) -> String {
-        let named = matches!(call.function.over, Some(WindowType::NamedWindow(_)));
-        match &self.once {
-            Some(once) if !named => {
-                let mut once = once.borrow_mut();
-                if let Some((_, n)) = once.iter().find(|(w, _)| *w == window) {
-                    return n.clone();
-                }
-                let n = format!("__once{}", once.len() + 1);
-                once.push((window, n.clone()));
-                n
-            }
-            _ => window,
-        }
     }
 
     /// Every function extension in `e` expanded, innermost first.
@@ -298,31 +274,25 @@ mod tests {
     }
 
     #[test]
-    fn calls_expand_where_they_stand_and_a_shared_window_is_computed_once() {
+    fn calls_expand_where_they_stand() {
         let mut e = parse_expr("share(x) + 1").unwrap();
         Over::default().expand(&mut e).unwrap();
         assert_eq!(
             e.to_string(),
             "(CAST((x) AS DOUBLE) / CAST(SUM(x) OVER () AS DOUBLE)) + 1"
         );
-        // over grouped rows, YOY's LAG is one column however often it is read
+        // in a grouped query, YOY compares with the previous year of the other keys
         let over = Over {
-            others: Some(vec!["\"dept\"".into()]),
-            year: Some("\"year\"".into()),
-            once: Some(Default::default()),
+            others: Some(vec!["dept".into(), "p.unit".into()]),
+            year: Some("year".into()),
         };
-        let mut e = parse_expr("YOY(a) - YOY(a)").unwrap();
+        let mut e = parse_expr("YOY(a)").unwrap();
         over.expand(&mut e).unwrap();
-        let once = over.once.unwrap().into_inner();
+        let lag = "LAG(CAST((a) AS DOUBLE)) OVER (PARTITION BY dept, p.unit ORDER BY year)";
         assert_eq!(
-            once,
-            vec![(
-                "LAG(CAST((a) AS DOUBLE)) OVER (PARTITION BY \"dept\" ORDER BY \"year\")"
-                    .to_string(),
-                "__once1".to_string()
-            )]
+            e.to_string(),
+            format!("((CAST((a) AS DOUBLE) - {lag}) / {lag})")
         );
-        assert_eq!(e.to_string().matches("__once1").count(), 4, "{e}");
         assert_eq!(column_name(&parse_expr("yoy(b)").unwrap()), Some("yoy"));
         assert_eq!(column_name(&parse_expr("sum(b)").unwrap()), None);
     }

@@ -35,7 +35,7 @@ fn expand(call: &Call, over: &Over) -> Result<SQLExpr, RewriteError> {
             }
         }
     };
-    // the previous year's value, computed once: `x − LAG(x)` and `/ LAG(x)` read it twice
-    let lag = over.once(call, format!("LAG({x}) OVER {window}"));
+    // the previous year's value, read twice (the plan rule repeated_windows computes it once)
+    let lag = format!("LAG({x}) OVER {window}");
     parse_expr(&format!("(({x} - {lag}) / {lag})"))
 }
