@@ -15,7 +15,6 @@ pub mod plan;
 mod polars_errors;
 pub mod rewrite;
 mod rules;
-mod windows;
 
 pub use engine::{Engine, Output};
 

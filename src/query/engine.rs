@@ -588,7 +588,7 @@ impl Engine {
             return Err(self.unbound_error(origin, &st, e));
         }
         if dialect == Dialect::Polars {
-            return super::windows::lower(&polars_sql).map_err(|e| rw_err(origin, &st, e));
+            return super::dialect::polars::lower(&polars_sql).map_err(|e| rw_err(origin, &st, e));
         }
         // names and types were checked by prepare(); the extensions are rewritten again
         // without polars-sql's corrections (the rules)

@@ -16,7 +16,7 @@
 //! - **`LAST_VALUE` over the whole partition** (`… AND UNBOUNDED FOLLOWING`) was the
 //!   current row's value: it is `FIRST_VALUE` in the reverse order.
 
-use super::rewrite::RewriteError;
+use crate::query::rewrite::RewriteError;
 use sqlparser::ast::{
     visit_expressions_mut, Expr as SQLExpr, Function as SQLFunction, FunctionArg, FunctionArgExpr,
     FunctionArguments, OrderByExpr, Select, SelectItem, TableFactor, WindowFrameBound,
@@ -24,7 +24,7 @@ use sqlparser::ast::{
 };
 use std::ops::ControlFlow;
 
-use super::rewrite::{contains, fname};
+use crate::query::rewrite::{contains, fname};
 
 fn one_arg(f: &SQLFunction) -> Option<String> {
     let FunctionArguments::List(l) = &f.args else {
@@ -180,7 +180,7 @@ fn order_keys(spec: &WindowSpec, flags: &mut Flags) -> Vec<OrderByExpr> {
             } else {
                 e
             };
-            if let Ok(expr) = super::rewrite::parse_expr(&key) {
+            if let Ok(expr) = crate::query::rewrite::parse_expr(&key) {
                 let mut f = ob.clone();
                 f.expr = expr;
                 f.options.nulls_first = None;
@@ -490,7 +490,7 @@ fn lower_qualify(sel: &mut Select) -> Result<bool, RewriteError> {
     let Some(names) = sel
         .projection
         .iter()
-        .map(super::rewrite::output_name)
+        .map(crate::query::rewrite::output_name)
         .collect::<Option<Vec<_>>>()
     else {
         return Ok(false);
@@ -532,7 +532,7 @@ fn lower_qualify(sel: &mut Select) -> Result<bool, RewriteError> {
     }
     select(&mut inner)?;
     let distinct = sel.distinct.take();
-    *sel = super::rewrite::outer_select(&names, &inner, "__q", &format!("WHERE {cond}"))?;
+    *sel = crate::query::rewrite::outer_select(&names, &inner, "__q", &format!("WHERE {cond}"))?;
     sel.distinct = distinct;
     Ok(true)
 }
@@ -595,7 +595,7 @@ fn select(sel: &mut Select) -> Result<bool, RewriteError> {
                     t
                 }
                 Call::NeedsRowNumber => {
-                    failed.get_or_insert(super::rewrite::err_at(&*f, format!(
+                    failed.get_or_insert(crate::query::rewrite::err_at(&*f, format!(
                         "not supported yet: `{f}` here (beside a join, `SELECT *` or in QUALIFY): a running {} over ORDER BY counts the rows tied with the current one, which budgetql computes only over one table; compute it in a CTE, or give the frame: ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW",
                         fname(f)
                     )));
@@ -610,7 +610,7 @@ fn select(sel: &mut Select) -> Result<bool, RewriteError> {
                     g.to_string()
                 }
             };
-            match super::rewrite::parse_expr(&text) {
+            match crate::query::rewrite::parse_expr(&text) {
                 Ok(new) => {
                     *x = SQLExpr::Nested(Box::new(new));
                     changed = true;
@@ -700,7 +700,7 @@ fn with_columns(
         .collect::<Vec<_>>()
         .join(", ");
     Ok(Some(
-        super::rewrite::from_item(&format!("(SELECT *, {extra} FROM {inner}) AS {alias}"))?
+        crate::query::rewrite::from_item(&format!("(SELECT *, {extra} FROM {inner}) AS {alias}"))?
             .relation,
     ))
 }
@@ -711,9 +711,9 @@ pub fn lower(sql: &str) -> Result<String, RewriteError> {
     if !sql.to_uppercase().contains(" OVER ") {
         return Ok(sql.to_string());
     }
-    let mut q = super::rewrite::query(sql)?;
+    let mut q = crate::query::rewrite::query(sql)?;
     let mut changed = false;
-    super::rules::each_select(&mut q, &mut |sel| {
+    crate::query::rules::each_select(&mut q, &mut |sel| {
         changed |= select(sel)?;
         Ok(())
     })?;

@@ -11,8 +11,9 @@
 //!   and DuckDB compute it.
 //!
 //! What is left out on purpose: the rewrites that make polars-sql answer as SQL means
-//! (the rules in rules/; windows.rs for `--dialect polars`) — the other engines already do.
+//! (the rules in rules/; `polars.rs` for `--dialect polars`) — the other engines already do.
 
+pub(crate) mod polars;
 use super::rewrite::{fname, RewriteError};
 use sqlparser::ast::{
     visit_expressions_mut, BinaryOperator, DataType, Expr as SQLExpr, Ident, JoinOperator,
