@@ -212,7 +212,7 @@ impl Session {
                     if sep {
                         writeln!(out).map_err(error::RenderError::from)?;
                     }
-                    let audit = query::Command::of(&s.text) == Some(query::Command::Audit);
+                    let audit = query::command_of(&s.text).is_some_and(|c| c.name == "AUDIT");
                     if let (Some(c), Format::Table) = (chart, format) {
                         render::chart::terminal(&df, c, opts, out)?;
                     } else if audit && format == Format::Table && df.height() > 0 {

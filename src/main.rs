@@ -71,7 +71,7 @@ fn after_help() -> String {
         s.push_str(&format!("\n    {}\n        {}", x.usage, x.help));
     }
     s.push_str("\n  Statements:");
-    for usage in budgetql::query::Command::usages() {
+    for usage in budgetql::query::command_usages() {
         s.push_str(&format!("\n    {usage}"));
     }
     s.push_str("\n\nExamples:");

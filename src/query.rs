@@ -1,7 +1,8 @@
 //! Queries: scripts split into statements, each parsed with sqlparser first (so a
-//! syntax error points at line:column with a caret), names checked, budget
-//! extensions rewritten ([`rewrite`]), then executed by polars-sql on the
-//! registered LazyFrames ([`engine`]).
+//! syntax error points at line:column with a caret); budgetql's own statements run by
+//! their files (`engine/statements/`); queries have their names checked, the rules and
+//! the budget extensions applied ([`rules`], [`rewrite`]), are bound and planned by
+//! budgetql ([`bind`], [`plan`], [`optimize`]) and run as Polars LazyFrames ([`engine`]).
 
 pub(crate) mod bind;
 pub mod dialect;
@@ -24,81 +25,22 @@ use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser as SQLParser;
 use std::sync::LazyLock;
 
-/// budgetql's own statements, beside plain SQL (SELECT/WITH, CREATE/DROP VIEW). One
-/// list, recognised by [`Command::of`], drives the engine's dispatch, the shell's
-/// validator (these are not sent to the SQL parser), its highlighting and completion and
-/// the statement table in `.help`, so a statement cannot exist in one and not the others.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
-    Set,
-    Load,
-    Copy,
-    ShowTables,
-    Describe,
-    Explain,
-    Chart,
-    Audit,
+/// budgetql's own statements: one file each under `engine/statements/`, one list.
+pub use engine::statements::{Command, Touches, COMMANDS};
+
+/// The budgetql statement a text is, from its first words; None for plain SQL.
+pub fn command_of(text: &str) -> Option<&'static Command> {
+    engine::statements::of(text)
 }
 
-/// (first words, command, usage) for every [`Command`]; `DESC` is `DESCRIBE`.
-pub const COMMANDS: &[(&[&str], Command, &str)] = &[
-    (&["SET"], Command::Set, "SET name = value"),
-    (&["LOAD"], Command::Load, "LOAD 'path' [AS name]"),
-    (
-        &["COPY"],
-        Command::Copy,
-        "COPY (query) TO 'file' [(OVERWRITE, SHEET 'name')]",
-    ),
-    (&["SHOW", "TABLES"], Command::ShowTables, "SHOW TABLES"),
-    (
-        &["DESCRIBE"],
-        Command::Describe,
-        "DESCRIBE table | DESCRIBE query",
-    ),
-    (&["DESC"], Command::Describe, "DESC table"),
-    (&["EXPLAIN"], Command::Explain, "EXPLAIN query"),
-    (
-        &["CHART"],
-        Command::Chart,
-        "CHART BAR [STACKED|GROUPED] query | CHART LINE query",
-    ),
-    (&["AUDIT"], Command::Audit, "AUDIT [WHERE condition]"),
-];
+/// One usage line per budgetql statement, for help texts.
+pub fn command_usages() -> Vec<&'static str> {
+    engine::statements::usages()
+}
 
-impl Command {
-    /// The command a statement is, from its first words; None for plain SQL.
-    pub fn of(text: &str) -> Option<Command> {
-        let words: Vec<String> = text
-            .split(|c: char| c.is_whitespace() || c == ';' || c == '(')
-            .filter(|w| !w.is_empty())
-            .take(2)
-            .map(|w| w.to_uppercase())
-            .collect();
-        COMMANDS
-            .iter()
-            .find(|(ws, _, _)| {
-                ws.len() <= words.len() && ws.iter().zip(&words).all(|(a, b)| *a == b)
-            })
-            .map(|(_, c, _)| *c)
-    }
-
-    /// One usage line per command (`DESC` is listed under `DESCRIBE`), for help texts.
-    pub fn usages() -> Vec<&'static str> {
-        let mut seen = vec![];
-        let mut out = vec![];
-        for (_, c, usage) in COMMANDS {
-            if !seen.contains(c) {
-                seen.push(*c);
-                out.push(*usage);
-            }
-        }
-        out
-    }
-
-    /// Every word the commands start with, for highlighting and completion.
-    pub fn words() -> impl Iterator<Item = &'static str> {
-        COMMANDS.iter().flat_map(|(ws, _, _)| ws.iter().copied())
-    }
+/// Every word budgetql's statements start with, for highlighting and completion.
+pub fn command_words() -> impl Iterator<Item = &'static str> {
+    engine::statements::words()
 }
 
 /// One statement of a script, with where it starts (1-based line and column).
@@ -280,17 +222,11 @@ mod tests {
 
     #[test]
     fn commands_are_recognised_by_their_first_words() {
-        assert_eq!(Command::of("audit"), Some(Command::Audit));
-        assert_eq!(Command::of("AUDIT WHERE year = 2021"), Some(Command::Audit));
-        assert_eq!(Command::of("show tables"), Some(Command::ShowTables));
-        assert_eq!(Command::of("SHOW COLUMNS"), None);
-        assert_eq!(Command::of("desc projects"), Some(Command::Describe));
-        assert_eq!(
-            Command::of("COPY(SELECT 1) TO 'x.csv'"),
-            Some(Command::Copy)
-        );
-        assert_eq!(Command::of("SELECT 1"), None);
-        assert_eq!(Command::of("WITH t AS (SELECT 1) SELECT * FROM t"), None);
+        let name = |t: &str| command_of(t).map(|c| c.name);
+        assert_eq!(name("audit"), Some("AUDIT"));
+        assert_eq!(name("AUDIT WHERE year = 2021"), Some("AUDIT"));
+        assert_eq!(name("SHOW COLUMNS"), None);
+        assert_eq!(name("WITH t AS (SELECT 1) SELECT * FROM t"), None);
     }
 
     #[test]

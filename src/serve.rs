@@ -14,7 +14,7 @@
 //!   handshake with Basic credentials whose password is the token).
 //! - Errors reach the client as `INVALID_ARGUMENT` with the CLI's located message.
 
-use crate::query::{self, Command, Output};
+use crate::query::{self, Output};
 use crate::Session;
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_flight::encode::FlightDataEncoderBuilder;
@@ -111,14 +111,12 @@ fn refused(text: &str) -> Option<String> {
         .next()
         .unwrap_or("")
         .to_ascii_uppercase();
-    let what = match Command::of(text) {
-        Some(Command::Load) => "LOAD reads files on the server",
-        Some(Command::Copy) => "COPY writes files on the server",
-        Some(Command::Set) => "SET would change the session every client shares",
-        _ if first == "CREATE" || first == "DROP" || first == "INSERT" => {
-            "views and session tables would change the session every client shares"
+    let what = match crate::query::command_of(text) {
+        Some(c) => crate::query::engine::statements::refused_by_server(c)?,
+        None if first == "CREATE" || first == "DROP" || first == "INSERT" => {
+            "views and session tables would change the session every client shares".to_string()
         }
-        _ => return None,
+        None => return None,
     };
     Some(format!(
         "the server is read-only and in safe mode: {what}. Each statement runs on its own; name a subquery with WITH instead of a view, and write parameters as literals"

@@ -174,7 +174,7 @@ impl Validator for BudgetHelper {
         // a statement that cannot parse is reported before it runs, and stays editable
         for st in query::split(input) {
             // budgetql's own statements are checked when they run, not by the SQL parser
-            if query::Command::of(&st.text).is_some() {
+            if query::command_of(&st.text).is_some() {
                 continue;
             }
             if let Err(e) = query::check_syntax("", &st) {
@@ -261,7 +261,7 @@ impl Completer for BudgetHelper {
         let mut words: Vec<&str> = KEYWORDS
             .iter()
             .copied()
-            .chain(query::Command::words())
+            .chain(query::command_words())
             .chain(functions())
             .collect();
         words.sort_unstable();
@@ -353,7 +353,7 @@ pub fn highlight_sql(line: &str) -> String {
                 let call = toks
                     .get(k + 1)
                     .is_some_and(|n| n.kind == Kind::Punct && &line[n.start..n.end] == "(");
-                if KEYWORDS.contains(&up.as_str()) || query::Command::words().any(|c| c == up) {
+                if KEYWORDS.contains(&up.as_str()) || query::command_words().any(|c| c == up) {
                     out.push_str(&format!("\x1b[1;34m{w}\x1b[0m"));
                 } else if call && functions().any(|f| f == up) {
                     out.push_str(&format!("\x1b[36m{w}\x1b[0m"));

@@ -58,7 +58,7 @@ pub fn help() -> String {
         s.push_str(&format!("  {usage:<w$}  {h}\n"));
     }
     s.push_str("budgetql statements, beside SELECT/WITH and CREATE/DROP VIEW:\n");
-    for usage in crate::query::Command::usages() {
+    for usage in crate::query::command_usages() {
         s.push_str(&format!("  {usage}\n"));
     }
     s.push_str("Budget extensions of SQL (the README has examples):\n");

@@ -1,0 +1,96 @@
+//! `CHART BAR [STACKED|GROUPED] query` / `CHART LINE query`: a query's rows drawn (in the
+//! terminal, or as SVG by `.once`/COPY).
+
+use super::super::*;
+use super::{Command, Touches};
+
+/// The `CHART` statement.
+pub(super) const CHART: Command = Command {
+    name: "CHART",
+    words: &[&["CHART"]],
+    usage: "CHART BAR [STACKED|GROUPED] query | CHART LINE query",
+    touches: Touches::Nothing,
+    query: Some(query),
+    run: |engine, origin, st| engine.chart(origin, st),
+};
+
+/// The query the statement runs.
+fn query(text: &str) -> Result<(usize, &str), String> {
+    static Q: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?is)^CHART\s+\w+(?:\s+(?:STACKED|GROUPED)\b)?\s*(.*?)(?:\s+(?:STACKED|GROUPED))?\s*$").expect("valid")
+    });
+    let m = Q
+        .captures(text)
+        .and_then(|m| m.get(1))
+        .filter(|g| !g.as_str().is_empty());
+    m.map(|g| (g.start(), g.as_str()))
+        .ok_or_else(|| "expected CHART BAR|LINE followed by a query".to_string())
+}
+
+impl Engine {
+    fn chart(&mut self, origin: &str, st: &Statement) -> Result<Output, QueryError> {
+        static CHART_RE: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"(?is)^CHART(\s+(\w+))?(?:\s+(STACKED|GROUPED)\b)?\s*(.*)$").expect("valid")
+        });
+        static TRAILING: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new(r"(?is)^(.*?)\s+(STACKED|GROUPED)\s*$").expect("valid"));
+        const USAGE: &str = "CHART BAR [STACKED | GROUPED] <query> or CHART LINE <query>, e.g. CHART LINE SELECT year, dept_code, SUM(amount) FROM budget_lines WHERE item = '支出合计' GROUP BY 1, 2";
+        let t = st.text.trim();
+        let Some(m) = CHART_RE.captures(t) else {
+            return Err(located(origin, st, 1, 1, &format!("expected {USAGE}")));
+        };
+        let kind_at = m.get(2).map(|g| g.start()).unwrap_or(t.len());
+        let col = |byte: usize| t[..byte].chars().count() + 1;
+        let kind = m
+            .get(2)
+            .map(|g| g.as_str().to_uppercase())
+            .unwrap_or_default();
+        let mut query = m.get(4).map(|g| g.as_str()).unwrap_or("");
+        let start = m.get(4).map(|g| g.start()).unwrap_or(t.len());
+        let mut layout = m.get(3).map(|g| g.as_str().to_uppercase());
+        if layout.is_none() {
+            if let Some(tm) = TRAILING.captures(query) {
+                layout = Some(tm[2].to_uppercase());
+                query = tm.get(1).map(|g| g.as_str()).unwrap_or("");
+            }
+        }
+        let chart = match (kind.as_str(), layout.as_deref()) {
+            ("BAR", None) => Chart::Bar,
+            ("BAR", Some("STACKED")) => Chart::StackedBar,
+            ("BAR", Some(_)) => Chart::GroupedBar,
+            ("LINE", None) => Chart::Line,
+            ("LINE", Some(l)) => {
+                return Err(located(origin, st, 1, col(kind_at), &format!("{l} is for bars: CHART BAR {l} <query>; a line chart draws one line per series already")))
+            }
+            ("", _) => return Err(located(origin, st, 1, col(kind_at), &format!("say which chart: {USAGE}"))),
+            (other, _) => {
+                return Err(located(origin, st, 1, col(kind_at), &format!("unknown chart `{other}`; expected {USAGE}")))
+            }
+        };
+        if query.trim().is_empty() {
+            return Err(located(
+                origin,
+                st,
+                1,
+                col(start),
+                &format!("{} needs a query after it", chart.usage()),
+            ));
+        }
+        let inner = sub_statement(st, t, start, query.to_string());
+        let df = match self.execute(origin, &inner)? {
+            Output::Frame(df) | Output::Chart(df, _) => df,
+            Output::Message(_) => {
+                return Err(located(
+                    origin,
+                    st,
+                    1,
+                    1,
+                    &format!("{} needs a query that returns rows", chart.usage()),
+                ))
+            }
+        };
+        crate::render::chart::check(&df, chart)
+            .map_err(|e| located(origin, st, 1, 1, &crate::query::files::render_text(e)))?;
+        Ok(Output::Chart(df, chart))
+    }
+}
