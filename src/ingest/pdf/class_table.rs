@@ -4,6 +4,36 @@
 
 use super::*;
 
+/// The reader of classification tables (and of a spending table printed as its parts,
+/// without codes); a table whose figures are not a classification table's is listed by
+/// `--check`, not stored.
+pub(super) fn read(p: &mut P, t: &Table) -> Result<Read, IngestError> {
+    if t.kind == Kind::Spending && !t.body.iter().any(|l| segments(&l.text).is_some()) {
+        spending_parts(p, t.header, t.rows, t.unit())?;
+        return Ok(Read::Stored);
+    }
+    let table = class_table(
+        p,
+        t.kind,
+        t.title,
+        t.title_no,
+        t.last_no,
+        t.header,
+        t.rows,
+        t.unit(),
+    )?;
+    let figures_elsewhere = t
+        .rows
+        .iter()
+        .any(|l| !total_label(&l.text) && l.text.split_whitespace().any(is_amount));
+    if table.rows.is_empty() && figures_elsewhere {
+        // printed figures that are not a classification table: leave them for --check
+        return Ok(Read::Listed);
+    }
+    p.class_tables.push(table);
+    Ok(Read::Stored)
+}
+
 /// One classification table as read.
 pub(super) struct ClassTable {
     pub(super) kind: Kind,

@@ -47,7 +47,6 @@ use lines::*;
 use placement::*;
 use prose::*;
 use summary::*;
-use three_public::*;
 use titles::*;
 
 /// True when the text looks like the PDF-text layout.
@@ -325,6 +324,81 @@ pub(crate) fn parse(input: &super::Input) -> Result<super::Parsed, IngestError> 
     })
 }
 
+/// A table as its reader sees it.
+struct Table<'a> {
+    kind: Kind,
+    title: &'a str,
+    /// the line numbers of its title and of its last line
+    title_no: usize,
+    last_no: usize,
+    /// its header lines, every line of its body (header included) and its rows
+    header: &'a [&'a L],
+    body: &'a [L],
+    rows: &'a [L],
+    /// the unit its header states (present for a reader that needs one)
+    unit: Option<Unit>,
+}
+
+impl Table<'_> {
+    /// The table's unit: a reader that needs one is only given a table that states it.
+    fn unit(&self) -> Unit {
+        self.unit.unwrap_or(Unit::Wan)
+    }
+}
+
+/// What a reader did with a table.
+#[derive(Debug, PartialEq)]
+enum Read {
+    /// stored its rows: the table's lines are read
+    Stored,
+    /// kept only what it checks against (totals), or found no rows to store: the table
+    /// is listed by `ingest --check` as skipped
+    Listed,
+}
+
+/// A reader of tables of some kinds, and whether a table must state its unit for it.
+struct Reader {
+    kinds: &'static [Kind],
+    needs_unit: bool,
+    read: fn(&mut P, &Table) -> Result<Read, IngestError>,
+}
+
+/// One reader per kind of table; a kind recognised by its title and read by none
+/// (政府采购) is listed by `ingest --check` as skipped. A new kind of table is a reader
+/// file and a line here (and its title in `titles::classify_title`).
+const READERS: &[Reader] = &[
+    Reader {
+        kinds: &[Kind::Summary],
+        needs_unit: true,
+        read: summary::read_summary,
+    },
+    Reader {
+        kinds: &[Kind::FiscalSummary],
+        needs_unit: false,
+        read: summary::read_fiscal_summary,
+    },
+    Reader {
+        kinds: &[Kind::ThreePublic],
+        needs_unit: true,
+        read: three_public::read,
+    },
+    Reader {
+        kinds: &[
+            Kind::Income,
+            Kind::Spending,
+            Kind::FuncFiscal,
+            Kind::FuncGeneral,
+            Kind::FuncGovFund,
+            Kind::FuncStateCapital,
+            Kind::EconFiscalBasic,
+            Kind::EconGeneralBasic,
+            Kind::EconOperating,
+        ],
+        needs_unit: true,
+        read: class_table::read,
+    },
+];
+
 /// Read one table starting at its title line; returns the index after it.
 fn table(p: &mut P, kind: Kind, start: usize) -> Result<usize, IngestError> {
     let title = p.lines[start].text.clone();
@@ -421,59 +495,29 @@ fn table(p: &mut P, kind: Kind, start: usize) -> Result<usize, IngestError> {
     let header: Vec<&L> = body[..first_data].iter().collect();
     let unit = unit_of(&header);
     let last_no = p.lines[stop.max(start + 1) - 1].no;
-    let stored = match kind {
-        Kind::FiscalSummary => {
-            // only its grand total is kept (in stated_subtotals); its rows repeat the
-            // summary's fiscal part, so --check lists the table as skipped
-            if let Some(u) = unit {
-                fiscal_total(p, &body[first_data..], u)?;
-                // (its class rows may come before the first row the header scan calls data)
-                summary_classes(p, &body, u, "财政拨款收支总表 (spending by class)")?;
-            }
-            return Ok(end.max(start + 1));
-        }
-        Kind::Procurement => {
-            // not stored: left for --check to list as skipped, with its line range
-            return Ok(end.max(start + 1));
-        }
-        _ => true,
+    let Some(reader) = READERS.iter().find(|r| r.kinds.contains(&kind)) else {
+        // recognised but not stored (政府采购): left for --check to list as skipped, with
+        // its line range
+        return Ok(end.max(start + 1));
     };
-    let unit = match unit {
-        Some(u) => u,
-        None if stored => {
-            return Err(p.err(
-                title_no,
-                format!("table `{title}` states no unit (单位：万元 or 单位：元) in its header; budgetql never guesses the unit from the figures"),
-            ))
-        }
-        None => Unit::Wan,
+    if reader.needs_unit && unit.is_none() {
+        return Err(p.err(
+            title_no,
+            format!("table `{title}` states no unit (单位：万元 or 单位：元) in its header; budgetql never guesses the unit from the figures"),
+        ));
+    }
+    let t = Table {
+        kind,
+        title: &title,
+        title_no,
+        last_no,
+        header: &header,
+        body: &body,
+        rows: &body[first_data..],
+        unit,
     };
-    match kind {
-        Kind::Summary => summary(p, &body[first_data..], unit)?,
-        Kind::ThreePublic => three_public(p, &title, title_no, &header, &body[first_data..], unit)?,
-        Kind::Spending if !body.iter().any(|l| segments(&l.text).is_some()) => {
-            spending_parts(p, &header, &body[first_data..], unit)?
-        }
-        _ => {
-            let t = class_table(
-                p,
-                kind,
-                &title,
-                title_no,
-                last_no,
-                &header,
-                &body[first_data..],
-                unit,
-            )?;
-            let figures_elsewhere = body[first_data..]
-                .iter()
-                .any(|l| !total_label(&l.text) && l.text.split_whitespace().any(is_amount));
-            if t.rows.is_empty() && figures_elsewhere {
-                // printed figures that are not a classification table: leave them for --check
-                return Ok(end.max(start + 1));
-            }
-            p.class_tables.push(t);
-        }
+    if (reader.read)(p, &t)? == Read::Listed {
+        return Ok(end.max(start + 1));
     }
     // the 公开NN表 label printed just above the title belongs to the table
     let from = if start > 0 && is_table_label(&p.lines[start - 1].c) {

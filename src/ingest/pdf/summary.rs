@@ -3,6 +3,24 @@
 
 use super::*;
 
+/// The reader of 收支预算总表.
+pub(super) fn read_summary(p: &mut P, t: &Table) -> Result<Read, IngestError> {
+    summary(p, t.rows, t.unit())?;
+    Ok(Read::Stored)
+}
+
+/// The reader of 财政拨款收支总表: only its grand total is kept (in stated_subtotals) and
+/// its class rows checked; its rows repeat the summary's fiscal part, so `--check` lists
+/// the table as skipped.
+pub(super) fn read_fiscal_summary(p: &mut P, t: &Table) -> Result<Read, IngestError> {
+    if let Some(u) = t.unit {
+        fiscal_total(p, t.rows, u)?;
+        // (its class rows may come before the first row the header scan calls data)
+        summary_classes(p, t.body, u, "财政拨款收支总表 (spending by class)")?;
+    }
+    Ok(Read::Listed)
+}
+
 /// The 财政拨款收支总表's grand total (总计 / 收入总计: the first figure after it).
 pub(super) fn fiscal_total(p: &mut P, body: &[L], unit: Unit) -> Result<(), IngestError> {
     for l in body {

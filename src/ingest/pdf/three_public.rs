@@ -3,6 +3,12 @@
 
 use super::*;
 
+/// The reader of the “三公”经费 table.
+pub(super) fn read(p: &mut P, t: &Table) -> Result<Read, IngestError> {
+    three_public(p, t.title, t.title_no, t.header, t.rows, t.unit())?;
+    Ok(Read::Stored)
+}
+
 /// The 三公 table: one row of figures under a multi-line header. The header says
 /// which layout (with 会议费/培训费, with 机关运行经费, or 预算数/决算数 pairs); a
 /// row with fewer figures than columns has its blanks where the totals reconcile.
