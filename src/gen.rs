@@ -145,6 +145,9 @@ struct TableBuf {
     def: &'static TableDef,
     cols: Vec<ColBuf>,
     rows: usize,
+    /// the first value given to a column of another kind (or a row of the wrong width):
+    /// `finish` fails with it rather than store a NULL in its place
+    misfit: Option<String>,
 }
 
 impl TableBuf {
@@ -162,37 +165,63 @@ impl TableBuf {
                 Kind::Date => ColBuf::Date(Vec::with_capacity(cap)),
             })
             .collect();
-        TableBuf { def, cols, rows: 0 }
+        TableBuf {
+            def,
+            cols,
+            rows: 0,
+            misfit: None,
+        }
     }
 
     /// Append a row: year and dept_code first, source and line last, as the contract has
     /// them; generated rows have no page, so `page` (before `line`) is null.
     fn row(&mut self, vals: &[V]) {
         let n = self.cols.len();
-        debug_assert_eq!(vals.len() + 1, n, "{}", self.def.name);
+        if vals.len() + 1 != n || n < 2 {
+            self.misfit.get_or_insert(format!(
+                "a row of {} values for {} columns (page is added)",
+                vals.len(),
+                n
+            ));
+            return;
+        }
         let with_page = vals[..n - 2]
             .iter()
             .chain(std::iter::once(&V::N))
             .chain(&vals[n - 2..]);
-        for (c, v) in self.cols.iter_mut().zip(with_page) {
+        for ((c, v), (name, _)) in self.cols.iter_mut().zip(with_page).zip(self.def.columns) {
             match (c, v) {
                 (ColBuf::Text(b), V::S(s)) => b.append_value(s),
-                (ColBuf::Text(b), _) => b.append_null(),
+                (ColBuf::Text(b), V::N) => b.append_null(),
                 (ColBuf::Int(b), V::I(i)) => b.push(Some(*i)),
-                (ColBuf::Int(b), _) => b.push(None),
+                (ColBuf::Int(b), V::N) => b.push(None),
                 (ColBuf::Dec(b, (_, 6)), V::M(m)) => b.push(Some(cents(*m))),
                 (ColBuf::Dec(b, (_, 3)), V::Q(q)) => b.push(Some(*q as i128)),
-                (ColBuf::Dec(b, _), _) => b.push(None),
+                (ColBuf::Dec(b, _), V::N) => b.push(None),
                 (ColBuf::Float(b), V::F(f)) => b.push(Some(*f)),
-                (ColBuf::Float(b), _) => b.push(None),
+                (ColBuf::Float(b), V::N) => b.push(None),
                 (ColBuf::Date(b), V::I(d)) => b.push(Some(*d)),
-                (ColBuf::Date(b), _) => b.push(None),
+                (ColBuf::Date(b), V::N) => b.push(None),
+                (c, _) => {
+                    // kept the same length as the others; the table fails at `finish`
+                    match c {
+                        ColBuf::Text(b) => b.append_null(),
+                        ColBuf::Int(b) | ColBuf::Date(b) => b.push(None),
+                        ColBuf::Dec(b, _) => b.push(None),
+                        ColBuf::Float(b) => b.push(None),
+                    }
+                    self.misfit
+                        .get_or_insert(format!("column {name} was given a value of another kind"));
+                }
             }
         }
         self.rows += 1;
     }
 
     fn finish(self) -> PolarsResult<DataFrame> {
+        if let Some(m) = &self.misfit {
+            polars_bail!(SchemaMismatch: "generated table {}: {m} (a budgetql bug)", self.def.name);
+        }
         let mut cols = Vec::with_capacity(self.cols.len());
         for ((name, _), c) in self.def.columns.iter().zip(self.cols) {
             let name: PlSmallStr = (*name).into();
@@ -1240,4 +1269,36 @@ pub fn generate(
     }
     store::write_manifest(dir, &manifest)?;
     Ok(manifest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generated_value_of_another_kind_fails_the_table() {
+        let row = |unit_kind: V<'static>| {
+            [
+                V::I(2021),
+                V::S("216"),
+                V::S("216001"),
+                V::S("某单位"),
+                unit_kind,
+                V::N,
+                V::N,
+                V::S("gen-216-2021"),
+                V::I(3),
+            ]
+        };
+        let mut b = TableBuf::new("units", 2);
+        b.row(&row(V::N));
+        assert_eq!(b.finish().expect("a NULL where none is known").height(), 1);
+        let mut b = TableBuf::new("units", 2);
+        b.row(&row(V::I(5)));
+        let e = b.finish().unwrap_err().to_string();
+        assert!(e.contains("column unit_kind"), "{e}");
+        let mut b = TableBuf::new("units", 2);
+        b.row(&row(V::N)[..8]);
+        assert!(b.finish().is_err());
+    }
 }

@@ -168,6 +168,32 @@ pub fn frame(def: &TableDef, rows: &[Vec<Value>]) -> Result<DataFrame, ModelErro
         table: def.name.to_string(),
         message,
     };
+    // every row has a value of its column's kind in each place: a value of another kind
+    // (a record's field put in the wrong place) is an error here, never a NULL
+    for (ri, r) in rows.iter().enumerate() {
+        if r.len() != def.columns.len() {
+            return Err(err(format!(
+                "row {ri} has {} values for {} columns",
+                r.len(),
+                def.columns.len()
+            )));
+        }
+        for ((name, kind), v) in def.columns.iter().zip(r) {
+            let fits = matches!(
+                (kind, v),
+                (Kind::Text, Value::Text(_))
+                    | (Kind::Int, Value::Int(_))
+                    | (Kind::Money | Kind::Number, Value::Money(_))
+                    | (Kind::Float, Value::Float(_))
+                    | (Kind::Date, Value::Date(_))
+            );
+            if !fits {
+                return Err(err(format!(
+                    "row {ri}: column {name} holds {kind:?} values but was given {v:?}; this is a budgetql bug (a field built in the wrong place), please report it"
+                )));
+            }
+        }
+    }
     let mut cols: Vec<Column> = Vec::with_capacity(def.columns.len());
     for (ci, (name, kind)) in def.columns.iter().enumerate() {
         let name: PlSmallStr = (*name).into();
@@ -225,15 +251,6 @@ pub fn frame(def: &TableDef, rows: &[Vec<Value>]) -> Result<DataFrame, ModelErro
             }
         };
         cols.push(series.into_column());
-    }
-    for (ri, r) in rows.iter().enumerate() {
-        if r.len() != def.columns.len() {
-            return Err(err(format!(
-                "row {ri} has {} values for {} columns",
-                r.len(),
-                def.columns.len()
-            )));
-        }
     }
     DataFrame::new(rows.len(), cols).map_err(|e| err(e.to_string()))
 }
@@ -683,6 +700,35 @@ mod tests {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2020, 12, 31), 18627);
         assert_eq!(days_from_civil(2000, 3, 1), 11017);
+    }
+
+    #[test]
+    fn a_value_of_another_kind_is_an_error_not_a_null() {
+        let def = table("units").expect("units");
+        let row = |unit_kind: Value| {
+            vec![
+                Value::Int(Some(2021)),
+                t("216"),
+                t("216001"),
+                t("某单位"),
+                unit_kind,
+                Value::Text(None),
+                Value::Text(None),
+                t("doc.pdf"),
+                Value::Int(Some(1)),
+                Value::Int(Some(3)),
+            ]
+        };
+        let df = frame(def, &[row(Value::Text(None))]).expect("a typed NULL is a NULL");
+        assert_eq!(df.height(), 1);
+        // a number where the unit kind's text belongs: the field is in the wrong place
+        let e = frame(def, &[row(Value::Int(Some(5)))])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("column unit_kind"), "{e}");
+        let mut short = row(Value::Text(None));
+        short.pop();
+        assert!(frame(def, &[short]).is_err());
     }
 
     #[test]
