@@ -39,7 +39,7 @@ pub struct Session {
     pub timer: bool,
     /// When set, results are kept here instead of printed (the shell's `.once x.xlsx`
     /// and `.once x.svg` write them to a file), with the chart each was asked as.
-    pub capture: Option<Vec<(DataFrame, Option<render::chart::Chart>)>>,
+    pub capture: Option<Vec<(DataFrame, Option<render::chart::Spec>)>>,
 }
 
 impl Session {
@@ -200,7 +200,7 @@ impl Session {
             };
             let sep = printed && format == Format::Table;
             let chart = match &result {
-                query::Output::Chart(_, c) => Some(*c),
+                query::Output::Chart(_, c) => Some(c.clone()),
                 _ => None,
             };
             match result {
@@ -214,7 +214,7 @@ impl Session {
                     }
                     let audit = query::command_of(&s.text).is_some_and(|c| c.name == "AUDIT");
                     if let (Some(c), Format::Table) = (chart, format) {
-                        render::chart::terminal(&df, c, opts, out)?;
+                        render::chart::terminal(&df, &c, opts, out)?;
                     } else if audit && format == Format::Table && df.height() > 0 {
                         // a finding is read, not scanned across: one block per finding, its
                         // explanation whole (a table row was 600 columns wide, the

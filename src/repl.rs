@@ -88,9 +88,10 @@ impl Shell {
             }
             (Some(FileKind::Chart), 1) => {
                 let (df, chart) = &kept[0];
+                let bar = crate::render::chart::Spec::of(crate::render::chart::Chart::Bar);
                 crate::query::files::write_chart(
                     df,
-                    chart.unwrap_or(crate::render::chart::Chart::Bar),
+                    chart.as_ref().unwrap_or(&bar),
                     self.opts.money,
                     &path,
                 )
@@ -307,7 +308,7 @@ impl Shell {
 /// A result kept for a `.once` workbook or chart, with the chart it was asked as.
 type Captured = (
     polars::prelude::DataFrame,
-    Option<crate::render::chart::Chart>,
+    Option<crate::render::chart::Spec>,
 );
 
 /// The `.once` files that take results rather than text.

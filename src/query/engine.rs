@@ -9,7 +9,7 @@ use super::{check_syntax, located, Statement};
 use crate::error::QueryError;
 use crate::ingest;
 use crate::model;
-use crate::render::chart::Chart;
+use crate::render::chart::{Chart, Spec};
 use crate::render::MoneyUnit;
 use polars::prelude::*;
 use regex::Regex;
@@ -42,8 +42,8 @@ pub enum Output {
     Frame(DataFrame),
     /// A one-line report (COPY, LOAD, CREATE VIEW, SET): shown in the table format only.
     Message(String),
-    /// `CHART … q`: the result, drawn as this chart in the table format.
-    Chart(DataFrame, Chart),
+    /// `CHART … q`: the result, drawn as this chart (with its title) in the table format.
+    Chart(DataFrame, Spec),
 }
 
 /// What a registered name is.

@@ -4,7 +4,7 @@
 //! generated from the list. A new format is an entry here (and, for a text format the
 //! shell can also print, a variant of [`crate::Format`]).
 
-use crate::render::chart::Chart;
+use crate::render::chart::{Chart, Spec};
 use crate::render::{Format, MoneyUnit};
 use polars::prelude::*;
 use std::path::Path;
@@ -104,7 +104,7 @@ pub const FILE_FORMATS: &[FileFormat] = &[
         name: "svg",
         extensions: &["svg"],
         what: "a chart (a bar chart unless the result is a CHART's)",
-        write: Some(|df, p, money| write_chart(df, Chart::Bar, money, p)),
+        write: Some(|df, p, money| write_chart(df, &Spec::of(Chart::Bar), money, p)),
         scan: None,
     },
 ];
@@ -246,7 +246,7 @@ fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), String> {
 /// Write a result as an SVG chart.
 pub fn write_chart(
     df: &DataFrame,
-    chart: Chart,
+    chart: &Spec,
     money: MoneyUnit,
     path: &Path,
 ) -> Result<(), String> {

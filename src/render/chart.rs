@@ -38,13 +38,32 @@ impl Chart {
     }
 }
 
-/// Draw `df` as `chart` in the terminal.
+/// A chart as a statement asks for it: its kind, and the title printed above it
+/// (`CHART BAR TITLE '…' query`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spec {
+    pub chart: Chart,
+    pub title: Option<String>,
+}
+
+impl Spec {
+    /// A chart of this kind without a title.
+    pub fn of(chart: Chart) -> Spec {
+        Spec { chart, title: None }
+    }
+}
+
+/// Draw `df` as `spec` in the terminal: the title, then the chart.
 pub fn terminal(
     df: &DataFrame,
-    chart: Chart,
+    spec: &Spec,
     opts: &Options,
     out: &mut dyn Write,
 ) -> Result<(), RenderError> {
+    if let Some(t) = &spec.title {
+        writeln!(out, "{t}\n")?;
+    }
+    let chart = spec.chart;
     match chart {
         Chart::Bar => bar_terminal(df, opts, out),
         Chart::StackedBar | Chart::GroupedBar => {
@@ -54,15 +73,45 @@ pub fn terminal(
     }
 }
 
-/// Draw `df` as `chart`, a standalone SVG document.
-pub fn svg(df: &DataFrame, chart: Chart, opts: &Options) -> Result<String, RenderError> {
-    match chart {
-        Chart::Bar => bar_svg(df, opts),
-        Chart::StackedBar | Chart::GroupedBar => {
-            Ok(stack::svg(&multi(df, chart, opts.money)?, chart))
-        }
-        Chart::Line => Ok(line::svg(&multi(df, chart, opts.money)?)),
-    }
+/// Draw `df` as `spec`, a standalone SVG document (with its title above the chart).
+pub fn svg(df: &DataFrame, spec: &Spec, opts: &Options) -> Result<String, RenderError> {
+    let chart = spec.chart;
+    let drawn = match chart {
+        Chart::Bar => bar_svg(df, opts)?,
+        Chart::StackedBar | Chart::GroupedBar => stack::svg(&multi(df, chart, opts.money)?, chart),
+        Chart::Line => line::svg(&multi(df, chart, opts.money)?),
+    };
+    Ok(match &spec.title {
+        Some(t) => titled(&drawn, t),
+        None => drawn,
+    })
+}
+
+/// The height of the band a title takes above an SVG chart.
+const TITLE_BAND: f64 = 32.0;
+
+/// An SVG chart with `title` centred in a band above it: the chart's document becomes a
+/// nested `<svg>` moved down by the band, inside one as wide and the band taller.
+fn titled(svg: &str, title: &str) -> String {
+    let body = svg
+        .strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+        .unwrap_or(svg);
+    let attr = |name: &str| -> Option<f64> {
+        let open = &body[..body.find('>')?];
+        let at = open.find(&format!(" {name}=\""))? + name.len() + 3;
+        open[at..].split('"').next()?.parse().ok()
+    };
+    let (Some(w), Some(h)) = (attr("width"), attr("height")) else {
+        return svg.to_string();
+    };
+    let inner = body.replacen("<svg ", &format!("<svg y=\"{TITLE_BAND:.0}\" "), 1);
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w:.0}\" height=\"{:.0}\" viewBox=\"0 0 {w:.0} {:.0}\" font-family=\"{FONTS}\" class=\"titled-chart\">\n<text class=\"title\" x=\"{:.1}\" y=\"22\" text-anchor=\"middle\" font-size=\"16\" font-weight=\"bold\">{}</text>\n{inner}</svg>\n",
+        h + TITLE_BAND,
+        h + TITLE_BAND,
+        w / 2.0,
+        xml(title)
+    )
 }
 
 /// Check that `df` can be drawn as `chart`; the error says what the query must return.

@@ -169,3 +169,52 @@ fn scripts_stop_at_the_first_error_unless_asked() {
     ]);
     assert_eq!(out, "SELECT 1 AS a;\na\n1\nSELECT 2 AS b;\nb\n2\n");
 }
+
+/// `CHART … TITLE 'text'`: the title above the chart, in the terminal and in the SVG
+/// (a band above the chart, which keeps its own size); a bare word is refused.
+#[test]
+fn a_chart_has_a_title_when_given_one() {
+    let q = "SELECT unit_code, SUM(budget) AS budget FROM projects GROUP BY 1 ORDER BY 2 DESC";
+    let out = ok(&["-c", &format!("CHART BAR TITLE 'Budget by unit, 2021' {q}")]);
+    assert!(out.starts_with("Budget by unit, 2021\n\n216001 │"), "{out}");
+    let dir = scratch("svg-title");
+    let plain = dir.join("plain.svg");
+    let titled = dir.join("titled.svg");
+    ok(&[
+        "-c",
+        &format!("COPY (CHART BAR STACKED {q}) TO '{}'", plain.display()),
+    ]);
+    ok(&[
+        "-c",
+        &format!(
+            "COPY (CHART BAR STACKED TITLE 'It''s the 预算' {q}) TO '{}'",
+            titled.display()
+        ),
+    ]);
+    let plain = std::fs::read_to_string(&plain).unwrap();
+    let text = std::fs::read_to_string(&titled).unwrap();
+    let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
+    let root = doc.root_element();
+    let title: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text") && n.attribute("class") == Some("title"))
+        .filter_map(|n| n.text())
+        .collect();
+    assert_eq!(title, ["It's the 预算"]);
+    // the chart inside is the untitled one, moved down by the title's band
+    let inner = root
+        .children()
+        .find(|n| n.has_tag_name("svg"))
+        .expect("the chart");
+    assert_eq!(inner.attribute("y"), Some("32"));
+    let plain_doc = roxmltree::Document::parse(&plain).expect("well-formed XML");
+    let h = |n: roxmltree::Node| n.attribute("height").unwrap().parse::<f64>().unwrap();
+    assert_eq!(h(inner), h(plain_doc.root_element()));
+    assert_eq!(h(root), h(inner) + 32.0);
+    let (code, _, err) = crate::common::run(&["-c", &format!("CHART BAR TITLE Budget {q}")]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("put the chart's title in single quotes"),
+        "{err}"
+    );
+}

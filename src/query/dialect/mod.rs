@@ -30,7 +30,7 @@ pub enum Dialect {
     Duckdb,
     /// Spark SQL (3.4 and later)
     Spark,
-    /// polars-sql, as budgetql itself runs it (with its corrections for Polars)
+    /// Polars' own SQL (`pl.sql`), its windows written out so that Polars computes what SQL means
     Polars,
 }
 

@@ -8,7 +8,7 @@ use super::{Command, Touches};
 pub(super) const CHART: Command = Command {
     name: "CHART",
     words: &[&["CHART"]],
-    usage: "CHART BAR [STACKED|GROUPED] query | CHART LINE query",
+    usage: "CHART BAR [STACKED|GROUPED] [TITLE 'text'] query | CHART LINE [TITLE 'text'] query",
     touches: Touches::Nothing,
     query: Some(query),
     run: |engine, origin, st| engine.chart(origin, st),
@@ -17,7 +17,7 @@ pub(super) const CHART: Command = Command {
 /// The query the statement runs.
 fn query(text: &str) -> Result<(usize, &str), String> {
     static Q: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?is)^CHART\s+\w+(?:\s+(?:STACKED|GROUPED)\b)?\s*(.*?)(?:\s+(?:STACKED|GROUPED))?\s*$").expect("valid")
+        Regex::new(r"(?is)^CHART\s+\w+(?:\s+(?:STACKED|GROUPED)\b)?(?:\s+TITLE\s+'(?:[^']|'')*')?\s*(.*?)(?:\s+(?:STACKED|GROUPED))?\s*$").expect("valid")
     });
     let m = Q
         .captures(text)
@@ -34,7 +34,10 @@ impl Engine {
         });
         static TRAILING: LazyLock<Regex> =
             LazyLock::new(|| Regex::new(r"(?is)^(.*?)\s+(STACKED|GROUPED)\s*$").expect("valid"));
-        const USAGE: &str = "CHART BAR [STACKED | GROUPED] <query> or CHART LINE <query>, e.g. CHART LINE SELECT year, dept_code, SUM(amount) FROM budget_lines WHERE item = '支出合计' GROUP BY 1, 2";
+        static TITLE: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"(?is)^TITLE\b\s*(?:'((?:[^']|'')*)')?\s*").expect("valid")
+        });
+        const USAGE: &str = "CHART BAR [STACKED | GROUPED] [TITLE 'text'] <query> or CHART LINE [TITLE 'text'] <query>, e.g. CHART LINE TITLE 'Spending by year' SELECT year, dept_code, SUM(amount) FROM budget_lines WHERE item = '支出合计' GROUP BY 1, 2";
         let t = st.text.trim();
         let Some(m) = CHART_RE.captures(t) else {
             return Err(located(origin, st, 1, 1, &format!("expected {USAGE}")));
@@ -46,7 +49,24 @@ impl Engine {
             .map(|g| g.as_str().to_uppercase())
             .unwrap_or_default();
         let mut query = m.get(4).map(|g| g.as_str()).unwrap_or("");
-        let start = m.get(4).map(|g| g.start()).unwrap_or(t.len());
+        let mut start = m.get(4).map(|g| g.start()).unwrap_or(t.len());
+        // TITLE 'text' before the query
+        let mut title = None;
+        if let Some(tm) = TITLE.captures(query) {
+            let Some(text) = tm.get(1) else {
+                return Err(located(
+                    origin,
+                    st,
+                    1,
+                    col(start),
+                    "put the chart's title in single quotes: TITLE 'Spending by year'",
+                ));
+            };
+            title = Some(text.as_str().replace("''", "'"));
+            let skip = tm.get(0).map(|g| g.end()).unwrap_or(0);
+            query = &query[skip..];
+            start += skip;
+        }
         let mut layout = m.get(3).map(|g| g.as_str().to_uppercase());
         if layout.is_none() {
             if let Some(tm) = TRAILING.captures(query) {
@@ -91,6 +111,6 @@ impl Engine {
         };
         crate::render::chart::check(&df, chart)
             .map_err(|e| located(origin, st, 1, 1, &crate::query::files::render_text(e)))?;
-        Ok(Output::Chart(df, chart))
+        Ok(Output::Chart(df, Spec { chart, title }))
     }
 }

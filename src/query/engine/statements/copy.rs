@@ -153,7 +153,7 @@ impl Engine {
         let (df, chart) = self.copy_source(origin, st, &inner)?;
         let written = match chart {
             Some(c) if format.name == "svg" => {
-                crate::query::files::write_chart(&df, c, self.money, &path)
+                crate::query::files::write_chart(&df, &c, self.money, &path)
             }
             _ => crate::query::files::write_frame(&df, &path, self.money),
         };
@@ -171,7 +171,7 @@ impl Engine {
         origin: &str,
         st: &Statement,
         inner: &Statement,
-    ) -> Result<(DataFrame, Option<Chart>), QueryError> {
+    ) -> Result<(DataFrame, Option<Spec>), QueryError> {
         match self.execute(origin, inner)? {
             Output::Frame(df) => Ok((df, None)),
             Output::Chart(df, c) => Ok((df, Some(c))),
