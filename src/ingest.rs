@@ -566,6 +566,18 @@ pub fn ingest_pdf(file: &str, bytes: &[u8]) -> Result<Document, IngestError> {
         problem: p.to_string(),
     })?;
     let mut doc = ingest_layer(file, bytes, &layer.to_text(), &layer.word_extents())?;
+    let read = layer.pages.len();
+    match layer.declared_pages {
+        Some(listed) if listed > read => doc.warnings.insert(0, Warning {
+            line: 1,
+            message: format!("the file's page tree lists {listed} pages but {read} could be read: {} page(s) are missing (a damaged file or an interrupted download), and the tables on them are not read; download the file again", listed - read),
+        }),
+        None => doc.warnings.insert(0, Warning {
+            line: 1,
+            message: "the file's page tree cannot be read (a damaged file): its pages were found by searching the file, so some may be missing or out of order; download the file again".into(),
+        }),
+        Some(_) => {}
+    }
     if !ends_as_pdf(bytes) {
         doc.warnings.insert(0, Warning {
             line: 1,

@@ -69,6 +69,9 @@ pub struct Page {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TextLayer {
     pub pages: Vec<Page>,
+    /// the number of pages the file's page tree lists (its `/Count`); None when the tree
+    /// cannot be read and the pages were found by searching the file
+    pub declared_pages: Option<usize>,
 }
 
 /// Why a PDF's text could not be read.
@@ -246,7 +249,10 @@ fn read_all(data: Vec<u8>, on_page: &dyn Fn()) -> Result<TextLayer, PdfProblem> 
         return Err(PdfProblem::Damaged);
     }
     let cache = InterpreterCache::new();
-    let mut layer = TextLayer::default();
+    let mut layer = TextLayer {
+        declared_pages: guarded(|| declared_pages(&pdf)).flatten(),
+        ..Default::default()
+    };
     for i in 0..n {
         let page =
             guarded(|| read_page(&pdf, i, &cache)).ok_or(PdfProblem::PageFailed { page: i + 1 })?;
@@ -257,6 +263,16 @@ fn read_all(data: Vec<u8>, on_page: &dyn Fn()) -> Result<TextLayer, PdfProblem> 
         return Err(PdfProblem::NoText { pages: n });
     }
     Ok(layer)
+}
+
+/// The number of pages the document's page tree lists (`/Count` of the catalog's
+/// `/Pages`), when the tree can be read.
+fn declared_pages(pdf: &Pdf) -> Option<usize> {
+    use hayro_interpret::hayro_syntax::object::Dict;
+    let xref = pdf.xref();
+    let root: Dict = xref.get(xref.root_id())?;
+    let pages: Dict = root.get(b"Pages")?;
+    pages.get::<usize>(b"Count")
 }
 
 fn read_page<'a>(pdf: &'a Pdf, i: usize, cache: &InterpreterCache<'a>) -> Page {

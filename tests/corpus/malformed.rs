@@ -156,6 +156,43 @@ fn a_real_pdf_cut_short_is_ingested_with_a_warning_saying_so() {
     }
 }
 
+/// A file whose page tree lists more pages than can be read (pages lost from a damaged
+/// file) is ingested with a first warning counting the missing pages; no whole corpus
+/// PDF gets it. The real PDF's `/Count 33` edited to 38 (same length, offsets kept).
+#[test]
+fn a_pdf_missing_pages_is_ingested_with_a_warning_saying_so() {
+    let whole = std::fs::read(crate::pdf("jiangsu_procuratorate_2019_dept_budget")).unwrap();
+    let at = whole
+        .windows(9)
+        .position(|w| w == b"/Count 33")
+        .expect("the page tree's count");
+    let mut edited = whole.clone();
+    edited[at + 7..at + 9].copy_from_slice(b"38");
+    let doc = budgetql::ingest::ingest_bytes("missing.pdf", &edited).expect("its pages still read");
+    let first = doc.warnings.first().expect("a warning");
+    assert!(
+        first.message.starts_with(
+            "the file's page tree lists 38 pages but 33 could be read: 5 page(s) are missing"
+        ),
+        "{}",
+        first.message
+    );
+    // the figures read are the whole file's
+    let whole_doc = budgetql::ingest::ingest_bytes("whole.pdf", &whole).unwrap();
+    assert_eq!(
+        doc.records.budget_lines.len(),
+        whole_doc.records.budget_lines.len()
+    );
+    for p in crate::corpus_pdfs() {
+        let doc = budgetql::ingest::ingest_file(&p).unwrap();
+        assert!(
+            !doc.warnings.iter().any(|w| w.message.contains("page tree")),
+            "{}",
+            p.display()
+        );
+    }
+}
+
 /// A file whose pages repeat (the document twice, as a careless merge makes it) gets a
 /// first warning naming a repeated page: its tables' rows would otherwise be stored
 /// twice without a word. The text layer of a real PDF, every page appended again.
