@@ -359,6 +359,44 @@ fn errors_reach_the_client_located_and_writes_are_refused() {
         e(6)
     );
     assert!(e(7).contains("empty"), "{}", e(7));
+    // statements long and deep enough to exhaust a recursive front end: each answered
+    // or refused with a message, and the server (one process for every client) lives
+    let long: Vec<String> = vec![
+        format!(
+            "SELECT COUNT(*) AS n FROM ({}) AS t",
+            vec!["SELECT 1 AS k"; 3000].join(" UNION ALL ")
+        ),
+        format!(
+            "SELECT COUNT(*) AS n FROM projects WHERE {}",
+            (0..10_000)
+                .map(|i| format!("seq = {i}"))
+                .collect::<Vec<_>>()
+                .join(" OR ")
+        ),
+        format!("SELECT {}1{} AS x", "(".repeat(1000), ")".repeat(1000)),
+        format!(
+            "SELECT * FROM {}(SELECT 1 AS x){}",
+            "(SELECT * FROM ".repeat(600),
+            " AS t)".repeat(600)
+        ),
+    ];
+    let deep = dir.join("deep");
+    answers(&server.uri, &long, &deep, None);
+    for (i, st) in long.iter().enumerate() {
+        match received(&deep, i) {
+            Ok(df) => assert!(df.height() >= 1, "{}", &st[..60]),
+            Err(m) => assert!(
+                m.contains("INVALID_ARGUMENT") && !m.contains("UNAVAILABLE"),
+                "{}: {m}",
+                &st[..60]
+            ),
+        }
+    }
+    let n = received(&deep, 0).expect("a 3,000-term UNION ALL is answered");
+    assert_eq!(
+        n.column("n").unwrap().get(0).unwrap().extract::<i64>(),
+        Some(3000)
+    );
     // the server is still answering
     let after = dir.join("after");
     answers(
