@@ -122,6 +122,10 @@ fn syntax_error(origin: &str, stmt: &Statement, message: &str) -> QueryError {
         .strip_prefix("sql parser error: ")
         .unwrap_or(&msg)
         .to_string();
+    if msg.trim() == "recursion limit exceeded" {
+        // the parser's own bound on nesting, met before budgetql's (see engine::MAX_NESTING)
+        return located(origin, stmt, l, c, "this statement nests parentheses or subqueries too deeply for the SQL parser (more than about 50 levels inside one another); budgetql refuses it rather than risk its stack. Name the inner parts with WITH, or flatten the parentheses");
+    }
     located(origin, stmt, l, c, &format!("syntax error: {msg}"))
 }
 
@@ -242,6 +246,17 @@ mod tests {
     #[test]
     fn empty_statements_are_dropped() {
         assert!(split(" ; -- only a comment\n;").is_empty());
+    }
+
+    #[test]
+    fn nesting_past_the_parsers_limit_is_refused_in_words() {
+        let deep = format!("SELECT {}1{} AS x", "(".repeat(300), ")".repeat(300));
+        let e = check_syntax("", &split(&deep)[0]).unwrap_err().to_string();
+        assert!(
+            e.contains("nests parentheses or subqueries too deeply"),
+            "{e}"
+        );
+        assert!(!e.contains("recursion limit"), "{e}");
     }
 
     #[test]
