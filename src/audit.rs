@@ -283,6 +283,18 @@ impl Auditor<'_> {
     }
 }
 
+/// The checks of the rules ([`RULES`]), grouped by what they read, in the order they run
+/// (findings are then sorted by source, line and rule).
+const CHECKS: &[fn(&mut Auditor) -> Result<(), String>] = &[
+    budget_totals,
+    three_public_rules,
+    classifications,
+    procurement_assets_plans,
+    compared_year,
+    // R11 (sentences), R16-R23: what the prose states
+    prose::run,
+];
+
 /// Run every rule; `filter` is a SQL condition on year/dept_code/source (or `TRUE`).
 pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, String> {
     let mut a = Auditor {
@@ -290,7 +302,17 @@ pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, St
         filter: filter.unwrap_or("TRUE").to_string(),
         out: vec![],
     };
+    for check in CHECKS {
+        check(&mut a)?;
+    }
+    a.fill_pages()?;
+    let mut out = a.out;
+    out.sort_by(|x, y| (&x.source, x.line, x.rule).cmp(&(&y.source, y.line, y.rule)));
+    Ok(out)
+}
 
+/// R1–R5: the budget's totals, its projects' figures and the sentences that state them.
+fn budget_totals(a: &mut Auditor) -> Result<(), String> {
     // R1: totals = sum of parts
     a.compare("R1", "budget_lines", "WITH b AS (SELECT * FROM budget_lines WHERE {f}), \
         c AS (SELECT source, direction, parent_item, SUM(amount) AS s, MIN(line) AS l0, MAX(line) AS l1 FROM b WHERE line_kind = 'part' AND amount IS NOT NULL GROUP BY source, direction, parent_item) \
@@ -339,9 +361,13 @@ pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, St
             )
         })?;
     }
+    Ok(())
+}
 
+/// R6, R7: the 三公 expenses — stated changes against the prior year, totals against their categories.
+fn three_public_rules(a: &mut Auditor) -> Result<(), String> {
     // R6: changes
-    changes(&mut a)?;
+    changes(a)?;
     a.compare("R6", "three_public", "WITH t AS (SELECT * FROM three_public WHERE {f}) \
         SELECT c.year, c.dept_code, c.source, c.change_line AS line, p.line AS l0, c.line AS l1, c.category AS what, c.prior_year, \
                c.change_vs_prior AS expected, c.amount - p.amount AS found \
@@ -355,7 +381,11 @@ pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, St
         SELECT t.year, t.dept_code, t.source, t.line, c.l0, c.l1, t.category AS what, t.amount AS expected, c.s AS found \
         FROM t JOIN c ON c.source = t.source AND c.year = t.year AND c.phase = t.phase AND c.parent_category = t.category WHERE t.amount IS NOT NULL",
         &|r, e, f| format!("三公 {} of {} is stated as {} but its categories add up to {}", r.text("what"), r.text("year"), m(e), m(f)))?;
+    Ok(())
+}
 
+/// R12–R15, R24, R26: income sources, the classification tables' printed subtotals, basic plus project spending, the summary's classes against the classification tables.
+fn classifications(a: &mut Auditor) -> Result<(), String> {
     // R12: income sources
     a.compare("R12", "income_by_source", "WITH b AS (SELECT * FROM income_by_source WHERE {f}), \
         c AS (SELECT source, parent_item, SUM(amount) AS s, MIN(line) AS l0, MAX(line) AS l1 FROM b WHERE amount IS NOT NULL AND parent_item IS NOT NULL GROUP BY source, parent_item) \
@@ -458,7 +488,7 @@ pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, St
 
     // R26: a summary's classes add up to its spending total, when it lists every class
     // the classification tables print (a class name wrapped off its figure is not a gap)
-    summary_class_sums(&mut a)?;
+    summary_class_sums(a)?;
 
     // R15: the all-funds functional table adds up to the year's spending
     a.compare("R15", "spending_by_function", "WITH f AS (SELECT source, SUM(total) AS s, MIN(line) AS l0, MAX(line) AS l1 FROM spending_by_function WHERE {f} AND scope = 'all funds' GROUP BY source), \
@@ -468,7 +498,11 @@ pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, St
         FROM b JOIN y ON y.source = b.source JOIN f ON f.source = b.source \
         WHERE (CASE WHEN b.item = '本年支出合计' THEN 0 ELSE 1 END) = y.pick",
         &|r, e, f| format!("{} is {} but the functional-classification table adds up to {}", r.text("what"), m(e), m(f)))?;
+    Ok(())
+}
 
+/// R8–R10: procurement totals and items, assets by category, disbursement plans.
+fn procurement_assets_plans(a: &mut Auditor) -> Result<(), String> {
     // R8: procurement
     a.compare("R8", "procurement", "WITH p AS (SELECT * FROM procurement WHERE {f}), \
         i AS (SELECT source, SUM(amount) AS s, MIN(line) AS l0, MAX(line) AS l1 FROM p WHERE row_kind = 'item' AND amount IS NOT NULL GROUP BY source) \
@@ -491,8 +525,12 @@ pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, St
         &|r, e, f| format!("assets: {} is stated as {} but its categories add up to {}", r.text("what"), m(e), m(f)))?;
 
     // R10: disbursement plans
-    disbursement(&mut a)?;
+    disbursement(a)?;
+    Ok(())
+}
 
+/// R11: the year a stated change compares with is the year before.
+fn compared_year(a: &mut Auditor) -> Result<(), String> {
     // R11: the compared year
     for table in ["budget_lines", "three_public"] {
         let df = a.q(&format!(
@@ -528,14 +566,7 @@ pub fn run(engine: &mut Engine, filter: Option<&str>) -> Result<Vec<Finding>, St
             });
         }
     }
-
-    // R11 (sentences), R16-R23: what the prose states
-    prose::run(&mut a)?;
-
-    a.fill_pages()?;
-    let mut out = a.out;
-    out.sort_by(|x, y| (&x.source, x.line, x.rule).cmp(&(&y.source, y.line, y.rule)));
-    Ok(out)
+    Ok(())
 }
 
 /// R26: the functional classes a summary lists (收支总表, 财政拨款收支总表) add up to its
