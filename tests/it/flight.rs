@@ -37,10 +37,14 @@ pub fn python() -> PathBuf {
     p
 }
 
-/// Whether the Python at `p` has the ADBC driver and pyarrow.
+/// Whether the Python at `p` has the clients the tests run: the ADBC driver and pyarrow,
+/// SQLAlchemy's Flight SQL dialect and pandas.
 fn has_client(p: &Path) -> bool {
     Command::new(p)
-        .args(["-c", "import adbc_driver_flightsql.dbapi, pyarrow"])
+        .args([
+            "-c",
+            "import adbc_driver_flightsql.dbapi, pyarrow, flightsql.sqlalchemy, pandas",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -507,4 +511,93 @@ fn a_result_larger_than_the_result_memory_is_refused_and_small_ones_answer() {
         "{big}"
     );
     assert_eq!(received(&out, 1).expect("a small result").height(), 1);
+}
+
+/// SQLAlchemy's Flight SQL dialect (flightsql-dbapi, what Superset uses) inspects the
+/// server — its tables, a table's columns with text typed as text (not BLOB) — and runs a
+/// query, and pandas reads it over the DB-API connection: the CLI's answer in both.
+#[test]
+fn sqlalchemy_and_pandas_read_what_the_cli_answers() {
+    let server = serve(&[]);
+    let port = server.uri.rsplit(':').next().expect("a port");
+    let q = "SELECT unit_code, COUNT(*) AS n, SUM(budget) AS budget FROM projects GROUP BY 1 ORDER BY 1";
+    let out = Command::new(python())
+        .arg(root().join("tests/flight/sqlalchemy_client.py"))
+        .args([port, q])
+        .output()
+        .expect("python runs");
+    let (code, stdout, stderr) = decode(out);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON object");
+    let tables: Vec<&str> = v["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t.as_str())
+        .collect();
+    assert!(
+        tables.contains(&"projects") && tables.contains(&"indicators"),
+        "{tables:?}"
+    );
+    let cols: Vec<(String, String)> = v["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c[0].as_str().unwrap().into(), c[1].as_str().unwrap().into()))
+        .collect();
+    let ty = |n: &str| cols.iter().find(|(c, _)| c == n).map(|(_, t)| t.clone());
+    assert_eq!(ty("project_name").as_deref(), Some("TEXT"), "{cols:?}");
+    assert_eq!(ty("year").as_deref(), Some("INTEGER"), "{cols:?}");
+    // the CLI's answer, row by row, through SQLAlchemy and through pandas
+    let session = Session::bundled().expect("bundled");
+    let local = local(&session, q);
+    let expected: Vec<Vec<String>> = (0..local.height())
+        .map(|i| {
+            local
+                .columns()
+                .iter()
+                .map(|c| match c.get(i).unwrap() {
+                    AnyValue::String(s) => s.to_string(),
+                    AnyValue::Decimal(m, _, s) => {
+                        rust_decimal::Decimal::from_i128_with_scale(m, s as u32).to_string()
+                    }
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect();
+    let rows = |x: &serde_json::Value| -> Vec<Vec<String>> {
+        x.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c.as_str().unwrap().to_string())
+                    .collect()
+            })
+            .collect()
+    };
+    assert_eq!(v["keys"], serde_json::json!(["unit_code", "n", "budget"]));
+    assert_eq!(rows(&v["rows"]), expected);
+    assert_eq!(
+        v["pandas"]["columns"],
+        serde_json::json!(["unit_code", "n", "budget"])
+    );
+    assert_eq!(v["pandas"]["text"], serde_json::json!(["unit_code"]));
+    // pandas reads a decimal as a float by default (coerce_float): the same number
+    let number = |t: &str| t.parse::<f64>().ok();
+    let got = rows(&v["pandas"]["rows"]);
+    assert_eq!(got.len(), expected.len(), "{got:?}");
+    for (g, e) in got.iter().zip(&expected) {
+        for (a, b) in g.iter().zip(e) {
+            match (number(a), number(b)) {
+                (Some(x), Some(y)) if !b.starts_with('0') || b.contains('.') => {
+                    assert!((x - y).abs() < 1e-9, "{got:?} vs {expected:?}")
+                }
+                _ => assert_eq!(a, b, "{got:?} vs {expected:?}"),
+            }
+        }
+    }
 }
